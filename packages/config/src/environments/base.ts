@@ -1,0 +1,98 @@
+import type { EnvironmentName, PlatformConfigInput } from '../schema';
+
+/** Deep-partial, for environment files that only say how they differ from the defaults. */
+export type DeepPartial<T> = T extends readonly (infer _U)[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** The project name every resource name starts with. */
+export const PROJECT = 'blog-data';
+
+/**
+ * The defaults every environment shares: today's production names and sizes
+ * (server 256 CPU / 512 MiB, Aurora 0.5–1 ACU, PostgreSQL 15.13). Buckets keep
+ * their production names in prod and get an `-<env>` suffix elsewhere, since S3
+ * names are global.
+ */
+export function defaultsFor(env: EnvironmentName, accountId: string, region: string): PlatformConfigInput {
+  const suffix = env === 'prod' ? '' : `-${env}`;
+  return {
+    env,
+    project: PROJECT,
+    aws: { accountId, region },
+    network: {
+      mode: 'create',
+      cidr: '10.40.0.0/16',
+      azCount: 2,
+      privateSubnets: false,
+      natGateway: false,
+      vpcEndpoints: false,
+    },
+    ecs: { clusterName: `prefect-${env}`, containerInsights: env === 'prod' },
+    server: { cpu: 256, memory: 512 },
+    worker: { cpu: 256, memory: 512 },
+    deployer: { cpu: 256, memory: 512 },
+    flowRun: { cpu: 512, memory: 1024 },
+    aurora: {
+      engineVersion: '15.13',
+      minAcu: 0.5,
+      maxAcu: 1,
+      databaseName: 'prefect',
+      backupRetentionDays: env === 'prod' ? 14 : 1,
+      deletionProtection: env === 'prod',
+      performanceInsightsRetentionDays: 7,
+    },
+    prefect: { workPool: `${PROJECT}-pool`, workQueue: 'default', apiAuthUser: 'prefect' },
+    image: { repository: PROJECT, tag: 'prefect-3-python3.12-ecs' },
+    logs: {
+      api: `/ecs/${env}/prefect-api`,
+      worker: `/ecs/${env}/prefect-worker`,
+      deployer: `/ecs/${env}/prefect-deployer`,
+      retentionDays: env === 'prod' ? 90 : 14,
+    },
+    iam: {
+      pipelineRoleName: `${PROJECT}-pipeline-role`,
+      pipelineRoleMaxSessionSeconds: 3600,
+      adminPrincipalArns: [],
+    },
+    buckets: {
+      cache: `${PROJECT}-cache${suffix}`,
+      kitInstructions: `kit-instructions${suffix}`,
+      designFiles: `design-files${suffix}`,
+      raw: `${PROJECT}-raw${suffix}`,
+      clean: `${PROJECT}-clean${suffix}`,
+      website: `ron-website-docs${suffix}`,
+      flowStorage: `${PROJECT}-prefect-flows-${env}-${accountId}`,
+    },
+    circleci: {
+      organizationId: '00000000-0000-0000-0000-000000000000',
+      projectId: '00000000-0000-0000-0000-000000000000',
+      deployBranch: env === 'prod' ? 'main' : env === 'staging' ? 'staging-v2' : 'dev',
+      requireApproval: env === 'prod',
+    },
+    state: { bucket: `${PROJECT}-tfstate-${accountId}-${region}`, keyPrefix: `${PROJECT}/${env}` },
+    alarms: {},
+    tags: { 'project': PROJECT, 'environment': env, 'managed-by': 'cdktf' },
+  };
+}
+
+/** Merges an environment's differences over the defaults (arrays are replaced, not merged). */
+export function mergeDeep<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (patch === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const current = (base as Record<string, unknown>)[key];
+    // A discriminated union member (network.mode) is replaced whole when the mode changes.
+    const replaceWhole = isPlainObject(value) && isPlainObject(current) && 'mode' in value && value.mode !== current.mode;
+    out[key] = replaceWhole ? value : mergeDeep(current, value as DeepPartial<unknown>);
+  }
+  return out as T;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,249 @@
+import { z } from 'zod';
+
+/** The environments the platform is deployed to, in promotion order. */
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+/** Fargate accepts only these cpu/memory pairs (MiB); anything else fails at RegisterTaskDefinition. */
+export const FARGATE_MEMORY_BY_CPU: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+const s3BucketName = z
+  .string()
+  .regex(
+    /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+  );
+const logGroupName = z.string().regex(/^[\w\-./#]{1,512}$/, 'must be a CloudWatch log group name');
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, 'must be an IPv4 CIDR between /16 and /28');
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+
+/** CPU units and memory (MiB) of one Fargate task. */
+export const taskSizeSchema = z
+  .object({
+    /** vCPU units: 256 = 0.25 vCPU. */
+    cpu: z.number().int(),
+    /** Memory in MiB; must be a Fargate-supported pair with `cpu`. */
+    memory: z.number().int(),
+  })
+  .strict()
+  .superRefine((size, ctx) => {
+    const allowed = FARGATE_MEMORY_BY_CPU[size.cpu];
+    if (!allowed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cpu'],
+        message: `must be one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(', ')} (Fargate cpu units)`,
+      });
+    } else if (!allowed.includes(size.memory)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memory'],
+        message: `must be one of ${allowed[0]}..${allowed[allowed.length - 1]} MiB for cpu ${size.cpu} (Fargate pairs)`,
+      });
+    }
+  });
+
+const createdNetwork = z
+  .object({
+    /** A new VPC is created with public subnets in `azCount` zones. */
+    mode: z.literal('create'),
+    /** The VPC's IPv4 range. */
+    cidr,
+    /** Availability zones to span (ALB and Aurora need at least 2). */
+    azCount: z.number().int().min(2, 'must be ≥ 2 (the ALB and Aurora need two zones)').max(3),
+    /** Private subnets for tasks and the database (otherwise tasks get public IPs). */
+    privateSubnets: z.boolean(),
+    /** A NAT gateway per VPC for private subnets (costs ~$33/month each). */
+    natGateway: z.boolean(),
+    /** Interface endpoints (ECR, logs, secrets, STS) instead of NAT for private subnets. */
+    vpcEndpoints: z.boolean(),
+  })
+  .strict()
+  .superRefine((net, ctx) => {
+    if (!net.privateSubnets && (net.natGateway || net.vpcEndpoints)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [net.natGateway ? 'natGateway' : 'vpcEndpoints'],
+        message: 'requires privateSubnets: true',
+      });
+    }
+    if (net.privateSubnets && !net.natGateway && !net.vpcEndpoints) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['privateSubnets'],
+        message: 'needs natGateway or vpcEndpoints, or tasks cannot pull images',
+      });
+    }
+  });
+
+const existingNetwork = z
+  .object({
+    /** Reuse a VPC that already exists. */
+    mode: z.literal('existing'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)'),
+    /** Subnets for the ALB (public, in ≥ 2 zones). */
+    publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)')).min(2),
+    /** Subnets for tasks and the database; defaults to the public ones when empty. */
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)')),
+  })
+  .strict();
+
+/** The whole validated configuration of one environment. */
+export const platformConfigSchema = z
+  .object({
+    env: z.enum(ENVIRONMENTS),
+    /** Project name; prefixes resource names and the `project` tag. */
+    project: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be lowercase letters, digits and hyphens'),
+    aws: z.object({ accountId: awsAccountId, region: awsRegion }).strict(),
+    network: z.discriminatedUnion('mode', [createdNetwork, existingNetwork]),
+    /** Public DNS name of the Prefect UI/API; without it the ALB serves plain HTTP. */
+    domain: z
+      .object({
+        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS name such as prefect.example.com'),
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,31}$/, 'must be a Route 53 hosted zone id (Z…)'),
+      })
+      .strict()
+      .optional(),
+    ecs: z
+      .object({
+        clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, - or _'),
+        containerInsights: z.boolean(),
+      })
+      .strict(),
+    server: taskSizeSchema,
+    worker: taskSizeSchema,
+    deployer: taskSizeSchema,
+    /** Default size of the flow-run tasks the worker launches. */
+    flowRun: taskSizeSchema,
+    aurora: z
+      .object({
+        engineVersion: z.string().regex(/^15\.\d+$/, 'must be an Aurora PostgreSQL 15.x version'),
+        minAcu: z.number().min(0, 'must be ≥ 0').max(256).multipleOf(0.5, 'must be a multiple of 0.5'),
+        maxAcu: z.number().min(1, 'must be ≥ 1').max(256).multipleOf(0.5, 'must be a multiple of 0.5'),
+        databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a PostgreSQL identifier'),
+        backupRetentionDays: z.number().int().min(1).max(35),
+        deletionProtection: z.boolean(),
+        performanceInsightsRetentionDays: z.union([z.literal(7), z.literal(31), z.literal(731)]),
+      })
+      .strict()
+      .superRefine((a, ctx) => {
+        if (a.maxAcu < a.minAcu) {
+          ctx.addIssue({ code: 'custom', path: ['maxAcu'], message: `must be ≥ minAcu (${a.minAcu})` });
+        }
+      }),
+    prefect: z
+      .object({
+        workPool: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and hyphens'),
+        workQueue: z.string().min(1),
+        /** Basic-auth user name for the API; the password is generated into Secrets Manager. */
+        apiAuthUser: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be letters, digits, _ . or -'),
+      })
+      .strict(),
+    image: z
+      .object({
+        repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'must be an ECR repository name'),
+        tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag'),
+        /** When set, tasks pin this digest instead of the rolling tag. */
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>').optional(),
+      })
+      .strict(),
+    logs: z
+      .object({
+        api: logGroupName,
+        worker: logGroupName,
+        deployer: logGroupName,
+        retentionDays: z.union(
+          [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map(
+            (d) => z.literal(d),
+          ) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>],
+        ),
+      })
+      .strict(),
+    iam: z
+      .object({
+        pipelineRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name'),
+        /** Seconds; AWS allows 3600–43200. */
+        pipelineRoleMaxSessionSeconds: z.number().int().min(3600).max(43200),
+        /** Principals (role/user ARNs) that may assume the pipeline role besides the flow runs. */
+        adminPrincipalArns: z.array(z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:(role|user|root)/, 'must be an IAM ARN')),
+      })
+      .strict(),
+    buckets: z
+      .object({
+        cache: s3BucketName,
+        kitInstructions: s3BucketName,
+        designFiles: s3BucketName,
+        raw: s3BucketName,
+        clean: s3BucketName,
+        website: s3BucketName,
+        /** Flow code and results storage, created by infra. */
+        flowStorage: s3BucketName,
+      })
+      .strict(),
+    circleci: z
+      .object({
+        organizationId: uuid,
+        projectId: uuid,
+        /** Branch whose pushes deploy this environment. */
+        deployBranch: z.string().min(1),
+        /** Whether a person must approve the deploy job. */
+        requireApproval: z.boolean(),
+      })
+      .strict(),
+    state: z
+      .object({
+        /** S3 bucket that holds terraform state (created by the bootstrap stack). */
+        bucket: s3BucketName,
+        keyPrefix: z.string().regex(/^[\w./-]+$/, 'must be an S3 key prefix'),
+      })
+      .strict(),
+    alarms: z
+      .object({
+        /** Where alarm e-mails go; omit for SNS only. */
+        email: z.email('must be an e-mail address').optional(),
+      })
+      .strict(),
+    tags: z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, 'must be a valid AWS tag key'), z.string().max(256)),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [key, group] of Object.entries({ api: c.logs.api, worker: c.logs.worker, deployer: c.logs.deployer })) {
+      if (!group.startsWith(`/ecs/${c.env}/`)) {
+        ctx.addIssue({ code: 'custom', path: ['logs', key], message: `must start with /ecs/${c.env}/` });
+      }
+    }
+    const names = Object.entries(c.buckets);
+    const seen = new Map<string, string>();
+    for (const [key, name] of names) {
+      const other = seen.get(name);
+      if (other) {
+        ctx.addIssue({ code: 'custom', path: ['buckets', key], message: `duplicates buckets.${other} (${name})` });
+      }
+      seen.set(name, key);
+    }
+  });
+
+/** Settings as written in `environments/*.ts`, before validation. */
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+/** Validated settings of one environment. */
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+/** A Fargate task size. */
+export type TaskSize = z.output<typeof taskSizeSchema>;

@@ -1,0 +1,51 @@
+import { JsonFile, typescript } from 'projen';
+
+/**
+ * `nx.json`: which targets are cached and in what order they run. `build`
+ * waits for the builds of dependencies, `test` and `lint` for a built
+ * dependency graph, and `deploy` for the dependencies' deploys, so that infra
+ * goes out before the image and the image before the flows.
+ */
+export function configureNx(root: typescript.TypeScriptProject): void {
+  new JsonFile(root, 'nx.json', {
+    obj: {
+      $schema: './node_modules/nx/schemas/nx-schema.json',
+      cacheDirectory: '.nx/cache',
+      defaultBase: 'main',
+      parallel: 2,
+      // Projects come from project.json files only; package.json scripts are projen's.
+      plugins: [],
+      namedInputs: {
+        default: ['{projectRoot}/**/*', 'sharedGlobals'],
+        production: [
+          'default',
+          '!{projectRoot}/test/**/*',
+          '!{projectRoot}/bench/**/*',
+          '!{projectRoot}/**/*.md',
+        ],
+        sharedGlobals: ['{workspaceRoot}/tsconfig.base.json', '{workspaceRoot}/pnpm-lock.yaml'],
+      },
+      targetDefaults: {
+        build: {
+          dependsOn: ['^build'],
+          inputs: ['production', '^production'],
+          cache: true,
+        },
+        test: {
+          dependsOn: ['build', '^build'],
+          inputs: ['default', '^production', { env: 'CI' }],
+          cache: true,
+        },
+        lint: {
+          dependsOn: ['^build'],
+          inputs: ['default', '{workspaceRoot}/.eslintrc.json'],
+          cache: true,
+        },
+        deploy: {
+          dependsOn: ['build', '^deploy'],
+          cache: false,
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import { typescript } from 'projen';
+import { VERSIONS } from './versions';
+import { addWorkspacePackage, NPM_SCOPE, projenTarget } from './workspace-package';
+
+const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
+
+/** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
+export function addPackages(root: typescript.TypeScriptProject) {
+  const config = addWorkspacePackage(root, {
+    outdir: 'packages/config',
+    nxName: 'config',
+    scope: 'scope:shared',
+    description: 'Typed, validated settings for every environment: the single source of truth',
+    deps: ['zod@^4.1.0'],
+    bin: { 'platform-config': 'bin/platform-config.js' },
+  });
+
+  const infra = addWorkspacePackage(root, {
+    outdir: 'packages/infra',
+    nxName: 'infra',
+    scope: 'scope:infra',
+    description: 'CDKTF stacks for the self-hosted Prefect 3 platform on AWS',
+    deps: [
+      CONFIG,
+      `cdktf@${VERSIONS.cdktf}`,
+      `constructs@${VERSIONS.constructs}`,
+      `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
+    ],
+    bin: { 'platform-infra': 'bin/platform-infra.js' },
+    jestConfig: { testTimeout: 600_000 },
+  });
+
+  const imageBuilder = addWorkspacePackage(root, {
+    outdir: 'packages/image-builder',
+    nxName: 'image-builder',
+    scope: 'scope:app',
+    description: 'Builds the linux/amd64 Prefect image with dockerode, pushes it to ECR and verifies it',
+    deps: [
+      CONFIG,
+      'dockerode@^4.0.9',
+      'tar-fs@^3.1.1',
+      '@balena/dockerignore@^1.0.2',
+      '@aws-sdk/client-ecr@^3.900.0',
+      'commander@^14.0.0',
+    ],
+    devDeps: ['@types/dockerode@^3.3.44', '@types/tar-fs@^2.0.4'],
+    bin: { 'image-builder': 'bin/image-builder.js' },
+    jestConfig: { testTimeout: 600_000 },
+  });
+
+  const flowsDeployer = addWorkspacePackage(root, {
+    outdir: 'apps/flows-deployer',
+    nxName: 'flows-deployer',
+    scope: 'scope:app',
+    description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
+    deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0'],
+    devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
+    bin: { 'flows-deployer': 'bin/flows-deployer.js' },
+  });
+
+  return { config, infra, imageBuilder, flowsDeployer, projenTarget };
+}

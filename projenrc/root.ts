@@ -1,0 +1,88 @@
+import { javascript, JsonFile, typescript } from 'projen';
+import { VERSIONS } from './versions';
+
+/**
+ * The workspace root: owns the single pnpm install, the shared compiler
+ * settings (`tsconfig.base.json`), the Nx toolchain and the repository-level
+ * tasks that the README documents.
+ */
+export function createRoot(): typescript.TypeScriptProject {
+  const root = new typescript.TypeScriptProject({
+    name: 'prefect-aws-platform',
+    description: 'Provision, build and deploy a self-hosted Prefect 3 platform on AWS',
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.PNPM,
+    pnpmVersion: VERSIONS.pnpm,
+    minNodeVersion: VERSIONS.minNode,
+    typescriptVersion: VERSIONS.typescript,
+    pnpmOptions: {
+      workspaceYamlOptions: {
+        packages: ['packages/*', 'apps/*'],
+        // Install scripts pnpm 10 may run; everything else stays blocked.
+        onlyBuiltDependencies: ['nx', 'cpu-features', 'ssh2', 'protobufjs'],
+      },
+    },
+    projenrcTs: true,
+    projenrcTsOptions: { projenCodeDir: 'projenrc' },
+    github: false,
+    release: false,
+    package: false,
+    licensed: false,
+    sampleCode: false,
+    prettier: false,
+    jest: false,
+    // The root holds no library code: only the projenrc is compiled, through tsconfig.dev.json.
+    disableTsconfig: true,
+    eslint: true,
+    eslintOptions: { dirs: ['projenrc'], fix: false },
+    depsUpgrade: false,
+    devDeps: [
+      `nx@${VERSIONS.nx}`,
+      `@types/node@${VERSIONS.nodeTypes}`,
+      '@nx/eslint-plugin@^23.2.1',
+    ],
+    tsconfigDev: {
+      compilerOptions: {},
+      include: ['projenrc/**/*.ts', '.projenrc.ts'],
+    },
+    gitignore: [
+      '.nx/cache',
+      '.nx/workspace-data',
+      'cdktf.out/',
+      '.test-services/',
+      '.rehearsal/',
+      '*.tfstate',
+      '*.tfstate.*',
+      '.terraform/',
+    ],
+  });
+
+  new JsonFile(root, 'tsconfig.base.json', {
+    obj: {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'commonjs',
+        moduleResolution: 'node',
+        lib: ['ES2022'],
+        strict: true,
+        noImplicitAny: true,
+        noImplicitReturns: true,
+        noImplicitThis: true,
+        noUnusedLocals: true,
+        noUnusedParameters: true,
+        noFallthroughCasesInSwitch: true,
+        alwaysStrict: true,
+        declaration: true,
+        esModuleInterop: true,
+        experimentalDecorators: true,
+        inlineSourceMap: true,
+        inlineSources: true,
+        resolveJsonModule: true,
+        skipLibCheck: true,
+        stripInternal: true,
+      },
+    },
+  });
+
+  return root;
+}

@@ -1,0 +1,144 @@
+import { javascript, JsonFile, typescript } from 'projen';
+import { VERSIONS } from './versions';
+
+/** Nx project tags; module-boundary rules in `.eslintrc.json` are written against them. */
+export type ScopeTag = 'scope:shared' | 'scope:infra' | 'scope:app';
+
+/** Options for one workspace package of the monorepo. */
+export interface WorkspacePackageOptions {
+  /** Directory relative to the repository root, e.g. `packages/config`. */
+  readonly outdir: string;
+  /** Nx project name (what `pnpm nx test <name>` takes). */
+  readonly nxName: string;
+  /** One-line description for package.json. */
+  readonly description: string;
+  /** Nx tag that places the package in the dependency rules. */
+  readonly scope: ScopeTag;
+  /** Runtime dependencies (`name@range`); workspace packages as `@blog-data/x@workspace:*`. */
+  readonly deps?: string[];
+  /** Development-only dependencies. */
+  readonly devDeps?: string[];
+  /** Executables this package installs, name → script path. */
+  readonly bin?: Record<string, string>;
+  /** Extra Nx targets (e.g. `deploy`), merged into the generated project.json. */
+  readonly extraTargets?: Record<string, unknown>;
+  /** Jest settings merged over the shared ones. */
+  readonly jestConfig?: javascript.JestConfigOptions;
+}
+
+/**
+ * Which scopes may depend on which: `config` (shared) on nothing in the repo,
+ * infra and apps only on shared packages, never on each other.
+ */
+export const DEP_CONSTRAINTS = [
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:shared'] },
+];
+
+/** npm scope shared by every workspace package. */
+export const NPM_SCOPE = '@blog-data';
+
+/**
+ * Adds a TypeScript package to the monorepo: a projen subproject with the
+ * shared compiler, jest and eslint settings, plus an Nx `project.json` with
+ * build/test/lint targets that call the subproject's own projen tasks.
+ */
+export function addWorkspacePackage(
+  root: typescript.TypeScriptProject,
+  options: WorkspacePackageOptions,
+): typescript.TypeScriptProject {
+  const depth = options.outdir.split('/').length;
+  const toRoot = Array(depth).fill('..').join('/');
+  const project = new typescript.TypeScriptProject({
+    parent: root,
+    outdir: options.outdir,
+    name: `${NPM_SCOPE}/${options.outdir.split('/').pop()}`,
+    description: options.description,
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.PNPM,
+    pnpmVersion: VERSIONS.pnpm,
+    minNodeVersion: VERSIONS.minNode,
+    typescriptVersion: VERSIONS.typescript,
+    licensed: false,
+    release: false,
+    package: false,
+    sampleCode: false,
+    projenrcTs: false,
+    prettier: false,
+    deps: options.deps,
+    devDeps: [`@types/node@${VERSIONS.nodeTypes}`, ...(options.devDeps ?? [])],
+    bin: options.bin,
+    jest: true,
+    jestOptions: {
+      jestVersion: VERSIONS.jest,
+      // Snapshots are asserted in CI, never rewritten silently.
+      updateSnapshot: javascript.UpdateSnapshot.NEVER,
+      junitReporting: false,
+      jestConfig: {
+        testMatch: ['<rootDir>/test/**/*.test.ts'],
+        testTimeout: 30_000,
+        collectCoverage: false,
+        ...options.jestConfig,
+      },
+    },
+    tsJestOptions: {
+      transformOptions: { isolatedModules: true },
+    },
+    eslint: true,
+    // Lint reports, never rewrites: CI must fail on a violation. Fix locally with `projen eslint --fix`.
+    eslintOptions: { dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], fix: false },
+    tsconfig: {
+      extends: javascript.TypescriptConfigExtends.fromPaths([`${toRoot}/tsconfig.base.json`]),
+      compilerOptions: { rootDir: 'src', outDir: 'lib', lib: ['ES2022'], target: 'ES2022' },
+    },
+    // test/tsconfig.json already extends ../tsconfig.json, which extends the base.
+    tsconfigDev: {
+      compilerOptions: {},
+      include: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    },
+  });
+
+  // Nx runs compile, test and eslint as separate cached targets, so `test` only runs jest.
+  project.testTask.reset();
+  project.testTask.exec('jest --passWithNoTests=false', { receiveArgs: true });
+
+  // One install from the root: a subproject must not run its own.
+  // installDependencies is protected; overriding it is how monorepo tooling (AWS PDK) does this too.
+  (project.package as unknown as { installDependencies: () => void }).installDependencies = () => {};
+
+  // Module boundaries: Nx checks imports against the project tags (see DEP_CONSTRAINTS).
+  project.eslint?.addPlugins('@nx');
+  project.eslint?.addRules({
+    '@nx/enforce-module-boundaries': [
+      'error',
+      { enforceBuildableLibDependency: true, allow: [], depConstraints: DEP_CONSTRAINTS },
+    ],
+  });
+
+  new JsonFile(project, 'project.json', {
+    obj: {
+      name: options.nxName,
+      $schema: `${toRoot}/node_modules/nx/schemas/project-schema.json`,
+      projectType: options.scope === 'scope:app' ? 'application' : 'library',
+      sourceRoot: `${options.outdir}/src`,
+      tags: [options.scope],
+      targets: {
+        build: projenTarget('compile', { outputs: ['{projectRoot}/lib'] }),
+        test: projenTarget('test'),
+        lint: projenTarget('eslint'),
+        ...options.extraTargets,
+      },
+    },
+  });
+  return project;
+}
+
+/** An Nx target that runs one of the package's projen tasks from its directory. */
+export function projenTarget(task: string, extra: Record<string, unknown> = {}) {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: `projen ${task}`, cwd: '{projectRoot}' },
+    ...extra,
+  };
+}
