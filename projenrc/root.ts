@@ -34,7 +34,7 @@ export function createRoot(): typescript.TypeScriptProject {
     // The root holds no library code: only the projenrc is compiled, through tsconfig.dev.json.
     disableTsconfig: true,
     eslint: true,
-    eslintOptions: { dirs: ['projenrc'], fix: false },
+    eslintOptions: { dirs: ['projenrc'], commandOptions: { fix: false } },
     depsUpgrade: false,
     devDeps: [
       `nx@${VERSIONS.nx}`,

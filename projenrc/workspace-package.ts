@@ -87,7 +87,7 @@ export function addWorkspacePackage(
     },
     eslint: true,
     // Lint reports, never rewrites: CI must fail on a violation. Fix locally with `projen eslint --fix`.
-    eslintOptions: { dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], fix: false },
+    eslintOptions: { dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], commandOptions: { fix: false } },
     tsconfig: {
       extends: javascript.TypescriptConfigExtends.fromPaths([`${toRoot}/tsconfig.base.json`]),
       compilerOptions: { rootDir: 'src', outDir: 'lib', lib: ['ES2022'], target: 'ES2022' },
