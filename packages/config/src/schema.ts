@@ -170,6 +170,8 @@ export const platformConfigSchema = z
         api: logGroupName,
         worker: logGroupName,
         deployer: logGroupName,
+        /** Where the worker's flow-run tasks log. */
+        flowRuns: logGroupName,
         retentionDays: z.union(
           [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map(
             (d) => z.literal(d),
@@ -225,7 +227,12 @@ export const platformConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    for (const [key, group] of Object.entries({ api: c.logs.api, worker: c.logs.worker, deployer: c.logs.deployer })) {
+    for (const [key, group] of Object.entries({
+      api: c.logs.api,
+      worker: c.logs.worker,
+      deployer: c.logs.deployer,
+      flowRuns: c.logs.flowRuns,
+    })) {
       if (!group.startsWith(`/ecs/${c.env}/`)) {
         ctx.addIssue({ code: 'custom', path: ['logs', key], message: `must start with /ecs/${c.env}/` });
       }

@@ -50,6 +50,7 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       api: `/ecs/${env}/prefect-api`,
       worker: `/ecs/${env}/prefect-worker`,
       deployer: `/ecs/${env}/prefect-deployer`,
+      flowRuns: `/ecs/${env}/prefect-flow-runs`,
       retentionDays: env === 'prod' ? 90 : 14,
     },
     iam: {
