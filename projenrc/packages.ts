@@ -29,6 +29,9 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'platform-infra': 'bin/platform-infra.js' },
     jestConfig: { testTimeout: 600_000 },
   });
+  // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.
+  infra.gitignore.exclude('cdktf.out/');
+  infra.addTask('bench', { description: 'Synth time of all stacks vs. loading the provider barrel', exec: 'ts-node --transpile-only bench/synth-vs-barrel.ts' });
 
   const imageBuilder = addWorkspacePackage(root, {
     outdir: 'packages/image-builder',
