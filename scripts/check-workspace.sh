@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Checks the workspace's own promises, after scripts/test.sh has run:
+#   1. `projen` on a clean checkout regenerates exactly what is committed (no diff);
+#   2. `nx affected` follows the dependency graph: image-builder alone is affected by its own
+#      change, every package by a config change;
+#   3. a second `nx run-many -t build test` is served entirely from the Nx cache.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+ok() { printf 'ok: %s\n' "$*"; }
+
+before=$(git status --porcelain)
+pnpm exec projen >/dev/null 2>&1 || fail "projen synthesis failed (run pnpm exec projen)"
+after=$(git status --porcelain)
+if [ "$before" != "$after" ]; then
+  git --no-pager diff --stat >&2
+  fail "generated files differ from .projenrc.ts: run pnpm exec projen and commit the result"
+fi
+ok "projen leaves no diff"
+
+affected() { pnpm exec nx show projects --affected --files="$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
+got=$(affected packages/image-builder/src/index.ts)
+[ "$got" = "image-builder" ] || fail "a change in image-builder should affect only image-builder, got: $got"
+got=$(affected packages/config/src/schema.ts)
+[ "$got" = "config flows-deployer image-builder infra" ] || fail "a change in config should affect every package, got: $got"
+ok "nx affected follows the project graph"
+
+out=$(pnpm exec nx run-many -t build test --output-style=static 2>&1) || { echo "$out" >&2; fail "second build/test run failed"; }
+summary=$(printf '%s\n' "$out" | grep -E 'read the output from the cache' || true)
+[ -n "$summary" ] || fail "second build/test run did not use the Nx cache"
+tasks=$(printf '%s\n' "$summary" | grep -oE 'for [0-9]+ out of [0-9]+' | head -1)
+read -r _ hit _ _ total <<<"$tasks"
+[ "$hit" = "$total" ] || fail "only $hit of $total tasks came from the Nx cache"
+ok "second build/test run served from cache ($hit/$total tasks)"
