@@ -1,8 +1,10 @@
 import { configureNx } from './projenrc/nx';
+import { configureCircleCi } from './projenrc/circleci';
 import { addPackages } from './projenrc/packages';
 import { createRoot } from './projenrc/root';
 
 const root = createRoot();
 configureNx(root);
+configureCircleCi(root);
 addPackages(root);
 root.synth();

@@ -69,6 +69,8 @@ export function addWorkspacePackage(
     deps: options.deps,
     devDeps: [`@types/node@${VERSIONS.nodeTypes}`, ...(options.devDeps ?? [])],
     bin: options.bin,
+    // Only the declared executables; bin/ may hold helpers too.
+    autoDetectBin: false,
     jest: true,
     jestOptions: {
       jestVersion: VERSIONS.jest,

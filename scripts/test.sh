@@ -2,7 +2,8 @@
 # The full test suite (README command 2): prepares the machine, starts the real services the
 # integration tests need (Docker engine, registry, AWS emulator), runs build, lint and test of
 # every workspace package through Nx, and stops the services on exit, even after a failure.
-#   scripts/test.sh [nx args...]      e.g. scripts/test.sh --projects=config
+#   scripts/test.sh [nx args...]            everything, e.g. scripts/test.sh --projects=config
+#   scripts/test.sh --affected [nx args...] only what changed since NX_BASE (CircleCI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,4 +12,9 @@ trap 'scripts/test-services.sh down >/dev/null 2>&1 || true' EXIT
 scripts/test-services.sh up >/dev/null
 eval "$(scripts/test-services.sh env)"
 
-pnpm exec nx run-many -t build lint test --output-style=static "$@"
+if [ "${1:-}" = "--affected" ]; then
+  shift
+  pnpm exec nx affected -t build lint test --output-style=static "$@"
+else
+  pnpm exec nx run-many -t build lint test --output-style=static "$@"
+fi
