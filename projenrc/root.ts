@@ -57,6 +57,8 @@ export function createRoot(): typescript.TypeScriptProject {
     ],
   });
 
+  addRepositoryTasks(root);
+
   new JsonFile(root, 'tsconfig.base.json', {
     obj: {
       compilerOptions: {
@@ -85,4 +87,23 @@ export function createRoot(): typescript.TypeScriptProject {
   });
 
   return root;
+}
+
+/** The repository-level commands the README documents (`pnpm <task>`). */
+function addRepositoryTasks(root: typescript.TypeScriptProject): void {
+  root.addTask('rehearse', {
+    description: 'Local rehearsal: infra on the AWS emulator, image to a local registry, flows planned',
+    exec: 'bash scripts/rehearse.sh',
+    receiveArgs: true,
+  });
+  root.addTask('test:all', {
+    description: 'Full test suite with the real services (Docker engine, registry, AWS emulator)',
+    exec: 'bash scripts/test.sh',
+    receiveArgs: true,
+  });
+  root.addTask('services', {
+    description: 'Start/stop the local test services: up | env | down | status',
+    exec: 'bash scripts/test-services.sh',
+    receiveArgs: true,
+  });
 }

@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process';
 import { javascript, JsonFile, typescript } from 'projen';
 import { VERSIONS } from './versions';
 
@@ -105,9 +106,13 @@ export function addWorkspacePackage(
   project.testTask.reset();
   project.testTask.exec('jest --passWithNoTests=false', { receiveArgs: true });
 
-  // One install from the root: a subproject must not run its own.
-  // installDependencies is protected; overriding it is how monorepo tooling (AWS PDK) does this too.
-  (project.package as unknown as { installDependencies: () => void }).installDependencies = () => {};
+  // One install for the whole workspace, from the root: a subproject whose package.json changed
+  // must refresh the shared lockfile, not install on its own. installDependencies is protected;
+  // overriding it is how monorepo tooling (AWS PDK) does this too.
+  (project.package as unknown as { installDependencies: () => void }).installDependencies = () => {
+    const frozen = process.env.CI ? '--frozen-lockfile' : '--no-frozen-lockfile';
+    execSync(`pnpm install ${frozen}`, { cwd: root.outdir, stdio: 'inherit' });
+  };
 
   // Module boundaries: Nx checks imports against the project tags (see DEP_CONSTRAINTS).
   project.eslint?.addPlugins('@nx');

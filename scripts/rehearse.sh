@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The local rehearsal (README command 1): the whole delivery path on this machine, no AWS
+# account needed. Installs what is missing, starts the local services, then
+#   1. validates the configuration of every environment,
+#   2. applies the dev infrastructure against the AWS emulator (local terraform state),
+#   3. builds the image, logs in through the emulator's ECR auth and pushes it to the local
+#      registry, then verifies it is linux/amd64,
+#   4. plans the flow deployments (offline: manifest validated, work-pool job template rendered
+#      from step 2's outputs),
+# and tears everything down at the end unless --keep is given.
+#   scripts/rehearse.sh [--keep]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$(pwd)
+
+keep=false
+for arg in "$@"; do
+  case $arg in
+    --keep) keep=true ;;
+    *) echo "usage: scripts/rehearse.sh [--keep]" >&2; exit 2 ;;
+  esac
+done
+
+work=.rehearsal
+summary=()
+step() { # step <name> <command...>: runs one step with its timing
+  local name=$1; shift
+  printf '\n\033[1m▶ %s\033[0m\n' "$name"
+  local t0=$SECONDS
+  "$@"
+  local took=$((SECONDS - t0))
+  summary+=("$(printf '%-34s %4ss' "$name" "$took")")
+}
+
+teardown() {
+  if [ "$keep" = true ]; then
+    printf '\nkept: services (scripts/test-services.sh down to stop) and %s/\n' "$work"
+    return
+  fi
+  if [ -f "$work/infra-applied" ]; then
+    printf '\n▶ destroying the rehearsal infrastructure\n'
+    pnpm --silent --filter @blog-data/infra exec platform-infra destroy --env dev --backend local --auto-approve \
+      >"$work/destroy.log" 2>&1 || echo "warning: destroy failed (see $work/destroy.log)"
+  fi
+  scripts/test-services.sh down >/dev/null 2>&1 || true
+}
+
+step "install what is missing" bash scripts/bootstrap.sh
+rm -rf "$work" && mkdir -p "$work"
+trap teardown EXIT
+
+docker_ok=true
+start_services() {
+  scripts/test-services.sh up --only aws >/dev/null
+  if ! scripts/test-services.sh up --only docker >/dev/null 2>"$work/docker.err"; then
+    docker_ok=false
+    echo "Docker engine could not be started here ($(tail -1 "$work/docker.err")): the image step is skipped"
+  fi
+  scripts/test-services.sh env
+}
+step "start local services" start_services >"$work/services.env"
+grep -v '^export' "$work/services.env" || true
+eval "$(grep '^export' "$work/services.env")"
+
+# The rehearsal targets the emulator's account; everything else is dev's real configuration.
+export PLATFORM_ENV=dev PLATFORM_AWS__ACCOUNT_ID=$TEST_AWS_ACCOUNT_ID PLATFORM_AWS__REGION=$AWS_REGION
+
+step "build the workspace" pnpm exec nx run-many -t build --output-style=static
+step "validate configuration" pnpm --silent --filter @blog-data/config exec platform-config validate
+pnpm --silent --filter @blog-data/config exec platform-config show
+
+apply_infra() {
+  pnpm --silent --filter @blog-data/infra exec platform-infra apply --env dev --backend local --auto-approve \
+    --outputs-file "$repo/$work/infra-outputs.json"
+  touch "$work/infra-applied"
+}
+step "apply dev infrastructure (emulator)" apply_infra
+
+publish_image() {
+  if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi
+  pnpm --silent --filter @blog-data/image-builder exec image-builder publish --env dev --image rehearsal \
+    --registry "$TEST_REGISTRY" --infra-outputs "$repo/$work/infra-outputs.json" --output "$repo/$work/image.json"
+}
+step "build, push and verify the image" publish_image
+
+plan_flows() {
+  local image_args=()
+  [ -f "$work/image.json" ] && image_args=(--image-result "$repo/$work/image.json")
+  pnpm --silent --filter @blog-data/flows-deployer exec flows-deployer plan --env dev --offline \
+    --manifest "$repo/apps/flows-deployer/prefect.yaml" --infra-outputs "$repo/$work/infra-outputs.json" "${image_args[@]}"
+}
+step "plan flow deployments (offline)" plan_flows
+
+printf '\n\033[1mRehearsal summary\033[0m\n'
+printf '  %s\n' "${summary[@]}"
+if [ -f "$work/infra-outputs.json" ]; then
+  node -e '
+    const o = require(process.argv[1]);
+    const v = (k) => (o[k] && typeof o[k] === "object" && "value" in o[k] ? o[k].value : o[k]);
+    for (const k of ["prefect_url", "ecs_cluster_arn", "ecr_repository_url", "api_auth_secret_arn"]) console.log(`  ${k.padEnd(22)} ${v(k)}`);
+  ' "$repo/$work/infra-outputs.json"
+fi
+[ -f "$work/image.json" ] && node -e 'const r=require(process.argv[1]); console.log(`  image digest           ${r.digest}`)' "$repo/$work/image.json"
+echo "rehearsal: ok"
