@@ -1,5 +1,5 @@
-import { configureNx } from './projenrc/nx';
 import { configureCircleCi } from './projenrc/circleci';
+import { configureNx } from './projenrc/nx';
 import { addPackages } from './projenrc/packages';
 import { createRoot } from './projenrc/root';
 

@@ -30,7 +30,14 @@ export function createRoot(): typescript.TypeScriptProject {
     licensed: false,
     sampleCode: false,
     prettier: false,
-    jest: false,
+    // Root tests cover the generated workspace files (projenrc/*.test.ts); packages test themselves.
+    jest: true,
+    jestOptions: {
+      jestVersion: VERSIONS.jest,
+      updateSnapshot: javascript.UpdateSnapshot.NEVER,
+      junitReporting: false,
+      jestConfig: { testMatch: ['<rootDir>/projenrc/**/*.test.ts'], collectCoverage: false },
+    },
     // The root holds no library code: only the projenrc is compiled, through tsconfig.dev.json.
     disableTsconfig: true,
     eslint: true,
@@ -39,6 +46,8 @@ export function createRoot(): typescript.TypeScriptProject {
     devDeps: [
       `nx@${VERSIONS.nx}`,
       `@types/node@${VERSIONS.nodeTypes}`,
+      'yaml@^2.8.1',
+      'zod@^4.1.0',
       '@nx/eslint-plugin@^23.2.1',
     ],
     tsconfigDev: {
@@ -91,6 +100,7 @@ export function createRoot(): typescript.TypeScriptProject {
 
 /** The repository-level commands the README documents (`pnpm <task>`). */
 function addRepositoryTasks(root: typescript.TypeScriptProject): void {
+  root.testTask.reset('jest --passWithNoTests=false', { receiveArgs: true });
   root.addTask('rehearse', {
     description: 'Local rehearsal: infra on the AWS emulator, image to a local registry, flows planned',
     exec: 'bash scripts/rehearse.sh',

@@ -12,6 +12,10 @@ trap 'scripts/test-services.sh down >/dev/null 2>&1 || true' EXIT
 scripts/test-services.sh up >/dev/null
 eval "$(scripts/test-services.sh env)"
 
+# Workspace-level checks: the projenrc and the files it generates (.circleci/config.yml).
+pnpm exec projen eslint
+pnpm exec projen test
+
 if [ "${1:-}" = "--affected" ]; then
   shift
   pnpm exec nx affected -t build lint test --output-style=static "$@"
