@@ -61,5 +61,25 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
   });
 
-  return { config, infra, imageBuilder, flowsDeployer, projenTarget };
+  const ops = addWorkspacePackage(root, {
+    outdir: 'packages/ops',
+    nxName: 'ops',
+    scope: 'scope:app',
+    description: 'Operations CLI for a running environment: doctor, cost and logs',
+    deps: [
+      CONFIG,
+      'commander@^14.0.0',
+      '@aws-sdk/client-ecs@^3.900.0',
+      '@aws-sdk/client-elastic-load-balancing-v2@^3.900.0',
+      '@aws-sdk/client-rds@^3.900.0',
+      '@aws-sdk/client-ec2@^3.900.0',
+      '@aws-sdk/client-ecr@^3.900.0',
+      '@aws-sdk/client-secrets-manager@^3.900.0',
+      '@aws-sdk/client-cloudwatch-logs@^3.900.0',
+    ],
+    bin: { 'platform-ops': 'bin/platform-ops.js' },
+    jestConfig: { testTimeout: 120_000 },
+  });
+
+  return { config, infra, imageBuilder, flowsDeployer, ops, projenTarget };
 }

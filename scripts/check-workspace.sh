@@ -23,7 +23,7 @@ affected() { pnpm exec nx show projects --affected --files="$1" | sort | tr '\n'
 got=$(affected packages/image-builder/src/index.ts)
 [ "$got" = "image-builder" ] || fail "a change in image-builder should affect only image-builder, got: $got"
 got=$(affected packages/config/src/schema.ts)
-[ "$got" = "config flows-deployer image-builder infra" ] || fail "a change in config should affect every package, got: $got"
+[ "$got" = "config flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
 ok "nx affected follows the project graph"
 
 out=$(pnpm exec nx run-many -t build test --output-style=static 2>&1) || { echo "$out" >&2; fail "second build/test run failed"; }
