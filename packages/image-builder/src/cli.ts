@@ -1,0 +1,214 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, ecrRegistryHost, loadConfig } from '@blog-data/config';
+import { Command, CommanderError, Option } from 'commander';
+import { EcrAuth } from './ecr-auth';
+import { engineClient } from './engine';
+import { messageOf, PublishError } from './errors';
+import { readInfraOutputs, RepositoryLocation } from './infra-outputs';
+import { SILENT, terminalReporter } from './progress';
+import { PublishOptions, PublishResult, publishImage, StaticRegistryAuth } from './publish';
+import { assertTag, shortDigest } from './tags';
+
+/** Streams the CLI writes to (tests pass buffers). */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Flags of `image-builder publish`, as commander parses them. */
+interface PublishFlags {
+  env?: string;
+  image: string;
+  context?: string;
+  dockerfile?: string;
+  tag: string[];
+  buildArg: string[];
+  push: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  output?: string;
+  registry?: string;
+  infraOutputs?: string;
+  force?: boolean;
+  pull?: boolean;
+  cache: boolean;
+  verbose?: boolean;
+}
+
+/** Default image: the Prefect server/worker base. */
+export const DEFAULT_IMAGE = 'prefect-base';
+
+/** Entry point of `image-builder`; resolves to the exit code (0 ok, 1 failure, 2 usage). */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  let verbose = argv.includes('--verbose');
+  const program = new Command('image-builder')
+    .description('Builds a linux/amd64 image from docker/<image>, pushes it to ECR and verifies it')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showSuggestionAfterError(true);
+
+  program.command('publish')
+    .description('build, push and verify one image (a no-op when the registry already has it)')
+    .addOption(new Option('--env <env>', 'environment whose config to use (default: PLATFORM_ENV, then dev)'))
+    .option('--image <name>', 'directory under docker/ to build', DEFAULT_IMAGE)
+    .option('--context <dir>', 'build this directory instead of docker/<image>')
+    .option('--dockerfile <file>', 'Dockerfile, relative to the context', 'Dockerfile')
+    .option('--tag <tag>', 'an extra tag (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--build-arg <name=value>', 'a build arg (repeatable), e.g. BASE_IMAGE=…', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--no-push', 'build and check the platform only; do not contact the registry')
+    .option('--dry-run', 'look at the registry and say what a publish would do; build and push nothing')
+    .option('--json', 'print the result as JSON on stdout, no progress')
+    .option('--output <file>', 'also write the result JSON to this file (for infra and the deployer to pin the digest)')
+    .option('--registry <host>', 'push to and verify against this registry (host[:port], optional http(s)://); env IMAGE_REGISTRY')
+    .option('--infra-outputs <file>', 'terraform outputs JSON; its ecr_repository_url names registry and repository')
+    .option('--force', 'build and push even when the registry already has this content tag')
+    .option('--pull', 'pull a newer base image before building')
+    .option('--no-cache', 'build without the layer cache')
+    .option('--verbose', 'show the full build output, and stacks on errors')
+    .action(async (flags: PublishFlags) => {
+      verbose = flags.verbose === true;
+      if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
+      const options = resolvePublishOptions(flags, io);
+      const result = await publishImage(options);
+      writeResult(result, flags, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    exitCode = reportError(err, io, verbose);
+  }
+  return exitCode;
+}
+
+/** Turns flags, environment and config into {@link PublishOptions}. Exported for tests. */
+export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOptions {
+  const config = loadConfig({ env: flags.env, environ: io.env });
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.image)) {
+    throw usage(`invalid --image "${flags.image}"`, 'name a directory under docker/ (lowercase letters, digits, . _ -)');
+  }
+  flags.tag.forEach((t) => assertTag(t, '--tag'));
+  const contextDir = flags.context ? path.resolve(io.cwd, flags.context) : path.join(findRepoRoot(io.cwd), 'docker', flags.image);
+  const location: RepositoryLocation | undefined = flags.infraOutputs ? readInfraOutputs(path.resolve(io.cwd, flags.infraOutputs)) : undefined;
+  const registry = flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY) ?? location?.registryHost;
+  const staticAuth = staticRegistryAuth(io.env);
+  if (staticAuth && !registry) {
+    throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
+  }
+  const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, verbose: flags.verbose });
+  return {
+    image: flags.context ? path.basename(contextDir) : flags.image,
+    contextDir,
+    dockerfile: flags.dockerfile,
+    repository: location?.repository ?? config.image.repository,
+    rollingTag: config.image.tag,
+    extraTags: flags.tag,
+    buildArgs: parseBuildArgs(flags.buildArg),
+    registry,
+    fallbackRegistryHost: location?.registryHost ?? ecrRegistryHost(config),
+    ecr: flags.push && !staticAuth ? new EcrAuth({ accountId: config.aws.accountId, region: config.aws.region }) : undefined,
+    staticAuth,
+    docker: engineClient(),
+    push: flags.push,
+    dryRun: flags.dryRun,
+    force: flags.force,
+    pull: flags.pull,
+    noCache: !flags.cache,
+    reporter,
+  };
+}
+
+function writeResult(result: PublishResult, flags: PublishFlags, io: CliIo): void {
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (flags.output) {
+    const file = path.resolve(io.cwd, flags.output);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, json);
+  }
+  if (flags.json) {
+    io.stdout.write(json);
+    return;
+  }
+  const headline: Record<PublishResult['status'], string> = {
+    pushed: 'pushed',
+    retagged: 'retagged (no upload)',
+    noop: 'no-op: registry already up to date',
+    built: 'built (not pushed)',
+    planned: 'dry run',
+  };
+  const lines = [
+    `${headline[result.status]}: ${result.reference ?? `${result.repository}:${result.contentTag}`}`,
+    `  tags     ${result.tags.join(', ')}`,
+  ];
+  if (result.imageId) lines.push(`  image id ${shortDigest(result.imageId)} (${result.platform})`);
+  lines.push(`  time     ${(result.durations.total / 1000).toFixed(1)} s`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function reportError(err: unknown, io: CliIo, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message; help and version are not failures.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (err instanceof PublishError) {
+    io.stderr.write(`${err.line()}\n`);
+    for (const line of err.detail) io.stderr.write(`${line}\n`);
+    if (verbose && err.stack) io.stderr.write(`${err.stack}\n`);
+    return err.kind === 'usage' ? 2 : 1;
+  }
+  if (err instanceof ConfigError) {
+    for (const problem of err.problems) {
+      io.stderr.write(`error: invalid setting (${problem}): fix packages/config or the PLATFORM_* override\n`);
+    }
+    return 2;
+  }
+  io.stderr.write(`error: unexpected failure (${messageOf(err)}): run again with --verbose and report it\n`);
+  if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+/** `NAME=value` pairs → record; a usage error names the bad one. */
+export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq > 0 ? pair.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw usage(`invalid --build-arg "${pair}"`, 'write NAME=value');
+    out[name] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The repository root: the nearest directory up from `start` with pnpm-workspace.yaml; else `start`. */
+export function findRepoRoot(start: string): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start);
+  }
+}
+
+/** Credentials for a registry that is not ECR, from IMAGE_REGISTRY_USERNAME and IMAGE_REGISTRY_PASSWORD. */
+function staticRegistryAuth(env: NodeJS.ProcessEnv): StaticRegistryAuth | undefined {
+  const username = emptyToUndefined(env.IMAGE_REGISTRY_USERNAME);
+  const password = emptyToUndefined(env.IMAGE_REGISTRY_PASSWORD);
+  if (!username && !password) return undefined;
+  if (!username || !password) throw usage('only one of IMAGE_REGISTRY_USERNAME / IMAGE_REGISTRY_PASSWORD is set', 'set both, or neither to log in through ECR');
+  return { username, password };
+}
+
+function usage(what: string, fix: string): PublishError {
+  return new PublishError(what, 'command line', fix, [], 'usage');
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value && value.trim() ? value.trim() : undefined;
+}
+
+function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

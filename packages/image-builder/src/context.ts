@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import dockerignore from '@balena/dockerignore';
+import * as tar from 'tar-fs';
+import { PublishError } from './errors';
+
+/** A build context ready to send to the engine. */
+export interface BuildContext {
+  /** Absolute directory the context was read from. */
+  readonly dir: string;
+  /** Dockerfile path relative to `dir` (POSIX separators). */
+  readonly dockerfile: string;
+  /** Files and symlinks sent to the engine, relative POSIX paths, sorted. */
+  readonly files: readonly string[];
+  /** sha256 (hex) over every sent path, its mode and its content (or link target). */
+  readonly filesHash: string;
+  /** Returns a fresh tar stream of exactly `files` (each call packs again). */
+  pack(): Readable;
+}
+
+/** Options for {@link readBuildContext}. */
+export interface ReadBuildContextOptions {
+  /** Dockerfile relative to the context directory; default `Dockerfile`. */
+  readonly dockerfile?: string;
+}
+
+// Every entry gets the same timestamp and owner, so packing the same files twice
+// gives the same tar and the classic builder's COPY cache keys stay stable.
+const FIXED_MTIME = new Date(0);
+
+/**
+ * Reads a build context directory the way `docker build` does: `.dockerignore`
+ * rules (Go filepath.Match syntax with `**` and `!` exceptions, via
+ * @balena/dockerignore) decide what is sent; the Dockerfile and `.dockerignore`
+ * are always sent, as the Docker CLI does, even when a rule matches them.
+ */
+export async function readBuildContext(dir: string, options: ReadBuildContextOptions = {}): Promise<BuildContext> {
+  const root = path.resolve(dir);
+  const dockerfile = toPosix(options.dockerfile ?? 'Dockerfile');
+  const dockerfilePath = path.join(root, dockerfile);
+  const stat = await fs.stat(dockerfilePath).catch(() => undefined);
+  if (!stat?.isFile()) {
+    throw new PublishError('Dockerfile missing', dockerfilePath,
+      'create it, or pass --image with the name of a directory under docker/ that has one',
+      [], 'dockerfile-missing');
+  }
+
+  const ignore = dockerignore({ ignorecase: false });
+  const ignoreFile = await fs.readFile(path.join(root, '.dockerignore'), 'utf8').catch(() => '');
+  ignore.add(parseDockerignore(ignoreFile));
+  const alwaysSent = new Set([dockerfile, '.dockerignore']);
+
+  const all = await walk(root);
+  const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
+  const filesHash = await hashFiles(root, files);
+
+  return {
+    dir: root,
+    dockerfile,
+    files,
+    filesHash,
+    pack: () => tar.pack(root, {
+      entries: files.map((f) => f.split('/').join(path.sep)),
+      map: (header) => ({
+        ...header,
+        mode: normalisedMode(header.mode ?? 0o644),
+        mtime: FIXED_MTIME,
+        uid: 0,
+        gid: 0,
+        uname: '',
+        gname: '',
+      }),
+    }),
+  };
+}
+
+/** `.dockerignore` lines without comments and blanks, as the Docker CLI reads them. */
+export function parseDockerignore(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('#'));
+}
+
+/** Every file and symlink under `root`, relative POSIX paths (directories are implied by their files). */
+async function walk(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+  for (const entry of entries) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...await walk(root, child));
+    else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
+  }
+  return out;
+}
+
+async function hashFiles(root: string, files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const rel of files) {
+    const abs = path.join(root, rel);
+    const st = await fs.lstat(abs);
+    const mode = normalisedMode(st.mode).toString(8);
+    const body = st.isSymbolicLink()
+      ? `link:${await fs.readlink(abs)}`
+      : createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+    hash.update(`${rel}\0${mode}\0${body}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** 0755 when any executable bit is set, else 0644: the umask of the machine that checked out the repo must not change the image. */
+function normalisedMode(mode: number): number {
+  // eslint-disable-next-line no-bitwise
+  return (mode & 0o111) !== 0 ? 0o755 : 0o644;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

@@ -1,0 +1,136 @@
+import { DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { messageOf, PublishError } from './errors';
+
+/** Registry credentials: what `docker login` would be given. */
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: string;
+  /** Registry host from the token's proxyEndpoint, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
+  readonly registryHost: string;
+  /** When the token stops working (ECR: 12 hours after issue). */
+  readonly expiresAt?: Date;
+}
+
+/**
+ * Decodes an ECR authorization token: base64 of `user:password` (user is `AWS`).
+ * The password itself may contain `:`; only the first one separates.
+ */
+export function decodeAuthorizationToken(token: string): { username: string; password: string } {
+  const decoded = Buffer.from(token.trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (!token.trim() || colon <= 0 || colon === decoded.length - 1) {
+    throw new PublishError('ECR returned an unreadable authorization token', 'GetAuthorizationToken',
+      'check that AWS_ENDPOINT_URL points at ECR (or its emulator), not another service', [], 'auth-failed');
+  }
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** `https://123.dkr.ecr.eu-west-1.amazonaws.com` → `123.dkr.ecr.eu-west-1.amazonaws.com`. */
+export function registryHostOf(proxyEndpoint: string): string {
+  const trimmed = proxyEndpoint.trim();
+  try {
+    return new URL(trimmed.includes('://') ? trimmed : `https://${trimmed}`).host;
+  } catch {
+    throw new PublishError(`ECR returned an unreadable proxyEndpoint "${proxyEndpoint}"`, 'GetAuthorizationToken',
+      'check AWS_ENDPOINT_URL', [], 'auth-failed');
+  }
+}
+
+/** Options for {@link EcrAuth}. */
+export interface EcrAuthOptions {
+  /** Account that owns the repository (config `aws.accountId`). */
+  readonly accountId: string;
+  /** Region of the registry (config `aws.region`). */
+  readonly region: string;
+  /** A preconfigured client (tests); default: default credential chain, `AWS_ENDPOINT_URL` honoured by the SDK. */
+  readonly client?: ECRClient;
+}
+
+/**
+ * ECR login through the AWS SDK (no `aws ecr get-login-password`, no docker
+ * config file): the default credential chain, region from config.
+ */
+export class EcrAuth {
+  readonly client: ECRClient;
+  private cached?: RegistryCredentials;
+
+  constructor(private readonly options: EcrAuthOptions) {
+    this.client = options.client ?? new ECRClient({ region: options.region });
+  }
+
+  /** Credentials, fetched once and reused until {@link refresh}. */
+  async credentials(): Promise<RegistryCredentials> {
+    this.cached ??= await this.fetchToken();
+    return this.cached;
+  }
+
+  /**
+   * Fetches a new token. Called at most once per publish, after the registry
+   * rejected the current one; the caller does not look at `expiresAt` to decide
+   * (emulators hand out tokens that expired years ago but work).
+   */
+  async refresh(): Promise<RegistryCredentials> {
+    this.cached = await this.fetchToken();
+    return this.cached;
+  }
+
+  /** Fails clearly when the repository does not exist: infra creates it, this tool never does. */
+  async ensureRepository(repositoryName: string): Promise<void> {
+    const where = `repository ${repositoryName}, account ${this.options.accountId}, region ${this.options.region}`;
+    try {
+      await this.client.send(new DescribeRepositoriesCommand({
+        registryId: this.options.accountId,
+        repositoryNames: [repositoryName],
+      }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'RepositoryNotFoundException') {
+        throw new PublishError('ECR repository does not exist', where,
+          'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs',
+          [], 'repository-missing');
+      }
+      throw awsError(err, 'DescribeRepositories', where);
+    }
+  }
+
+  private async fetchToken(): Promise<RegistryCredentials> {
+    let data;
+    try {
+      const out = await this.client.send(new GetAuthorizationTokenCommand({}));
+      data = out.authorizationData?.[0];
+    } catch (err) {
+      throw awsError(err, 'GetAuthorizationToken', `account ${this.options.accountId}, region ${this.options.region}`);
+    }
+    if (!data?.authorizationToken || !data.proxyEndpoint) {
+      throw new PublishError('ECR returned no authorization data', 'GetAuthorizationToken',
+        'check the region and that the caller may call ecr:GetAuthorizationToken', [], 'auth-failed');
+    }
+    return {
+      ...decodeAuthorizationToken(data.authorizationToken),
+      registryHost: registryHostOf(data.proxyEndpoint),
+      expiresAt: data.expiresAt,
+    };
+  }
+}
+
+/** Maps an AWS SDK error to a one-line error that says which kind of problem it is. */
+export function awsError(err: unknown, operation: string, where: string): PublishError {
+  const name = (err as { name?: string }).name ?? '';
+  const code = (err as { code?: string }).code ?? '';
+  const message = messageOf(err);
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return new PublishError(`no AWS credentials for ${operation}`, where,
+      'set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available', [], 'auth-failed');
+  }
+  if (/ExpiredToken|TokenRefreshRequired/.test(name)) {
+    return new PublishError(`AWS session expired during ${operation}`, where, 'log in again (aws sso login / renew the role session)', [], 'token-expired');
+  }
+  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|Unauthorized/.test(name)) {
+    return new PublishError(`AWS refused ${operation}: ${message}`, where,
+      'check the credentials and that their role allows ecr:GetAuthorizationToken and ecr:DescribeRepositories', [], 'auth-failed');
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
+    return new PublishError(`cannot reach ECR for ${operation} (${code || name})`, where,
+      'check the network, the region, and AWS_ENDPOINT_URL if set', [], 'network');
+  }
+  return new PublishError(`${operation} failed: ${message}`, where, 'run again with --verbose', [], 'failure');
+}

@@ -1,0 +1,66 @@
+import Docker from 'dockerode';
+import { messageOf, PublishError } from './errors';
+
+/** Platform of an image in the local engine. */
+export interface LocalImageInfo {
+  readonly id: string;
+  readonly os: string;
+  readonly architecture: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A client for the engine `DOCKER_HOST` names (docker-modem reads it, and
+ * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), else the default local socket.
+ */
+export function engineClient(): Docker {
+  return new Docker();
+}
+
+/** Where the client connects, as the user would write it in DOCKER_HOST. */
+export function describeEngine(docker: Docker): string {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+  if (modem.socketPath) return `unix://${modem.socketPath}`;
+  return `${modem.protocol === 'https' ? 'https' : 'tcp'}://${modem.host}:${modem.port}`;
+}
+
+/** Checks the engine answers; fails with the socket it tried and what to do. */
+export async function pingEngine(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw engineRequestError(err, 'ping', describeEngine(docker));
+  }
+}
+
+/** The platform and labels of a local image. */
+export async function inspectLocalImage(docker: Docker, id: string): Promise<LocalImageInfo> {
+  try {
+    const info = await docker.getImage(id).inspect();
+    return { id: info.Id, os: info.Os, architecture: info.Architecture, labels: info.Config?.Labels ?? {} };
+  } catch (err) {
+    throw engineRequestError(err, `inspect image ${id}`, describeEngine(docker));
+  }
+}
+
+/**
+ * Maps a failed Engine API request to a one-line error: connection problems
+ * name the socket/DOCKER_HOST, API errors carry the engine's message.
+ */
+export function engineRequestError(err: unknown, operation: string, engine: string, where?: string): PublishError {
+  const code = (err as { code?: string }).code;
+  if (code && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) {
+    const fix = code === 'EACCES'
+      ? 'this user may not use the socket; add it to the docker group or point DOCKER_HOST at an engine it may use'
+      : 'start the Docker engine, or set DOCKER_HOST to the one to use (e.g. unix:///var/run/docker.sock)';
+    return new PublishError(`no Docker engine reachable (${code})`, `DOCKER_HOST=${engine}`, fix, [], 'engine-unreachable');
+  }
+  const status = (err as { statusCode?: number }).statusCode;
+  const json = (err as { json?: { message?: string } }).json;
+  const message = json?.message ?? messageOf(err);
+  if (operation === 'build' && /Cannot locate specified Dockerfile|Dockerfile.*(not found|no such file)/i.test(message)) {
+    return new PublishError('Dockerfile missing', where ?? engine, 'check --image and the Dockerfile name', [], 'dockerfile-missing');
+  }
+  return new PublishError(`engine refused ${operation}${status ? ` (HTTP ${status})` : ''}: ${message.trim()}`,
+    where ?? engine, 'run again with --verbose; check the engine log', [], 'failure');
+}

@@ -1,0 +1,15 @@
+export * from './errors';
+export * from './context';
+export * from './events';
+export * from './build';
+export * from './engine';
+export * from './ecr-auth';
+export * from './registry';
+export * from './tags';
+export * from './push';
+export * from './verify';
+export * from './progress';
+export * from './infra-outputs';
+export * from './git';
+export * from './publish';
+export { main, findRepoRoot, DEFAULT_IMAGE } from './cli';

@@ -1,0 +1,72 @@
+import { TARGET_PLATFORM } from './build';
+import type { LocalImageInfo } from './engine';
+import { PublishError } from './errors';
+import { RegistryClient, selectPlatform } from './registry';
+
+/** What the registry serves for a pushed image, as verified. */
+export interface VerifiedImage {
+  /** Digest of the single-platform manifest. */
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly configDigest: string;
+  readonly os: string;
+  readonly architecture: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+const PLATFORM = `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`;
+
+/**
+ * Refuses a local image that is not linux/amd64, before anything is tagged or
+ * pushed. The classic builder ignores the requested platform when the base
+ * image is already present locally, so an arm64 base silently gives an arm64
+ * image that fails on Fargate with `exec format error`.
+ */
+export function assertLocalPlatform(image: LocalImageInfo, where: string): void {
+  if (image.os === TARGET_PLATFORM.os && image.architecture === TARGET_PLATFORM.architecture) return;
+  throw new PublishError(`built image is ${image.os}/${image.architecture}, not ${PLATFORM}`, where,
+    `Fargate runs ${PLATFORM}: make the base image amd64 (pin its amd64 digest, or \`docker pull --platform ${PLATFORM}\` it) and publish again; nothing was pushed`,
+    [], 'wrong-platform');
+}
+
+/**
+ * Reads the pushed image back over the registry API and checks it is the image
+ * that was built (its config digest is the local image id) and that its
+ * config says linux/amd64. An index is followed to its linux/amd64 entry.
+ */
+export async function verifyRemoteImage(
+  registry: RegistryClient, repository: string, reference: string, expectedConfigDigest: string,
+): Promise<VerifiedImage> {
+  const where = `${registry.baseUrl}/v2/${repository}/manifests/${reference}`;
+  let manifest = await registry.getManifest(repository, reference);
+  if (manifest?.kind === 'index') {
+    const entry = selectPlatform(manifest, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
+    if (!entry) {
+      const platforms = manifest.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
+      throw new PublishError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
+        'publish a linux/amd64 image', [], 'verify-failed');
+    }
+    manifest = await registry.getManifest(repository, entry.digest);
+  }
+  if (!manifest || manifest.kind !== 'image') {
+    throw new PublishError('pushed image not found in the registry', where,
+      'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', [], 'verify-failed');
+  }
+  if (manifest.configDigest !== expectedConfigDigest) {
+    throw new PublishError(`registry holds a different image (config ${manifest.configDigest}, built ${expectedConfigDigest})`, where,
+      'another publish raced this one; run it again', [], 'verify-failed');
+  }
+  const config = await registry.getConfigBlob(repository, manifest.configDigest);
+  if (config.os !== TARGET_PLATFORM.os || config.architecture !== TARGET_PLATFORM.architecture) {
+    throw new PublishError(`registry image is ${config.os}/${config.architecture}, not ${PLATFORM}`, where,
+      `Fargate cannot run it: rebuild from a ${PLATFORM} base and publish again`, [], 'verify-failed');
+  }
+  return {
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    configDigest: manifest.configDigest,
+    os: config.os,
+    architecture: config.architecture,
+    labels: config.config?.Labels ?? {},
+  };
+}
