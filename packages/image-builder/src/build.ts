@@ -58,9 +58,12 @@ export class BuildMonitor {
 
   /** Feeds one engine message. */
   accept(event: EngineEvent): void {
+    // After the first error the step and tail stay as they were: they describe the failure.
+    if (this.failure !== undefined) return;
     const error = eventError(event);
     if (error !== undefined) {
-      this.failure ??= error;
+      if (this.partial) this.acceptText('\n');
+      this.failure = error;
       this.pushLine(error);
       return;
     }

@@ -112,7 +112,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
     fallbackRegistryHost: location?.registryHost ?? ecrRegistryHost(config),
     ecr: flags.push && !staticAuth ? new EcrAuth({ accountId: config.aws.accountId, region: config.aws.region }) : undefined,
     staticAuth,
-    docker: engineClient(),
+    docker: engineClient(io.env),
     push: flags.push,
     dryRun: flags.dryRun,
     force: flags.force,

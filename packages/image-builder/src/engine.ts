@@ -10,10 +10,16 @@ export interface LocalImageInfo {
 }
 
 /**
- * A client for the engine `DOCKER_HOST` names (docker-modem reads it, and
- * DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), else the default local socket.
+ * A client for the engine `DOCKER_HOST` names in `env`, else the default local
+ * socket (unix:///var/run/docker.sock).
  */
-export function engineClient(): Docker {
+export function engineClient(env: NodeJS.ProcessEnv = process.env): Docker {
+  const host = env.DOCKER_HOST?.trim();
+  // TLS engines: docker-modem reads DOCKER_TLS_VERIFY/DOCKER_CERT_PATH itself, from process.env.
+  if (!host || env.DOCKER_TLS_VERIFY || env === process.env) return new Docker();
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  const tcp = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(host);
+  if (tcp) return new Docker({ host: tcp[1], port: Number(tcp[2]), protocol: 'http' });
   return new Docker();
 }
 

@@ -186,8 +186,9 @@ export class RegistryClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? messageOf(err);
-      throw new PublishError(`cannot reach the registry (${cause})`, this.baseUrl,
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? messageOf(err);
+      throw new PublishError(`cannot reach the registry (${reason})`, this.baseUrl,
         'check the network and the registry address (--registry / IMAGE_REGISTRY)', [], 'network');
     }
   }

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { CliIo, findRepoRoot, main, parseBuildArgs } from '../src/cli';
+import { parseRepositoryUrl, readInfraOutputs } from '../src/infra-outputs';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ib-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const io: CliIo = { stdout, stderr, env: { PLATFORM_AWS__ACCOUNT_ID: '123456789012', ...env }, cwd: dir };
+  const code = await main(argv, io);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('image-builder publish: option errors exit 2 with one line', () => {
+  it.each<[string, string[], NodeJS.ProcessEnv, string]>([
+    ['an unknown option', ['publish', '--bogus'], {}, "error: unknown option '--bogus'"],
+    ['an invalid extra tag', ['publish', '--tag', 'bad tag'], {}, 'error: invalid tag "bad tag" (--tag): use letters'],
+    ['--dry-run with --no-push', ['publish', '--dry-run', '--no-push'], {}, 'error: --dry-run and --no-push do not go together (command line)'],
+    ['a build arg without =', ['publish', '--build-arg', 'BASE_IMAGE'], {}, 'error: invalid --build-arg "BASE_IMAGE" (command line): write NAME=value'],
+    ['an unknown environment', ['publish', '--env', 'qa'], {}, 'error: invalid setting (--env: unknown environment "qa"'],
+    ['an image name with a path in it', ['publish', '--image', '../etc'], {}, 'error: invalid --image "../etc"'],
+    ['half of the static registry credentials', ['publish', '--registry', '127.0.0.1:5000'], { IMAGE_REGISTRY_USERNAME: 'u' }, 'error: only one of IMAGE_REGISTRY_USERNAME / IMAGE_REGISTRY_PASSWORD is set'],
+    ['a missing infra outputs file', ['publish', '--infra-outputs', 'nope.json'], {}, 'error: infra outputs file not found'],
+  ])('%s', async (_what, argv, env, message) => {
+    const result = await run(argv, env);
+    expect(result.stderr).toContain(message);
+    expect(result.code).toBe(2);
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    expect((await run(['deploy'])).code).toBe(2);
+  });
+});
+
+describe('image-builder publish: failures before any build exit 1 with where and how to fix', () => {
+  it('says the Dockerfile is missing, and where it looked', async () => {
+    const result = await run(['publish', '--context', '.', '--no-push']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: Dockerfile missing (${path.join(dir, 'Dockerfile')}): create it`);
+  });
+
+  it('names the socket when no Docker engine answers', async () => {
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+    const socket = path.join(dir, 'no-engine.sock');
+    const result = await run(['publish', '--context', '.', '--no-push'], { DOCKER_HOST: `unix://${socket}` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: no Docker engine reachable (ENOENT) (DOCKER_HOST=unix://${socket}): start the Docker engine, or set DOCKER_HOST`);
+  });
+});
+
+describe('inputs', () => {
+  it('reads ecr_repository_url from terraform output -json and from a flat map', () => {
+    const url = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    const tf = path.join(dir, 'tf.json');
+    writeFileSync(tf, JSON.stringify({ ecr_repository_url: { value: url, type: 'string', sensitive: false } }));
+    const flat = path.join(dir, 'flat.json');
+    writeFileSync(flat, JSON.stringify({ ecr_repository_url: url }));
+    const expected = { registryHost: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', repository: 'blog-data' };
+    expect(readInfraOutputs(tf)).toEqual(expected);
+    expect(readInfraOutputs(flat)).toEqual(expected);
+  });
+
+  it('refuses outputs without ecr_repository_url, and URLs that are not host/repository', () => {
+    const file = path.join(dir, 'o.json');
+    writeFileSync(file, JSON.stringify({ prefect_url: { value: 'http://x' } }));
+    expect(() => readInfraOutputs(file)).toThrow('infra outputs have no ecr_repository_url');
+    expect(() => parseRepositoryUrl('just-a-host', 'o.json')).toThrow('"just-a-host" is not a repository URL');
+    expect(parseRepositoryUrl('127.0.0.1:5000/team/app', 'x')).toEqual({ registryHost: '127.0.0.1:5000', repository: 'team/app' });
+  });
+
+  it('parses --build-arg pairs, values may contain =', () => {
+    expect(parseBuildArgs(['A=1', 'B=x=y', 'C='])).toEqual({ A: '1', B: 'x=y', C: '' });
+  });
+
+  it('finds the repository root from a package directory', () => {
+    expect(findRepoRoot(path.join(__dirname, '..'))).toBe(path.resolve(__dirname, '../../..'));
+  });
+});

@@ -1,0 +1,107 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as tar from 'tar-fs';
+import { parseDockerignore, readBuildContext } from '../src/context';
+
+let dir: string;
+
+function write(rel: string, body = rel, mode?: number) {
+  const file = path.join(dir, rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, body);
+  if (mode !== undefined) chmodSync(file, mode);
+}
+
+/** Unpacks a tar stream and returns each entry's header (name, mode, mtime, uid). */
+async function headersOf(stream: NodeJS.ReadableStream): Promise<{ name: string; mode: number; mtime: Date; uid: number }[]> {
+  const out = mkdtempSync(path.join(tmpdir(), 'ib-untar-'));
+  const headers: { name: string; mode: number; mtime: Date; uid: number }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const extract = tar.extract(out, {
+      map: (h) => {
+        headers.push({ name: h.name, mode: h.mode ?? 0, mtime: h.mtime ?? new Date(), uid: h.uid ?? -1 });
+        return h;
+      },
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.pipe(extract);
+  });
+  rmSync(out, { recursive: true, force: true });
+  return headers.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ib-context-'));
+  write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+  write('.dockerignore', [
+    '# build outputs and secrets never reach the engine',
+    'node_modules',
+    '**/*.log',
+    '*.md',
+    '!README.md',
+    'secrets/',
+    'Dockerfile',
+    '',
+  ].join('\n'));
+  write('app/main.py', 'print(1)');
+  write('app/debug.log');
+  write('deep/a/b/trace.log');
+  write('node_modules/x/index.js');
+  write('README.md');
+  // Like Go's filepath.Match, `*.md` matches at the top level only.
+  write('docs/guide.md');
+  write('NOTES.md');
+  write('secrets/key.pem');
+  write('run.sh', '#!/bin/sh\n', 0o700);
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('build context', () => {
+  it('sends exactly what .dockerignore leaves, plus the Dockerfile and .dockerignore themselves', async () => {
+    const context = await readBuildContext(dir);
+    const expected = ['.dockerignore', 'Dockerfile', 'README.md', 'app/main.py', 'docs/guide.md', 'run.sh'];
+    expect(context.files).toEqual(expected);
+    expect((await headersOf(context.pack())).map((h) => h.name)).toEqual(expected);
+  });
+
+  it('packs with fixed times and owners and normalised modes, so the same files give the same tar', async () => {
+    const headers = await headersOf((await readBuildContext(dir)).pack());
+    for (const h of headers) {
+      expect(h.mtime.getTime()).toBe(0);
+      expect(h.uid).toBe(0);
+    }
+    // eslint-disable-next-line no-bitwise
+    expect(headers.find((h) => h.name === 'run.sh')!.mode & 0o777).toBe(0o755);
+    // eslint-disable-next-line no-bitwise
+    expect(headers.find((h) => h.name === 'README.md')!.mode & 0o777).toBe(0o644);
+  });
+
+  it('hashes what is sent: ignored files do not change the hash, sent ones and their exec bit do', async () => {
+    const before = (await readBuildContext(dir)).filesHash;
+    expect((await readBuildContext(dir)).filesHash).toBe(before);
+    write('node_modules/x/index.js', 'changed');
+    write('NOTES.md', 'changed');
+    expect((await readBuildContext(dir)).filesHash).toBe(before);
+    write('app/main.py', 'print(2)');
+    const edited = (await readBuildContext(dir)).filesHash;
+    expect(edited).not.toBe(before);
+    chmodSync(path.join(dir, 'app/main.py'), 0o755);
+    expect((await readBuildContext(dir)).filesHash).not.toBe(edited);
+  });
+
+  it('reads a Dockerfile with another name and fails clearly when it is missing', async () => {
+    write('build/Dockerfile.worker', 'FROM scratch\n');
+    expect((await readBuildContext(dir, { dockerfile: 'build/Dockerfile.worker' })).files).toContain('build/Dockerfile.worker');
+    await expect(readBuildContext(dir, { dockerfile: 'Dockerfile.nope' })).rejects.toMatchObject({
+      kind: 'dockerfile-missing',
+      message: expect.stringContaining(`Dockerfile missing (${path.join(dir, 'Dockerfile.nope')})`),
+    });
+  });
+
+  it('reads .dockerignore lines without comments and blanks', () => {
+    expect(parseDockerignore('# c\n\n  node_modules  \r\n!keep\n')).toEqual(['node_modules', '!keep']);
+  });
+});
