@@ -1,0 +1,1 @@
+"""Prefect flows of the blog-data pipeline (shipped in the flow-run image)."""

@@ -1,0 +1,196 @@
+import createClient from 'openapi-fetch';
+import { DeployerError, messageOf } from '../errors';
+import { ApiSettings, authorizationHeader } from '../settings';
+import { DEFAULT_RETRY_POLICY, isRetryableError, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
+import type { components, paths } from './schema.generated';
+import { Semaphore } from './semaphore';
+
+/** Schemas of the Prefect 3.8.3 REST API, by name (generated; never hand-written). */
+export type Schemas = components['schemas'];
+/** The typed openapi-fetch client for the Prefect REST API. */
+export type PrefectClient = ReturnType<typeof createClient<paths>>;
+
+/** What the client sent, for the zero-writes guarantee, `--json` and the benchmark. */
+export interface RequestStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Requests that change state (POST other than filter/count/paginate, PATCH, PUT, DELETE), first attempts only. */
+  writes: number;
+  /** Attempts that were retries. */
+  retries: number;
+  /** Requests per `METHOD /route` (ids replaced by `{id}`). */
+  readonly byRoute: Record<string, number>;
+}
+
+/** Options mostly for tests: deterministic time and randomness, a different transport. */
+export interface PrefectClientOptions {
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** Overrides settings.maxRetries (the health probe retries itself, so it uses 0). */
+  readonly maxRetries?: number;
+  /** Shares counters between clients. */
+  readonly stats?: RequestStats;
+  /** Called before each retry; used to report progress on a TTY. */
+  readonly onRetry?: (info: { route: string; attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/** A typed Prefect client plus its request counters. */
+export interface PrefectApi {
+  readonly client: PrefectClient;
+  readonly stats: RequestStats;
+  readonly settings: ApiSettings;
+}
+
+/** Fresh zeroed counters. */
+export function newRequestStats(): RequestStats {
+  return { requests: 0, writes: 0, retries: 0, byRoute: {} };
+}
+
+const READ_ONLY_POSTS = /\/(filter|count|paginate)$/;
+
+/** Whether a request changes server state; POST-based queries (filter/count/paginate) do not. */
+export function isWriteRequest(method: string, pathname: string): boolean {
+  const m = method.toUpperCase();
+  if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS') return false;
+  if (m === 'POST' && READ_ONLY_POSTS.test(pathname.replace(/\/+$/, ''))) return false;
+  return true;
+}
+
+/**
+ * Creates the typed client. Every request goes through one transport that adds auth,
+ * a per-request timeout, bounded concurrency and retries with jittered exponential
+ * backoff on connection errors, 429 (honouring Retry-After) and 5xx. Prefect's
+ * create endpoints are upserts, so retrying a POST after a lost response is safe.
+ */
+export function createPrefectApi(settings: ApiSettings, options: PrefectClientOptions = {}): PrefectApi {
+  const stats = options.stats ?? newRequestStats();
+  const semaphore = new Semaphore(settings.concurrency);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries ?? settings.maxRetries };
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const basePath = new URL(settings.apiUrl).pathname;
+
+  const transport = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const route = `${request.method} ${routeOf(url.pathname, basePath)}`;
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+    if (isWriteRequest(request.method, url.pathname)) stats.writes++;
+    // The body stream can be read only once; keep a pristine copy for every attempt.
+    const body = request.body ? await request.arrayBuffer() : undefined;
+    for (let attempt = 0; ; attempt++) {
+      let outcome: { response: Response } | { error: unknown };
+      stats.requests++;
+      if (attempt > 0) stats.retries++;
+      outcome = await semaphore.run(async () => {
+        try {
+          const response = await doFetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body,
+            signal: AbortSignal.timeout(settings.timeoutMs),
+          });
+          return { response };
+        } catch (error) {
+          return { error };
+        }
+      });
+      if ('response' in outcome) {
+        const { response } = outcome;
+        if (!isRetryableStatus(response.status) || attempt >= policy.maxRetries) return response;
+        const delayMs = retryDelayMs(attempt, policy, response.headers.get('retry-after'), random);
+        await response.arrayBuffer().catch(() => undefined); // free the socket
+        options.onRetry?.({ route, attempt: attempt + 1, delayMs, reason: `HTTP ${response.status}` });
+        await sleep(delayMs);
+      } else {
+        if (!isRetryableError(outcome.error) || attempt >= policy.maxRetries) throw outcome.error;
+        const delayMs = retryDelayMs(attempt, policy, undefined, random);
+        options.onRetry?.({ route, attempt: attempt + 1, delayMs, reason: messageOf(outcome.error) });
+        await sleep(delayMs);
+      }
+    }
+  };
+
+  const auth = authorizationHeader(settings);
+  const client = createClient<paths>({
+    baseUrl: settings.apiUrl,
+    fetch: transport,
+    headers: auth ? { Authorization: auth } : {},
+  });
+  return { client, stats, settings };
+}
+
+/** `/api/deployments/5f…` → `/deployments/{id}`, for counting requests per route. */
+function routeOf(pathname: string, basePath: string): string {
+  const rest = pathname.startsWith(basePath) ? pathname.slice(basePath.length) : pathname;
+  return rest.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}') || '/';
+}
+
+/** An openapi-fetch result, whatever the operation. */
+interface ApiResult<D> {
+  readonly data?: D;
+  readonly error?: unknown;
+  readonly response: Response;
+}
+
+/**
+ * Awaits a typed call and returns its data, or throws a {@link DeployerError} that says
+ * what was attempted, where, and how to fix it (401 → credentials, 422 → the field paths).
+ */
+export async function expectOk<D>(call: Promise<ApiResult<D>>, what: string, settings: ApiSettings): Promise<D> {
+  let result: ApiResult<D>;
+  try {
+    result = await call;
+  } catch (err) {
+    throw new DeployerError(
+      `cannot reach the Prefect API while trying to ${what}: ${messageOf(err)}`,
+      settings.apiUrl,
+      'check PREFECT_API_URL, the security group between this task and the server, and that the server is running',
+      { cause: err },
+    );
+  }
+  const { response } = result;
+  if (response.ok) return result.data as D;
+  throw apiError(response, result.error, what, settings);
+}
+
+/** Formats a non-2xx response as one actionable line. */
+export function apiError(response: Response, body: unknown, what: string, settings: ApiSettings): DeployerError {
+  const where = `${response.status} from ${requestLabel(response)}`;
+  if (response.status === 401 || response.status === 403) {
+    const which = settings.auth?.kind === 'bearer' ? 'PREFECT_API_KEY' : 'PREFECT_API_AUTH_STRING';
+    return new DeployerError(
+      `the Prefect API rejected our credentials while trying to ${what}`,
+      where,
+      settings.auth
+        ? `check ${which}: it must equal the server's basic-auth string (user:password from the api_auth_secret_arn secret)`
+        : 'the server requires auth: set PREFECT_API_AUTH_STRING to user:password (the api_auth_secret_arn secret)',
+    );
+  }
+  if (response.status === 422) {
+    const fields = validationDetailLines(body);
+    return new DeployerError(
+      `the Prefect API rejected the request body while trying to ${what}: ${fields.join('; ') || JSON.stringify(body)}`,
+      where,
+      'the request does not match the server\'s schema; check the Prefect server version matches the 3.8.3 contract this tool was built for',
+    );
+  }
+  const detail = typeof body === 'object' && body && 'detail' in body ? JSON.stringify((body as { detail: unknown }).detail) : JSON.stringify(body ?? '');
+  const hint = isRetryableStatus(response.status) ? 'the server kept failing after retries; check its logs and health' : 'see the detail above';
+  return new DeployerError(`Prefect API error while trying to ${what}: ${detail}`, where, hint);
+}
+
+/** `body.schedules.0.schedule.crn: Extra inputs are not permitted` for each item of a FastAPI 422 detail. */
+export function validationDetailLines(body: unknown): string[] {
+  const detail = (body as { detail?: unknown } | undefined)?.detail;
+  if (!Array.isArray(detail)) return [];
+  return detail.map((item: Partial<Schemas['ValidationError']>) => {
+    const loc = Array.isArray(item.loc) ? item.loc.join('.') : '?';
+    return `${loc}: ${item.msg ?? item.type ?? 'invalid'}`;
+  });
+}
+
+function requestLabel(response: Response): string {
+  return response.url || 'the Prefect API';
+}

@@ -1,0 +1,66 @@
+/** When and how long to wait before retrying a request. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly maxRetries: number;
+  /** First backoff ceiling in ms; doubles per attempt. */
+  readonly baseDelayMs: number;
+  /** Upper bound of any single wait in ms (also caps `Retry-After`). */
+  readonly maxDelayMs: number;
+}
+
+/** Defaults close to Prefect's own client (exponential, capped, jittered). */
+export const DEFAULT_RETRY_POLICY: Omit<RetryPolicy, 'maxRetries'> = { baseDelayMs: 250, maxDelayMs: 10_000 };
+
+/**
+ * "Full jitter" exponential backoff: a random wait in [ceiling/2, ceiling] where
+ * ceiling = min(max, base · 2^attempt). Half the ceiling is kept as a floor so a
+ * struggling server is not hit again immediately; jitter spreads concurrent retries.
+ */
+export function backoffDelayMs(attempt: number, policy: Omit<RetryPolicy, 'maxRetries'>, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Parses `Retry-After` (delta seconds or HTTP date) into ms; undefined when absent or unparsable. */
+export function parseRetryAfterMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** 429 and 5xx are transient on a Prefect server behind an ALB (restarts, deploys, throttling). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501);
+}
+
+/** Network-level failures worth retrying: refused/reset connections, DNS hiccups, timeouts. */
+export function isRetryableError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return true;
+  // undici wraps socket errors as TypeError('fetch failed', { cause })
+  const cause = (err as { cause?: unknown }).cause;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
+  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+)$/.test(code)) {
+    return true;
+  }
+  return err instanceof TypeError && err.message === 'fetch failed';
+}
+
+/**
+ * The wait before retry number `attempt` (0-based): the server's `Retry-After`
+ * when it sent one (capped by maxDelayMs), else jittered backoff.
+ */
+export function retryDelayMs(
+  attempt: number,
+  policy: Omit<RetryPolicy, 'maxRetries'>,
+  retryAfterHeader?: string | null,
+  random: () => number = Math.random,
+  now: number = Date.now(),
+): number {
+  const retryAfter = parseRetryAfterMs(retryAfterHeader, now);
+  if (retryAfter !== undefined) return Math.min(retryAfter, policy.maxDelayMs);
+  return backoffDelayMs(attempt, policy, random);
+}

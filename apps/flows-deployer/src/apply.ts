@@ -1,0 +1,86 @@
+import { expectOk, PrefectApi } from './api/client';
+import { DeployerError } from './errors';
+import { DeploymentPlanItem, Plan } from './plan';
+
+/** What apply did to one thing. */
+export interface AppliedChange {
+  readonly kind: 'work-pool' | 'flow' | 'deployment';
+  readonly name: string;
+  readonly action: 'created' | 'updated' | 'deleted';
+  readonly id?: string;
+}
+
+/**
+ * Carries out a plan: pool first (deployments must name an existing pool), then missing
+ * flows, then deployments (create and update are the same upsert, `POST /deployments/`,
+ * which replaces schedules), then deletions. Nothing is written for unchanged items.
+ * Independent requests run concurrently, bounded by the client's semaphore.
+ */
+export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedChange[]> {
+  const { client, settings } = api;
+  const done: AppliedChange[] = [];
+
+  const { pool } = plan;
+  if (pool.action === 'create') {
+    const created = await client.POST('/work_pools/', {
+      body: { name: pool.name, type: 'ecs', base_job_template: pool.baseJobTemplate as unknown as Record<string, unknown> },
+    });
+    if (created.response.status === 409) {
+      // Someone created it between our read and this write; fall back to an update.
+      await patchPool(api, plan);
+      done.push({ kind: 'work-pool', name: pool.name, action: 'updated' });
+    } else {
+      const data = await expectOk(Promise.resolve(created), `create work pool ${pool.name}`, settings);
+      done.push({ kind: 'work-pool', name: pool.name, action: 'created', id: data.id });
+    }
+  } else if (pool.action === 'update') {
+    await patchPool(api, plan);
+    done.push({ kind: 'work-pool', name: pool.name, action: 'updated' });
+  }
+
+  const flowIds = new Map<string, string>();
+  await Promise.all(
+    plan.flowsToCreate.map(async (name) => {
+      const flow = await expectOk(client.POST('/flows/', { body: { name } }), `create flow ${name}`, settings);
+      flowIds.set(name, flow.id);
+      done.push({ kind: 'flow', name, action: 'created', id: flow.id });
+    }),
+  );
+
+  const upserts = plan.deployments.filter((d) => d.action === 'create' || d.action === 'update');
+  await Promise.all(
+    upserts.map(async (item: DeploymentPlanItem) => {
+      const flowId = item.flowId ?? flowIds.get(item.flowName);
+      if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
+      const saved = await expectOk(
+        client.POST('/deployments/', { body: { ...item.body, flow_id: flowId } }),
+        `${item.action} deployment ${item.flowName}/${item.name}`,
+        settings,
+      );
+      done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
+    }),
+  );
+
+  await Promise.all(
+    plan.deployments
+      .filter((d) => d.action === 'delete' && d.id)
+      .map(async (item) => {
+        const result = await client.DELETE('/deployments/{id}', { params: { path: { id: item.id as string } } });
+        // Already gone is what we wanted.
+        if (result.response.status !== 404) await expectOk(Promise.resolve(result), `delete deployment ${item.flowName}/${item.name}`, settings);
+        done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: 'deleted', id: item.id });
+      }),
+  );
+  return done;
+}
+
+async function patchPool(api: PrefectApi, plan: Plan): Promise<void> {
+  await expectOk(
+    api.client.PATCH('/work_pools/{name}', {
+      params: { path: { name: plan.pool.name } },
+      body: { base_job_template: plan.pool.baseJobTemplate as unknown as Record<string, unknown> },
+    }),
+    `update work pool ${plan.pool.name}`,
+    api.settings,
+  );
+}

@@ -1,0 +1,128 @@
+import type { Schemas } from './api/client';
+import { canonicalJson, diffValues, FieldChange } from './diff';
+import type { ResolvedDeployment } from './manifest/load';
+import type { ManifestSchedule } from './manifest/schema';
+
+/** Every deployment this tool writes carries this tag; prune only ever deletes deployments with it. */
+export const MANAGED_TAG = 'managed-by:flows-deployer';
+
+/** A `POST /deployments/` body without the flow id (known only once the flow exists). */
+export type DeploymentBody = Omit<Schemas['DeploymentCreate'], 'flow_id'>;
+type ScheduleCreate = Schemas['DeploymentScheduleCreate'];
+type ScheduleSpec = ScheduleCreate['schedule'];
+
+/** The body `prefect deploy` would send for this manifest entry, plus our managed tag. */
+export function desiredDeploymentBody(d: ResolvedDeployment): DeploymentBody {
+  const body: DeploymentBody = {
+    name: d.name,
+    description: d.description,
+    version: d.version,
+    entrypoint: d.entrypoint,
+    parameters: d.parameters,
+    parameter_openapi_schema: d.parameterSchema,
+    enforce_parameter_schema: d.enforceParameterSchema,
+    tags: [...new Set([...d.tags, MANAGED_TAG])],
+    work_pool_name: d.workPoolName,
+    work_queue_name: d.workQueueName,
+    job_variables: d.jobVariables,
+    pull_steps: d.pullSteps,
+    schedules: d.schedules.map(toScheduleCreate),
+    concurrency_limit: d.concurrencyLimit,
+    concurrency_options: d.collisionStrategy ? { collision_strategy: d.collisionStrategy } : null,
+  };
+  if (d.paused !== undefined) body.paused = d.paused;
+  return body;
+}
+
+/** A manifest schedule as the API's `DeploymentScheduleCreate`. */
+export function toScheduleCreate(s: ManifestSchedule): ScheduleCreate {
+  let schedule: ScheduleSpec;
+  if (s.cron !== undefined) {
+    schedule = { cron: s.cron, ...(s.timezone != null && { timezone: s.timezone }), ...(s.day_or !== undefined && { day_or: s.day_or }) };
+  } else if (s.interval !== undefined) {
+    schedule = { interval: s.interval, ...(s.anchor_date && { anchor_date: s.anchor_date }), ...(s.timezone != null && { timezone: s.timezone }) };
+  } else {
+    schedule = { rrule: s.rrule as string, ...(s.timezone != null && { timezone: s.timezone }) };
+  }
+  return {
+    schedule,
+    active: s.active ?? true,
+    ...(s.max_scheduled_runs != null && { max_scheduled_runs: s.max_scheduled_runs }),
+    ...(s.parameters && { parameters: s.parameters }),
+    ...(s.slug != null && { slug: s.slug }),
+  };
+}
+
+/**
+ * Fields that differ between the server's deployment and the one we want, after
+ * normalizing both so server-side defaults are not reported: missing vs empty
+ * parameters/job variables, timezone null vs "UTC", cron `day_or` default, an interval's
+ * server-chosen anchor date, tag order, schedule order (the server orders by update time).
+ */
+export function diffDeployment(actual: Schemas['DeploymentResponse'], desired: DeploymentBody): FieldChange[] {
+  const anchoredIntervals = new Set(
+    (desired.schedules ?? []).flatMap((s) => ('interval' in s.schedule && s.schedule.anchor_date ? [s.schedule.interval] : [])),
+  );
+  const want = comparable(desired, anchoredIntervals);
+  const have = comparable(actual, anchoredIntervals);
+  // Fields we do not set are not ours to judge (e.g. paused when the manifest is silent).
+  if (desired.paused === undefined) delete have.paused;
+  return diffValues(have, want);
+}
+
+type DeploymentLike = DeploymentBody | Schemas['DeploymentResponse'];
+
+function comparable(d: DeploymentLike, anchoredIntervals: ReadonlySet<number>): Record<string, unknown> {
+  const limit = d.concurrency_limit ?? ('global_concurrency_limit' in d ? d.global_concurrency_limit?.limit : undefined) ?? null;
+  return {
+    description: d.description ?? null,
+    version: d.version ?? null,
+    entrypoint: d.entrypoint ?? null,
+    parameters: d.parameters ?? {},
+    parameter_openapi_schema: d.parameter_openapi_schema ?? null,
+    enforce_parameter_schema: d.enforce_parameter_schema ?? true,
+    tags: [...new Set(d.tags ?? [])].sort(),
+    work_pool_name: d.work_pool_name ?? null,
+    work_queue_name: d.work_queue_name ?? null,
+    job_variables: d.job_variables ?? {},
+    pull_steps: d.pull_steps ?? null,
+    schedules: (d.schedules ?? [])
+      .map((s) => normalizeSchedule(s, anchoredIntervals))
+      .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))),
+    concurrency_limit: limit,
+    collision_strategy: limit === null ? null : d.concurrency_options?.collision_strategy ?? 'ENQUEUE',
+    paused: d.paused ?? false,
+  };
+}
+
+interface ScheduleLike {
+  readonly schedule: ScheduleSpec;
+  readonly active?: boolean | null;
+  readonly max_scheduled_runs?: number | null;
+  readonly parameters?: Record<string, unknown>;
+  readonly slug?: string | null;
+}
+
+/** A schedule with Prefect's defaults applied (cron day_or true, timezone UTC, active true). */
+export function normalizeSchedule(s: ScheduleLike, anchoredIntervals: ReadonlySet<number> = new Set()): Record<string, unknown> {
+  const spec = s.schedule as Record<string, unknown>;
+  let schedule: Record<string, unknown>;
+  if ('cron' in spec) {
+    schedule = { cron: String(spec.cron).trim(), timezone: spec.timezone ?? 'UTC', day_or: spec.day_or ?? true };
+  } else if ('interval' in spec) {
+    schedule = { interval: Number(spec.interval), timezone: spec.timezone ?? 'UTC' };
+    // The server picks an anchor when none is given; compare it only when we chose one.
+    if (anchoredIntervals.has(Number(spec.interval)) && typeof spec.anchor_date === 'string') {
+      schedule.anchor_date = new Date(spec.anchor_date).toISOString();
+    }
+  } else {
+    schedule = { rrule: spec.rrule, timezone: spec.timezone ?? 'UTC' };
+  }
+  return {
+    schedule,
+    active: s.active ?? true,
+    max_scheduled_runs: s.max_scheduled_runs ?? null,
+    parameters: s.parameters ?? {},
+    slug: s.slug ?? null,
+  };
+}
