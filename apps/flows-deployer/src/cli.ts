@@ -1,6 +1,6 @@
 import { ConfigError } from '@blog-data/config';
 import { Command, Option } from 'commander';
-import { DeployerError, messageOf } from './errors';
+import { DeployerError, isErrorLike, messageOf } from './errors';
 import { planHasChanges } from './plan';
 import { ANSI, NO_COLOR, renderHuman, renderJson } from './render';
 import { run, RunOptions } from './run';
@@ -110,7 +110,7 @@ function reportError(err: unknown, io: CliIo, flags: CliFlags): void {
   else lines = [`error: ${messageOf(err)} (unexpected): rerun with --verbose and report it`];
   if (flags.json) io.stdout(JSON.stringify({ error: lines.map((l) => l.replace(/^error: /, '')) }, null, 2));
   io.stderr(lines.join('\n'));
-  if (flags.verbose && err instanceof Error && err.stack) io.stderr(err.stack);
+  if (flags.verbose && isErrorLike(err) && err.stack) io.stderr(err.stack);
 }
 
 /** Runs the CLI with process argv and exits with its code. */

@@ -66,7 +66,10 @@ export function diffDeployment(actual: Schemas['DeploymentResponse'], desired: D
   const want = comparable(desired, anchoredIntervals);
   const have = comparable(actual, anchoredIntervals);
   // Fields we do not set are not ours to judge (e.g. paused when the manifest is silent).
-  if (desired.paused === undefined) delete have.paused;
+  if (desired.paused === undefined) {
+    delete have.paused;
+    delete want.paused;
+  }
   return diffValues(have, want);
 }
 

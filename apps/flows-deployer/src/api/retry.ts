@@ -1,3 +1,5 @@
+import { isErrorLike } from '../errors';
+
 /** When and how long to wait before retrying a request. */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -38,7 +40,7 @@ export function isRetryableStatus(status: number): boolean {
 
 /** Network-level failures worth retrying: refused/reset connections, DNS hiccups, timeouts. */
 export function isRetryableError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!isErrorLike(err)) return false;
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return true;
   // undici wraps socket errors as TypeError('fetch failed', { cause })
   const cause = (err as { cause?: unknown }).cause;
@@ -46,7 +48,7 @@ export function isRetryableError(err: unknown): boolean {
   if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+)$/.test(code)) {
     return true;
   }
-  return err instanceof TypeError && err.message === 'fetch failed';
+  return err.name === 'TypeError' && err.message === 'fetch failed';
 }
 
 /**

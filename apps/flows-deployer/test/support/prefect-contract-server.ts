@@ -32,8 +32,9 @@ interface Operation {
   readonly template: string;
   readonly pattern: RegExp;
   readonly paramNames: readonly string[];
-  readonly requestValidator?: ValidateFunction;
-  readonly responseValidators: ReadonlyMap<string, ValidateFunction>;
+  /** Compiled on first use: compiling every operation up front costs ~2 s. */
+  readonly requestValidator: () => ValidateFunction | undefined;
+  readonly responseValidator: (status: string) => ValidateFunction | undefined;
   readonly pathParamFormats: Readonly<Record<string, string | undefined>>;
 }
 
@@ -63,6 +64,8 @@ function loadContract(): { ajv: Ajv2020; operations: Operation[] } {
   const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Json;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
+  // pydantic's timedelta, serialised as an ISO 8601 duration.
+  ajv.addFormat('time-delta', /^-?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/);
   ajv.addSchema({ $id: SPEC_ID, components: spec.components });
   const rebase = (schema: unknown): unknown => JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, `"${SPEC_ID}#/components/`));
   const operations: Operation[] = [];
@@ -71,11 +74,15 @@ function loadContract(): { ajv: Ajv2020; operations: Operation[] } {
       const paramNames = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       const pattern = new RegExp(`^${template.replace(/\{\w+\}/g, '([^/]+)')}$`);
       const bodySchema = op.requestBody?.content?.['application/json']?.schema;
-      const responseValidators = new Map<string, ValidateFunction>();
-      for (const [status, response] of Object.entries((op.responses ?? {}) as Json)) {
-        const schema = (response as Json).content?.['application/json']?.schema;
-        if (schema) responseValidators.set(status, ajv.compile(rebase(schema) as object));
-      }
+      const responseCache = new Map<string, ValidateFunction | undefined>();
+      const responseValidator = (status: string): ValidateFunction | undefined => {
+        if (!responseCache.has(status)) {
+          const schema = op.responses?.[status]?.content?.['application/json']?.schema;
+          responseCache.set(status, schema ? ajv.compile(rebase(schema) as object) : undefined);
+        }
+        return responseCache.get(status);
+      };
+      let requestCache: ValidateFunction | undefined;
       const pathParamFormats: Record<string, string | undefined> = {};
       for (const p of (op.parameters ?? []) as Json[]) if (p.in === 'path') pathParamFormats[p.name] = p.schema?.format;
       operations.push({
@@ -83,8 +90,8 @@ function loadContract(): { ajv: Ajv2020; operations: Operation[] } {
         template,
         pattern,
         paramNames,
-        requestValidator: bodySchema ? ajv.compile(rebase(bodySchema) as object) : undefined,
-        responseValidators,
+        requestValidator: () => (bodySchema ? (requestCache ??= ajv.compile(rebase(bodySchema) as object)) : undefined),
+        responseValidator,
         pathParamFormats,
       });
     }
@@ -224,21 +231,22 @@ export class PrefectContractServer {
     }
 
     let body: Json = {};
-    if (op.requestValidator) {
+    const requestValidator = op.requestValidator();
+    if (requestValidator) {
       try {
         body = raw === '' ? {} : JSON.parse(raw);
       } catch {
         return send(422, { detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }] }, route);
       }
-      if (!op.requestValidator(body)) {
-        return send(422, { detail: validationDetail(op.requestValidator.errors ?? [], 'body') }, route);
+      if (!requestValidator(body)) {
+        return send(422, { detail: validationDetail(requestValidator.errors ?? [], 'body') }, route);
       }
     }
 
     const [status, payload] = this.route(method, route, params, body);
     if (status < 300 && payload !== undefined) {
       // 201 for upserts is what the server sends though the document lists only 200.
-      const validator = op.responseValidators.get(String(status)) ?? op.responseValidators.get('200');
+      const validator = op.responseValidator(String(status)) ?? op.responseValidator('200');
       if (!validator) {
         this.violations.push(`${method} ${route}: no response schema for ${status}`);
       } else if (!validator(payload)) {
@@ -246,7 +254,7 @@ export class PrefectContractServer {
         return send(500, { detail: 'response failed contract validation' }, route);
       }
     } else if (status === 422) {
-      const validator = op.responseValidators.get('422');
+      const validator = op.responseValidator('422');
       if (validator && !validator(payload)) this.violations.push(`${method} ${route} → 422 body off-contract`);
     }
     return send(status, payload, route);
@@ -473,7 +481,11 @@ export class PrefectContractServer {
       concurrency_limit: body.concurrency_limit ?? null,
       status: 'NOT_READY',
       default_queue_id: this.queueId(body.name, 'default'),
-      storage_configuration: body.storage_configuration ?? { bundle_upload_step: null, bundle_execution_step: null, default_result_storage_block_id: null },
+      storage_configuration: body.storage_configuration ?? {
+        bundle_upload_step: null,
+        bundle_execution_step: null,
+        default_result_storage_block_id: null,
+      },
       active_slots: 0,
     };
     this.workPools.set(pool.name, pool);

@@ -1,0 +1,183 @@
+import { createPrefectApi, expectOk } from '../src/api/client';
+import { MANAGED_TAG } from '../src/deployments';
+import { resolveApiSettings } from '../src/settings';
+import { PrefectContractServer } from './support/prefect-contract-server';
+import { runCli, Workspace } from './support/workspace';
+
+const AUTH = 'prefect:correct-horse-battery-staple';
+
+describe('flows-deployer against the contract server', () => {
+  let server: PrefectContractServer;
+  let ws: Workspace;
+  let environ: NodeJS.ProcessEnv;
+  const cli = (...args: string[]) => runCli([...args, '--manifest', ws.manifest, '--infra-outputs', ws.outputs], environ);
+
+  beforeEach(async () => {
+    server = await PrefectContractServer.start({ authString: AUTH });
+    ws = Workspace.create();
+    environ = { PLATFORM_ENV: 'dev', PREFECT_API_URL: server.apiUrl, PREFECT_API_AUTH_STRING: AUTH };
+  });
+
+  afterEach(async () => {
+    // Every response the server sent, and every route the client used, was on-contract.
+    expect(server.violations).toEqual([]);
+    await server.stop();
+    ws.dispose();
+  });
+
+  it('creates the pool, the flows and every deployment on the first apply', async () => {
+    const run = await cli('apply', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const pool = server.workPools.get('blog-data-pool');
+    expect(pool?.type).toBe('ecs');
+    const vars = pool?.base_job_template.variables.properties;
+    expect(vars.cluster.default).toBe('arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev');
+    expect(vars.image.default).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(vars.prefect_api_auth_string_secret_arn.default).toMatch(/secret:blog-data-dev\/prefect-api-auth/);
+    expect(vars.network_configuration.default).toEqual({
+      awsvpcConfiguration: {
+        subnets: ['subnet-0aaa1111bbbb2222c', 'subnet-0ddd3333eeee4444f'],
+        securityGroups: ['sg-0f1e2d3c4b5a69788'],
+        assignPublicIp: 'ENABLED',
+      },
+    });
+
+    expect([...server.flows.values()].map((f) => f.name).sort()).toEqual(['ingest-blog-posts', 'rebuild-clean-dataset', 'refresh-post-metrics']);
+    const deployments = [...server.deployments.values()];
+    expect(deployments.map((d) => d.name).sort()).toEqual(['daily', 'hourly', 'weekly-rebuild']);
+    for (const d of deployments) {
+      expect(d.tags).toContain(MANAGED_TAG);
+      expect(d.work_pool_name).toBe('blog-data-pool');
+      expect(d.work_queue_name).toBe('default');
+    }
+    const daily = deployments.find((d) => d.name === 'daily');
+    expect(daily?.schedules.map((s: any) => s.schedule)).toEqual([{ cron: '30 6 * * *', timezone: 'Europe/London', day_or: true }]);
+    expect(daily?.concurrency_limit).toBe(1);
+    expect(daily?.parameter_openapi_schema.properties.lookback_hours).toMatchObject({ type: 'integer', default: 26, position: 0 });
+
+    // 1 pool + 3 flows + 3 deployments, counted by the client and by the server alike.
+    expect(server.writes.map((w) => `${w.method} ${w.route}`).sort()).toEqual([
+      'POST /deployments/', 'POST /deployments/', 'POST /deployments/', 'POST /flows/', 'POST /flows/', 'POST /flows/', 'POST /work_pools/',
+    ]);
+    expect(run.json().requests.writes).toBe(7);
+  });
+
+  it('makes zero writes when nothing changed', async () => {
+    expect((await cli('apply')).code).toBe(0);
+    server.clearLog();
+
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('No changes');
+    const again = await cli('apply', '--json');
+    expect(again.code).toBe(0);
+    expect(server.writes).toEqual([]);
+    expect(again.json().requests.writes).toBe(0);
+    expect(again.json().summary).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: 3 });
+    expect(again.json().workPool.action).toBe('unchanged');
+  });
+
+  it('updates exactly the one deployment whose schedule changed', async () => {
+    expect((await cli('apply')).code).toBe(0);
+    ws.editManifest((t) => t.replace('cron: "30 6 * * *"', 'cron: "0 7 * * *"'));
+    server.clearLog();
+
+    const plan = await cli('plan', '--json', '--detailed-exitcode');
+    expect(plan.code).toBe(2);
+    const changed = plan.json().deployments.filter((d: any) => d.action !== 'unchanged');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ flow: 'ingest-blog-posts', name: 'daily', action: 'update' });
+    expect(changed[0].changes.map((c: any) => c.path)).toEqual(['schedules']);
+    expect(server.writes).toEqual([]);
+
+    expect((await cli('apply')).code).toBe(0);
+    expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['POST /deployments/']);
+    const daily = [...server.deployments.values()].find((d) => d.name === 'daily');
+    expect(daily?.schedules).toHaveLength(1);
+    expect(daily?.schedules[0].schedule.cron).toBe('0 7 * * *');
+  });
+
+  it('prunes only managed deployments that left the manifest, and only with --prune', async () => {
+    expect((await cli('apply')).code).toBe(0);
+    // A deployment someone made by hand in the same pool.
+    const api = createPrefectApi(resolveApiSettings({}, environ));
+    const flow = await expectOk(api.client.POST('/flows/', { body: { name: 'ad-hoc-backfill' } }), 'create flow', api.settings);
+    await expectOk(
+      api.client.POST('/deployments/', { body: { name: 'manual', flow_id: flow.id, work_pool_name: 'blog-data-pool', tags: ['hand-made'] } }),
+      'create deployment',
+      api.settings,
+    );
+    ws.editManifest((t) => t.replace(/  - name: hourly[\s\S]*?(?=  - name: weekly-rebuild)/, ''));
+    server.clearLog();
+
+    const keep = await cli('apply', '--json');
+    expect(keep.code).toBe(0);
+    expect(keep.json().deployments.find((d: any) => d.name === 'hourly').action).toBe('orphaned');
+    expect(server.writes).toEqual([]);
+
+    const prune = await cli('apply', '--prune', '--json');
+    expect(prune.code).toBe(0);
+    expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['DELETE /deployments/{id}']);
+    expect([...server.deployments.values()].map((d) => d.name).sort()).toEqual(['daily', 'manual', 'weekly-rebuild']);
+  });
+
+  it('says the credentials are wrong on 401', async () => {
+    environ.PREFECT_API_AUTH_STRING = 'prefect:wrong';
+    const run = await cli('plan');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: the Prefect API rejected our credentials while trying to read work pool blog-data-pool \(401 from http:\/\/127\.0\.0\.1:\d+\/api\/work_pools\/blog-data-pool\): check PREFECT_API_AUTH_STRING/);
+    expect(run.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('retries a 503 and then succeeds', async () => {
+    server.inject({ method: 'POST', route: '/deployments/filter', status: 503, retryAfter: '0' });
+    server.inject({ method: 'POST', route: '/flows/', status: 502, times: 2 });
+    const run = await cli('apply', '--json');
+    expect(run.code).toBe(0);
+    const statuses = server.requests.filter((r) => r.route === '/deployments/filter').map((r) => r.status);
+    expect(statuses.slice(0, 2)).toEqual([503, 200]);
+    expect(run.json().requests.retries).toBe(3);
+    expect(server.deployments.size).toBe(3);
+  });
+
+  it('reports an unreachable server with the URL tried and the likely causes', async () => {
+    await server.stop();
+    const started = Date.now();
+    const run = await cli('plan', '--health-timeout', '1');
+    expect(run.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(run.stderr).toMatch(
+      /^error: Prefect API not healthy after \d+s \(last: .*ECONNREFUSED.*\) \(GET http:\/\/127\.0\.0\.1:\d+\/api\/health\): check PREFECT_API_URL .* security group .* server is running/,
+    );
+    // restart so afterEach can stop it
+    server = await PrefectContractServer.start({ authString: AUTH });
+  });
+
+  it('prints the field paths of a 422', async () => {
+    const api = createPrefectApi(resolveApiSettings({}, environ));
+    const flow = await expectOk(api.client.POST('/flows/', { body: { name: 'f' } }), 'create flow', api.settings);
+    const bad = {
+      name: 'x',
+      flow_id: flow.id,
+      schedules: [{ schedule: { cron: '* * * * *', crn: 'typo' } }],
+      colour: 'blue',
+    } as unknown as { name: string; flow_id: string };
+    await expect(expectOk(api.client.POST('/deployments/', { body: bad }), 'create deployment x', api.settings)).rejects.toThrow(
+      /rejected the request body while trying to create deployment x: .*body\.colour: Extra inputs are not permitted.*body\.schedules\.0\.schedule\.crn: Extra inputs are not permitted/,
+    );
+  });
+
+  it('plans offline without any server', async () => {
+    await server.stop();
+    const run = await runCli(['plan', '--offline', '--json', '--manifest', ws.manifest, '--infra-outputs', ws.outputs], { PLATFORM_ENV: 'dev' });
+    expect(run.code).toBe(0);
+    const doc = run.json();
+    expect(doc.offline).toBe(true);
+    expect(doc.workPool.action).toBe('create');
+    expect(doc.summary.create).toBe(3);
+    expect(doc.requests.requests).toBe(0);
+    server = await PrefectContractServer.start({ authString: AUTH });
+  });
+});
