@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { defaultFlowName, inspectFlowSource } from './flow-source';
 import { Manifest, ManifestDeployment, ManifestSchedule, manifestSchema } from './schema';
@@ -69,11 +69,15 @@ export function parseManifest(
   options: LoadManifestOptions & { readonly file: string; readonly readFile: (file: string) => string },
 ): ResolvedManifest {
   const { file } = options;
-  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new ValidationProblems(
       file,
-      doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
+      }),
     );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
