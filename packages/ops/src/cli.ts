@@ -1,0 +1,142 @@
+import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
+import { Command, CommanderError } from 'commander';
+import { createAwsClients, destroyAwsClients } from './aws';
+import { estimateCost } from './cost';
+import { runDoctor } from './doctor';
+import { formatError, OpsError } from './errors';
+import { InfraOutputs, readInfraOutputs } from './infra-outputs';
+import { followLogs, logGroupFor, LOG_SERVICES, parseSince, readLogs } from './logs';
+import { renderCost, renderDoctor, renderLogLine } from './render';
+
+/** Where the CLI writes, and what it reads from the process (injectable for tests). */
+export interface CliIo {
+  readonly out: { isTTY?: boolean; write(text: string): unknown };
+  readonly err: { isTTY?: boolean; write(text: string): unknown };
+  readonly environ: NodeJS.ProcessEnv;
+  /** Aborts `logs --follow`; the bin wires it to SIGINT. */
+  readonly signal?: AbortSignal;
+}
+
+interface CommonFlags { env?: string; json?: boolean; verbose?: boolean }
+
+function loadEnvironment(flags: CommonFlags, io: CliIo): PlatformConfig {
+  return loadConfig({ env: flags.env, environ: io.environ });
+}
+
+function loadOutputs(file: string | undefined, io: CliIo): InfraOutputs {
+  const path = file ?? io.environ.INFRA_OUTPUTS_FILE;
+  return path ? readInfraOutputs(path) : {};
+}
+
+/** Builds the program; `main` runs it. */
+export function buildProgram(io: CliIo, exit: { code: number }): Command {
+  const program = new Command('platform-ops')
+    .description('Operate a running environment: doctor, cost, logs')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+
+  program.command('doctor')
+    .description('check a running environment against the production runbook; exit 1 if any check fails')
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--infra-outputs <file>', 'platform stack outputs (`terraform output -json`); env INFRA_OUTPUTS_FILE')
+    .option('--registry <host>', 'read image manifests from this registry instead of ECR\'s endpoint (host[:port] or URL); env IMAGE_REGISTRY')
+    .option('--prefect-url <url>', 'Prefect base URL instead of the prefect_url output')
+    .option('--timeout <ms>', 'time limit of each HTTP request', (v) => Number(v), 5000)
+    .option('--json', 'print the report as JSON')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (flags: CommonFlags & { infraOutputs?: string; registry?: string; prefectUrl?: string; timeout: number }) => {
+      const config = loadEnvironment(flags, io);
+      const outputs = loadOutputs(flags.infraOutputs, io);
+      const aws = createAwsClients(config.aws.region);
+      const tty = !flags.json && !!io.err.isTTY;
+      if (tty) io.err.write(`checking ${config.env} (${config.aws.region})…\n`);
+      try {
+        const report = await runDoctor({
+          config,
+          outputs,
+          aws,
+          registry: flags.registry ?? io.environ.IMAGE_REGISTRY,
+          prefectUrl: flags.prefectUrl,
+          apiAuthString: io.environ.PREFECT_API_AUTH_STRING,
+          httpTimeoutMs: flags.timeout,
+        });
+        io.out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report, { color: !!io.out.isTTY }));
+        exit.code = report.ok ? 0 : 1;
+      } finally {
+        destroyAwsClients(aws);
+      }
+    });
+
+  program.command('cost')
+    .description('estimate the monthly AWS cost of an environment from its configuration and list prices')
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--json', 'print the estimate as JSON')
+    .action((flags: CommonFlags) => {
+      const estimate = estimateCost(loadEnvironment(flags, io));
+      io.out.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, { color: !!io.out.isTTY }));
+    });
+
+  program.command('logs')
+    .description('print (or follow) the CloudWatch logs of a service, with timestamps and task ids')
+    .requiredOption('--service <service>', LOG_SERVICES.join(' | '))
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--since <duration>', 'start this long ago (30s, 15m, 1h, 2d) or at an ISO time', '1h')
+    .option('--follow', 'keep polling for new lines until Ctrl-C')
+    .option('--poll <ms>', 'poll interval with --follow', (v) => Number(v), 2000)
+    .option('--json', 'one JSON object per line')
+    .action(async (flags: CommonFlags & { service: string; since: string; follow?: boolean; poll: number }) => {
+      const config = loadEnvironment(flags, io);
+      const logGroupName = logGroupFor(config, flags.service);
+      const startTime = parseSince(flags.since);
+      const aws = createAwsClients(config.aws.region);
+      const style = { color: !!io.out.isTTY };
+      const print = (lines: readonly import('./logs').LogLine[]) => {
+        for (const l of lines) io.out.write(`${flags.json ? JSON.stringify(l) : renderLogLine(l, style)}\n`);
+      };
+      try {
+        if (flags.follow) {
+          const signal = io.signal ?? new AbortController().signal;
+          await followLogs({ client: aws.logs, logGroupName, startTime, onLines: print, signal, pollMs: flags.poll });
+        } else {
+          print(await readLogs({ client: aws.logs, logGroupName, startTime }));
+        }
+      } finally {
+        destroyAwsClients(aws);
+      }
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure or failed checks, 2 usage). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(io, exit);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return exit.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed the usage problem (or the help text).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) {
+        io.err.write(`error: invalid setting ${line} (config): fix the environment file in packages/config or the PLATFORM_* override\n`);
+      }
+      return 2;
+    }
+    io.err.write(`${formatError(err)}\n`);
+    if (argv.includes('--verbose') && err instanceof Error && err.stack) io.err.write(`${err.stack}\n`);
+    return err instanceof OpsError ? err.exitCode : 1;
+  }
+}
+
+/** The `platform-ops` executable. */
+export function run(argv: readonly string[]): void {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  void main(argv.slice(2), { out: process.stdout, err: process.stderr, environ: process.env, signal: controller.signal })
+    .then((code) => {
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,203 @@
+import type { PlatformConfig } from '@blog-data/config';
+import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
+
+/** One line of the estimate. */
+export interface CostItem {
+  /** Stable id, e.g. `fargate-server-vcpu`. */
+  readonly id: string;
+  /** AWS service, e.g. `Fargate`. */
+  readonly service: string;
+  /** What is being paid for, with the sizes that drive it. */
+  readonly description: string;
+  readonly quantity: number;
+  /** Unit of `quantity`, e.g. `vCPU-hours`. */
+  readonly unit: string;
+  readonly unitPriceUsd: number;
+  /** quantity × unit price, rounded to the cent. */
+  readonly monthlyUsd: number;
+  /** True when the quantity is an assumption rather than read from the configuration. */
+  readonly assumed: boolean;
+}
+
+/** A monthly estimate of one environment. */
+export interface CostEstimate {
+  readonly env: string;
+  readonly region: string;
+  readonly currency: 'USD';
+  /** The date the list prices were taken. */
+  readonly pricesAsOf: string;
+  readonly hoursPerMonth: number;
+  readonly items: readonly CostItem[];
+  /** Sum of the rounded items. */
+  readonly totalUsd: number;
+  /** The manual set-up's figure and how this estimate compares. */
+  readonly reference: {
+    readonly label: string;
+    readonly lowUsd: number;
+    readonly highUsd: number;
+    /** Total minus the nearest end of the range; 0 when inside it. */
+    readonly differenceUsd: number;
+  };
+  /** What is not itemized, and how the assumptions were chosen. */
+  readonly notes: readonly string[];
+}
+
+/** Rounds to the cent; the epsilon keeps 1.005 from becoming 1.00. */
+export function toCents(usd: number): number {
+  return Math.round((usd + Number.EPSILON) * 100) / 100;
+}
+
+/**
+ * Estimates the monthly cost of the always-on parts of an environment from its
+ * configuration and the list prices of its region. Usage the configuration
+ * cannot tell (LCUs, storage, I/O, log volume) comes from the price file's
+ * assumptions, and those lines are marked `assumed`.
+ */
+export function estimateCost(config: PlatformConfig, book: PriceBook = loadPriceBook(), priceFile = DEFAULT_PRICE_FILE): CostEstimate {
+  const p = regionPrices(book, config.aws.region, priceFile);
+  const a = book.assumptions;
+  const hours = a.hoursPerMonth;
+  const items: CostItem[] = [];
+  const add = (item: Omit<CostItem, 'monthlyUsd'>) => {
+    items.push({ ...item, monthlyUsd: toCents(item.quantity * item.unitPriceUsd) });
+  };
+
+  for (const [role, size] of [['server', config.server], ['worker', config.worker]] as const) {
+    const vcpu = size.cpu / 1024;
+    const gb = size.memory / 1024;
+    add({
+      id: `fargate-${role}-vcpu`,
+      service: 'Fargate',
+      unit: 'vCPU-hours',
+      assumed: false,
+      description: `${role}: ${vcpu} vCPU × ${hours} h (1 task, always on)`,
+      quantity: vcpu * hours,
+      unitPriceUsd: p.fargate.vcpuHour,
+    });
+    add({
+      id: `fargate-${role}-memory`,
+      service: 'Fargate',
+      unit: 'GB-hours',
+      assumed: false,
+      description: `${role}: ${gb} GB × ${hours} h`,
+      quantity: gb * hours,
+      unitPriceUsd: p.fargate.gbHour,
+    });
+  }
+
+  add({ id: 'alb-hours', service: 'ALB', unit: 'hours', assumed: false, description: 'load balancer, always on', quantity: hours, unitPriceUsd: p.alb.hour });
+  add({
+    id: 'alb-lcu',
+    service: 'ALB',
+    unit: 'LCU-hours',
+    assumed: true,
+    description: `${a.albAverageLcu} LCU on average (baseline)`,
+    quantity: a.albAverageLcu * hours,
+    unitPriceUsd: p.alb.lcuHour,
+  });
+
+  add({
+    id: 'aurora-acu',
+    service: 'Aurora Serverless v2',
+    unit: 'ACU-hours',
+    assumed: false,
+    description: `minimum capacity ${config.aurora.minAcu} ACU × ${hours} h (scales up to ${config.aurora.maxAcu} ACU under load)`,
+    quantity: config.aurora.minAcu * hours,
+    unitPriceUsd: p.aurora.acuHour,
+  });
+  add({ id: 'aurora-storage', service: 'Aurora Serverless v2', unit: 'GB-months', assumed: true, description: 'database storage', quantity: a.auroraStorageGb, unitPriceUsd: p.aurora.storageGbMonth });
+  add({ id: 'aurora-io', service: 'Aurora Serverless v2', unit: 'million I/O', assumed: true, description: 'I/O requests (Aurora Standard)', quantity: a.auroraIoMillionsPerMonth, unitPriceUsd: p.aurora.ioPerMillion });
+
+  add({ id: 'ecr-storage', service: 'ECR', unit: 'GB-months', assumed: true, description: `image storage (${config.image.repository})`, quantity: a.ecrStorageGb, unitPriceUsd: p.ecr.storageGbMonth });
+
+  add({ id: 'logs-ingest', service: 'CloudWatch Logs', unit: 'GB', assumed: true, description: 'log ingestion', quantity: a.logsIngestGbPerMonth, unitPriceUsd: p.logs.ingestGb });
+  const storedGb = (a.logsIngestGbPerMonth * config.logs.retentionDays) / 30;
+  add({
+    id: 'logs-storage',
+    service: 'CloudWatch Logs',
+    unit: 'GB-months',
+    assumed: true,
+    description: `stored logs at steady state (${config.logs.retentionDays}-day retention)`,
+    quantity: storedGb,
+    unitPriceUsd: p.logs.storageGbMonth,
+  });
+  if (config.ecs.containerInsights) {
+    const metrics = a.containerInsightsClusterMetrics + 2 * a.containerInsightsMetricsPerService;
+    add({
+      id: 'container-insights',
+      service: 'CloudWatch',
+      unit: 'metrics',
+      assumed: true,
+      description: 'ECS Container Insights (cluster + 2 services), billed as custom metrics',
+      quantity: metrics,
+      unitPriceUsd: p.logs.metricMonth,
+    });
+  }
+
+  add({ id: 'kms-keys', service: 'KMS', unit: 'keys', assumed: false, description: 'customer managed key (platform)', quantity: a.kmsKeys, unitPriceUsd: p.kms.keyMonth });
+  add({ id: 'secrets', service: 'Secrets Manager', unit: 'secrets', assumed: false, description: 'API auth string and database master secret', quantity: a.secrets, unitPriceUsd: p.secretsManager.secretMonth });
+
+  const net = config.network;
+  const zones = net.mode === 'create' ? net.azCount : net.publicSubnetIds.length;
+  const tasksPublic = net.mode === 'create' ? !net.privateSubnets : net.privateSubnetIds.length === 0;
+  const nat = net.mode === 'create' && net.natGateway;
+  const publicIps = zones + (tasksPublic ? 2 : 0) + (nat ? 1 : 0);
+  const ipParts = [`ALB ${zones}`, tasksPublic ? 'server + worker tasks 2' : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
+  add({
+    id: 'public-ipv4',
+    service: 'VPC',
+    unit: 'IP-hours',
+    assumed: false,
+    description: `${publicIps} public IPv4 addresses (${ipParts})`,
+    quantity: publicIps * hours,
+    unitPriceUsd: p.publicIpv4.hour,
+  });
+  if (nat) {
+    add({ id: 'nat-hours', service: 'VPC', unit: 'hours', assumed: false, description: 'NAT gateway (one per VPC)', quantity: hours, unitPriceUsd: p.nat.hour });
+    add({ id: 'nat-data', service: 'VPC', unit: 'GB', assumed: true, description: 'data processed by the NAT gateway', quantity: a.natProcessedGbPerMonth, unitPriceUsd: p.nat.gbProcessed });
+  }
+  if (net.mode === 'create' && net.vpcEndpoints) {
+    add({
+      id: 'vpc-endpoints',
+      service: 'PrivateLink',
+      unit: 'endpoint-AZ-hours',
+      assumed: false,
+      description: `${a.interfaceEndpoints} interface endpoints × ${zones} zones`,
+      quantity: a.interfaceEndpoints * zones * hours,
+      unitPriceUsd: p.vpcEndpoint.azHour,
+    });
+    add({ id: 'vpc-endpoints-data', service: 'PrivateLink', unit: 'GB', assumed: true, description: 'data processed by the endpoints', quantity: a.vpcEndpointProcessedGbPerMonth, unitPriceUsd: p.vpcEndpoint.gbProcessed });
+  }
+
+  const totalUsd = toCents(items.reduce((sum, i) => sum + i.monthlyUsd, 0));
+  const ref = book.reference;
+  const differenceUsd = totalUsd > ref.highUsd ? toCents(totalUsd - ref.highUsd) : totalUsd < ref.lowUsd ? toCents(totalUsd - ref.lowUsd) : 0;
+  const flowRunHour = (config.flowRun.cpu / 1024) * p.fargate.vcpuHour + (config.flowRun.memory / 1024) * p.fargate.gbHour;
+  const notes = [
+    `On-demand list prices of ${config.aws.region} as of ${book.asOf} (no free tier, discounts or tax); verify them on the AWS pricing pages before budgeting.`,
+    `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
+    ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
+    ...(config.aurora.minAcu === 0 ? ['Aurora min capacity 0: the cluster pauses when idle; active hours cost extra and are not counted.'] : []),
+    ...Object.entries(book.assumptionNotes).filter(([k]) => usedAssumption(k, config)).map(([k, v]) => `Assumption ${k} = ${(a as unknown as Record<string, number>)[k]}: ${v}.`),
+  ];
+  return {
+    env: config.env,
+    region: config.aws.region,
+    currency: 'USD',
+    pricesAsOf: book.asOf,
+    hoursPerMonth: hours,
+    items,
+    totalUsd,
+    reference: { label: ref.label, lowUsd: ref.lowUsd, highUsd: ref.highUsd, differenceUsd },
+    notes,
+  };
+}
+
+/** Whether an assumption feeds a line of this configuration (NAT and endpoint volumes only when those exist). */
+function usedAssumption(name: string, config: PlatformConfig): boolean {
+  const net = config.network;
+  if (name === 'natProcessedGbPerMonth') return net.mode === 'create' && net.natGateway;
+  if (name === 'vpcEndpointProcessedGbPerMonth' || name === 'interfaceEndpoints') return net.mode === 'create' && net.vpcEndpoints;
+  if (name.startsWith('containerInsights')) return config.ecs.containerInsights;
+  return true;
+}

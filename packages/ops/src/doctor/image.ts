@@ -1,0 +1,75 @@
+import { DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { messageOf } from '../errors';
+import { readImagePlatform, RegistryError, registryBaseUrl } from './registry';
+import { CheckResult, DoctorContext, fail, pass } from './types';
+
+const REBUILD = 'rebuild and push it for linux/amd64 with `image-builder publish` (it verifies the platform), then redeploy the services';
+
+/**
+ * The image tasks run exists in ECR and is linux/amd64. An arm64 image (built
+ * on an Apple-silicon laptop) pulls fine and then dies on Fargate with
+ * `exec format error`, the first entry of the production runbook.
+ */
+export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
+  const repository = ctx.outputs.ecr_repository_name ?? ctx.config.image.repository;
+  const digest = ctx.config.image.digest;
+  const reference = digest ?? ctx.config.image.tag;
+  const shown = digest ? `${repository}@${digest}` : `${repository}:${reference}`;
+  const id = 'ecr-image';
+  const title = `image ${shown} exists and is linux/amd64`;
+
+  try {
+    await ctx.aws.ecr.send(new DescribeImagesCommand({
+      repositoryName: repository,
+      imageIds: [digest ? { imageDigest: digest } : { imageTag: reference }],
+    }));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'ImageNotFoundException') {
+      return fail(id, title, `ECR has no image ${shown}`, 'publish it with `image-builder publish` (or fix image.tag / image.digest in the config)');
+    }
+    if (name === 'RepositoryNotFoundException') {
+      return fail(id, title, `ECR repository ${repository} does not exist`, 'apply the bootstrap stack (it creates the repository), then `image-builder publish`');
+    }
+    return fail(id, title, `ECR DescribeImages failed: ${messageOf(err)}`, 'check AWS credentials and region (ecr:DescribeImages)');
+  }
+
+  let authorization: string;
+  let endpoint: string | undefined;
+  try {
+    const token = await ctx.aws.ecr.send(new GetAuthorizationTokenCommand({}));
+    const data = token.authorizationData?.[0];
+    if (!data?.authorizationToken) throw new Error('no authorizationData in the answer');
+    // The token is base64("AWS:<password>"): exactly what a Basic header carries.
+    authorization = `Basic ${data.authorizationToken}`;
+    endpoint = data.proxyEndpoint;
+  } catch (err) {
+    return fail(id, title, `ECR GetAuthorizationToken failed: ${messageOf(err)}`, 'check AWS credentials (ecr:GetAuthorizationToken)');
+  }
+  const registryHost = ctx.registry ?? endpoint ?? ctx.outputs.ecr_repository_url?.split('/')[0];
+  if (!registryHost) return fail(id, title, 'no registry endpoint', 'pass --registry HOST');
+  const base = registryBaseUrl(registryHost);
+
+  try {
+    const platform = await readImagePlatform(base, repository, reference, authorization, ctx.httpTimeoutMs ?? 10_000);
+    const found = platform.indexPlatforms.length > 0
+      ? `index ${platform.digest.slice(0, 19)}… with ${platform.indexPlatforms.join(', ')}`
+      : `${platform.os}/${platform.architecture} (${platform.digest.slice(0, 19)}…)`;
+    if (platform.architecture === 'none') {
+      return fail(id, title, `${found}: no linux/amd64 entry`, `Fargate cannot pull it (CannotPullContainerError); ${REBUILD}`);
+    }
+    if (platform.os !== 'linux' || platform.architecture !== 'amd64') {
+      return fail(id, title, `${shown} is ${platform.os}/${platform.architecture}`,
+        `Fargate here runs linux/amd64, so the container dies with \`exec format error\`; ${REBUILD}`);
+    }
+    return pass(id, title, found);
+  } catch (err) {
+    const status = err instanceof RegistryError ? err.status : undefined;
+    const fix = status === 401 || status === 403
+      ? 'the registry refused the ECR token: check --registry and ecr:BatchGetImage / GetDownloadUrlForLayer permissions'
+      : status === 404
+        ? `the registry at ${base} has no such manifest: publish with \`image-builder publish\`${ctx.registry ? ' or check --registry' : ''}`
+        : `check that ${base} is reachable${ctx.registry ? ' (--registry)' : ''}`;
+    return fail(id, title, `cannot read the manifest: ${messageOf(err)}`, fix);
+  }
+}

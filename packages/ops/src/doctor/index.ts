@@ -1,0 +1,35 @@
+import { checkLoadBalancer } from './alb';
+import { checkDatabase } from './database';
+import { checkService } from './ecs';
+import { checkImage } from './image';
+import { checkPrefect } from './prefect';
+import { checkSecrets } from './secrets';
+import type { CheckResult, DoctorContext, DoctorReport } from './types';
+
+/**
+ * Runs every check (independent ones in parallel) and returns them in the
+ * order an operator reads them: image, services, load balancer, API, database,
+ * secrets. Never throws for a failing environment: failures are results.
+ */
+export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
+  const groups = await Promise.all<CheckResult[]>([
+    checkImage(ctx).then((r) => [r]),
+    checkService(ctx, 'server'),
+    checkService(ctx, 'worker'),
+    checkLoadBalancer(ctx).then((r) => [r]),
+    checkPrefect(ctx),
+    checkDatabase(ctx),
+    checkSecrets(ctx).then((r) => [r]),
+  ]);
+  const checks = groups.flat();
+  return { env: ctx.config.env, ok: checks.every((c) => c.ok), checks };
+}
+
+export * from './types';
+export { checkImage } from './image';
+export { checkService, explainStop, SERVICES } from './ecs';
+export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
+export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
+export { checkDatabase, admitsGroupOnPostgres, databaseClusterIdentifier } from './database';
+export { checkSecrets } from './secrets';
+export { readImagePlatform, registryBaseUrl } from './registry';

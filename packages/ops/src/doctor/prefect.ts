@@ -1,0 +1,183 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { publicBaseUrl } from '@blog-data/config';
+import { messageOf } from '../errors';
+import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
+
+/** Prefect marks a worker offline after this many missed heartbeats (INACTIVITY_HEARTBEAT_MULTIPLE). */
+const MISSED_HEARTBEATS = 3;
+/** A Prefect worker's default heartbeat interval, seconds. */
+const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/** `WorkPoolResponse` fields this tool reads (Prefect 3.8.3 OpenAPI). */
+interface WorkPoolResponse {
+  readonly name: string;
+  readonly type: string;
+  readonly is_paused?: boolean;
+  readonly status?: 'READY' | 'NOT_READY' | 'PAUSED' | null;
+}
+
+/** `WorkerResponse` fields this tool reads. */
+export interface WorkerResponse {
+  readonly name: string;
+  readonly last_heartbeat_time?: string | null;
+  readonly heartbeat_interval_seconds?: number | null;
+  readonly status?: 'ONLINE' | 'OFFLINE';
+}
+
+/** The Prefect base URL (no `/api`): flag, then `prefect_url`, then `prefect_api_url`, then the ALB name. */
+export function prefectBaseUrl(ctx: DoctorContext): string | undefined {
+  const fromApi = ctx.outputs.prefect_api_url?.replace(/\/api\/?$/, '');
+  const fromAlb = ctx.outputs.alb_dns_name ? publicBaseUrl(ctx.config, ctx.outputs.alb_dns_name) : undefined;
+  return (ctx.prefectUrl ?? ctx.outputs.prefect_url ?? fromApi ?? fromAlb)?.replace(/\/+$/, '');
+}
+
+interface HttpAnswer { readonly status: number; readonly body: unknown }
+
+async function request(url: string, init: RequestInit, timeoutMs: number): Promise<HttpAnswer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (an ALB error page): keep the text.
+  }
+  return { status: res.status, body };
+}
+
+/** Why a request never got an answer, in the words of the runbook. */
+function unreachable(err: unknown): string {
+  const name = (err as Error).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
+  const code = ((err as { cause?: { code?: string } }).cause?.code) ?? '';
+  return code ? `${code}` : messageOf(err);
+}
+
+/**
+ * The Prefect checks: `/api/health` answers; with the auth string the work
+ * pool reads; the pool has a worker whose heartbeat is recent. When /api/health
+ * is unreachable the worker's logs show `ConnectError`.
+ */
+export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
+  const pool = ctx.config.prefect.workPool;
+  const timeout = ctx.httpTimeoutMs ?? 5000;
+  const healthId = 'prefect-api-health';
+  const healthTitle = 'Prefect API answers /api/health';
+  const poolId = 'prefect-work-pool';
+  const poolTitle = `work pool ${pool} reads with the API auth string`;
+  const workerId = 'prefect-worker-heartbeat';
+  const workerTitle = `pool ${pool} has a worker with a recent heartbeat`;
+
+  const base = prefectBaseUrl(ctx);
+  if (!base) {
+    const fix = missingOutput('prefect_url');
+    return [fail(healthId, healthTitle, 'no Prefect URL', fix), fail(poolId, poolTitle, 'not checked', fix), fail(workerId, workerTitle, 'not checked', fix)];
+  }
+
+  let health: CheckResult;
+  const healthUrl = `${base}/api/health`;
+  try {
+    const res = await request(healthUrl, { method: 'GET' }, timeout);
+    health = res.status === 200 && res.body === true
+      ? pass(healthId, healthTitle, `GET ${healthUrl} → 200 true`)
+      : fail(healthId, healthTitle, `GET ${healthUrl} → ${res.status} ${JSON.stringify(res.body).slice(0, 80)}`,
+        res.status === 502 || res.status === 503
+          ? 'the ALB has no healthy server target: see the ALB and ECS service checks'
+          : res.status === 401
+            ? '/api/health must not need auth: the URL points at something other than the Prefect server'
+            : 'the server is unhealthy: read `platform-ops logs --service api`');
+  } catch (err) {
+    const why = unreachable(err);
+    return [
+      fail(healthId, healthTitle, `GET ${healthUrl}: ${why}`,
+        'the API is unreachable, which the worker logs as `ConnectError`: check the server service and ALB target checks, the ALB security group '
+        + '(80/443 from you), the worker security group\'s egress to the ALB, and that prefect_url points at this environment'),
+      fail(poolId, poolTitle, 'not checked: the API is unreachable', 'fix the API health check first'),
+      fail(workerId, workerTitle, 'not checked: the API is unreachable', 'fix the API health check first'),
+    ];
+  }
+
+  let auth = ctx.apiAuthString;
+  let authSource = 'PREFECT_API_AUTH_STRING';
+  if (!auth) {
+    const arn = ctx.outputs.api_auth_secret_arn;
+    if (!arn) {
+      const fix = `set PREFECT_API_AUTH_STRING, or ${missingOutput('api_auth_secret_arn')}`;
+      return [health, fail(poolId, poolTitle, 'no API auth string', fix), fail(workerId, workerTitle, 'not checked: no API auth string', fix)];
+    }
+    try {
+      auth = (await ctx.aws.secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
+      authSource = 'api_auth_secret_arn';
+    } catch (err) {
+      const fix = `allow secretsmanager:GetSecretValue on ${arn} (and kms:Decrypt), or set PREFECT_API_AUTH_STRING`;
+      return [health, fail(poolId, poolTitle, `cannot read the auth secret: ${messageOf(err)}`, fix), fail(workerId, workerTitle, 'not checked: no API auth string', fix)];
+    }
+    if (!auth) {
+      const fix = `put a \`user:password\` value in ${arn} (infra generates one)`;
+      return [health, fail(poolId, poolTitle, 'the auth secret is empty', fix), fail(workerId, workerTitle, 'not checked: no API auth string', fix)];
+    }
+  }
+  const headers = { 'authorization': `Basic ${Buffer.from(auth).toString('base64')}`, 'content-type': 'application/json' };
+  const poolUrl = `${base}/api/work_pools/${encodeURIComponent(pool)}`;
+
+  let poolResult: CheckResult;
+  let poolRead = false;
+  try {
+    const res = await request(poolUrl, { method: 'GET', headers }, timeout);
+    if (res.status === 200) {
+      poolRead = true;
+      const wp = res.body as WorkPoolResponse;
+      const found = `${wp.name}: type ${wp.type}, status ${wp.status ?? 'unknown'}${wp.is_paused ? ', paused' : ''} (auth from ${authSource})`;
+      poolResult = wp.is_paused
+        ? fail(poolId, poolTitle, found, `the pool is paused and no flow run starts: resume it in the UI or \`prefect work-pool resume ${pool}\``)
+        : pass(poolId, poolTitle, found);
+    } else if (res.status === 401 || res.status === 403) {
+      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${res.status} with the auth string from ${authSource}`,
+        'the auth string does not match the server\'s PREFECT_SERVER_API_AUTH_STRING: both must come from the same secret; redeploy the server after rotating it');
+    } else if (res.status === 404) {
+      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → 404: no such pool`, 'create it with the flows-deployer (it ensures the ECS work pool), or fix prefect.workPool in the config');
+    } else {
+      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${res.status}`, 'read `platform-ops logs --service api`');
+    }
+  } catch (err) {
+    poolResult = fail(poolId, poolTitle, `GET ${poolUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again and read `platform-ops logs --service api`');
+  }
+  if (!poolRead) {
+    return [health, poolResult, fail(workerId, workerTitle, 'not checked: the work pool could not be read', poolResult.fix as string)];
+  }
+
+  const workersUrl = `${poolUrl}/workers/filter`;
+  try {
+    const res = await request(workersUrl, { method: 'POST', headers, body: JSON.stringify({ offset: 0, limit: 100 }) }, timeout);
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl} → ${res.status}`, 'read `platform-ops logs --service api`')];
+    }
+    return [health, poolResult, judgeWorkers(res.body as WorkerResponse[], pool, (ctx.now ?? (() => new Date()))())];
+  } catch (err) {
+    return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again')];
+  }
+}
+
+/** Whether a worker heartbeat is recent: within three of its own intervals (Prefect's offline rule). */
+export function judgeWorkers(workers: readonly WorkerResponse[], pool: string, now: Date): CheckResult {
+  const id = 'prefect-worker-heartbeat';
+  const title = `pool ${pool} has a worker with a recent heartbeat`;
+  const fixNone = 'start the worker service (see its ECS checks); if it runs, `platform-ops logs --service worker` shows `ConnectError` when it cannot reach '
+    + 'PREFECT_API_URL (worker security group egress, the ALB, the URL) and 401 when its auth string is wrong';
+  if (workers.length === 0) return fail(id, title, 'no worker has joined the pool', fixNone);
+  const aged = workers
+    .map((w) => ({ w, age: w.last_heartbeat_time ? (now.getTime() - new Date(w.last_heartbeat_time).getTime()) / 1000 : Infinity }))
+    .sort((a, b) => a.age - b.age);
+  const describe = ({ w, age }: { w: WorkerResponse; age: number }) => `${w.name} ${w.status ?? ''} heartbeat ${Number.isFinite(age) ? formatAge(age) : 'never'}`.replace(/\s+/g, ' ');
+  const recent = aged.filter(({ w, age }) => age <= MISSED_HEARTBEATS * (w.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_SECONDS));
+  if (recent.length > 0) return pass(id, title, `${recent.length} of ${workers.length} recent: ${describe(recent[0])}`);
+  return fail(id, title, `no recent heartbeat: ${aged.slice(0, 3).map(describe).join(', ')}`, fixNone);
+}
+
+/** `42 s ago`, `12 min ago`, `3 h ago`. */
+export function formatAge(seconds: number): string {
+  if (seconds < 0) return 'in the future (clock skew)';
+  if (seconds < 120) return `${Math.round(seconds)} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}

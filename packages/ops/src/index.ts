@@ -1,0 +1,10 @@
+export * from './errors';
+export * from './infra-outputs';
+export * from './prices';
+export * from './cost';
+export * from './logs';
+export * from './render';
+export * from './aws';
+export * from './doctor';
+export { main, buildProgram } from './cli';
+export type { CliIo } from './cli';

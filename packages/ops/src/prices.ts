@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OpsError } from './errors';
+
+/** List prices of one region, USD. */
+export interface RegionPrices {
+  readonly fargate: { readonly vcpuHour: number; readonly gbHour: number };
+  readonly alb: { readonly hour: number; readonly lcuHour: number };
+  readonly aurora: { readonly acuHour: number; readonly storageGbMonth: number; readonly ioPerMillion: number };
+  readonly ecr: { readonly storageGbMonth: number };
+  readonly logs: { readonly ingestGb: number; readonly storageGbMonth: number; readonly metricMonth: number };
+  readonly kms: { readonly keyMonth: number };
+  readonly secretsManager: { readonly secretMonth: number };
+  readonly nat: { readonly hour: number; readonly gbProcessed: number };
+  readonly vpcEndpoint: { readonly azHour: number; readonly gbProcessed: number };
+  readonly publicIpv4: { readonly hour: number };
+}
+
+/** Usage the configuration cannot tell; each documented in `assumptionNotes`. */
+export interface CostAssumptions {
+  readonly hoursPerMonth: number;
+  readonly albAverageLcu: number;
+  readonly auroraStorageGb: number;
+  readonly auroraIoMillionsPerMonth: number;
+  readonly ecrStorageGb: number;
+  readonly logsIngestGbPerMonth: number;
+  readonly natProcessedGbPerMonth: number;
+  readonly vpcEndpointProcessedGbPerMonth: number;
+  readonly containerInsightsMetricsPerService: number;
+  readonly containerInsightsClusterMetrics: number;
+  readonly kmsKeys: number;
+  readonly secrets: number;
+  readonly interfaceEndpoints: number;
+}
+
+/** `data/aws-prices.json`. */
+export interface PriceBook {
+  readonly currency: 'USD';
+  /** The date the prices were taken (YYYY-MM-DD). */
+  readonly asOf: string;
+  readonly note: string;
+  readonly sources: Readonly<Record<string, string>>;
+  readonly regions: Readonly<Record<string, RegionPrices>>;
+  readonly assumptions: CostAssumptions;
+  readonly assumptionNotes: Readonly<Record<string, string>>;
+  /** The figure to compare against. */
+  readonly reference: { readonly label: string; readonly lowUsd: number; readonly highUsd: number };
+}
+
+/** The price file shipped with the package (`data/` sits next to both `src/` and `lib/`). */
+export const DEFAULT_PRICE_FILE = join(__dirname, '..', 'data', 'aws-prices.json');
+
+/** Loads and sanity-checks a price file. */
+export function loadPriceBook(file = DEFAULT_PRICE_FILE): PriceBook {
+  let book: PriceBook;
+  try {
+    book = JSON.parse(readFileSync(file, 'utf8')) as PriceBook;
+  } catch (err) {
+    throw new OpsError('price file is unreadable', file, `restore it from git (${(err as Error).message})`);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(book.asOf ?? '') || !book.regions || !book.assumptions || !book.reference) {
+    throw new OpsError('price file lacks asOf, regions, assumptions or reference', file, 'restore it from git');
+  }
+  return book;
+}
+
+/** The prices of `region`, or an error that lists the regions the file has. */
+export function regionPrices(book: PriceBook, region: string, file = DEFAULT_PRICE_FILE): RegionPrices {
+  const prices = book.regions[region];
+  if (!prices) {
+    throw new OpsError(`no prices for region ${region}`, file,
+      `add a "${region}" entry from the AWS pricing pages (regions priced: ${Object.keys(book.regions).join(', ')})`);
+  }
+  return prices;
+}
