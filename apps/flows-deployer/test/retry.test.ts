@@ -158,7 +158,7 @@ describe('health wait', () => {
         now: () => clock,
       }),
     ).rejects.toThrow(
-      'Prefect API not healthy after 4s (last: fetch failed (ECONNREFUSED)) (GET http://prefect.test/api/health): check PREFECT_API_URL points at the server (ends in /api), ' +
+      'Prefect API not healthy after 5s (last: fetch failed (ECONNREFUSED)) (GET http://prefect.test/api/health): check PREFECT_API_URL points at the server (ends in /api), ' +
         'that the security group lets this task reach the ALB/server, and that the server is running (its ECS service and logs)',
     );
   });

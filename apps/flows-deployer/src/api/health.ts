@@ -46,7 +46,8 @@ export async function waitForHealthy(settings: ApiSettings, options: HealthOptio
       lastReason = messageOf(err);
     }
     const elapsed = now() - started;
-    if (elapsed + interval > settings.healthTimeoutMs) {
+    const remaining = settings.healthTimeoutMs - elapsed;
+    if (remaining <= 0) {
       throw new DeployerError(
         `Prefect API not healthy after ${Math.round(elapsed / 1000)}s (last: ${lastReason})`,
         `GET ${url}`,
@@ -54,6 +55,6 @@ export async function waitForHealthy(settings: ApiSettings, options: HealthOptio
       );
     }
     options.onWait?.({ elapsedMs: elapsed, reason: lastReason });
-    await sleep(interval);
+    await sleep(Math.min(interval, remaining));
   }
 }
