@@ -1,0 +1,212 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '@blog-data/config';
+import { buildApp, stackNames } from './app';
+import { BackendKind } from './stacks/stack-settings';
+import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
+
+const USAGE = `usage: platform-infra <synth|plan|apply|destroy> [options]
+  --env dev|staging|prod     environment (default: PLATFORM_ENV, then dev)
+  --backend s3|local         terraform state: the bootstrap bucket (default) or a local file under the outdir
+  --stack all|bootstrap|platform   which stacks (default all; apply/plan run bootstrap first, destroy last)
+  --auto-approve             apply/destroy without asking
+  --outputs-file FILE        after apply: write the platform stack's \`terraform output -json\` there
+  --outdir DIR               where stacks are synthesized (default: <package>/cdktf.out)
+  --json                     machine-readable summary on stdout (terraform's own output goes to stderr)
+  --verbose                  stack traces on errors
+AWS_ENDPOINT_URL set = AWS emulator mode (the local rehearsal).`;
+
+type Command = 'synth' | 'plan' | 'apply' | 'destroy';
+type StackChoice = 'all' | 'bootstrap' | 'platform';
+
+/** Parsed command line. */
+export interface CliOptions {
+  readonly command: Command;
+  readonly env?: string;
+  readonly backend: BackendKind;
+  readonly stack: StackChoice;
+  readonly autoApprove: boolean;
+  readonly outputsFile?: string;
+  readonly outdir: string;
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
+
+/** A command-line mistake; printed with the usage. */
+export class UsageError extends Error {}
+
+/** Parses argv (without `node` and the script). */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const [command, ...rest] = argv;
+  if (!['synth', 'plan', 'apply', 'destroy'].includes(command ?? '')) {
+    throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  }
+  const values: Record<string, string> = {};
+  const flags = new Set<string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (['--auto-approve', '--json', '--verbose'].includes(arg)) {
+      flags.add(arg);
+    } else if (['--env', '--backend', '--stack', '--outputs-file', '--outdir'].includes(arg)) {
+      const value = rest[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      values[arg] = value;
+    } else {
+      throw new UsageError(`unknown option "${arg}"`);
+    }
+  }
+  const backend = values['--backend'] ?? 's3';
+  if (backend !== 's3' && backend !== 'local') throw new UsageError(`--backend: "${backend}" must be s3 or local`);
+  const stack = values['--stack'] ?? 'all';
+  if (!['all', 'bootstrap', 'platform'].includes(stack)) {
+    throw new UsageError(`--stack: "${stack}" must be all, bootstrap or platform`);
+  }
+  if (values['--outputs-file'] && command !== 'apply') throw new UsageError('--outputs-file goes with apply');
+  return {
+    command: command as Command,
+    env: values['--env'],
+    backend,
+    stack: stack as StackChoice,
+    autoApprove: flags.has('--auto-approve'),
+    outputsFile: values['--outputs-file'],
+    outdir: path.resolve(values['--outdir'] ?? path.join(__dirname, '..', 'cdktf.out')),
+    json: flags.has('--json'),
+    verbose: flags.has('--verbose'),
+  };
+}
+
+/** What one stack's terraform run did. */
+export interface StackResult {
+  readonly stack: string;
+  readonly directory: string;
+  readonly exitCode: number;
+  /** For plan: whether there are changes (`-detailed-exitcode` = 2). */
+  readonly changes?: boolean;
+}
+
+/** Result of a command, printed by {@link main}. */
+export interface CommandResult {
+  readonly command: Command;
+  readonly env: string;
+  readonly backend: BackendKind;
+  readonly emulator: boolean;
+  readonly stacks: StackResult[];
+  readonly outputsFile?: string;
+  readonly ok: boolean;
+}
+
+/**
+ * Synthesizes the environment's stacks, then (plan/apply/destroy) runs
+ * `terraform init` and the command in each stack directory, bootstrap first
+ * (destroy: platform first). Stops at the first failing stack.
+ */
+export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+  // Settings first: bad settings must fail before anything is written.
+  const config = loadConfig({ env: options.env, environ });
+  const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
+  if (options.command !== 'synth') assertTerraformAvailable(environ);
+
+  const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint });
+  app.synth();
+
+  const names = stackNames(config);
+  const order = selectStacks(options, names);
+  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint };
+  if (options.command === 'synth') {
+    return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
+  }
+  if (!options.autoApprove && options.command !== 'plan' && !process.stdin.isTTY) {
+    throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
+  }
+
+  const env = terraformEnvironment(options.outdir, environ);
+  const output = options.json ? 'stderr' : 'inherit';
+  const results: StackResult[] = [];
+  for (const stack of order) {
+    const cwd = stackDir(options.outdir, stack);
+    const init = await runTerraform({ cwd, env, output, args: ['init', '-input=false', '-reconfigure', '-no-color'] });
+    if (init.exitCode !== 0) {
+      results.push({ stack, directory: cwd, exitCode: init.exitCode });
+      return { ...base, stacks: results, ok: false };
+    }
+    const args = commandArgs(options);
+    const run = await runTerraform({ cwd, env, output, args });
+    const changes = options.command === 'plan' ? run.exitCode === 2 : undefined;
+    const exitCode = options.command === 'plan' && run.exitCode === 2 ? 0 : run.exitCode;
+    results.push({ stack, directory: cwd, exitCode, changes });
+    if (exitCode !== 0) return { ...base, stacks: results, ok: false };
+  }
+
+  let outputsFile: string | undefined;
+  if (options.command === 'apply' && options.outputsFile && order.includes(names.platform)) {
+    const out = await runTerraform({ cwd: stackDir(options.outdir, names.platform), env, output: 'capture', args: ['output', '-json'] });
+    if (out.exitCode !== 0) throw new TerraformError(`terraform output failed in ${names.platform} (exit ${out.exitCode})`);
+    outputsFile = path.resolve(options.outputsFile);
+    fs.mkdirSync(path.dirname(outputsFile), { recursive: true });
+    fs.writeFileSync(outputsFile, out.stdout);
+  }
+  return { ...base, stacks: results, outputsFile, ok: true };
+}
+
+function selectStacks(options: CliOptions, names: { bootstrap: string; platform: string }): string[] {
+  const chosen = options.stack === 'all' ? [names.bootstrap, names.platform] : [names[options.stack]];
+  return options.command === 'destroy' ? chosen.reverse() : chosen;
+}
+
+function commandArgs(options: CliOptions): string[] {
+  const approve = options.autoApprove ? ['-auto-approve'] : [];
+  switch (options.command) {
+    case 'plan':
+      return ['plan', '-input=false', '-no-color', '-detailed-exitcode'];
+    case 'apply':
+      return ['apply', '-input=false', '-no-color', ...approve];
+    case 'destroy':
+      return ['destroy', '-input=false', '-no-color', ...approve];
+    default:
+      throw new UsageError(`no terraform command for ${options.command}`);
+  }
+}
+
+/** `<outdir>/stacks/<stack>`: where cdktf writes a stack and terraform runs. */
+export function stackDir(outdir: string, stack: string): string {
+  return path.join(outdir, 'stacks', stack);
+}
+
+function render(result: CommandResult): string {
+  const lines = result.stacks.map((s) => {
+    const status = s.exitCode === 0 ? (s.changes === undefined ? 'ok' : s.changes ? 'changes' : 'no changes') : `failed (exit ${s.exitCode})`;
+    return `${s.stack.padEnd(28)} ${status.padEnd(16)} ${path.relative(process.cwd(), s.directory) || '.'}`;
+  });
+  const head = `${result.command} ${result.env} (backend ${result.backend}${result.emulator ? ', AWS emulator' : ''})`;
+  const tail = result.outputsFile ? [`outputs written to ${result.outputsFile}`] : [];
+  return [head, ...lines, ...tail].join('\n') + '\n';
+}
+
+/** Entry point of `platform-infra`; resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+  environ: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  let options: CliOptions | undefined;
+  try {
+    options = parseArgs(argv);
+    const result = await runCommand(options, environ);
+    out.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
+    return result.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`error: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      for (const problem of e.problems) err.write(`error: ${problem} (settings): fix packages/config or the PLATFORM_* override\n`);
+      return 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    err.write(`error: ${message}\n`);
+    if (options?.verbose && e instanceof Error && e.stack) err.write(`${e.stack}\n`);
+    return 1;
+  }
+}

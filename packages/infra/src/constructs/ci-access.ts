@@ -1,0 +1,260 @@
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { Construct } from 'constructs';
+import { Role } from './role';
+import { arnFor, ArnScope, partitionOf, policyDocument, PolicyStatement } from '../policy';
+
+/** Properties of {@link CiAccess}. */
+export interface CiAccessProps extends ArnScope {
+  /** CircleCI organization id (UUID); the OIDC issuer is `oidc.circleci.com/org/<id>`. Required. */
+  readonly organizationId: string;
+  /** CircleCI project id (UUID); only its jobs may assume the roles. Required. */
+  readonly projectId: string;
+  /** Prefix of the environment's resource names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** ARN of the ECR repository the push role may write to. Required. */
+  readonly repositoryArn: string;
+  /** Terraform state bucket name and the key prefix of this environment's state. Required. */
+  readonly stateBucket: string;
+  /** Key prefix of this environment's state objects. Required. */
+  readonly stateKeyPrefix: string;
+  /** KMS key ARN of the state bucket. Required. */
+  readonly stateKmsKeyArn: string;
+  /** Name of the environment's ECS cluster. Required. */
+  readonly clusterName: string;
+  /** Environment name, for the log-group prefix `/ecs/<env>/`. Required. */
+  readonly env: string;
+  /** Names of the flow-storage bucket and the pipeline role the platform stack manages. Required. */
+  readonly flowStorageBucket: string;
+  /** Name of the pipeline role the platform stack manages. Required. */
+  readonly pipelineRoleName: string;
+  /** Route 53 hosted zone of the domain, when there is one. Default none. */
+  readonly hostedZoneId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * CircleCI's way into the account, without long-lived keys: the org's OIDC
+ * provider and two roles that only this project's jobs can assume
+ * (`sub` = `org/<org>/project/<project>/user/*`, `aud` = the org id):
+ * an image-push role limited to one ECR repository, and a deploy role that can
+ * apply the platform stack (resources named after the environment only) and
+ * run the deployer task. The bootstrap stack itself is applied by an admin.
+ */
+export class CiAccess extends Construct {
+  /** The OIDC identity provider. */
+  readonly provider: IamOpenidConnectProvider;
+  /** Role for `image-builder publish`: push to the one repository. */
+  readonly ecrPushRole: Role;
+  /** Role for `nx affected -t deploy`: platform stack, ECS deploys, the deployer task. */
+  readonly deployRole: Role;
+
+  constructor(scope: Construct, id: string, props: CiAccessProps) {
+    super(scope, id);
+    for (const field of ['organizationId', 'projectId'] as const) {
+      if (!UUID.test(props[field])) {
+        throw new Error(`CiAccess.${field}: "${props[field]}" must be a CircleCI UUID`);
+      }
+    }
+    const issuer = `oidc.circleci.com/org/${props.organizationId}`;
+    this.provider = new IamOpenidConnectProvider(this, 'oidc', {
+      url: `https://${issuer}`,
+      clientIdList: [props.organizationId],
+    });
+    const trust = policyDocument([
+      {
+        Effect: 'Allow',
+        Principal: { Federated: this.provider.arn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { [`${issuer}:aud`]: props.organizationId },
+          StringLike: { [`${issuer}:sub`]: `org/${props.organizationId}/project/${props.projectId}/user/*` },
+        },
+      },
+    ]);
+
+    this.ecrPushRole = new Role(this, 'ecr-push', {
+      roleName: `${props.namePrefix}-circleci-ecr-push`,
+      description: 'CircleCI (one project) pushes the Prefect image to ECR',
+      assumeRolePolicy: trust,
+      policies: {
+        'ecr-push': [
+          { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+          {
+            Sid: 'PushToOneRepository',
+            Effect: 'Allow',
+            Action: [
+              'ecr:BatchCheckLayerAvailability',
+              'ecr:BatchGetImage',
+              'ecr:CompleteLayerUpload',
+              'ecr:DescribeImages',
+              'ecr:DescribeRepositories',
+              'ecr:GetDownloadUrlForLayer',
+              'ecr:InitiateLayerUpload',
+              'ecr:ListImages',
+              'ecr:PutImage',
+              'ecr:UploadLayerPart',
+            ],
+            Resource: props.repositoryArn,
+          },
+        ],
+      },
+    });
+
+    this.deployRole = new Role(this, 'deploy', {
+      roleName: `${props.namePrefix}-circleci-deploy`,
+      description: 'CircleCI (one project) applies the platform stack and runs the deployer task',
+      assumeRolePolicy: trust,
+      policies: { 'deploy-platform': deployStatements(props) },
+    });
+  }
+}
+
+/**
+ * What `platform-infra apply --stack platform` and the deploy jobs need. Each
+ * service's actions are limited to this account and region and, where the ARN
+ * carries a name, to the environment's name prefix; only describe/list calls
+ * and the few creates AWS cannot scope use `Resource: "*"`.
+ */
+function deployStatements(props: CiAccessProps): PolicyStatement[] {
+  const a = (service: string, resource: string) => arnFor(props, service, resource);
+  const p = props.namePrefix;
+  const partition = partitionOf(props.region);
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'TerraformState',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      Resource: `arn:${partition}:s3:::${props.stateBucket}/${props.stateKeyPrefix}/*`,
+    },
+    {
+      Sid: 'TerraformStateList',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:${partition}:s3:::${props.stateBucket}`,
+    },
+    {
+      Sid: 'TerraformStateKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: props.stateKmsKeyArn,
+    },
+    {
+      Sid: 'ReadOnlyCallsWithoutResourceScope',
+      Effect: 'Allow',
+      Action: [
+        'ec2:Describe*',
+        'ecs:Describe*',
+        'ecs:List*',
+        'ecs:RegisterTaskDefinition',
+        'ecs:DeregisterTaskDefinition',
+        'elasticloadbalancing:Describe*',
+        'rds:Describe*',
+        'logs:DescribeLogGroups',
+        'cloudwatch:DescribeAlarms',
+        'kms:CreateKey',
+        'kms:ListAliases',
+        'secretsmanager:GetRandomPassword',
+        'acm:RequestCertificate',
+        'acm:ListCertificates',
+        'sts:GetCallerIdentity',
+      ],
+      Resource: '*',
+    },
+    { Sid: 'Network', Effect: 'Allow', Action: 'ec2:*', Resource: a('ec2', '*') },
+    {
+      Sid: 'Ecs',
+      Effect: 'Allow',
+      Action: 'ecs:*',
+      Resource: [
+        a('ecs', `cluster/${props.clusterName}`),
+        a('ecs', `service/${props.clusterName}/*`),
+        a('ecs', `task/${props.clusterName}/*`),
+        a('ecs', `task-definition/${p}-*:*`),
+      ],
+    },
+    {
+      Sid: 'LoadBalancer',
+      Effect: 'Allow',
+      Action: 'elasticloadbalancing:*',
+      Resource: [
+        a('elasticloadbalancing', `loadbalancer/app/${p}*/*`),
+        a('elasticloadbalancing', `targetgroup/${p}*/*`),
+        a('elasticloadbalancing', `listener/app/${p}*/*`),
+        a('elasticloadbalancing', `listener-rule/app/${p}*/*`),
+      ],
+    },
+    {
+      Sid: 'Database',
+      Effect: 'Allow',
+      Action: 'rds:*',
+      Resource: [
+        a('rds', `cluster:${p}-*`),
+        a('rds', `db:${p}-*`),
+        a('rds', `subgrp:${p}-*`),
+        a('rds', `cluster-snapshot:${p}-*`),
+      ],
+    },
+    {
+      Sid: 'Secrets',
+      Effect: 'Allow',
+      Action: 'secretsmanager:*',
+      // `rds!` secrets are the ones RDS creates for the managed master password.
+      Resource: [a('secretsmanager', `secret:${p}-*`), a('secretsmanager', 'secret:rds!*')],
+    },
+    {
+      Sid: 'Keys',
+      Effect: 'Allow',
+      Action: 'kms:*',
+      Resource: [a('kms', 'key/*'), a('kms', `alias/${p}*`)],
+    },
+    {
+      Sid: 'LogGroups',
+      Effect: 'Allow',
+      Action: 'logs:*',
+      Resource: [a('logs', `log-group:/ecs/${props.env}/*`), a('logs', `log-group:/ecs/${props.env}/*:*`)],
+    },
+    {
+      Sid: 'Roles',
+      Effect: 'Allow',
+      Action: 'iam:*',
+      Resource: [
+        `arn:${partition}:iam::${props.accountId}:role/${p}-*`,
+        `arn:${partition}:iam::${props.accountId}:role/${props.pipelineRoleName}`,
+      ],
+    },
+    {
+      Sid: 'ServiceLinkedRoles',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: `arn:${partition}:iam::${props.accountId}:role/aws-service-role/*`,
+    },
+    {
+      Sid: 'FlowStorage',
+      Effect: 'Allow',
+      Action: 's3:*',
+      Resource: [`arn:${partition}:s3:::${props.flowStorageBucket}`, `arn:${partition}:s3:::${props.flowStorageBucket}/*`],
+    },
+    { Sid: 'Alarms', Effect: 'Allow', Action: 'cloudwatch:*', Resource: a('cloudwatch', `alarm:${p}-*`) },
+    { Sid: 'AlarmTopic', Effect: 'Allow', Action: 'sns:*', Resource: a('sns', `${p}-*`) },
+    {
+      Sid: 'ReadImages',
+      Effect: 'Allow',
+      Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:ListImages'],
+      Resource: props.repositoryArn,
+    },
+  ];
+  if (props.hostedZoneId) {
+    statements.push(
+      { Sid: 'Certificates', Effect: 'Allow', Action: 'acm:*', Resource: a('acm', 'certificate/*') },
+      {
+        Sid: 'DnsRecords',
+        Effect: 'Allow',
+        Action: ['route53:ChangeResourceRecordSets', 'route53:GetHostedZone', 'route53:ListResourceRecordSets', 'route53:ListTagsForResource'],
+        Resource: `arn:${partition}:route53:::hostedzone/${props.hostedZoneId}`,
+      },
+      { Sid: 'DnsChanges', Effect: 'Allow', Action: 'route53:GetChange', Resource: `arn:${partition}:route53:::change/*` },
+    );
+  }
+  return statements;
+}

@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import { FargateTask } from './fargate-task';
+
+/** Properties of {@link DeployerTask}. */
+export interface DeployerTaskProps {
+  /** Prefix of names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** Image reference of the flows-deployer image. Required. */
+  readonly image: string;
+  /** vCPU units (`config.deployer`). Required. */
+  readonly cpu: number;
+  /** Memory in MiB. Required. */
+  readonly memory: number;
+  /** Execution role ARN (pull, secrets, logs). Required. */
+  readonly executionRoleArn: string;
+  /** Deployer task role ARN. Required. */
+  readonly taskRoleArn: string;
+  /** Log group name. Required. */
+  readonly logGroup: string;
+  /** AWS region. Required. */
+  readonly region: string;
+  /** Prefect API URL, `<public url>/api`. Required. */
+  readonly apiUrl: string;
+  /** Secret holding the basic-auth string `user:password`. Required. */
+  readonly apiAuthSecretArn: string;
+  /** Environment name, passed as PLATFORM_ENV. Required. */
+  readonly env: string;
+}
+
+/**
+ * A task definition without a service: `apps/flows-deployer` run once per
+ * deploy (`aws ecs run-task` with the worker's network settings), so flow
+ * registration happens inside the VPC with the platform's own credentials.
+ * The command comes from the run (`apply`, `plan`); the image's default otherwise.
+ */
+export class DeployerTask extends Construct {
+  /** Task definition. */
+  readonly task: FargateTask;
+
+  constructor(scope: Construct, id: string, props: DeployerTaskProps) {
+    super(scope, id);
+    if (!props.apiUrl.endsWith('/api')) {
+      throw new Error(`DeployerTask.apiUrl: "${props.apiUrl}" must end with /api`);
+    }
+    this.task = new FargateTask(this, 'task', {
+      family: `${props.namePrefix}-deployer`,
+      cpu: props.cpu,
+      memory: props.memory,
+      executionRoleArn: props.executionRoleArn,
+      taskRoleArn: props.taskRoleArn,
+      container: {
+        name: 'flows-deployer',
+        image: props.image,
+        environment: { PREFECT_API_URL: props.apiUrl, PLATFORM_ENV: props.env },
+        secrets: { PREFECT_API_AUTH_STRING: props.apiAuthSecretArn },
+        logGroup: props.logGroup,
+        region: props.region,
+      },
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { FargateTask } from './fargate-task';
+import { PREFECT_PORT } from './security-groups';
+
+/** Where tasks run. */
+export interface TaskNetwork {
+  /** Subnets of the tasks. */
+  readonly subnetIds: string[];
+  /** Security group of the tasks. */
+  readonly securityGroupId: string;
+  /** Public IP for tasks in public subnets (no NAT). */
+  readonly assignPublicIp: boolean;
+}
+
+/** Properties of {@link PrefectServer}. */
+export interface PrefectServerProps {
+  /** Prefix of names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** ECS cluster ARN. Required. */
+  readonly clusterArn: string;
+  /** Image reference (tag or digest) of the Prefect image. Required. */
+  readonly image: string;
+  /** vCPU units / MiB (`config.server`). Required. */
+  readonly cpu: number;
+  /** Memory in MiB. Required. */
+  readonly memory: number;
+  /** Execution role ARN (pull, secrets, logs). Required. */
+  readonly executionRoleArn: string;
+  /** Task role ARN. Required. */
+  readonly taskRoleArn: string;
+  /** Log group name. Required. */
+  readonly logGroup: string;
+  /** AWS region. Required. */
+  readonly region: string;
+  /** Aurora writer endpoint, port, database and the RDS-managed secret `{username, password}`. Required. */
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly secretArn: string;
+  };
+  /** Secret holding the basic-auth string `user:password`. Required. */
+  readonly apiAuthSecretArn: string;
+  /** Public base URL (`https://<domain>` or `http://<alb>`); the UI calls `<url>/api`. Required. */
+  readonly publicUrl: string;
+  /** Subnets, security group, public IP. Required. */
+  readonly network: TaskNetwork;
+  /** Target group the service registers its task with. Required. */
+  readonly targetGroupArn: string;
+  /** The listener forwarding to the target group (ECS needs it to exist first). Required. */
+  readonly listener: ITerraformDependable;
+  /** Seconds to ignore failing health checks after start (migrations). Default 180. */
+  readonly healthCheckGracePeriodSeconds?: number;
+}
+
+/**
+ * The Prefect server (API + UI): one Fargate task behind the ALB.
+ *
+ * Exactly one replica: Prefect 3 without Redis keeps its event bus, websocket
+ * subscriptions and the scheduler/late-run services in process memory, so two
+ * servers would each see half the events and both run the background services.
+ * HA needs the Redis messaging broker and separate API/background processes.
+ *
+ * Database settings come as `PREFECT_SERVER_DATABASE_*` fields: the user and
+ * password from the RDS-managed secret through ECS `secrets` (JSON keys), so
+ * they never appear in the task definition; Prefect assembles the URL itself.
+ */
+export class PrefectServer extends Construct {
+  /** Task definition. */
+  readonly task: FargateTask;
+  /** The ECS service. */
+  readonly service: EcsService;
+  /** Service name, for alarms. */
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: PrefectServerProps) {
+    super(scope, id);
+    const grace = props.healthCheckGracePeriodSeconds ?? 180;
+    if (!Number.isInteger(grace) || grace < 0 || grace > 2147483647) {
+      throw new Error(`PrefectServer.healthCheckGracePeriodSeconds: ${grace} must be a whole number of seconds ≥ 0`);
+    }
+    if (!/^https?:\/\//.test(props.publicUrl) && !props.publicUrl.includes('${')) {
+      throw new Error(`PrefectServer.publicUrl: "${props.publicUrl}" must start with http:// or https://`);
+    }
+    this.serviceName = 'prefect-server';
+    this.task = new FargateTask(this, 'task', {
+      family: `${props.namePrefix}-server`,
+      cpu: props.cpu,
+      memory: props.memory,
+      executionRoleArn: props.executionRoleArn,
+      taskRoleArn: props.taskRoleArn,
+      container: {
+        name: 'prefect-server',
+        image: props.image,
+        command: ['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', String(PREFECT_PORT)],
+        port: PREFECT_PORT,
+        environment: {
+          PREFECT_UI_API_URL: `${props.publicUrl}/api`,
+          PREFECT_UI_URL: props.publicUrl,
+          PREFECT_SERVER_DATABASE_DRIVER: 'postgresql+asyncpg',
+          PREFECT_SERVER_DATABASE_HOST: props.database.host,
+          PREFECT_SERVER_DATABASE_PORT: String(props.database.port),
+          PREFECT_SERVER_DATABASE_NAME: props.database.name,
+          PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
+          PREFECT_HOME: '/tmp/prefect',
+        },
+        secrets: {
+          PREFECT_SERVER_DATABASE_USER: `${props.database.secretArn}:username::`,
+          PREFECT_SERVER_DATABASE_PASSWORD: `${props.database.secretArn}:password::`,
+          PREFECT_SERVER_API_AUTH_STRING: props.apiAuthSecretArn,
+        },
+        // /api/health is exempt from basic auth. python is in every Prefect image; curl is not.
+        healthCheckCommand: `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${PREFECT_PORT}/api/health', timeout=4)"`,
+        healthCheckStartPeriod: 120,
+        logGroup: props.logGroup,
+        region: props.region,
+      },
+    });
+
+    this.service = new EcsService(this, 'service', {
+      name: this.serviceName,
+      cluster: props.clusterArn,
+      taskDefinition: this.task.definition.arn,
+      launchType: 'FARGATE',
+      // One replica on purpose: see the class comment (not HA without Redis).
+      desiredCount: 1,
+      // Rolling deploys start the new task before stopping the old one: a short overlap, no downtime.
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: grace,
+      enableExecuteCommand: false,
+      propagateTags: 'SERVICE',
+      networkConfiguration: {
+        subnets: props.network.subnetIds,
+        securityGroups: [props.network.securityGroupId],
+        assignPublicIp: props.network.assignPublicIp,
+      },
+      loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'prefect-server', containerPort: PREFECT_PORT }],
+      dependsOn: [props.listener],
+    });
+  }
+}

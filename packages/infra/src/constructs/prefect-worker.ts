@@ -1,0 +1,92 @@
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { Construct } from 'constructs';
+import { FargateTask } from './fargate-task';
+import type { TaskNetwork } from './prefect-server';
+
+/** Properties of {@link PrefectWorker}. */
+export interface PrefectWorkerProps {
+  /** Prefix of names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** ECS cluster ARN. Required. */
+  readonly clusterArn: string;
+  /** Image reference (tag or digest); must contain prefect-aws. Required. */
+  readonly image: string;
+  /** vCPU units (`config.worker`). Required. */
+  readonly cpu: number;
+  /** Memory in MiB. Required. */
+  readonly memory: number;
+  /** Execution role ARN (pull, secrets, logs). Required. */
+  readonly executionRoleArn: string;
+  /** Worker task role ARN (RunTask & co.). Required. */
+  readonly taskRoleArn: string;
+  /** Log group name. Required. */
+  readonly logGroup: string;
+  /** AWS region. Required. */
+  readonly region: string;
+  /** Work pool the worker polls (`config.prefect.workPool`). Required. */
+  readonly workPool: string;
+  /** Prefect API URL, `<public url>/api` (ALB or domain). Required. */
+  readonly apiUrl: string;
+  /** Secret holding the basic-auth string `user:password`. Required. */
+  readonly apiAuthSecretArn: string;
+  /** Subnets, security group, public IP. Required. */
+  readonly network: TaskNetwork;
+}
+
+/**
+ * The Prefect ECS worker: polls the work pool and starts each flow run as its
+ * own Fargate task. It reaches the API the same way users do (the ALB or the
+ * domain) with the basic-auth string from Secrets Manager.
+ */
+export class PrefectWorker extends Construct {
+  /** Task definition. */
+  readonly task: FargateTask;
+  /** The ECS service. */
+  readonly service: EcsService;
+
+  constructor(scope: Construct, id: string, props: PrefectWorkerProps) {
+    super(scope, id);
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(props.workPool)) {
+      throw new Error(`PrefectWorker.workPool: "${props.workPool}" must be lowercase letters, digits and hyphens`);
+    }
+    if (!props.apiUrl.endsWith('/api')) {
+      throw new Error(`PrefectWorker.apiUrl: "${props.apiUrl}" must end with /api`);
+    }
+    this.task = new FargateTask(this, 'task', {
+      family: `${props.namePrefix}-worker`,
+      cpu: props.cpu,
+      memory: props.memory,
+      executionRoleArn: props.executionRoleArn,
+      taskRoleArn: props.taskRoleArn,
+      container: {
+        name: 'prefect-worker',
+        image: props.image,
+        command: ['prefect', 'worker', 'start', '--pool', props.workPool, '--type', 'ecs'],
+        environment: {
+          PREFECT_API_URL: props.apiUrl,
+          PREFECT_HOME: '/tmp/prefect',
+        },
+        secrets: { PREFECT_API_AUTH_STRING: props.apiAuthSecretArn },
+        logGroup: props.logGroup,
+        region: props.region,
+      },
+    });
+    this.service = new EcsService(this, 'service', {
+      name: 'prefect-worker',
+      cluster: props.clusterArn,
+      taskDefinition: this.task.definition.arn,
+      launchType: 'FARGATE',
+      desiredCount: 1,
+      // A worker may be replaced freely: flow runs are their own tasks and survive it.
+      deploymentMinimumHealthyPercent: 0,
+      deploymentMaximumPercent: 100,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      propagateTags: 'SERVICE',
+      networkConfiguration: {
+        subnets: props.network.subnetIds,
+        securityGroups: [props.network.securityGroupId],
+        assignPublicIp: props.network.assignPublicIp,
+      },
+    });
+  }
+}

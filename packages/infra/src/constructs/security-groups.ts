@@ -1,0 +1,111 @@
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Construct } from 'constructs';
+
+/** The Prefect server's port (API and UI). */
+export const PREFECT_PORT = 4200;
+/** PostgreSQL. */
+export const POSTGRES_PORT = 5432;
+
+/** Properties of {@link SecurityGroups}. */
+export interface SecurityGroupsProps {
+  /** VPC the groups belong to. Required. */
+  readonly vpcId: string;
+  /** Prefix of the group names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** Ports the ALB listens on from the internet: [80] without a domain, [80, 443] with one. Required. */
+  readonly listenerPorts: readonly number[];
+}
+
+type Peer = { readonly cidr: string } | { readonly group: SecurityGroup };
+
+/**
+ * The traffic rules, one group per role, least privilege:
+ * ALB ← internet on its listener ports; server:4200 ← ALB and ECS tasks (worker,
+ * flow runs); server → 5432 (database), 443 (AWS APIs, ECR) and 53 (DNS) only;
+ * database:5432 ← server only (the tasks talk to Prefect's API, never to its
+ * database); worker and flow runs → 443, the ALB's listeners and server:4200.
+ */
+export class SecurityGroups extends Construct {
+  /** The internet-facing load balancer. */
+  readonly alb: SecurityGroup;
+  /** The Prefect server tasks. */
+  readonly server: SecurityGroup;
+  /** The Prefect worker (and the one-off deployer task). */
+  readonly worker: SecurityGroup;
+  /** The flow-run tasks the worker starts. */
+  readonly flowRun: SecurityGroup;
+  /** The Aurora cluster. */
+  readonly database: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
+    super(scope, id);
+    if (props.listenerPorts.length === 0 || props.listenerPorts.some((p) => p !== 80 && p !== 443)) {
+      throw new Error(`SecurityGroups.listenerPorts: [${props.listenerPorts.join(', ')}] must be a non-empty subset of [80, 443]`);
+    }
+    const group = (name: string, description: string) =>
+      new SecurityGroup(this, name, {
+        name: `${props.namePrefix}-${name}`,
+        description,
+        vpcId: props.vpcId,
+        // Replacing a group that tasks use needs the new one first.
+        lifecycle: { createBeforeDestroy: true },
+        tags: { Name: `${props.namePrefix}-${name}` },
+      });
+    this.alb = group('alb', 'Prefect load balancer: HTTP(S) from the internet');
+    this.server = group('server', 'Prefect server: 4200 from the ALB and ECS tasks');
+    this.worker = group('worker', 'Prefect worker and deployer tasks');
+    this.flowRun = group('flow-run', 'Prefect flow-run tasks');
+    this.database = group('database', 'Aurora PostgreSQL: 5432 from the Prefect server');
+
+    const anywhere = { cidr: '0.0.0.0/0' };
+    for (const port of props.listenerPorts) {
+      this.ingress(this.alb, `internet-${port}`, 'tcp', port, anywhere, `HTTP${port === 443 ? 'S' : ''} from the internet`);
+    }
+    this.egress(this.alb, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Forward to the Prefect server');
+
+    this.ingress(this.server, 'from-alb', 'tcp', PREFECT_PORT, { group: this.alb }, 'Prefect API/UI from the ALB');
+    this.ingress(this.server, 'from-worker', 'tcp', PREFECT_PORT, { group: this.worker }, 'Prefect API from the worker');
+    this.ingress(this.server, 'from-flow-run', 'tcp', PREFECT_PORT, { group: this.flowRun }, 'Prefect API from flow runs');
+    this.egress(this.server, 'to-database', 'tcp', POSTGRES_PORT, { group: this.database }, 'PostgreSQL');
+    this.egress(this.server, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, Secrets Manager, CloudWatch Logs');
+    this.egress(this.server, 'dns-udp', 'udp', 53, anywhere, 'DNS');
+    this.egress(this.server, 'dns-tcp', 'tcp', 53, anywhere, 'DNS (large answers)');
+
+    this.ingress(this.database, 'from-server', 'tcp', POSTGRES_PORT, { group: this.server }, 'PostgreSQL from the Prefect server');
+
+    for (const [name, sg] of [['worker', this.worker], ['flow-run', this.flowRun]] as const) {
+      this.egress(sg, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, the ALB over HTTPS, package indexes');
+      this.egress(sg, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Prefect API inside the VPC');
+      if (!props.listenerPorts.includes(443)) {
+        // Without a domain the API URL is the ALB's over plain HTTP. The ALB is internet-facing, so
+        // its DNS name resolves to public IPs and a rule referencing its group would never match.
+        this.egress(sg, 'http', 'tcp', 80, anywhere, `Prefect API through the ALB (HTTP, no domain) from the ${name}`);
+      }
+      this.egress(sg, 'dns-udp', 'udp', 53, anywhere, 'DNS');
+    }
+  }
+
+  private ingress(sg: SecurityGroup, id: string, protocol: 'tcp' | 'udp', port: number, from: Peer, description: string) {
+    new VpcSecurityGroupIngressRule(this, `${sg.node.id}-in-${id}`, {
+      securityGroupId: sg.id,
+      description,
+      ipProtocol: protocol,
+      fromPort: port,
+      toPort: port,
+      ...('cidr' in from ? { cidrIpv4: from.cidr } : { referencedSecurityGroupId: from.group.id }),
+    });
+  }
+
+  private egress(sg: SecurityGroup, id: string, protocol: 'tcp' | 'udp', port: number, to: Peer, description: string) {
+    new VpcSecurityGroupEgressRule(this, `${sg.node.id}-out-${id}`, {
+      securityGroupId: sg.id,
+      description,
+      ipProtocol: protocol,
+      fromPort: port,
+      toPort: port,
+      ...('cidr' in to ? { cidrIpv4: to.cidr } : { referencedSecurityGroupId: to.group.id }),
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { configureStack, StackSettings } from './stack-settings';
+import { CiAccess } from '../constructs/ci-access';
+import { EncryptionKey } from '../constructs/kms-key';
+import { Registry } from '../constructs/registry';
+import { SecureBucket } from '../constructs/secure-bucket';
+
+/**
+ * What an environment's AWS account needs before any platform: the terraform
+ * state bucket (native S3 locking, KMS, versioned), the account's KMS key, the
+ * ECR repository and CircleCI's OIDC access. Applied by an admin, first with
+ * the local backend, then migrated into the bucket it created (see the README).
+ */
+export class BootstrapStack extends TerraformStack {
+  /** Terraform state bucket. */
+  readonly stateBucket: SecureBucket;
+  /** The image repository. */
+  readonly registry: Registry;
+  /** CircleCI OIDC provider and roles. */
+  readonly ciAccess: CiAccess;
+
+  constructor(scope: Construct, id: string, settings: StackSettings) {
+    super(scope, id);
+    configureStack(this, id, settings);
+    const { config } = settings;
+    const emulator = settings.emulatorEndpoint !== undefined;
+    const scopeArn = { region: config.aws.region, accountId: config.aws.accountId };
+
+    const key = new EncryptionKey(this, 'key', {
+      ...scopeArn,
+      alias: `${config.project}-bootstrap`,
+      description: 'Terraform state and container images',
+      deletionWindowInDays: emulator ? 7 : 30,
+    });
+    this.stateBucket = new SecureBucket(this, 'state', {
+      bucketName: config.state.bucket,
+      kmsKeyArn: key.key.arn,
+      // Old state versions are the undo history of every apply; keep them a quarter.
+      // (Not in the emulator: the provider waits ~55 s for moto to echo a lifecycle rule back.)
+      noncurrentVersionExpirationDays: emulator ? 0 : 90,
+      forceDestroy: emulator,
+    });
+    this.registry = new Registry(this, 'registry', {
+      repositoryName: config.image.repository,
+      kmsKeyArn: key.key.arn,
+      forceDelete: emulator,
+    });
+    this.ciAccess = new CiAccess(this, 'circleci', {
+      ...scopeArn,
+      organizationId: config.circleci.organizationId,
+      projectId: config.circleci.projectId,
+      namePrefix: `${config.project}-${config.env}`,
+      repositoryArn: this.registry.repository.arn,
+      stateBucket: config.state.bucket,
+      stateKeyPrefix: config.state.keyPrefix,
+      stateKmsKeyArn: key.key.arn,
+      clusterName: config.ecs.clusterName,
+      env: config.env,
+      flowStorageBucket: config.buckets.flowStorage,
+      pipelineRoleName: config.iam.pipelineRoleName,
+      hostedZoneId: config.domain?.hostedZoneId,
+    });
+
+    const output = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description });
+    output('state_bucket', this.stateBucket.bucket.bucket, 'Terraform state bucket (S3 backend, native locking)');
+    output('kms_key_arn', key.key.arn, 'KMS key of the state bucket and the registry');
+    output('circleci_oidc_provider_arn', this.ciAccess.provider.arn, 'CircleCI OIDC identity provider');
+    output('ecr_repository_url', this.registry.repository.repositoryUrl, 'Image repository URI');
+    output('ecr_push_role_arn', this.ciAccess.ecrPushRole.role.arn, 'Role CircleCI assumes to push images');
+    output('deploy_role_arn', this.ciAccess.deployRole.role.arn, 'Role CircleCI assumes to deploy');
+  }
+}

@@ -1,0 +1,214 @@
+import { ecrRegistryHost, imageReference, namePrefix } from '@blog-data/config';
+import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { configureStack, StackSettings } from './stack-settings';
+import { Alarms } from '../constructs/alarms';
+import { ApiAuthSecret } from '../constructs/api-auth';
+import { Cluster } from '../constructs/cluster';
+import { Database } from '../constructs/database';
+import { DeployerTask } from '../constructs/deployer-task';
+import { PlatformRoles } from '../constructs/iam';
+import { EncryptionKey } from '../constructs/kms-key';
+import { LoadBalancer } from '../constructs/load-balancer';
+import { LogGroups } from '../constructs/log-groups';
+import { Network } from '../constructs/network';
+import { PrefectServer } from '../constructs/prefect-server';
+import { PrefectWorker } from '../constructs/prefect-worker';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { SecurityGroups } from '../constructs/security-groups';
+import { arnFor } from '../policy';
+
+/** Tag of the flows-deployer image in the platform's repository (built by image-builder from docker/flows-deployer). */
+export const DEPLOYER_IMAGE_TAG = 'flows-deployer';
+
+/**
+ * One environment's Prefect platform: network and security groups, Aurora,
+ * the ECS cluster with the server and worker services and the deployer task,
+ * the ALB (HTTPS with a domain), IAM, flow storage, logs and alarms. Its
+ * outputs are the contract image-builder and flows-deployer read.
+ */
+export class PlatformStack extends TerraformStack {
+  constructor(scope: Construct, id: string, settings: StackSettings) {
+    super(scope, id);
+    configureStack(this, id, settings);
+    const { config } = settings;
+    const emulator = settings.emulatorEndpoint !== undefined;
+    const prefix = namePrefix(config);
+    const arnScope = { region: config.aws.region, accountId: config.aws.accountId };
+
+    const key = new EncryptionKey(this, 'key', {
+      ...arnScope,
+      alias: prefix,
+      description: `Prefect platform ${config.env}: database, secrets, logs, flow storage, alarms`,
+      allowCloudWatchLogs: true,
+      allowCloudWatchAlarms: true,
+      deletionWindowInDays: emulator ? 7 : 30,
+    });
+    const keyArn = key.key.arn;
+
+    const network = new Network(this, 'network', { network: config.network, namePrefix: prefix, region: config.aws.region });
+    const groups = new SecurityGroups(this, 'security-groups', {
+      vpcId: network.vpcId,
+      namePrefix: prefix,
+      listenerPorts: config.domain ? [80, 443] : [80],
+    });
+    const logs = new LogGroups(this, 'logs', {
+      env: config.env,
+      names: { api: config.logs.api, worker: config.logs.worker, deployer: config.logs.deployer, flowRuns: config.logs.flowRuns },
+      retentionDays: config.logs.retentionDays,
+      kmsKeyArn: keyArn,
+    });
+    const flowStorage = new SecureBucket(this, 'flow-storage', {
+      bucketName: config.buckets.flowStorage,
+      kmsKeyArn: keyArn,
+      // The provider waits ~55 s for moto to echo a lifecycle rule back, so the emulator goes without.
+      noncurrentVersionExpirationDays: emulator ? 0 : 30,
+      forceDestroy: emulator,
+    });
+    const database = new Database(this, 'database', {
+      namePrefix: prefix,
+      aurora: config.aurora,
+      subnetIds: network.databaseSubnetIds,
+      securityGroupId: groups.database.id,
+      kmsKeyArn: keyArn,
+    });
+    const apiAuth = new ApiAuthSecret(this, 'api-auth', {
+      secretName: `${prefix}/prefect-api-auth`,
+      user: config.prefect.apiAuthUser,
+      kmsKeyArn: keyArn,
+      recoveryWindowInDays: emulator ? 0 : 7,
+    });
+    const cluster = new Cluster(this, 'cluster', {
+      clusterName: config.ecs.clusterName,
+      containerInsights: config.ecs.containerInsights,
+    });
+    const lb = new LoadBalancer(this, 'load-balancer', {
+      namePrefix: prefix,
+      vpcId: network.vpcId,
+      subnetIds: network.publicSubnetIds,
+      securityGroupId: groups.alb.id,
+      domain: config.domain,
+      deletionProtection: config.env === 'prod' && !emulator,
+    });
+    const apiUrl = `${lb.url}/api`;
+
+    const repositoryArn = arnFor(arnScope, 'ecr', `repository/${config.image.repository}`);
+    const roles = new PlatformRoles(this, 'iam', {
+      ...arnScope,
+      namePrefix: prefix,
+      clusterName: config.ecs.clusterName,
+      repositoryArn,
+      logGroupNames: [config.logs.api, config.logs.worker, config.logs.deployer, config.logs.flowRuns],
+      flowRunLogGroupName: config.logs.flowRuns,
+      secretArns: [apiAuth.secret.arn, database.masterSecretArn],
+      kmsKeyArn: keyArn,
+      flowStorageBucket: config.buckets.flowStorage,
+      pipeline: {
+        roleName: config.iam.pipelineRoleName,
+        maxSessionSeconds: config.iam.pipelineRoleMaxSessionSeconds,
+        adminPrincipalArns: config.iam.adminPrincipalArns,
+      },
+      dataBuckets: [
+        config.buckets.cache,
+        config.buckets.kitInstructions,
+        config.buckets.designFiles,
+        config.buckets.raw,
+        config.buckets.clean,
+        config.buckets.website,
+      ],
+    });
+
+    const image = imageReference(config);
+    const server = new PrefectServer(this, 'prefect-server', {
+      namePrefix: prefix,
+      clusterArn: cluster.cluster.arn,
+      image,
+      cpu: config.server.cpu,
+      memory: config.server.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.server.role.arn,
+      logGroup: logs.groups.api.name,
+      region: config.aws.region,
+      database: {
+        host: database.endpoint,
+        port: database.port,
+        name: database.databaseName,
+        secretArn: database.masterSecretArn,
+      },
+      apiAuthSecretArn: apiAuth.secret.arn,
+      publicUrl: lb.url,
+      network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.server.id, assignPublicIp: network.assignPublicIp },
+      targetGroupArn: lb.targetGroup.arn,
+      listener: lb.forwardingListener,
+    });
+    new PrefectWorker(this, 'prefect-worker', {
+      namePrefix: prefix,
+      clusterArn: cluster.cluster.arn,
+      image,
+      cpu: config.worker.cpu,
+      memory: config.worker.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.worker.role.arn,
+      logGroup: logs.groups.worker.name,
+      region: config.aws.region,
+      workPool: config.prefect.workPool,
+      apiUrl,
+      apiAuthSecretArn: apiAuth.secret.arn,
+      network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.worker.id, assignPublicIp: network.assignPublicIp },
+    });
+    const deployer = new DeployerTask(this, 'deployer', {
+      namePrefix: prefix,
+      image: `${ecrRegistryHost(config)}/${config.image.repository}:${DEPLOYER_IMAGE_TAG}`,
+      cpu: config.deployer.cpu,
+      memory: config.deployer.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.deployer.role.arn,
+      logGroup: logs.groups.deployer.name,
+      region: config.aws.region,
+      apiUrl,
+      apiAuthSecretArn: apiAuth.secret.arn,
+      env: config.env,
+    });
+    const alarms = new Alarms(this, 'alarms', {
+      namePrefix: prefix,
+      clusterName: cluster.cluster.name,
+      serverServiceName: server.service.name,
+      loadBalancerArnSuffix: lb.alb.arnSuffix,
+      targetGroupArnSuffix: lb.targetGroup.arnSuffix,
+      databaseClusterIdentifier: database.cluster.clusterIdentifier,
+      databaseMaxAcu: config.aurora.maxAcu,
+      kmsKeyArn: keyArn,
+      email: config.alarms.email,
+    });
+
+    // The contract with image-builder and flows-deployer: names and meanings are fixed. No secret values.
+    const output = (name: string, value: unknown, description: string) =>
+      new TerraformOutput(this, name, { value, description });
+    output('prefect_url', lb.url, 'Prefect UI base URL');
+    output('prefect_api_url', apiUrl, 'Prefect API URL (PREFECT_API_URL)');
+    output('alb_dns_name', lb.alb.dnsName, 'DNS name of the load balancer');
+    output('ecs_cluster_arn', cluster.cluster.arn, 'ECS cluster ARN');
+    output('ecs_cluster_name', cluster.cluster.name, 'ECS cluster name');
+    output('vpc_id', network.vpcId, 'VPC id');
+    output('task_subnet_ids', Fn.tolist(network.taskSubnetIds), 'Subnets of ECS tasks');
+    output('assign_public_ip', network.assignPublicIp, 'Whether tasks need a public IP (public subnets)');
+    output('server_security_group_id', groups.server.id, 'Security group of the Prefect server');
+    output('worker_security_group_id', groups.worker.id, 'Security group of the worker and the deployer task');
+    output('flow_run_security_group_id', groups.flowRun.id, 'Security group of flow-run tasks');
+    output('execution_role_arn', roles.execution.role.arn, 'ECS task execution role');
+    output('worker_task_role_arn', roles.worker.role.arn, 'Task role of the worker');
+    output('flow_run_task_role_arn', roles.flowRun.role.arn, 'Task role of flow runs');
+    output('deployer_task_role_arn', roles.deployer.role.arn, 'Task role of the deployer task');
+    output('ecr_repository_url', `${ecrRegistryHost(config)}/${config.image.repository}`, 'Image repository URI');
+    output('ecr_repository_name', config.image.repository, 'Image repository name');
+    output('api_auth_secret_arn', apiAuth.secret.arn, 'Secret holding the API basic-auth string user:password');
+    output('database_secret_arn', database.masterSecretArn, 'RDS-managed secret of the database master user');
+    output('log_group_api', logs.groups.api.name, 'Log group of the Prefect server');
+    output('log_group_worker', logs.groups.worker.name, 'Log group of the worker');
+    output('log_group_deployer', logs.groups.deployer.name, 'Log group of the deployer task');
+    output('log_group_flow_runs', logs.groups.flowRuns.name, 'Log group of flow runs');
+    output('deployer_task_definition_arn', deployer.task.definition.arn, 'Deployer task definition');
+    output('flow_storage_bucket', flowStorage.bucket.bucket, 'Flow code and results bucket');
+    output('alarm_topic_arn', alarms.topic.arn, 'SNS topic of the alarms');
+  }
+}
