@@ -3,9 +3,9 @@
  * Measures a first apply (everything created), a no-op re-run, and a run where one
  * schedule changed, with request and write counts from both the client and the server.
  *
- *   cd apps/flows-deployer && npx ts-node -P test/tsconfig.json bench/apply-100.ts [--count 100]
+ *   cd apps/flows-deployer && npx ts-node -P bench/tsconfig.json bench/apply-100.ts [--count 100]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, RunResult } from '../src/run';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const server = await PrefectContractServer.start({ authString: AUTH });
   try {
     writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify(TERRAFORM_OUTPUTS));
-    require('node:fs').mkdirSync(path.join(dir, 'flows'));
+    mkdirSync(path.join(dir, 'flows'));
     writeFileSync(path.join(dir, 'flows', 'bench.py'), flowsSource());
     const environ = { PLATFORM_ENV: 'dev', PREFECT_API_URL: server.apiUrl, PREFECT_API_AUTH_STRING: AUTH };
     const apply = (): Promise<RunResult> =>
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     console.log(`flows-deployer apply benchmark: ${COUNT} deployments, ${FLOWS} flows, contract server on 127.0.0.1`);
     console.log(line(header).trimEnd());
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of rows) console.log(line(r));
+    for (const r of rows) console.log(line(r).trimEnd());
     if (server.violations.length > 0) {
       console.error(`contract violations:\n${server.violations.join('\n')}`);
       process.exitCode = 1;

@@ -59,6 +59,11 @@ export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
     lines.push(`  ${colorFor(action, c)(label)}  ${kind.padEnd(widths[1])}  ${name.padEnd(widths[2])}  ${changes}`.trimEnd());
   }
 
+  if (plan.pool.action === 'create') {
+    lines.push('', c.bold(`  work pool ${plan.pool.name}: flow-run defaults (ECS base job template variables)`));
+    for (const [key, value] of Object.entries(result.jobDefaults)) lines.push(`    ${c.green('+')} ${key} = ${short(value)}`);
+  }
+
   const details: Array<[string, readonly FieldChange[]]> = [];
   if (plan.pool.changes.length > 0) details.push([`work pool ${plan.pool.name}`, plan.pool.changes]);
   for (const d of plan.deployments) if (d.changes.length > 0) details.push([`deployment ${d.flowName}/${d.name}`, d.changes]);
@@ -95,6 +100,7 @@ export function renderJson(result: RunResult): Record<string, unknown> {
     offline: result.offline,
     apiUrl: result.apiUrl ?? null,
     image: result.image,
+    jobDefaults: result.jobDefaults,
     changes: planHasChanges(plan),
     summary: planSummary(plan),
     workPool: { name: plan.pool.name, action: plan.pool.action, changes: plan.pool.changes, baseJobTemplate: plan.pool.baseJobTemplate },

@@ -9,7 +9,7 @@ import { InfraOutputs, poolOutputs, readInfraOutputs } from './infra-outputs';
 import { loadManifest } from './manifest/load';
 import { buildPlan, Plan, readServerState, ServerState } from './plan';
 import { resolveApiSettings } from './settings';
-import { ecsJobDefaults, loadEcsBaseTemplate, renderEcsJobTemplate } from './work-pool';
+import { EcsJobDefaults, ecsJobDefaults, loadEcsBaseTemplate, renderEcsJobTemplate } from './work-pool';
 
 /** Inputs of one `plan` or `apply` run (the CLI's flags). */
 export interface RunOptions {
@@ -47,6 +47,8 @@ export interface RunResult {
   readonly offline: boolean;
   readonly apiUrl?: string;
   readonly image: ResolvedImage;
+  /** The flow-run defaults written into the pool's job template. */
+  readonly jobDefaults: EcsJobDefaults;
   readonly plan: Plan;
   readonly applied: readonly AppliedChange[];
   readonly stats: RequestStats;
@@ -78,7 +80,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const outputs: InfraOutputs = readInfraOutputs(outputsSource, outputsLabel);
   const pool = poolOutputs(outputs, outputsLabel);
   const image = resolveImage(config, { digest: options.imageDigest, imageResultFile: options.imageResult, repositoryUrl: pool.ecrRepositoryUrl });
-  const template = renderEcsJobTemplate(loadEcsBaseTemplate(), ecsJobDefaults(config, pool, image.reference));
+  const jobDefaults = ecsJobDefaults(config, pool, image.reference);
+  const template = renderEcsJobTemplate(loadEcsBaseTemplate(), jobDefaults);
   const stats = newRequestStats();
 
   if (options.offline) {
@@ -89,6 +92,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       env: config.env,
       offline: true,
       image,
+      jobDefaults,
       plan,
       applied: [],
       stats,
@@ -134,6 +138,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     offline: false,
     apiUrl: settings.apiUrl,
     image,
+    jobDefaults,
     plan,
     applied,
     stats,

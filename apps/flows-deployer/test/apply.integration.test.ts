@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { createPrefectApi, expectOk } from '../src/api/client';
 import { MANAGED_TAG } from '../src/deployments';
 import { resolveApiSettings } from '../src/settings';
@@ -121,6 +122,41 @@ describe('flows-deployer against the contract server', () => {
     expect(prune.code).toBe(0);
     expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['DELETE /deployments/{id}']);
     expect([...server.deployments.values()].map((d) => d.name).sort()).toEqual(['daily', 'manual', 'weekly-rebuild']);
+  });
+
+  it('pins the image digest from image-builder\'s result and then updates only the pool', async () => {
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const resultFile = `${ws.dir}/image-result.json`;
+    writeFileSync(resultFile, JSON.stringify({ repository: 'blog-data', digest: digest('a'), tags: ['prefect-3-python3.12-ecs'] }));
+    expect((await cli('apply', '--image-result', resultFile)).code).toBe(0);
+    const image = () => server.workPools.get('blog-data-pool')?.base_job_template.variables.properties.image.default;
+    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest('a')}`);
+
+    writeFileSync(resultFile, JSON.stringify({ repository: 'blog-data', digest: digest('b') }));
+    server.clearLog();
+    const plan = await cli('plan', '--image-result', resultFile);
+    expect(plan.stdout).toMatch(/~ update\s+work pool\s+blog-data-pool\s+variables\.properties\.image\.default/);
+    expect((await cli('apply', '--image-result', resultFile)).code).toBe(0);
+    expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['PATCH /work_pools/{name}']);
+    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest('b')}`);
+  });
+
+  it('takes the pool over when it appears between plan and create (409)', async () => {
+    // Another deployer run creates the pool (with an empty template) after our read.
+    const now = new Date().toISOString();
+    server.inject({
+      method: 'POST',
+      route: '/work_pools/',
+      status: 409,
+      sideEffect: () => {
+        server.workPools.set('blog-data-pool', { id: '00000000-0000-4000-8000-000000000999', created: now, updated: now, name: 'blog-data-pool', type: 'ecs', base_job_template: {} });
+      },
+    });
+    const run = await cli('apply', '--json');
+    expect(run.code).toBe(0);
+    expect(run.json().applied[0]).toEqual({ kind: 'work-pool', name: 'blog-data-pool', action: 'updated' });
+    expect(server.workPools.get('blog-data-pool')?.base_job_template.variables.properties.cluster.default).toMatch(/cluster\/prefect-dev$/);
+    expect(server.deployments.size).toBe(3);
   });
 
   it('says the credentials are wrong on 401', async () => {

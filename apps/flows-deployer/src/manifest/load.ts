@@ -60,7 +60,10 @@ export function loadManifest(file: string, options: LoadManifestOptions): Resolv
     throw new DeployerError(`cannot read the manifest: ${(err as Error).message}`, file, 'pass --manifest <path to prefect.yaml>');
   }
   const readFile = options.readFile ?? ((f: string) => readFileSync(path.resolve(path.dirname(file), f), 'utf8'));
-  return parseManifest(text, { ...options, file: path.relative(process.cwd(), file) || file, readFile });
+  // Name the file the way the user can find it: relative when under the working directory.
+  const relative = path.relative(process.cwd(), file);
+  const label = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  return parseManifest(text, { ...options, file: label, readFile });
 }
 
 /** Parses manifest text (YAML with anchors, aliases and `<<:` merge keys, as Prefect users write it). */

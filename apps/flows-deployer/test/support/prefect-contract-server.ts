@@ -55,6 +55,8 @@ export interface Fault {
   /** How many matching requests fail; default 1. */
   times?: number;
   readonly retryAfter?: string;
+  /** Runs when the fault fires, e.g. to simulate a concurrent writer. */
+  readonly sideEffect?: () => void;
 }
 
 let compiled: { ajv: Ajv2020; operations: Operation[] } | undefined;
@@ -211,6 +213,7 @@ export class PrefectContractServer {
       const fault = this.faults[faultIndex];
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(faultIndex, 1);
+      fault.sideEffect?.();
       return send(fault.status, { detail: 'injected fault' }, route, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
     }
 

@@ -69,13 +69,13 @@ export interface CliRun {
 }
 
 /** Runs the real CLI entry in-process with its own environment. */
-export async function runCli(args: readonly string[], environ: NodeJS.ProcessEnv): Promise<CliRun> {
+export async function runCli(args: readonly string[], environ: NodeJS.ProcessEnv, isTty = false): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(['node', 'flows-deployer', ...args], {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    isTty: false,
+    isTty,
     environ,
   });
   const stdout = out.join('\n');
