@@ -136,7 +136,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const shownDir = path.relative(process.cwd(), options.contextDir);
   nextPhase(`read build context ${shownDir.startsWith('..') ? options.contextDir : shownDir || '.'}`);
   const context = await timed('context', () => readBuildContext(options.contextDir, { dockerfile: options.dockerfile }));
-  const { buildArgs, labels } = buildMetadata(options, context.dir, context.dockerfile);
+  const { buildArgs, labels } = buildMetadata(options, context.dir, context.dockerfile, context.files);
   const inputsHash = buildInputsHash({
     filesHash: context.filesHash,
     dockerfile: context.dockerfile,
@@ -176,7 +176,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
       onEvent: (e, s) => reporter.buildEvent(e, s),
     }));
     nextPhase('check platform');
-    assertLocalPlatform(await inspectLocalImage(options.docker, built.id), `${context.dir}/${context.dockerfile}`);
+    await refuseOtherPlatforms(options.docker, built.id, `${context.dir}/${context.dockerfile}`);
     await tagLocally(options.docker, built.id, host, options.repository, tags);
     note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
     return finish({ status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
@@ -236,7 +236,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     onEvent: (e, s) => reporter.buildEvent(e, s),
   }));
   reporter.endLine();
-  assertLocalPlatform(await inspectLocalImage(options.docker, built.id), `${context.dir}/${context.dockerfile}`);
+  await refuseOtherPlatforms(options.docker, built.id, `${context.dir}/${context.dockerfile}`);
   reporter.note(`built ${built.id} (linux/amd64)`);
 
   // A build from identical inputs on a warm cache gives the same image id: if a tag already has it, only tags move.
@@ -368,10 +368,10 @@ export class RegistrySession {
 }
 
 /** OCI labels and the build args the Dockerfile declares. Deterministic for the same source. */
-function buildMetadata(options: PublishOptions, dir: string, dockerfile: string): {
+function buildMetadata(options: PublishOptions, dir: string, dockerfile: string, sentFiles: readonly string[]): {
   buildArgs: Record<string, string>; labels: Record<string, string>;
 } {
-  const git = sourceInfo(dir);
+  const git = sourceInfo(dir, sentFiles);
   const created = process.env.SOURCE_DATE_EPOCH
     ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
     : git.committedAt;
@@ -396,6 +396,19 @@ export function declaredBuildArgs(dockerfile: string): Set<string> {
   const names = new Set<string>();
   for (const match of dockerfile.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gim)) names.add(match[1]);
   return names;
+}
+
+/**
+ * The platform check; a refused image is also removed (it is untagged, and
+ * nobody should `docker push` it by hand later). Removal is best effort.
+ */
+async function refuseOtherPlatforms(docker: Docker, id: string, where: string): Promise<void> {
+  try {
+    assertLocalPlatform(await inspectLocalImage(docker, id), where);
+  } catch (err) {
+    await docker.getImage(id).remove().catch(() => undefined);
+    throw err;
+  }
 }
 
 async function tagLocally(docker: Docker, id: string, host: string, repository: string, tags: readonly string[]): Promise<void> {

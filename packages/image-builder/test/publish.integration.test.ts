@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import type Docker from 'dockerode';
+import { describeWithServices } from './services';
+import { buildPlain, commitAll, copyFixture, fixtureImages, loadArm64Copy, readContainerFile, removeImages } from './support';
+import { main } from '../src/cli';
+import { EcrAuth } from '../src/ecr-auth';
+import { engineClient } from '../src/engine';
+import { PublishError } from '../src/errors';
+import { LABELS, PublishOptions, PublishResult, publishImage } from '../src/publish';
+import { RegistryClient } from '../src/registry';
+
+const ROLLING = 'prefect-3-python3.12-ecs';
+// The SDK's multi-line Node-version advisory would bury the test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+describeWithServices('publish against the real engine, registry and AWS emulator',
+  ['DOCKER_HOST', 'TEST_REGISTRY', 'TEST_BUSYBOX_IMAGE', 'AWS_ENDPOINT_URL'], (env) => {
+    const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
+    const region = process.env.AWS_REGION ?? 'eu-west-1';
+    // A repository of our own: the registry and emulator are shared with other suites.
+    const repository = `ib-test-${randomBytes(4).toString('hex')}`;
+    const ecrClient = new ECRClient({ region });
+    const images = new Set<string>();
+    const dirs: string[] = [];
+    let docker: Docker;
+    let registry: RegistryClient;
+    let appDir: string;
+    let appRevision: string;
+
+    const ensureRepository = () => ecrClient.send(new CreateRepositoryCommand({ repositoryName: repository }))
+      .catch((err: { name?: string }) => {
+        if (err.name !== 'RepositoryAlreadyExistsException') throw err;
+      });
+
+    /** One publish with the test wiring: ECR auth from the emulator, registry overridden to the local one. */
+    async function publish(contextDir: string, extra: Partial<PublishOptions> = {}): Promise<PublishResult> {
+      await ensureRepository();
+      const result = await publishImage({
+        image: path.basename(contextDir),
+        contextDir,
+        repository,
+        rollingTag: ROLLING,
+        registry: env.TEST_REGISTRY,
+        fallbackRegistryHost: env.TEST_REGISTRY,
+        ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
+        docker,
+        buildArgs: { BASE_IMAGE: env.TEST_BUSYBOX_IMAGE },
+        retry: { retries: 1, baseDelayMs: 10 },
+        ...extra,
+      });
+      if (result.imageId) images.add(result.imageId);
+      return result;
+    }
+
+    async function failure(promise: Promise<unknown>): Promise<PublishError> {
+      const error = await promise.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(PublishError);
+      return error as PublishError;
+    }
+
+    async function tagsInRegistry(): Promise<string[]> {
+      const auth = Buffer.from(`${process.env.TEST_REGISTRY_USER ?? 'AWS'}:${process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`}`).toString('base64');
+      const response = await fetch(`${registry.baseUrl}/v2/${repository}/tags/list`, { headers: { Authorization: `Basic ${auth}` } });
+      if (response.status === 404) return [];
+      return (((await response.json()) as { tags?: string[] }).tags ?? []).sort();
+    }
+
+    /** Deletes every manifest this suite pushed (the test registry allows deletes). */
+    async function deleteFromRegistry(): Promise<void> {
+      const auth = Buffer.from(`${process.env.TEST_REGISTRY_USER ?? 'AWS'}:${process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`}`).toString('base64');
+      const digests = new Set<string>();
+      for (const tag of await tagsInRegistry()) {
+        const digest = await digestAt(tag);
+        if (digest) digests.add(digest);
+      }
+      for (const digest of digests) {
+        await fetch(`${registry.baseUrl}/v2/${repository}/manifests/${digest}`, { method: 'DELETE', headers: { Authorization: `Basic ${auth}` } });
+      }
+    }
+
+    async function digestAt(tag: string): Promise<string | undefined> {
+      return (await registry.getManifest(repository, tag))?.digest;
+    }
+
+    function fixture(name: string): string {
+      const dir = copyFixture(name);
+      dirs.push(dir);
+      return dir;
+    }
+
+    beforeAll(async () => {
+      docker = engineClient();
+      registry = new RegistryClient({
+        registry: env.TEST_REGISTRY,
+        username: process.env.TEST_REGISTRY_USER ?? 'AWS',
+        password: process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`,
+      });
+      appDir = fixture('busybox-app');
+      appRevision = commitAll(appDir);
+      await ensureRepository();
+    });
+
+    afterAll(async () => {
+      await deleteFromRegistry();
+      // Newest first: an image with dependent children cannot be removed.
+      await removeImages(docker, [...images].reverse());
+      // Build cache left by failed and refused builds of the fixtures.
+      await removeImages(docker, await fixtureImages(docker));
+      // Bases whose children are gone only now.
+      await removeImages(docker, [...images].reverse());
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      await ecrClient.send(new DeleteRepositoryCommand({ repositoryName: repository, force: true })).catch(() => undefined);
+      ecrClient.destroy();
+    });
+
+    it('publishes a linux/amd64 image under the rolling and content tags, with its OCI labels', async () => {
+      const result = await publish(appDir);
+      expect(result).toMatchObject({ status: 'pushed', pushed: true, noop: false, repository: `${env.TEST_REGISTRY}/${repository}` });
+      expect(result.tags).toEqual([ROLLING, result.contentTag]);
+      expect(result.reference).toBe(`${env.TEST_REGISTRY}/${repository}@${result.digest}`);
+
+      // Read back over the registry API with independent credentials.
+      expect(await digestAt(ROLLING)).toBe(result.digest);
+      expect(await digestAt(result.contentTag)).toBe(result.digest);
+      const manifest = await registry.getImageManifest(repository, ROLLING, 'linux', 'amd64');
+      expect(manifest?.configDigest).toBe(result.imageId);
+      const config = await registry.getConfigBlob(repository, manifest!.configDigest);
+      expect(config).toMatchObject({ os: 'linux', architecture: 'amd64' });
+      expect(config.config?.Labels).toMatchObject({
+        [LABELS.revision]: appRevision,
+        [LABELS.title]: path.basename(appDir),
+        [LABELS.version]: `${ROLLING}+${appRevision.slice(0, 12)}`,
+        [LABELS.contentTag]: result.contentTag,
+        'blog-data.test-fixture': 'busybox-app',
+      });
+      expect(config.config?.Labels?.[LABELS.created]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    });
+
+    it('publishes again as a no-op in under 3 s, without building', async () => {
+      const before = await digestAt(ROLLING);
+      const started = Date.now();
+      const result = await publish(appDir);
+      const elapsed = Date.now() - started;
+      expect(result).toMatchObject({ status: 'noop', noop: true, pushed: false, digest: before });
+      expect(result.durations.build).toBeUndefined();
+      expect(result.notes.join('\n')).toContain('no-op');
+      expect(elapsed).toBeLessThan(3000);
+    });
+
+    it('is still a no-op when only files .dockerignore excludes changed', async () => {
+      appendFileSync(path.join(appDir, 'notes.md'), 'edited\n');
+      expect((await publish(appDir)).status).toBe('noop');
+    });
+
+    it('is a no-op through the CLI too, printing and writing the digest as JSON', async () => {
+      const out = mkdtempSync(path.join(tmpdir(), 'ib-out-'));
+      dirs.push(out);
+      let stdout = '';
+      let stderr = '';
+      const sink = (append: (s: string) => void) => new Writable({
+        write(chunk: Buffer, _e, done) {
+          append(chunk.toString());
+          done();
+        },
+      });
+      const code = await main([
+        'publish', '--context', appDir, '--registry', env.TEST_REGISTRY, '--build-arg', `BASE_IMAGE=${env.TEST_BUSYBOX_IMAGE}`,
+        '--json', '--output', path.join(out, 'image.json'),
+      ], {
+        stdout: sink((s) => { stdout += s; }),
+        stderr: sink((s) => { stderr += s; }),
+        env: { ...process.env, PLATFORM_AWS__ACCOUNT_ID: account, PLATFORM_IMAGE__REPOSITORY: repository },
+        cwd: out,
+      });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const printed = JSON.parse(stdout) as PublishResult;
+      expect(printed).toMatchObject({ status: 'noop', digest: await digestAt(ROLLING) });
+      expect(JSON.parse(readFileSync(path.join(out, 'image.json'), 'utf8'))).toEqual(printed);
+    });
+
+    it('pushes a changed image, then moves the rolling tag back without a build when the old content returns', async () => {
+      const first = await digestAt(ROLLING);
+      const runScript = path.join(appDir, 'app', 'run.sh');
+      const original = readFileSync(runScript, 'utf8');
+      writeFileSync(runScript, `${original}echo changed\n`);
+      const changed = await publish(appDir);
+      expect(changed.status).toBe('pushed');
+      expect(changed.digest).not.toBe(first);
+      expect(await digestAt(ROLLING)).toBe(changed.digest);
+
+      writeFileSync(runScript, original);
+      const back = await publish(appDir);
+      expect(back).toMatchObject({ status: 'retagged', digest: first });
+      expect(back.durations.build).toBeUndefined();
+      expect(await digestAt(ROLLING)).toBe(first);
+    });
+
+    it('fails a broken build with its step and output, and pushes or moves nothing', async () => {
+      const tagsBefore = await tagsInRegistry();
+      const rollingBefore = await digestAt(ROLLING);
+      const broken = fixture('busybox-app');
+      appendFileSync(path.join(broken, 'Dockerfile'), 'RUN echo "about to fail" && exit 3\n');
+      const error = await failure(publish(broken));
+      expect(error.kind).toBe('build-failed');
+      expect(error.line()).toMatch(/^error: build failed: The command .* returned a non-zero code: 3 \(Dockerfile step \d+\/\d+: RUN echo "about to fail" && exit 3\): /);
+      expect(error.detail.join('\n')).toContain('about to fail');
+      expect(await tagsInRegistry()).toEqual(tagsBefore);
+      expect(await digestAt(ROLLING)).toBe(rollingBefore);
+      const local = await docker.listImages({ filters: JSON.stringify({ reference: [`${env.TEST_REGISTRY}/${repository}`] }) });
+      expect(local.flatMap((i) => i.RepoTags ?? []).filter((t) => !tagsBefore.some((b) => t.endsWith(`:${b}`)))).toEqual([]);
+    });
+
+    it('refuses to push an image built from an arm64 base, whether or not the engine notices', async () => {
+      const armTag = `ib-test/busybox-arm64:${repository}`;
+      images.add(await loadArm64Copy(docker, env.TEST_BUSYBOX_IMAGE, armTag));
+      const tagsBefore = await tagsInRegistry();
+
+      // No step needs a container: the classic builder ignores the requested platform and returns arm64.
+      const quiet = await failure(publish(fixture('labels-only'), { buildArgs: { BASE_IMAGE: armTag } }));
+      expect(quiet.kind).toBe('wrong-platform');
+      expect(quiet.line()).toContain('error: built image is linux/arm64, not linux/amd64');
+      expect(quiet.line()).toContain('nothing was pushed');
+
+      // A COPY step: the engine itself stops, and that is reported as the platform problem it is.
+      const loud = await failure(publish(appDir, { buildArgs: { BASE_IMAGE: armTag } }));
+      expect(loud.kind).toBe('wrong-platform');
+
+      expect(await tagsInRegistry()).toEqual(tagsBefore);
+    });
+
+    it('says which repository, account and region when the repository does not exist', async () => {
+      const error = await failure(publishImage({
+        image: 'x',
+        contextDir: appDir,
+        repository: `${repository}-missing`,
+        rollingTag: ROLLING,
+        registry: env.TEST_REGISTRY,
+        fallbackRegistryHost: env.TEST_REGISTRY,
+        ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
+        docker,
+      }));
+      expect(error.line()).toBe(`error: ECR repository does not exist (repository ${repository}-missing, account ${account}, region ${region}): the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs`);
+    });
+
+    it('reports credentials the registry refuses as an auth failure', async () => {
+      const error = await failure(publish(appDir, { ecr: undefined, staticAuth: { username: 'AWS', password: 'wrong' } }));
+      expect(error.kind).toBe('auth-failed');
+      expect(error.line()).toContain('registry refused the credentials (HTTP 401)');
+    });
+
+    it('builds the real docker/prefect-base Dockerfile with the classic builder (on a stand-in base)', async () => {
+      const stubTag = `ib-test/prefect-stub:${repository}`;
+      await buildPlain(docker, path.join(__dirname, 'fixtures', 'prefect-stub-base'), stubTag, { BASE_IMAGE: env.TEST_BUSYBOX_IMAGE });
+      images.add((await docker.getImage(stubTag).inspect()).Id);
+      const contextDir = path.resolve(__dirname, '../../../docker/prefect-base');
+      const result = await publish(contextDir, { push: false, buildArgs: { BASE_IMAGE: stubTag } });
+      expect(result.status).toBe('built');
+      const image = await docker.getImage(result.imageId!).inspect();
+      expect(image).toMatchObject({ Os: 'linux', Architecture: 'amd64' });
+      expect(image.Config.User).toBe('10001');
+      expect(image.Config.Labels).toMatchObject({
+        [LABELS.title]: 'prefect-base',
+        [LABELS.revision]: expect.stringMatching(/^[0-9a-f]{40}(-dirty)?$/),
+      });
+      // The health check tool is there and executable; pip was asked for the pinned versions.
+      const container = await docker.createContainer({ Image: result.imageId!, Cmd: ['/bin/true'] });
+      try {
+        const tool = await readContainerFile(container, '/usr/local/bin/prefect-healthcheck');
+        // eslint-disable-next-line no-bitwise
+        expect(tool.mode & 0o777).toBe(0o755);
+        expect(tool.text).toContain('/api/health');
+        const pip = await readContainerFile(container, '/pip-install.log');
+        expect(pip.text).toMatch(/prefect==3\.\d+\.\d+.*prefect-aws\[ecs\]==\d+\.\d+\.\d+/);
+      } finally {
+        await container.remove({ force: true });
+      }
+    });
+  });
