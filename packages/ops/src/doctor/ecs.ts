@@ -53,7 +53,7 @@ export function explainStop(
     return 'the container ran out of memory: raise its memory in the config (server/worker) and redeploy';
   }
   if (/Essential container in task exited/i.test(all) || exitCodes.some((c) => c !== undefined && c !== 0)) {
-    const codes = exitCodes.filter((c) => c !== undefined).join(', ');
+    const codes = exitCodes.filter((c) => c !== undefined && c !== 0).join(', ');
     return `the container exited${codes ? ` (code ${codes})` : ''}: read \`platform-ops logs --service ${logsService}\`; \`exec format error\` means an arm64 image, `
       + '`ConnectError` means the worker cannot reach PREFECT_API_URL, a database time-out means the database security group does not admit the server';
   }
@@ -124,7 +124,7 @@ export async function checkService(ctx: DoctorContext, role: ServiceRole): Promi
   const since = primary?.createdAt ? new Date(primary.createdAt).getTime() : 0;
   // Failures before the current deployment were (presumably) fixed by it; only newer ones count.
   const current = bad.filter((t) => !t.stoppedAt || t.stoppedAt.getTime() >= since);
-  const describe = (t: StoppedTask) => `${t.taskId.slice(0, 12)}: ${t.stoppedReason || t.stopCode || 'stopped'}${t.containers.length ? ` [${t.containers.join('; ')}]` : ''}`;
+  const describe = (t: StoppedTask) => `${t.taskId}: ${t.stoppedReason || t.stopCode || 'stopped'}${t.containers.length ? ` [${t.containers.join('; ')}]` : ''}`;
 
   const running = service.runningCount ?? 0;
   const desired = service.desiredCount ?? 0;

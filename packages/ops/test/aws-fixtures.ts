@@ -1,0 +1,125 @@
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateDBClusterCommand, CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { InfraOutputs } from '../src';
+
+/** The emulator's clients for the region the test services use. */
+export function emulatorClients(region: string) {
+  const o = { region };
+  return {
+    ec2: new EC2Client(o),
+    ecr: new ECRClient(o),
+    ecs: new ECSClient(o),
+    elbv2: new ElasticLoadBalancingV2Client(o),
+    rds: new RDSClient(o),
+    secrets: new SecretsManagerClient(o),
+  };
+}
+export type EmulatorClients = ReturnType<typeof emulatorClients>;
+
+/** Network, security groups, ALB with one healthy ip target, Aurora, secrets: what doctor reads besides ECS. */
+export async function createPlatform(c: EmulatorClients, name: string, authString: string): Promise<InfraOutputs> {
+  const vpc = (await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc!;
+  const subnets = [];
+  for (const [i, az] of ['a', 'b'].entries()) {
+    subnets.push((await c.ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.77.${i}.0/24`, AvailabilityZone: `eu-west-1${az}` }))).Subnet!);
+  }
+  const sg = async (role: string) => (await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: `${name}-${role}`, Description: role, VpcId: vpc.VpcId }))).GroupId!;
+  const [server, worker, flowRun, database, alb] = [await sg('server'), await sg('worker'), await sg('flow-run'), await sg('database'), await sg('alb')];
+  await c.ec2.send(new AuthorizeSecurityGroupIngressCommand({
+    GroupId: database,
+    IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: server, Description: 'PostgreSQL from the Prefect server' }] }],
+  }));
+
+  const lb = (await c.elbv2.send(new CreateLoadBalancerCommand({
+    Name: name.slice(0, 32), Subnets: subnets.map((s) => s.SubnetId!), SecurityGroups: [alb], Type: 'application', Scheme: 'internet-facing',
+  }))).LoadBalancers![0];
+  const tg = (await c.elbv2.send(new CreateTargetGroupCommand({
+    Name: `${name.slice(0, 29)}-tg`, Protocol: 'HTTP', Port: 4200, VpcId: vpc.VpcId, TargetType: 'ip', HealthCheckPath: '/api/health',
+  }))).TargetGroups![0];
+  await c.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }] }));
+  await c.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: '10.77.0.10', Port: 4200 }] }));
+
+  await c.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: 'test', SubnetIds: subnets.map((s) => s.SubnetId!) }));
+  const cluster = (await c.rds.send(new CreateDBClusterCommand({
+    DBClusterIdentifier: `${name}-prefect`,
+    Engine: 'aurora-postgresql',
+    EngineVersion: '15.13',
+    DatabaseName: 'prefect',
+    MasterUsername: 'prefect',
+    MasterUserPassword: 'not-a-real-password-1',
+    DBSubnetGroupName: name,
+    VpcSecurityGroupIds: [database],
+    ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 1 },
+  }))).DBCluster!;
+
+  const apiSecret = (await c.secrets.send(new CreateSecretCommand({ Name: `${name}/prefect-api-auth`, SecretString: authString }))).ARN!;
+  const dbSecret = (await c.secrets.send(new CreateSecretCommand({ Name: `${name}/database`, SecretString: '{"username":"prefect","password":"x"}' }))).ARN!;
+
+  return {
+    vpc_id: vpc.VpcId,
+    alb_dns_name: lb.DNSName,
+    server_security_group_id: server,
+    worker_security_group_id: worker,
+    flow_run_security_group_id: flowRun,
+    api_auth_secret_arn: apiSecret,
+    database_secret_arn: dbSecret,
+    database_cluster_identifier: cluster.DBClusterIdentifier,
+    task_subnet_ids: subnets.map((s) => s.SubnetId!),
+    assign_public_ip: true,
+  };
+}
+
+/**
+ * An ECS cluster with the server and worker services. moto starts services at
+ * running 0; UpdateService(desiredCount) sets running = desired, which is how a
+ * healthy service is made. `stoppedWorker` leaves the worker at 0 of 1 with a
+ * stopped task and its reason.
+ */
+export async function createServices(
+  c: EmulatorClients, name: string, opts: { stoppedWorker?: { reason: string } } = {},
+): Promise<{ clusterArn: string }> {
+  const clusterArn = (await c.ecs.send(new CreateClusterCommand({ clusterName: name }))).cluster!.clusterArn!;
+  const family = `${name}-task`;
+  await c.ecs.send(new RegisterTaskDefinitionCommand({
+    family,
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'prefect', image: 'busybox', essential: true, memory: 512 }],
+  }));
+  for (const service of ['prefect-server', 'prefect-worker']) {
+    await c.ecs.send(new CreateServiceCommand({ cluster: name, serviceName: service, taskDefinition: family, desiredCount: 1, launchType: 'FARGATE' }));
+    if (!(opts.stoppedWorker && service === 'prefect-worker')) {
+      await c.ecs.send(new UpdateServiceCommand({ cluster: name, service, desiredCount: 1 }));
+    }
+  }
+  if (opts.stoppedWorker) {
+    // moto 5.2.1 crashes running an awsvpc task (NetworkInterface.private_dns_name), so the task
+    // that gets stopped uses a bridge-mode definition; doctor reads only its group and reasons.
+    await c.ecs.send(new RegisterTaskDefinitionCommand({
+      family: `${family}-bridge`, containerDefinitions: [{ name: 'prefect', image: 'busybox', essential: true, memory: 512 }],
+    }));
+    const task = (await c.ecs.send(new RunTaskCommand({
+      cluster: name, taskDefinition: `${family}-bridge`, launchType: 'FARGATE', group: 'service:prefect-worker', count: 1,
+    }))).tasks![0];
+    await c.ecs.send(new StopTaskCommand({ cluster: name, task: task.taskArn, reason: opts.stoppedWorker.reason }));
+  }
+  return { clusterArn };
+}
+
+/** An ECR repository with images under tags: moto stores the manifest metadata (not layers). */
+export async function createRepository(
+  c: EmulatorClients, name: string, images: { tag: string; manifest: string; mediaType: string }[],
+): Promise<void> {
+  await c.ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+  for (const i of images) {
+    await c.ecr.send(new PutImageCommand({ repositoryName: name, imageTag: i.tag, imageManifest: i.manifest, imageManifestMediaType: i.mediaType }));
+  }
+}

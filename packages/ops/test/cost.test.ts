@@ -1,0 +1,145 @@
+import { loadConfig } from '@blog-data/config';
+import { estimateCost, loadPriceBook, main, OpsError, PriceBook, toCents } from '../src';
+
+/** A config without PLATFORM_* overrides from the shell that runs the tests. */
+const config = (env: string, overrides: Record<string, string> = {}) => loadConfig({ env, environ: overrides });
+const item = (e: ReturnType<typeof estimateCost>, id: string) => {
+  const found = e.items.find((i) => i.id === id);
+  if (!found) throw new Error(`no item ${id} in ${e.items.map((i) => i.id).join(', ')}`);
+  return found;
+};
+
+describe('cost estimate', () => {
+  const book = loadPriceBook();
+
+  it('itemizes the default prod configuration to the cent from the eu-west-1 list prices', () => {
+    const e = estimateCost(config('prod'), book);
+    // Each expectation: quantity × price from data/aws-prices.json (eu-west-1), rounded to the cent.
+    const expected: Record<string, [quantity: number, monthly: number]> = {
+      'fargate-server-vcpu': [182.5, 7.39], // 0.25 vCPU × 730 h × $0.04048 = 7.3876
+      'fargate-server-memory': [365, 1.62], // 0.5 GB × 730 h × $0.004445 = 1.622425
+      'fargate-worker-vcpu': [182.5, 7.39],
+      'fargate-worker-memory': [365, 1.62],
+      'alb-hours': [730, 18.4], // 730 × $0.0252 = 18.396
+      'alb-lcu': [365, 2.92], // 0.5 LCU × 730 h × $0.008
+      'aurora-acu': [365, 47.45], // min 0.5 ACU × 730 h × $0.13
+      'aurora-storage': [5, 0.55],
+      'aurora-io': [20, 4.4],
+      'ecr-storage': [2, 0.2],
+      'logs-ingest': [2, 1.14],
+      'logs-storage': [6, 0.18], // 2 GB/month × 90 days retention / 30
+      'container-insights': [32, 9.6], // prod has Container Insights on: 8 + 2 × 12 metrics × $0.30
+      'kms-keys': [1, 1],
+      'secrets': [2, 0.8],
+      'public-ipv4': [2920, 14.6], // ALB in 2 zones + server and worker tasks in public subnets = 4 × 730 h × $0.005
+    };
+    expect(Object.fromEntries(e.items.map((i) => [i.id, [i.quantity, i.monthlyUsd]]))).toEqual(expected);
+    expect(e.totalUsd).toBe(119.26);
+    expect(e).toMatchObject({ env: 'prod', region: 'eu-west-1', currency: 'USD', pricesAsOf: book.asOf, hoursPerMonth: 730 });
+  });
+
+  it('compares the total with the manual set-up figure of $46–71', () => {
+    const e = estimateCost(config('prod'), book);
+    expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 48.26 });
+  });
+
+  it('uses each line\'s own quantity × unit price, so the total is the sum of the rounded lines', () => {
+    const e = estimateCost(config('staging'), book);
+    for (const i of e.items) expect(i.monthlyUsd).toBe(toCents(i.quantity * i.unitPriceUsd));
+    expect(e.totalUsd).toBe(toCents(e.items.reduce((s, i) => s + i.monthlyUsd, 0)));
+  });
+
+  it('adds the NAT gateway hours, its data processing and its public IP only when enabled', () => {
+    const off = estimateCost(config('prod'), book);
+    expect(off.items.map((i) => i.id)).not.toContain('nat-hours');
+
+    const on = estimateCost(config('prod', {
+      PLATFORM_NETWORK__PRIVATE_SUBNETS: 'true',
+      PLATFORM_NETWORK__NAT_GATEWAY: 'true',
+    }), book);
+    expect(item(on, 'nat-hours')).toMatchObject({ quantity: 730, monthlyUsd: 35.04 }); // 730 × $0.048
+    expect(item(on, 'nat-data')).toMatchObject({ quantity: 20, monthlyUsd: 0.96, assumed: true }); // 20 GB × $0.048
+    // Private tasks lose their public IPs, the NAT gateway gains one: ALB 2 + NAT 1.
+    expect(item(on, 'public-ipv4')).toMatchObject({ quantity: 3 * 730, monthlyUsd: 10.95 });
+    expect(on.totalUsd).toBe(toCents(119.26 + 35.04 + 0.96 - 14.6 + 10.95));
+  });
+
+  it('prices interface endpoints per zone when vpcEndpoints is on', () => {
+    const e = estimateCost(config('prod', {
+      PLATFORM_NETWORK__PRIVATE_SUBNETS: 'true',
+      PLATFORM_NETWORK__VPC_ENDPOINTS: 'true',
+    }), book);
+    expect(item(e, 'vpc-endpoints')).toMatchObject({ quantity: 6 * 2 * 730, monthlyUsd: 96.36 }); // 8760 × $0.011
+    expect(e.items.map((i) => i.id)).not.toContain('nat-hours');
+  });
+
+  it('follows the configured sizes (worker 1024/2048, Aurora min 2 ACU)', () => {
+    const e = estimateCost(config('prod', {
+      PLATFORM_WORKER__CPU: '1024',
+      PLATFORM_WORKER__MEMORY: '2048',
+      PLATFORM_AURORA__MIN_ACU: '2',
+      PLATFORM_AURORA__MAX_ACU: '4',
+    }), book);
+    expect(item(e, 'fargate-worker-vcpu')).toMatchObject({ quantity: 730, monthlyUsd: 29.55 }); // 730 × 0.04048 = 29.5504
+    expect(item(e, 'fargate-worker-memory')).toMatchObject({ quantity: 1460, monthlyUsd: 6.49 }); // 1460 × 0.004445 = 6.4897
+    expect(item(e, 'aurora-acu')).toMatchObject({ quantity: 1460, monthlyUsd: 189.8 });
+  });
+
+  it('uses us-east-1 prices for an environment there', () => {
+    const e = estimateCost(config('prod', { PLATFORM_AWS__REGION: 'us-east-1' }), book);
+    expect(item(e, 'alb-hours').monthlyUsd).toBe(16.43); // 730 × $0.0225 = 16.425
+    expect(item(e, 'aurora-acu').monthlyUsd).toBe(43.8); // 365 × $0.12
+  });
+
+  it('refuses a region the price file does not have, naming the regions it has', () => {
+    const run = () => estimateCost(config('prod', { PLATFORM_AWS__REGION: 'ap-southeast-2' }), book, 'data/aws-prices.json');
+    expect(run).toThrow(OpsError);
+    expect(run).toThrow('no prices for region ap-southeast-2 (data/aws-prices.json): add a "ap-southeast-2" entry from the AWS pricing pages (regions priced: us-east-1, eu-west-1)');
+  });
+
+  it('ships prices with a date and a source page for every service', () => {
+    expect(book.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      expect(Object.keys(book.regions[region]).sort()).toEqual(Object.keys(book.sources).sort());
+    }
+  });
+
+  it('does not fail silently on a price book without the region\'s entry', () => {
+    const partial: PriceBook = { ...book, regions: { 'us-east-1': book.regions['us-east-1'] } };
+    expect(() => estimateCost(config('prod'), partial)).toThrow(/no prices for region eu-west-1/);
+  });
+});
+
+describe('platform-ops cost', () => {
+  const run = async (args: string[], environ: NodeJS.ProcessEnv = {}) => {
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) }, environ });
+    return { code, out, err };
+  };
+
+  it('prints JSON with --json', async () => {
+    const res = await run(['cost', '--env', 'prod', '--json']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 119.26, reference: { differenceUsd: 48.26 } });
+  });
+
+  it('prints a table with the total and the comparison', async () => {
+    const res = await run(['cost', '--env', 'prod']);
+    expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.13 +\$47\.45/);
+    expect(res.out).toContain('total: $119.26 per month');
+    expect(res.out).toContain('$48.26 above the manual set-up (production runbook) figure of $46–71/month');
+  });
+
+  it('reports an unknown region as one error line and exit 1', async () => {
+    const res = await run(['cost', '--env', 'prod'], { PLATFORM_AWS__REGION: 'sa-east-1' });
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/^error: no prices for region sa-east-1 \(.*aws-prices\.json\): add a "sa-east-1" entry .*\n$/);
+  });
+
+  it('reports an invalid setting with the field and exit 2', async () => {
+    const res = await run(['cost', '--env', 'prod'], { PLATFORM_AURORA__MIN_ACU: '3' });
+    expect(res.code).toBe(2);
+    expect(res.err).toBe('error: invalid setting prod.aurora.maxAcu: must be ≥ minAcu (3) (config): fix the environment file in packages/config or the PLATFORM_* override\n');
+  });
+});

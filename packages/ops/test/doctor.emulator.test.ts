@@ -1,0 +1,184 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@blog-data/config';
+import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients } from './aws-fixtures';
+import { closedPort, FakePrefect, startFakePrefect } from './prefect-server';
+import { pushImage, pushIndex, TestRegistry } from './registry-fixtures';
+import { describeWithServices, uniqueName } from './services';
+import { AwsClients, CheckResult, createAwsClients, destroyAwsClients, DoctorContext, DoctorReport, InfraOutputs, main, runDoctor } from '../src';
+
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const AUTH = 'prefect:correct-horse-battery';
+
+describeWithServices('doctor against the AWS emulator, the registry and a Prefect test server',
+  ['AWS_ENDPOINT_URL', 'TEST_REGISTRY', 'TEST_REGISTRY_USER', 'TEST_REGISTRY_PASSWORD'], (svc) => {
+    const run = uniqueName('ops');
+    const repository = `${run}/blog-data`;
+    let emu: EmulatorClients;
+    let aws: AwsClients;
+    let prefect: FakePrefect;
+    let outputs: InfraOutputs;
+    let downClusterArn: string;
+    let outputsFile: string;
+
+    const tagged = { amd64: 'amd64-ok', arm64: 'arm64-bad', armIndex: 'index-arm-only', absent: 'never-pushed' };
+    const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag } });
+    const context = (over: Partial<DoctorContext> = {}): DoctorContext => ({
+      config: config(), outputs, aws, registry: svc.TEST_REGISTRY, httpTimeoutMs: 3000, ...over,
+    });
+    const byId = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.id, c])) as Record<string, CheckResult>;
+    const failedIds = (report: DoctorReport) => report.checks.filter((c) => !c.ok).map((c) => c.id);
+
+    beforeAll(async () => {
+      const region = process.env.AWS_REGION ?? 'eu-west-1';
+      emu = emulatorClients(region);
+      aws = createAwsClients(region);
+      const registry: TestRegistry = {
+        base: `http://${svc.TEST_REGISTRY}`,
+        authorization: `Basic ${Buffer.from(`${svc.TEST_REGISTRY_USER}:${svc.TEST_REGISTRY_PASSWORD}`).toString('base64')}`,
+      };
+      const amd64 = await pushImage(registry, repository, tagged.amd64, 'amd64');
+      const arm64 = await pushImage(registry, repository, tagged.arm64, 'arm64');
+      const index = await pushIndex(registry, repository, tagged.armIndex, [{ digest: arm64.digest, size: arm64.manifest.length, architecture: 'arm64' }]);
+      await createRepository(emu, repository, [
+        { tag: tagged.amd64, manifest: amd64.manifest, mediaType: DOCKER_MANIFEST },
+        { tag: tagged.arm64, manifest: arm64.manifest, mediaType: DOCKER_MANIFEST },
+        { tag: tagged.armIndex, manifest: index.manifest, mediaType: OCI_INDEX },
+      ]);
+
+      const platform = await createPlatform(emu, run, AUTH);
+      const healthy = await createServices(emu, `${run}-ok`);
+      downClusterArn = (await createServices(emu, `${run}-down`, {
+        stoppedWorker: { reason: 'Essential container in task exited' },
+      })).clusterArn;
+      prefect = await startFakePrefect({
+        authString: AUTH,
+        poolName: 'blog-data-pool',
+        poolPaused: false,
+        workers: [{ name: 'ecs-worker-1', lastHeartbeat: new Date().toISOString(), status: 'ONLINE' }],
+      });
+      outputs = {
+        ...platform,
+        ecs_cluster_arn: healthy.clusterArn,
+        ecs_cluster_name: `${run}-ok`,
+        prefect_url: prefect.url,
+        prefect_api_url: `${prefect.url}/api`,
+        ecr_repository_name: repository,
+      };
+      const dir = mkdtempSync(join(tmpdir(), 'ops-doctor-'));
+      outputsFile = join(dir, 'outputs.json');
+      // The `terraform output -json` shape.
+      writeFileSync(outputsFile, JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string', sensitive: false }]))));
+    });
+
+    afterAll(async () => {
+      await prefect?.close();
+      if (aws) destroyAwsClients(aws);
+      for (const c of Object.values(emu ?? {})) c.destroy();
+    });
+
+    it('passes every check for a healthy rehearsal environment', async () => {
+      const report = await runDoctor(context());
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.ok).toBe(true);
+      const c = byId(report);
+      expect(c['ecr-image'].found).toMatch(/^linux\/amd64 \(sha256:/);
+      expect(c['ecs-service-server'].found).toMatch(/^running 1 of desired 1/);
+      expect(c['ecs-service-worker'].found).toMatch(/^running 1 of desired 1/);
+      expect(c['alb-targets'].found).toMatch(/-tg: 1\/1 healthy$/);
+      expect(c['prefect-api-health'].found).toBe(`GET ${prefect.url}/api/health → 200 true`);
+      expect(c['prefect-work-pool'].found).toBe('blog-data-pool: type ecs, status READY (auth from api_auth_secret_arn)');
+      expect(c['prefect-worker-heartbeat'].found).toMatch(/^1 of 1 recent: ecs-worker-1 ONLINE heartbeat \d+ s ago$/);
+      expect(c['aurora-status'].found).toMatch(/^status available, aurora-postgresql 15\.13, 0\.5–1 ACU$/);
+      expect(c['aurora-security-group'].found).toContain(`admits ${outputs.server_security_group_id} (server) on 5432`);
+      expect(c.secrets.found).toContain(`${run}/prefect-api-auth`);
+      expect(report.checks).toHaveLength(12);
+      expect(prefect.contractViolations).toEqual([]);
+      expect(prefect.requests).toEqual(expect.arrayContaining([
+        'GET /api/health', 'GET /api/work_pools/blog-data-pool', 'POST /api/work_pools/blog-data-pool/workers/filter',
+      ]));
+    });
+
+    it('fails the image check for an arm64 image with the exec-format-error fix, and nothing else', async () => {
+      const report = await runDoctor(context({ config: config(tagged.arm64) }));
+      expect(failedIds(report)).toEqual(['ecr-image']);
+      const image = byId(report)['ecr-image'];
+      expect(image.found).toBe(`${repository}:${tagged.arm64} is linux/arm64`);
+      expect(image.fix).toContain('`exec format error`');
+      expect(image.fix).toContain('rebuild and push it for linux/amd64 with `image-builder publish`');
+    });
+
+    it('fails the image check for an index without linux/amd64', async () => {
+      const image = byId(await runDoctor(context({ config: config(tagged.armIndex) })))['ecr-image'];
+      expect(image.ok).toBe(false);
+      expect(image.found).toMatch(/^index sha256:.* with linux\/arm64: no linux\/amd64 entry$/);
+      expect(image.fix).toContain('CannotPullContainerError');
+    });
+
+    it('fails the image check when ECR has no image at the configured tag', async () => {
+      const image = byId(await runDoctor(context({ config: config(tagged.absent) })))['ecr-image'];
+      expect(image).toMatchObject({ ok: false, found: `ECR has no image ${repository}:${tagged.absent}` });
+      expect(image.fix).toContain('image-builder publish');
+    });
+
+    it('fails a stopped service (running 0 of desired 1) and explains the stopped task', async () => {
+      const report = await runDoctor(context({ outputs: { ...outputs, ecs_cluster_arn: downClusterArn } }));
+      expect(failedIds(report)).toEqual(['ecs-service-worker', 'ecs-stopped-worker']);
+      const c = byId(report);
+      expect(c['ecs-service-worker'].found).toMatch(/^running 0 of desired 1, 1 pending, rollout IN_PROGRESS/);
+      expect(c['ecs-service-worker'].fix).toContain('the container exited: read `platform-ops logs --service worker`');
+      expect(c['ecs-service-worker'].fix).toContain('`ConnectError` means the worker cannot reach PREFECT_API_URL');
+      expect(c['ecs-stopped-worker'].found).toMatch(/^1 of 1 recently stopped: [0-9a-f-]{32,36}: Essential container in task exited$/);
+      expect(c['ecs-service-server'].ok).toBe(true);
+    });
+
+    it('fails the API checks when the API is unreachable, pointing at the worker\'s ConnectError', async () => {
+      const port = await closedPort();
+      const report = await runDoctor(context({ outputs: { ...outputs, prefect_url: `http://127.0.0.1:${port}` } }));
+      expect(failedIds(report)).toEqual(['prefect-api-health', 'prefect-work-pool', 'prefect-worker-heartbeat']);
+      const health = byId(report)['prefect-api-health'];
+      expect(health.found).toBe(`GET http://127.0.0.1:${port}/api/health: ECONNREFUSED`);
+      expect(health.fix).toContain('the API is unreachable, which the worker logs as `ConnectError`');
+    });
+
+    it('fails when the database security group does not admit the server', async () => {
+      // Point "server" at the worker's group, which the database group does not admit.
+      const report = await runDoctor(context({ outputs: { ...outputs, server_security_group_id: outputs.worker_security_group_id } }));
+      expect(failedIds(report)).toEqual(['aurora-security-group']);
+      expect(byId(report)['aurora-security-group'].fix).toMatch(/^the server's database connections time out: add ingress tcp 5432 from sg-/);
+    });
+
+    it('fails with a wrong auth string and a stale worker heartbeat', async () => {
+      const wrong = byId(await runDoctor(context({ apiAuthString: 'prefect:wrong' })));
+      expect(wrong['prefect-work-pool'].found).toContain('→ 401 with the auth string from PREFECT_API_AUTH_STRING');
+      expect(wrong['prefect-work-pool'].fix).toContain('PREFECT_SERVER_API_AUTH_STRING');
+
+      const saved = prefect.state.workers;
+      prefect.state.workers = [{ name: 'ecs-worker-1', lastHeartbeat: new Date(Date.now() - 10 * 60_000).toISOString(), status: 'OFFLINE' }];
+      try {
+        const stale = byId(await runDoctor(context()))['prefect-worker-heartbeat'];
+        expect(stale).toMatchObject({ ok: false, found: 'no recent heartbeat: ecs-worker-1 OFFLINE heartbeat 10 min ago' });
+      } finally {
+        prefect.state.workers = saved;
+      }
+    });
+
+    it('runs as a CLI: exit 0 with --json when healthy, exit 1 and ✗ lines when not', async () => {
+      const io = (environ: NodeJS.ProcessEnv) => {
+        const out = { text: '', write(s: string) { this.text += s; } };
+        const err = { text: '', write(s: string) { this.text += s; } };
+        return { out, err, environ: { ...environ } };
+      };
+      const ok = io({ PLATFORM_IMAGE__TAG: tagged.amd64 });
+      expect(await main(['doctor', '--env', 'dev', '--infra-outputs', outputsFile, '--registry', svc.TEST_REGISTRY, '--json'], ok)).toBe(0);
+      expect(JSON.parse(ok.out.text)).toMatchObject({ env: 'dev', ok: true });
+
+      const bad = io({ PLATFORM_IMAGE__TAG: tagged.arm64, IMAGE_REGISTRY: svc.TEST_REGISTRY });
+      expect(await main(['doctor', '--env', 'dev', '--infra-outputs', outputsFile], bad)).toBe(1);
+      expect(bad.out.text).toContain(`✗ image ${repository}:${tagged.arm64} exists and is linux/amd64`);
+      expect(bad.out.text).toContain('✓ ECS service prefect-server runs its desired tasks');
+      expect(bad.out.text).toContain('1 of 12 checks failed');
+    });
+  });
