@@ -39,7 +39,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
   }
 
   const flowIds = new Map<string, string>();
-  await Promise.all(
+  await settleAll(done,
     plan.flowsToCreate.map(async (name) => {
       const flow = await expectOk(client.POST('/flows/', { body: { name } }), `create flow ${name}`, settings);
       flowIds.set(name, flow.id);
@@ -48,7 +48,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
   );
 
   const upserts = plan.deployments.filter((d) => d.action === 'create' || d.action === 'update');
-  await Promise.all(
+  await settleAll(done,
     upserts.map(async (item: DeploymentPlanItem) => {
       const flowId = item.flowId ?? flowIds.get(item.flowName);
       if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
@@ -61,7 +61,8 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
     }),
   );
 
-  await Promise.all(
+  await settleAll(
+    done,
     plan.deployments
       .filter((d) => d.action === 'delete' && d.id)
       .map(async (item) => {
@@ -72,6 +73,24 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
       }),
   );
   return done;
+}
+
+/**
+ * Waits for every request of a stage (so none is left running when we report) and throws one
+ * error listing each failure and what did get applied, so a partial apply is visible.
+ */
+async function settleAll(done: readonly AppliedChange[], tasks: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length === 0) return;
+  if (failures.length === 1 && done.length === 0) throw failures[0];
+  const lines = failures.map((f) => (f instanceof Error ? f.message : String(f)));
+  const applied = done.length ? `; applied before the failure: ${done.map((d) => `${d.action} ${d.kind} ${d.name}`).join(', ')}` : '';
+  throw new DeployerError(
+    `${failures.length} change(s) failed${applied}\n  ${lines.join('\n  ')}`,
+    undefined,
+    'fix the cause and rerun apply: it only redoes what is still different',
+  );
 }
 
 async function patchPool(api: PrefectApi, plan: Plan): Promise<void> {

@@ -127,7 +127,9 @@ export async function main(argv: readonly string[] = process.argv, io?: Partial<
     code = c;
   });
   try {
-    await program.parseAsync([...argv]);
+    // `pnpm start -- plan` may hand us a literal `--` first; commander would read it as end-of-options.
+    const args = argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : [...argv];
+    await program.parseAsync(args);
   } catch (err) {
     // commander already printed usage errors; --help/--version land here with code 0.
     const exitCode = (err as { exitCode?: number }).exitCode;

@@ -159,6 +159,20 @@ describe('flows-deployer against the contract server', () => {
     expect(server.deployments.size).toBe(3);
   });
 
+  it('finishes the other writes and lists what failed when one write keeps failing', async () => {
+    environ.PREFECT_CLIENT_MAX_RETRIES = '0';
+    server.inject({ method: 'POST', route: '/deployments/', status: 500 });
+    const run = await cli('apply');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: 1 change\(s\) failed; applied before the failure: created work-pool blog-data-pool, /);
+    expect(run.stderr).toMatch(/Prefect API error while trying to create deployment [\w-]+\/[\w-]+: "injected fault" \(500 from /);
+    expect(server.deployments.size).toBe(2);
+    // The rerun does only what is still missing.
+    server.clearLog();
+    expect((await cli('apply')).code).toBe(0);
+    expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['POST /deployments/']);
+  });
+
   it('says the credentials are wrong on 401', async () => {
     environ.PREFECT_API_AUTH_STRING = 'prefect:wrong';
     const run = await cli('plan');
