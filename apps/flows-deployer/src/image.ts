@@ -9,6 +9,8 @@ export interface ResolvedImage {
   /** `<registry>/<repo>@sha256:…` or `<registry>/<repo>:<tag>`. */
   readonly reference: string;
   readonly source: '--image-digest' | '--image-result' | 'config digest' | 'config tag';
+  /** Something the user should know (e.g. the result names another registry than infra's). */
+  readonly warning?: string;
 }
 
 /**
@@ -27,7 +29,18 @@ export function resolveImage(
     digest = options.digest;
     source = '--image-digest';
   } else if (options.imageResultFile) {
-    digest = digestFromImageResult(options.imageResultFile);
+    const result = readImageResult(options.imageResultFile);
+    if (result.reference) {
+      // What image-builder actually pushed (registry/repository@digest) is the truth to pin.
+      const repo = result.reference.slice(0, result.reference.lastIndexOf('@'));
+      const expected = options.repositoryUrl;
+      const warning =
+        expected && repo !== expected
+          ? `the image result's repository ${repo} is not infra's ecr_repository_url ${expected}; flow runs will pull from ${repo}`
+          : undefined;
+      return { reference: result.reference, source: '--image-result', warning };
+    }
+    digest = result.digest;
     source = '--image-result';
   } else if (config.image.digest) {
     digest = config.image.digest;
@@ -41,23 +54,52 @@ export function resolveImage(
   return { reference: imageReference(config, digest), source };
 }
 
+/** What image-builder's `publish --json/--output` file tells us. */
+export interface ImageResultInfo {
+  readonly digest: string;
+  /** `registry/repository@sha256:…` when the result names it. */
+  readonly reference?: string;
+}
+
+/**
+ * Reads image-builder's publish result (`{image, repository, digest, reference, ...}`).
+ * Refuses the deployer's own image: flow runs need the Prefect image.
+ */
+export function readImageResult(file: string): ImageResultInfo {
+  const parsed = readJson(file);
+  const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (obj.image === 'flows-deployer') {
+    throw new DeployerError('the image result is for the flows-deployer image, not the flow-run image', file, 'pass the result of the Prefect image (image-builder publish --image prefect-base)');
+  }
+  const digest = digestFromImageResult(file, parsed);
+  const reference = typeof obj.reference === 'string' && obj.reference.endsWith(`@${digest}`) ? obj.reference : undefined;
+  return { digest, reference };
+}
+
 /**
  * Reads the pushed digest from image-builder's `--json` result. Accepts `digest`,
  * `imageDigest` or a `…@sha256:` reference at the top level or one level down, so the
  * exact shape of that file can evolve without breaking this reader.
  */
-export function digestFromImageResult(file: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new DeployerError(`cannot read the image result: ${(err as Error).message}`, file, 'pass the JSON image-builder publish --json wrote');
-  }
+export function digestFromImageResult(file: string, preParsed?: unknown): string {
+  const parsed = preParsed ?? readJson(file);
   const found = findDigest(parsed, 0);
   if (!found) {
-    throw new DeployerError('no sha256 digest in the image result', file, 'expected a "digest": "sha256:…" field (image-builder publish --json)');
+    throw new DeployerError(
+      'no sha256 digest in the image result',
+      file,
+      'expected a "digest": "sha256:…" field; publish with a push (not --no-push/--dry-run) and pass its --output file',
+    );
   }
   return found;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DeployerError(`cannot read the image result: ${(err as Error).message}`, file, 'pass the file image-builder publish --output wrote');
+  }
 }
 
 function findDigest(value: unknown, depth: number): string | undefined {

@@ -96,7 +96,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       plan,
       applied: [],
       stats,
-      warnings: manifest.warnings,
+      warnings: [...manifest.warnings, ...(image.warning ? [image.warning] : [])],
       durationMs: Date.now() - started,
     };
   }
@@ -142,7 +142,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     plan,
     applied,
     stats,
-    warnings: manifest.warnings,
+    warnings: [...manifest.warnings, ...(image.warning ? [image.warning] : [])],
     durationMs: Date.now() - started,
   };
 }

@@ -127,12 +127,15 @@ describe('flows-deployer against the contract server', () => {
   it('pins the image digest from image-builder\'s result and then updates only the pool', async () => {
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const resultFile = `${ws.dir}/image-result.json`;
-    writeFileSync(resultFile, JSON.stringify({ repository: 'blog-data', digest: digest('a'), tags: ['prefect-3-python3.12-ecs'] }));
+    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    // The shape image-builder's `publish --output` writes.
+    const result = (d: string) => ({ image: 'prefect-base', status: 'pushed', repository: repo, tags: ['prefect-3-python3.12-ecs', 'src-0123abcd'], digest: d, reference: `${repo}@${d}` });
+    writeFileSync(resultFile, JSON.stringify(result(digest('a'))));
     expect((await cli('apply', '--image-result', resultFile)).code).toBe(0);
     const image = () => server.workPools.get('blog-data-pool')?.base_job_template.variables.properties.image.default;
     expect(image()).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest('a')}`);
 
-    writeFileSync(resultFile, JSON.stringify({ repository: 'blog-data', digest: digest('b') }));
+    writeFileSync(resultFile, JSON.stringify(result(digest('b'))));
     server.clearLog();
     const plan = await cli('plan', '--image-result', resultFile);
     expect(plan.stdout).toMatch(/~ update\s+work pool\s+blog-data-pool\s+variables\.properties\.image\.default/);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import { resolveImage } from '../src/image';
 import { flattenOutputs, poolOutputs } from '../src/infra-outputs';
@@ -61,6 +64,29 @@ describe('ECS job template', () => {
     expect(resolveImage(config, { repositoryUrl: repo })).toEqual({ reference: `${repo}:prefect-3-python3.12-ecs`, source: 'config tag' });
     expect(resolveImage(config, {}).reference).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
     expect(() => resolveImage(config, { digest: 'sha256:nope' })).toThrow(/--image-digest "sha256:nope" is not sha256:<64 hex>/);
+  });
+
+  it('pins what image-builder pushed, warns about a foreign registry and refuses the deployer image', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'image-result-'));
+    const file = path.join(dir, 'image.json');
+    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    try {
+      writeFileSync(file, JSON.stringify({ image: 'prefect-base', repository: '127.0.0.1:5000/blog-data', digest: DIGEST, reference: `127.0.0.1:5000/blog-data@${DIGEST}` }));
+      const local = resolveImage(config, { imageResultFile: file, repositoryUrl: repo });
+      expect(local.reference).toBe(`127.0.0.1:5000/blog-data@${DIGEST}`);
+      expect(local.warning).toMatch(/is not infra's ecr_repository_url/);
+
+      writeFileSync(file, JSON.stringify({ digest: DIGEST }));
+      expect(resolveImage(config, { imageResultFile: file, repositoryUrl: repo })).toEqual({ reference: `${repo}@${DIGEST}`, source: '--image-result' });
+
+      writeFileSync(file, JSON.stringify({ image: 'flows-deployer', digest: DIGEST }));
+      expect(() => resolveImage(config, { imageResultFile: file })).toThrow(/the image result is for the flows-deployer image/);
+
+      writeFileSync(file, JSON.stringify({ image: 'prefect-base', status: 'built', tags: ['x'] }));
+      expect(() => resolveImage(config, { imageResultFile: file })).toThrow(/no sha256 digest in the image result/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names every missing or malformed output at once', () => {
