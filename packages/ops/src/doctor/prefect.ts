@@ -178,6 +178,6 @@ export function judgeWorkers(workers: readonly WorkerResponse[], pool: string, n
 export function formatAge(seconds: number): string {
   if (seconds < 0) return 'in the future (clock skew)';
   if (seconds < 120) return `${Math.round(seconds)} s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
-  return `${Math.round(seconds / 3600)} h ago`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ago`;
+  return `${Math.floor(seconds / 3600)} h ago`;
 }
