@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '@blog-data/config';
 import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients } from './aws-fixtures';
 import { closedPort, FakePrefect, startFakePrefect } from './prefect-server';
@@ -22,6 +23,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     let outputs: InfraOutputs;
     let downClusterArn: string;
     let outputsFile: string;
+    let logs: CloudWatchLogsClient;
+    const groups = { api: `/ecs/dev/${run}-api`, worker: `/ecs/dev/${run}-worker`, brokenWorker: `/ecs/dev/${run}-broken-worker` };
 
     const tagged = { amd64: 'amd64-ok', arm64: 'arm64-bad', armIndex: 'index-arm-only', absent: 'never-pushed' };
     const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag } });
@@ -53,6 +56,16 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       downClusterArn = (await createServices(emu, `${run}-down`, {
         stoppedWorker: { reason: 'Essential container in task exited' },
       })).clusterArn;
+      logs = new CloudWatchLogsClient({ region });
+      const logLine = async (group: string, stream: string, message: string) => {
+        await logs.send(new CreateLogGroupCommand({ logGroupName: group })).catch(() => undefined);
+        await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })).catch(() => undefined);
+        await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: [{ timestamp: Date.now() - 60_000, message }] }));
+      };
+      await logLine(groups.api, 'prefect-server/prefect-server/0a1b2c3d', 'INFO: Uvicorn running on http://0.0.0.0:4200');
+      await logLine(groups.worker, 'prefect-worker/prefect-worker/4e5f6a7b', 'Worker \'ECSWorker 1\' started!');
+      await logLine(groups.brokenWorker, 'prefect-worker/prefect-worker/9c8d7e6f',
+        'httpx.ConnectError: All connection attempts failed (PREFECT_API_URL=http://blog-data-dev-1.eu-west-1.elb.amazonaws.com/api)');
       prefect = await startFakePrefect({
         authString: AUTH,
         poolName: 'blog-data-pool',
@@ -66,6 +79,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
         prefect_url: prefect.url,
         prefect_api_url: `${prefect.url}/api`,
         ecr_repository_name: repository,
+        log_group_api: groups.api,
+        log_group_worker: groups.worker,
       };
       const dir = mkdtempSync(join(tmpdir(), 'ops-doctor-'));
       outputsFile = join(dir, 'outputs.json');
@@ -76,6 +91,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     afterAll(async () => {
       await prefect?.close();
       if (aws) destroyAwsClients(aws);
+      logs?.destroy();
       for (const c of Object.values(emu ?? {})) c.destroy();
     });
 
@@ -94,7 +110,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(c['aurora-status'].found).toMatch(/^status available, aurora-postgresql 15\.13, 0\.5–1 ACU$/);
       expect(c['aurora-security-group'].found).toContain(`admits ${outputs.server_security_group_id} (server) on 5432`);
       expect(c.secrets.found).toContain(`${run}/prefect-api-auth`);
-      expect(report.checks).toHaveLength(12);
+      expect(report.checks).toHaveLength(13);
       expect(prefect.contractViolations).toEqual([]);
       expect(prefect.requests).toEqual(expect.arrayContaining([
         'GET /api/health', 'GET /api/work_pools/blog-data-pool', 'POST /api/work_pools/blog-data-pool/workers/filter',
@@ -143,6 +159,14 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(health.fix).toContain('the API is unreachable, which the worker logs as `ConnectError`');
     });
 
+    it('finds the worker\'s ConnectError in the last hour of its logs', async () => {
+      const report = await runDoctor(context({ outputs: { ...outputs, log_group_worker: groups.brokenWorker } }));
+      expect(failedIds(report)).toEqual(['runbook-log-signatures']);
+      const scan = byId(report)['runbook-log-signatures'];
+      expect(scan.found).toMatch(/^worker ConnectError ×1 \(latest .* task 9c8d7e6f: httpx\.ConnectError: All connection attempts failed/);
+      expect(scan.fix).toMatch(/^the worker cannot reach PREFECT_API_URL/);
+    });
+
     it('fails when the database security group does not admit the server', async () => {
       // Point "server" at the worker's group, which the database group does not admit.
       const report = await runDoctor(context({ outputs: { ...outputs, server_security_group_id: outputs.worker_security_group_id } }));
@@ -179,6 +203,6 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(await main(['doctor', '--env', 'dev', '--infra-outputs', outputsFile], bad)).toBe(1);
       expect(bad.out.text).toContain(`✗ image ${repository}:${tagged.arm64} exists and is linux/amd64`);
       expect(bad.out.text).toContain('✓ ECS service prefect-server runs its desired tasks');
-      expect(bad.out.text).toContain('1 of 12 checks failed');
+      expect(bad.out.text).toContain('1 of 13 checks failed');
     });
   });

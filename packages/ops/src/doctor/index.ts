@@ -2,6 +2,7 @@ import { checkLoadBalancer } from './alb';
 import { checkDatabase } from './database';
 import { checkService } from './ecs';
 import { checkImage } from './image';
+import { checkLogSignatures } from './log-signatures';
 import { checkPrefect } from './prefect';
 import { checkSecrets } from './secrets';
 import type { CheckResult, DoctorContext, DoctorReport } from './types';
@@ -9,7 +10,7 @@ import type { CheckResult, DoctorContext, DoctorReport } from './types';
 /**
  * Runs every check (independent ones in parallel) and returns them in the
  * order an operator reads them: image, services, load balancer, API, database,
- * secrets. Never throws for a failing environment: failures are results.
+ * secrets, then the runbook's signatures in the logs. Never throws for a failing environment: failures are results.
  */
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const groups = await Promise.all<CheckResult[]>([
@@ -20,6 +21,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
     checkPrefect(ctx),
     checkDatabase(ctx),
     checkSecrets(ctx).then((r) => [r]),
+    checkLogSignatures(ctx).then((r) => [r]),
   ]);
   const checks = groups.flat();
   return { env: ctx.config.env, ok: checks.every((c) => c.ok), checks };
@@ -32,4 +34,5 @@ export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
 export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres, databaseClusterIdentifier } from './database';
 export { checkSecrets } from './secrets';
+export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';
 export { readImagePlatform, registryBaseUrl } from './registry';
