@@ -60,7 +60,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       const logLine = async (group: string, stream: string, message: string) => {
         await logs.send(new CreateLogGroupCommand({ logGroupName: group })).catch(() => undefined);
         await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })).catch(() => undefined);
-        await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: [{ timestamp: Date.now() - 60_000, message }] }));
+        const logEvents = [{ timestamp: Date.now() - 60_000, message }];
+        await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents }));
       };
       await logLine(groups.api, 'prefect-server/prefect-server/0a1b2c3d', 'INFO: Uvicorn running on http://0.0.0.0:4200');
       await logLine(groups.worker, 'prefect-worker/prefect-worker/4e5f6a7b', 'Worker \'ECSWorker 1\' started!');
