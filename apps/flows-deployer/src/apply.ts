@@ -1,4 +1,6 @@
 import { expectOk, PrefectApi } from './api/client';
+import type { Schemas } from './api/client';
+import { diffDeployment } from './deployments';
 import { DeployerError } from './errors';
 import { DeploymentPlanItem, Plan } from './plan';
 
@@ -57,6 +59,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
         `${item.action} deployment ${item.flowName}/${item.name}`,
         settings,
       );
+      await verifyUpsert(api, item, saved);
       done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
     }),
   );
@@ -73,6 +76,34 @@ export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedCha
       }),
   );
   return done;
+}
+
+/**
+ * Checks the upsert's response against what we asked for, so a server that applied less than
+ * we sent is caught now rather than as drift on the next run. One known case is repaired:
+ * servers that skip schedule replacement when the list is empty (the upsert only replaces
+ * schedules when it is given some) keep the old schedules; those are deleted one by one.
+ */
+async function verifyUpsert(api: PrefectApi, item: DeploymentPlanItem, saved: Schemas['DeploymentResponse']): Promise<void> {
+  if (!item.body) return;
+  const label = `${item.flowName}/${item.name}`;
+  let remaining = diffDeployment(saved, item.body);
+  if (remaining.some((c) => c.path === 'schedules') && (item.body.schedules ?? []).length === 0) {
+    for (const schedule of saved.schedules ?? []) {
+      const result = await api.client.DELETE('/deployments/{id}/schedules/{schedule_id}', {
+        params: { path: { id: saved.id, schedule_id: schedule.id } },
+      });
+      if (result.response.status !== 404) await expectOk(Promise.resolve(result), `remove a schedule of ${label}`, api.settings);
+    }
+    remaining = remaining.filter((c) => c.path !== 'schedules');
+  }
+  if (remaining.length > 0) {
+    throw new DeployerError(
+      `the server did not apply ${remaining.map((c) => c.path).join(', ')} to deployment ${label}`,
+      `POST ${api.settings.apiUrl}/deployments/`,
+      'the server may not be Prefect 3.8.3; compare its version with the contract in openapi/',
+    );
+  }
 }
 
 /**

@@ -49,7 +49,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       .option('--env <name>', 'environment (dev, staging, prod); default PLATFORM_ENV, then dev')
       .option('--manifest <file>', 'Prefect project file', 'prefect.yaml')
       .option('--infra-outputs <file>', 'platform stack outputs (terraform output -json or a flat map); default FLOWS_DEPLOYER_INFRA_OUTPUTS')
-      .option('--image-result <file>', 'image-builder publish --json result, to pin flow runs to the pushed digest')
+      .option('--image-result <file>', 'image-builder publish --output file, to pin flow runs to the pushed digest; default FLOWS_DEPLOYER_IMAGE_RESULT')
       .option('--image-digest <sha256>', 'pin flow runs to this image digest')
       .option('--prune', 'delete managed deployments in the pool that left the manifest', false)
       .option('--json', 'machine-readable output for CI', false)

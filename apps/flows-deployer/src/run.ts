@@ -20,7 +20,7 @@ export interface RunOptions {
   readonly manifest: string;
   /** `terraform output -json` file or inline JSON; default FLOWS_DEPLOYER_INFRA_OUTPUTS. */
   readonly infraOutputs?: string;
-  /** image-builder's `--json` result, to pin the image by digest. */
+  /** image-builder's `--json` result, to pin the image by digest; default FLOWS_DEPLOYER_IMAGE_RESULT. */
   readonly imageResult?: string;
   readonly imageDigest?: string;
   readonly prune?: boolean;
@@ -79,7 +79,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const outputsLabel = options.infraOutputs ? options.infraOutputs : 'FLOWS_DEPLOYER_INFRA_OUTPUTS';
   const outputs: InfraOutputs = readInfraOutputs(outputsSource, outputsLabel);
   const pool = poolOutputs(outputs, outputsLabel);
-  const image = resolveImage(config, { digest: options.imageDigest, imageResultFile: options.imageResult, repositoryUrl: pool.ecrRepositoryUrl });
+  const imageResultFile = options.imageResult ?? (options.imageDigest ? undefined : nonEmpty(environ.FLOWS_DEPLOYER_IMAGE_RESULT));
+  const image = resolveImage(config, { digest: options.imageDigest, imageResultFile, repositoryUrl: pool.ecrRepositoryUrl });
   const jobDefaults = ecsJobDefaults(config, pool, image.reference);
   const template = renderEcsJobTemplate(loadEcsBaseTemplate(), jobDefaults);
   const stats = newRequestStats();
@@ -145,4 +146,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
     warnings: [...manifest.warnings, ...(image.warning ? [image.warning] : [])],
     durationMs: Date.now() - started,
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value.trim() : undefined;
 }

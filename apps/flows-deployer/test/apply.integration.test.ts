@@ -176,6 +176,25 @@ describe('flows-deployer against the contract server', () => {
     expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['POST /deployments/']);
   });
 
+  it.each([false, true])('removes every schedule when the manifest drops them (server keeps schedules on an empty upsert: %s)', async (keep) => {
+    await server.stop();
+    server = await PrefectContractServer.start({ authString: AUTH, keepSchedulesOnEmptyUpsert: keep });
+    environ.PREFECT_API_URL = server.apiUrl;
+    expect((await cli('apply')).code).toBe(0);
+    ws.editManifest((t) => t.replace(/    schedules:\n      - interval: 3600\n        anchor_date: "[^"]+"\n        timezone: UTC\n/, ''));
+    server.clearLog();
+    const run = await cli('apply');
+    expect(run.stderr).toBe('');
+    const hourly = [...server.deployments.values()].find((d) => d.name === 'hourly');
+    expect(hourly?.schedules).toEqual([]);
+    expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(
+      keep ? ['POST /deployments/', 'DELETE /deployments/{id}/schedules/{schedule_id}'] : ['POST /deployments/'],
+    );
+    server.clearLog();
+    expect((await cli('apply')).code).toBe(0);
+    expect(server.writes).toEqual([]);
+  });
+
   it('says the credentials are wrong on 401', async () => {
     environ.PREFECT_API_AUTH_STRING = 'prefect:wrong';
     const run = await cli('plan');

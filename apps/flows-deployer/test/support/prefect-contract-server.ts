@@ -134,8 +134,8 @@ const READ_ONLY_POST = /\/(filter|count|paginate)$/;
 /** The contract-enforcing test server. Start with {@link PrefectContractServer.start}. */
 export class PrefectContractServer {
   /** Starts on 127.0.0.1 on a free port. */
-  static async start(options: { authString?: string } = {}): Promise<PrefectContractServer> {
-    const server = new PrefectContractServer(options.authString);
+  static async start(options: { authString?: string; keepSchedulesOnEmptyUpsert?: boolean } = {}): Promise<PrefectContractServer> {
+    const server = new PrefectContractServer(options.authString, options.keepSchedulesOnEmptyUpsert ?? false);
     await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
     return server;
   }
@@ -151,7 +151,11 @@ export class PrefectContractServer {
   private readonly faults: Fault[] = [];
   private readonly http: http.Server;
 
-  private constructor(private readonly authString?: string) {
+  private constructor(
+    private readonly authString: string | undefined,
+    /** Emulates a server whose upsert replaces schedules only when given some. */
+    private readonly keepSchedulesOnEmptyUpsert: boolean,
+  ) {
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         this.violations.push(`handler crashed: ${(err as Error).stack}`);
@@ -282,6 +286,12 @@ export class PrefectContractServer {
         return this.deployments.has(params.id) ? [200, this.deployments.get(params.id)] : [404, { detail: 'Deployment not found' }];
       case 'PATCH /deployments/{id}':
         return this.patchDeployment(params.id, body);
+      case 'DELETE /deployments/{id}/schedules/{schedule_id}': {
+        const d = this.deployments.get(params.id);
+        const before = d?.schedules.length ?? 0;
+        if (d) d.schedules = d.schedules.filter((s: Json) => s.id !== params.schedule_id);
+        return d && d.schedules.length < before ? [204, undefined] : [404, { detail: 'Schedule not found' }];
+      }
       case 'DELETE /deployments/{id}':
         return this.deployments.delete(params.id) ? [204, undefined] : [404, { detail: 'Deployment not found' }];
       case 'POST /work_pools/':
@@ -384,7 +394,8 @@ export class PrefectContractServer {
       // Upsert: only the fields sent are overwritten; schedules, when sent, are replaced.
       const { schedules, concurrency_limit: limit, ...rest } = body;
       Object.assign(existing, rest, { updated: now });
-      if (schedules !== undefined) existing.schedules = this.schedulesFrom(existing.id, schedules);
+      const replace = schedules !== undefined && !(this.keepSchedulesOnEmptyUpsert && schedules.length === 0);
+      if (replace) existing.schedules = this.schedulesFrom(existing.id, schedules);
       if (limit !== undefined) this.setConcurrency(existing, limit, body.concurrency_options);
       this.fillQueue(existing);
       return [200, existing];
