@@ -19,12 +19,13 @@ export interface CliIo {
 }
 
 /** Flags of `image-builder publish`, as commander parses them. */
-interface PublishFlags {
+export interface PublishFlags {
   env?: string;
   image: string;
   context?: string;
   dockerfile?: string;
   tag: string[];
+  rollingTag?: string;
   buildArg: string[];
   push: boolean;
   dryRun?: boolean;
@@ -36,9 +37,16 @@ interface PublishFlags {
   pull?: boolean;
   cache: boolean;
   verbose?: boolean;
+  /** Whether --image was on the command line (not the default). */
+  imageGiven?: boolean;
 }
 
-/** Default image: the Prefect server/worker base. */
+/**
+ * Default image: the Prefect server/worker base. It alone uses config
+ * `image.tag` as its rolling tag; every other image under docker/ shares the
+ * repository under its own name as rolling tag (infra runs the deployer task
+ * from `<repository>:flows-deployer`).
+ */
 export const DEFAULT_IMAGE = 'prefect-base';
 
 /** Entry point of `image-builder`; resolves to the exit code (0 ok, 1 failure, 2 usage). */
@@ -58,6 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--context <dir>', 'build this directory instead of docker/<image>')
     .option('--dockerfile <file>', 'Dockerfile, relative to the context', 'Dockerfile')
     .option('--tag <tag>', 'an extra tag (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--rolling-tag <tag>', 'the tag that moves to each new build (default: config image.tag for prefect-base, else the image name)')
     .option('--build-arg <name=value>', 'a build arg (repeatable), e.g. BASE_IMAGE=…', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-push', 'build and check the platform only; do not contact the registry')
     .option('--dry-run', 'look at the registry and say what a publish would do; build and push nothing')
@@ -69,8 +78,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--pull', 'pull a newer base image before building')
     .option('--no-cache', 'build without the layer cache')
     .option('--verbose', 'show the full build output, and stacks on errors')
-    .action(async (flags: PublishFlags) => {
+    .action(async (flags: PublishFlags, command: Command) => {
       verbose = flags.verbose === true;
+      flags.imageGiven = command.getOptionValueSource('image') === 'cli';
       if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
       const options = resolvePublishOptions(flags, io);
       const result = await publishImage(options);
@@ -99,13 +109,15 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
   if (staticAuth && !registry) {
     throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
   }
+  const image = imageName(flags, contextDir);
+  if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, verbose: flags.verbose });
   return {
-    image: flags.context ? path.basename(contextDir) : flags.image,
+    image,
     contextDir,
     dockerfile: flags.dockerfile,
     repository: location?.repository ?? config.image.repository,
-    rollingTag: config.image.tag,
+    rollingTag: flags.rollingTag ?? (image === DEFAULT_IMAGE ? config.image.tag : image),
     extraTags: flags.tag,
     buildArgs: parseBuildArgs(flags.buildArg),
     registry,
@@ -170,6 +182,17 @@ function reportError(err: unknown, io: CliIo, verbose: boolean): number {
   io.stderr.write(`error: unexpected failure (${messageOf(err)}): run again with --verbose and report it\n`);
   if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return 1;
+}
+
+/**
+ * The image's name for labels and output: --image when given; with --context,
+ * the Dockerfile's directory (`docker/flows-deployer/Dockerfile` → flows-deployer)
+ * or else the context directory's name.
+ */
+function imageName(flags: PublishFlags, contextDir: string): string {
+  if (!flags.context || flags.imageGiven) return flags.image;
+  const dockerfileDir = path.posix.dirname((flags.dockerfile ?? 'Dockerfile').split(path.sep).join('/'));
+  return path.basename(dockerfileDir === '.' ? contextDir : dockerfileDir);
 }
 
 /** `NAME=value` pairs → record; a usage error names the bad one. */

@@ -12,6 +12,8 @@ export interface BuildContext {
   readonly dir: string;
   /** Dockerfile path relative to `dir` (POSIX separators). */
   readonly dockerfile: string;
+  /** The ignore file used (`.dockerignore` or `<Dockerfile>.dockerignore`), if any. */
+  readonly ignoreFile?: string;
   /** Files and symlinks sent to the engine, relative POSIX paths, sorted. */
   readonly files: readonly string[];
   /** sha256 (hex) over every sent path, its mode and its content (or link target). */
@@ -47,18 +49,26 @@ export async function readBuildContext(dir: string, options: ReadBuildContextOpt
       [], 'dockerfile-missing');
   }
 
+  // BuildKit's rule, applied here for the classic builder too: `<Dockerfile>.dockerignore` next
+  // to the Dockerfile replaces the context's `.dockerignore` (lets one context serve several images).
+  const ignoreName = await pickIgnoreFile(root, dockerfile);
+  const patterns = ignoreName ? parseDockerignore(await fs.readFile(path.join(root, ignoreName), 'utf8')) : [];
   const ignore = dockerignore({ ignorecase: false });
-  const ignoreFile = await fs.readFile(path.join(root, '.dockerignore'), 'utf8').catch(() => '');
-  ignore.add(parseDockerignore(ignoreFile));
-  const alwaysSent = new Set([dockerfile, '.dockerignore']);
+  ignore.add(patterns);
+  const alwaysSent = new Set([dockerfile, ...(ignoreName ? [ignoreName] : [])]);
+  const exceptionPrefixes = patterns.filter((p) => p.startsWith('!')).map((p) => literalPrefix(p.slice(1)));
 
-  const all = await walk(root);
+  const skipDir = (dir: string) => ignore.ignores(dir)
+    && !exceptionPrefixes.some((prefix) => mayHoldMatches(dir, prefix))
+    && ![...alwaysSent].some((file) => file.startsWith(`${dir}/`));
+  const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const filesHash = await hashFiles(root, files);
 
   return {
     dir: root,
     dockerfile,
+    ignoreFile: ignoreName,
     files,
     filesHash,
     pack: () => tar.pack(root, {
@@ -84,16 +94,44 @@ export function parseDockerignore(text: string): string[] {
     .filter((line) => line.length > 0 && !line.startsWith('#'));
 }
 
-/** Every file and symlink under `root`, relative POSIX paths (directories are implied by their files). */
-async function walk(root: string, rel = ''): Promise<string[]> {
+/**
+ * Every file and symlink under `root`, relative POSIX paths (directories are
+ * implied by their files). `skipDir` prunes directories nothing can be sent
+ * from, so a repository-root context does not walk node_modules or .git.
+ */
+async function walk(root: string, rel: string, skipDir: (rel: string) => boolean): Promise<string[]> {
   const out: string[] = [];
   const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
   for (const entry of entries) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...await walk(root, child));
-    else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
+    if (entry.isDirectory()) {
+      if (!skipDir(child)) out.push(...await walk(root, child, skipDir));
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      out.push(child);
+    }
   }
   return out;
+}
+
+/** `<dockerfile>.dockerignore` when it exists, else `.dockerignore` when it exists. */
+async function pickIgnoreFile(root: string, dockerfile: string): Promise<string | undefined> {
+  for (const candidate of [`${dockerfile}.dockerignore`, '.dockerignore']) {
+    if ((await fs.stat(path.join(root, candidate)).catch(() => undefined))?.isFile()) return candidate;
+  }
+  return undefined;
+}
+
+/** The part of a pattern before its first wildcard: `packages/config/**` → `packages/config/`. */
+function literalPrefix(pattern: string): string {
+  const clean = pattern.replace(/^\/+/, '');
+  const wildcard = clean.search(/[*?[\\]/);
+  return wildcard < 0 ? clean : clean.slice(0, wildcard);
+}
+
+/** Could an exception pattern with this literal prefix match something under `dir`? */
+function mayHoldMatches(dir: string, prefix: string): boolean {
+  const slashed = `${dir}/`;
+  return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
 async function hashFiles(root: string, files: readonly string[]): Promise<string> {

@@ -48,7 +48,7 @@ export function terminalReporter(options: TerminalReporterOptions): ProgressRepo
     live = false;
   };
   const draw = (text: string) => {
-    const width = Math.max(20, (out.columns ?? 100) - 1);
+    const width = Math.max(40, (out.columns || 100) - 1);
     out.write(`\r\x1b[2K${text.slice(0, width)}`);
     live = true;
   };

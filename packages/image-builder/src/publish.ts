@@ -147,6 +147,10 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const content = contentTag(inputsHash);
   const tags = publishTags(options.rollingTag, content, options.extraTags);
   const allLabels = { ...labels, [LABELS.contentTag]: content };
+  // The classic builder turns every API label into one more committed step; the ones the
+  // Dockerfile sets itself (from the same build args) are left to it.
+  const dockerfileText = readFileSync(path.join(context.dir, context.dockerfile), 'utf8');
+  const apiLabels = withoutKeys(allLabels, labelsSetIn(dockerfileText));
   reporter.note(`${context.files.length} files, content tag ${content}`);
 
   const finish = (partial: Omit<PublishResult, 'image' | 'contentTag' | 'platform' | 'durations' | 'notes' | 'tags' | 'labels'> & { tags?: readonly string[] }): PublishResult => {
@@ -170,7 +174,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     await pingEngine(options.docker);
     const built = await timed('build', () => buildImage(options.docker, context, {
       buildArgs,
-      labels: allLabels,
+      labels: apiLabels,
       pull: options.pull,
       noCache: options.noCache,
       onEvent: (e, s) => reporter.buildEvent(e, s),
@@ -230,7 +234,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   await pingEngine(options.docker);
   const built = await timed('build', () => buildImage(options.docker, context, {
     buildArgs,
-    labels: allLabels,
+    labels: apiLabels,
     pull: options.pull,
     noCache: options.noCache,
     onEvent: (e, s) => reporter.buildEvent(e, s),
@@ -389,6 +393,22 @@ function buildMetadata(options: PublishOptions, dir: string, dockerfile: string,
     if (declared.has(BUILD_ARG_NAMES[key])) buildArgs[BUILD_ARG_NAMES[key]] = value;
   }
   return { buildArgs: { ...buildArgs, ...options.buildArgs }, labels: { ...labels, ...options.labels } };
+}
+
+/** Label keys a Dockerfile's LABEL instructions set (quoted or not, several per line, with continuations). */
+export function labelsSetIn(dockerfile: string): Set<string> {
+  const keys = new Set<string>();
+  const joined = dockerfile.replace(/\\\r?\n/g, ' ');
+  for (const line of joined.split(/\r?\n/)) {
+    const instruction = /^\s*LABEL\s+(.*)$/i.exec(line);
+    if (!instruction) continue;
+    for (const pair of instruction[1].matchAll(/(?:"([^"]+)"|([^\s="]+))=(?:"(?:[^"\\]|\\.)*"|\S*)/g)) keys.add(pair[1] ?? pair[2]);
+  }
+  return keys;
+}
+
+function withoutKeys(record: Readonly<Record<string, string>>, keys: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !keys.has(k)));
 }
 
 /** Names declared with `ARG` (sending others makes the engine warn about unconsumed build args). */

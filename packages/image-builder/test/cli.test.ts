@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { CliIo, findRepoRoot, main, parseBuildArgs } from '../src/cli';
+import { CliIo, findRepoRoot, main, parseBuildArgs, resolvePublishOptions } from '../src/cli';
 import { parseRepositoryUrl, readInfraOutputs } from '../src/infra-outputs';
 
 class Capture extends Writable {
@@ -61,6 +61,31 @@ describe('image-builder publish: failures before any build exit 1 with where and
     const result = await run(['publish', '--context', '.', '--no-push'], { DOCKER_HOST: `unix://${socket}` });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`error: no Docker engine reachable (ENOENT) (DOCKER_HOST=unix://${socket}): start the Docker engine, or set DOCKER_HOST`);
+  });
+});
+
+describe('which image, which tags', () => {
+  const env = { PLATFORM_AWS__ACCOUNT_ID: '123456789012' };
+  const io = (): CliIo => ({ stdout: new Capture(), stderr: new Capture(), env, cwd: dir });
+  const flags = (over: Record<string, unknown>) => ({ image: 'prefect-base', tag: [], buildArg: [], push: true, cache: true, dockerfile: 'Dockerfile', ...over });
+
+  it('gives prefect-base the configured rolling tag and repository, in docker/prefect-base of the repository', () => {
+    const options = resolvePublishOptions(flags({}), { ...io(), cwd: path.join(__dirname, '..') });
+    expect(options).toMatchObject({ image: 'prefect-base', rollingTag: 'prefect-3-python3.12-ecs', repository: 'blog-data', fallbackRegistryHost: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' });
+    expect(options.contextDir).toBe(path.resolve(__dirname, '../../../docker/prefect-base'));
+  });
+
+  it('names another image after its Dockerfile directory and uses that name as its rolling tag', () => {
+    const options = resolvePublishOptions(flags({ context: '.', dockerfile: 'docker/flows-deployer/Dockerfile' }), io());
+    expect(options).toMatchObject({ image: 'flows-deployer', rollingTag: 'flows-deployer', contextDir: dir });
+  });
+
+  it('takes registry and repository from infra outputs, and --registry over both', () => {
+    writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify({ ecr_repository_url: { value: '222222222222.dkr.ecr.us-east-1.amazonaws.com/team/prefect' } }));
+    expect(resolvePublishOptions(flags({ infraOutputs: 'outputs.json' }), io())).toMatchObject({
+      repository: 'team/prefect', registry: '222222222222.dkr.ecr.us-east-1.amazonaws.com',
+    });
+    expect(resolvePublishOptions(flags({ infraOutputs: 'outputs.json', registry: '127.0.0.1:5000' }), io()).registry).toBe('127.0.0.1:5000');
   });
 });
 

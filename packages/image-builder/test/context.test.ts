@@ -101,6 +101,18 @@ describe('build context', () => {
     });
   });
 
+  it('uses <Dockerfile>.dockerignore instead of .dockerignore, as BuildKit does, for a repository-root context', async () => {
+    write('docker/app/Dockerfile', 'FROM scratch\n');
+    write('docker/app/Dockerfile.dockerignore', ['**', '!package.json', '!packages/config/**', '**/node_modules'].join('\n'));
+    write('package.json', '{}');
+    write('packages/config/src/index.ts');
+    write('packages/config/node_modules/dep/index.js');
+    write('packages/other/src/index.ts');
+    const context = await readBuildContext(dir, { dockerfile: 'docker/app/Dockerfile' });
+    expect(context.ignoreFile).toBe('docker/app/Dockerfile.dockerignore');
+    expect(context.files).toEqual(['docker/app/Dockerfile', 'docker/app/Dockerfile.dockerignore', 'package.json', 'packages/config/src/index.ts']);
+  });
+
   it('reads .dockerignore lines without comments and blanks', () => {
     expect(parseDockerignore('# c\n\n  node_modules  \r\n!keep\n')).toEqual(['node_modules', '!keep']);
   });
