@@ -23,9 +23,20 @@ function loadEnvironment(flags: CommonFlags, io: CliIo): PlatformConfig {
   return loadConfig({ env: flags.env, environ: io.environ });
 }
 
-function loadOutputs(file: string | undefined, io: CliIo): InfraOutputs {
+function loadOutputs(file: string | undefined, io: CliIo, quiet: boolean): InfraOutputs {
   const path = file ?? io.environ.INFRA_OUTPUTS_FILE;
-  return path ? readInfraOutputs(path) : {};
+  if (path) return readInfraOutputs(path);
+  if (!quiet) io.err.write('note: no --infra-outputs (or INFRA_OUTPUTS_FILE): checks that need the platform stack\'s outputs will fail\n');
+  return {};
+}
+
+/** A positive whole number of milliseconds, or a usage error naming the flag. */
+function milliseconds(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new OpsError(`"${value}" is not a positive number of milliseconds`, flag, `pass e.g. ${flag} 5000`, 2);
+    return n;
+  };
 }
 
 /** Builds the program; `main` runs it. */
@@ -41,12 +52,12 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--infra-outputs <file>', 'platform stack outputs (`terraform output -json`); env INFRA_OUTPUTS_FILE')
     .option('--registry <host>', 'read image manifests from this registry instead of ECR\'s endpoint (host[:port] or URL); env IMAGE_REGISTRY')
     .option('--prefect-url <url>', 'Prefect base URL instead of the prefect_url output')
-    .option('--timeout <ms>', 'time limit of each HTTP request', (v) => Number(v), 5000)
+    .option('--timeout <ms>', 'time limit of each HTTP request', milliseconds('--timeout'), 5000)
     .option('--json', 'print the report as JSON')
     .option('--verbose', 'stack traces on errors')
     .action(async (flags: CommonFlags & { infraOutputs?: string; registry?: string; prefectUrl?: string; timeout: number }) => {
       const config = loadEnvironment(flags, io);
-      const outputs = loadOutputs(flags.infraOutputs, io);
+      const outputs = loadOutputs(flags.infraOutputs, io, !!flags.json);
       const aws = createAwsClients(config.aws.region);
       const tty = !flags.json && !!io.err.isTTY;
       if (tty) io.err.write(`checking ${config.env} (${config.aws.region})…\n`);
@@ -82,7 +93,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
     .option('--since <duration>', 'start this long ago (30s, 15m, 1h, 2d) or at an ISO time', '1h')
     .option('--follow', 'keep polling for new lines until Ctrl-C')
-    .option('--poll <ms>', 'poll interval with --follow', (v) => Number(v), 2000)
+    .option('--poll <ms>', 'poll interval with --follow', milliseconds('--poll'), 2000)
     .option('--json', 'one JSON object per line')
     .action(async (flags: CommonFlags & { service: string; since: string; follow?: boolean; poll: number }) => {
       const config = loadEnvironment(flags, io);

@@ -111,7 +111,7 @@ export async function checkService(ctx: DoctorContext, role: ServiceRole): Promi
   } catch (err) {
     const notFound = (err as Error).name === 'ClusterNotFoundException';
     const found = notFound ? `cluster ${cluster} does not exist` : `ECS API failed: ${messageOf(err)}`;
-    const fix = notFound ? `apply the platform stack (or ${missingOutput('ecs_cluster_arn')})` : 'check AWS credentials and region (ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks)';
+    const fix = notFound ? `apply the platform stack, or ${missingOutput('ecs_cluster_arn')}` : 'check AWS credentials and region (ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks)';
     return [fail(serviceId, serviceTitle, found, fix), fail(stoppedId, stoppedTitle, 'not checked: the service could not be read', fix)];
   }
   if (!service) {

@@ -69,5 +69,5 @@ export function fail(id: string, title: string, found: string, fix: string): Che
 
 /** The fix for a missing infra output. */
 export function missingOutput(name: string): string {
-  return `pass --infra-outputs FILE written by \`terraform output -json\` in the platform stack (it needs \`${name}\`)`;
+  return `pass --infra-outputs FILE, written by \`terraform output -json\` in the platform stack; it needs \`${name}\``;
 }
