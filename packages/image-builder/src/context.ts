@@ -58,9 +58,9 @@ export async function readBuildContext(dir: string, options: ReadBuildContextOpt
   const alwaysSent = new Set([dockerfile, ...(ignoreName ? [ignoreName] : [])]);
   const exceptionPrefixes = patterns.filter((p) => p.startsWith('!')).map((p) => literalPrefix(p.slice(1)));
 
-  const skipDir = (dir: string) => ignore.ignores(dir)
-    && !exceptionPrefixes.some((prefix) => mayHoldMatches(dir, prefix))
-    && ![...alwaysSent].some((file) => file.startsWith(`${dir}/`));
+  const skipDir = (sub: string) => ignore.ignores(sub)
+    && !exceptionPrefixes.some((prefix) => mayHoldMatches(sub, prefix))
+    && ![...alwaysSent].some((file) => file.startsWith(`${sub}/`));
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const filesHash = await hashFiles(root, files);

@@ -113,7 +113,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       await removeImages(docker, await fixtureImages(docker));
       // Bases whose children are gone only now.
       await removeImages(docker, [...images].reverse());
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      for (const tmp of dirs) rmSync(tmp, { recursive: true, force: true });
       await ecrClient.send(new DeleteRepositoryCommand({ repositoryName: repository, force: true })).catch(() => undefined);
       ecrClient.destroy();
     });
@@ -169,7 +169,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         },
       });
       const code = await main([
-        'publish', '--context', appDir, '--registry', env.TEST_REGISTRY, '--build-arg', `BASE_IMAGE=${env.TEST_BUSYBOX_IMAGE}`,
+        'publish', '--context', appDir, '--rolling-tag', ROLLING, '--registry', env.TEST_REGISTRY, '--build-arg', `BASE_IMAGE=${env.TEST_BUSYBOX_IMAGE}`,
         '--json', '--output', path.join(out, 'image.json'),
       ], {
         stdout: sink((s) => { stdout += s; }),
