@@ -74,6 +74,12 @@ export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
     }
   }
 
+  if (result.command === 'apply' && result.applied.length > 0) {
+    lines.push('', c.bold('  applied'));
+    const mark: Record<string, string> = { created: c.green('+'), updated: c.yellow('~'), deleted: c.red('-') };
+    for (const a of result.applied) lines.push(`    ${mark[a.action]} ${a.action} ${a.kind} ${a.name}${a.id ? c.dim(` (${a.id})`) : ''}`);
+  }
+
   const s = planSummary(plan);
   lines.push('');
   const verb = result.command === 'apply' ? 'Applied' : 'Plan';

@@ -93,7 +93,10 @@ describe('flows-deployer against the contract server', () => {
     expect(changed[0].changes.map((c: any) => c.path)).toEqual(['schedules']);
     expect(server.writes).toEqual([]);
 
-    expect((await cli('apply')).code).toBe(0);
+    const apply = await cli('apply');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/~ schedules: \[.*"cron":"30 6 \* \* \*".*\] → \[.*"cron":"0 7 \* \* \*".*\]/);
+    expect(apply.stdout).toMatch(/~ updated deployment ingest-blog-posts\/daily \([0-9a-f-]{36}\)/);
     expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['POST /deployments/']);
     const daily = [...server.deployments.values()].find((d) => d.name === 'daily');
     expect(daily?.schedules).toHaveLength(1);
