@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import {
-  admitsGroupOnPostgres, AwsClients, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop, judgeWorkers,
+  admitsGroupOnPostgres, AwsClients, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop, judgeWorkers,
   parseSince, parseStreamName, readInfraOutputs, registryBaseUrl,
 } from '../src';
 
@@ -176,6 +176,30 @@ describe('stopped ECS tasks (recorded DescribeServices/DescribeTasks answers)', 
       }),
     }), 'server');
     expect(service.fix).toContain('scaled to 0');
+  });
+});
+
+describe('image in another account\'s registry (recorded ECR answers)', () => {
+  it('asks ECR for that registry and reads manifests from the repository URL\'s host', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const ecr = recorded({
+      DescribeImagesCommand: (input) => (seen.push(input), { imageDetails: [{ imageTags: ['prefect-3-python3.12-ecs'] }] }),
+      GetAuthorizationTokenCommand: (input) => (seen.push(input), {
+        authorizationData: [{ authorizationToken: Buffer.from('AWS:x').toString('base64'), proxyEndpoint: 'https://333333333333.dkr.ecr.eu-west-1.amazonaws.com' }],
+      }),
+    });
+    const result = await checkImage(context({ ecr }, {
+      outputs: { ecr_repository_url: '444455556666.dkr.ecr.eu-west-1.amazonaws.com/blog-data', ecr_repository_name: 'blog-data' },
+      registry: undefined,
+      httpTimeoutMs: 1500,
+    }));
+    expect(seen).toEqual([
+      { registryId: '444455556666', repositoryName: 'blog-data', imageIds: [{ imageTag: 'prefect-3-python3.12-ecs' }] },
+      { registryIds: ['444455556666'] },
+    ]);
+    // No network here: what matters is which host it tried.
+    expect(result.ok).toBe(false);
+    expect(result.found).toContain('https://444455556666.dkr.ecr.eu-west-1.amazonaws.com/v2/blog-data/manifests/prefect-3-python3.12-ecs');
   });
 });
 

@@ -18,8 +18,13 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
   const id = 'ecr-image';
   const title = `image ${shown} exists and is linux/amd64`;
 
+  // The repository may live in another account (a shared registry): its id is in the URL's host.
+  const urlHost = ctx.outputs.ecr_repository_url?.replace(/^https?:\/\//, '').split('/')[0];
+  const registryId = /^(\d{12})\.dkr\.ecr\./.exec(urlHost ?? '')?.[1];
+
   try {
     await ctx.aws.ecr.send(new DescribeImagesCommand({
+      registryId,
       repositoryName: repository,
       imageIds: [digest ? { imageDigest: digest } : { imageTag: reference }],
     }));
@@ -37,7 +42,7 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
   let authorization: string;
   let endpoint: string | undefined;
   try {
-    const token = await ctx.aws.ecr.send(new GetAuthorizationTokenCommand({}));
+    const token = await ctx.aws.ecr.send(new GetAuthorizationTokenCommand(registryId ? { registryIds: [registryId] } : {}));
     const data = token.authorizationData?.[0];
     if (!data?.authorizationToken) throw new Error('no authorizationData in the answer');
     // The token is base64("AWS:<password>"): exactly what a Basic header carries.
@@ -46,7 +51,7 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
   } catch (err) {
     return fail(id, title, `ECR GetAuthorizationToken failed: ${messageOf(err)}`, 'check AWS credentials (ecr:GetAuthorizationToken)');
   }
-  const registryHost = ctx.registry ?? endpoint ?? ctx.outputs.ecr_repository_url?.split('/')[0];
+  const registryHost = ctx.registry ?? urlHost ?? endpoint;
   if (!registryHost) return fail(id, title, 'no registry endpoint', 'pass --registry HOST');
   const base = registryBaseUrl(registryHost);
 
