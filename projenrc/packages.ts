@@ -56,7 +56,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'flows-deployer',
     scope: 'scope:app',
     description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
-    deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0'],
+    deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0'],
     devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
   });
