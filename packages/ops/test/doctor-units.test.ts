@@ -130,6 +130,8 @@ describe('stopped ECS tasks (recorded DescribeServices/DescribeTasks answers)', 
   });
 
   it.each([
+    ['CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: '
+      + 'runc create failed: unable to start container process: exec: "prefect": exec format error: unknown', 'not linux/amd64 (`exec format error`)'],
     ['CannotPullContainerError: pull image manifest has been retried 7 time(s): image Manifest does not contain descriptor matching platform \'linux/amd64\'', 'no linux/amd64 variant'],
     ['CannotPullContainerError: ref pull has been retried 5 time(s): failed to resolve ref 333333333333.dkr.ecr.eu-west-1.amazonaws.com/blog-data:x: not found', 'cannot pull its image'],
     ['ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm', 'cannot read its secrets'],

@@ -35,7 +35,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     const failedIds = (report: DoctorReport) => report.checks.filter((c) => !c.ok).map((c) => c.id);
 
     beforeAll(async () => {
-      const region = process.env.AWS_REGION ?? 'eu-west-1';
+      // The region doctor uses is the environment's; the fixtures must land there too.
+      const region = config().aws.region;
       emu = emulatorClients(region);
       aws = createAwsClients(region);
       const registry: TestRegistry = {
