@@ -201,6 +201,19 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(await digestAt(ROLLING)).toBe(first);
     });
 
+    it('plans with --dry-run: says what would happen and builds and pushes nothing', async () => {
+      const tagsBefore = await tagsInRegistry();
+      const same = await publish(appDir, { dryRun: true });
+      expect(same.status).toBe('noop');
+      const changed = fixture('busybox-app');
+      appendFileSync(path.join(changed, 'app', 'run.sh'), 'echo planned\n');
+      const planned = await publish(changed, { dryRun: true });
+      expect(planned).toMatchObject({ status: 'planned', pushed: false });
+      expect(planned.imageId).toBeUndefined();
+      expect(planned.notes.join('\n')).toContain(`has no ${planned.contentTag}; a publish would build and push`);
+      expect(await tagsInRegistry()).toEqual(tagsBefore);
+    });
+
     it('fails a broken build with its step and output, and pushes or moves nothing', async () => {
       const tagsBefore = await tagsInRegistry();
       const rollingBefore = await digestAt(ROLLING);
