@@ -166,7 +166,15 @@ export class RegistryClient {
   /** The image config blob (JSON). */
   async getConfigBlob(repository: string, digest: string): Promise<ImageConfigBlob> {
     const url = `${this.baseUrl}/v2/${repository}/blobs/${digest}`;
-    const response = await this.request(url, {});
+    let response = await this.request(url, {}, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      // ECR answers with a redirect to a pre-signed S3 URL: follow it without our Authorization
+      // header (S3 rejects a request that carries two kinds of auth), unless it stays on the registry.
+      await response.arrayBuffer().catch(() => undefined);
+      const target = new URL(location, url);
+      response = await this.request(target.toString(), {}, { withAuth: target.origin === new URL(url).origin });
+    }
     await this.assertOk(response, url);
     const body = Buffer.from(await response.arrayBuffer());
     const actual = `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -176,13 +184,17 @@ export class RegistryClient {
     return JSON.parse(body.toString('utf8')) as ImageConfigBlob;
   }
 
-  private async request(url: string, headers: Record<string, string>, init: { method?: string; body?: Buffer } = {}): Promise<Response> {
+  private async request(
+    url: string,
+    headers: Record<string, string>,
+    init: { method?: string; body?: Buffer; redirect?: 'manual' | 'follow'; withAuth?: boolean } = {},
+  ): Promise<Response> {
     try {
-      // Blob GETs redirect to S3 (ECR) or the storage backend: fetch follows, and drops Authorization cross-origin as it must.
       return await fetch(url, {
         method: init.method ?? 'GET',
         body: init.body,
-        headers: { ...headers, Authorization: this.authorization },
+        redirect: init.redirect ?? 'follow',
+        headers: init.withAuth === false ? headers : { ...headers, Authorization: this.authorization },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       });
     } catch (err) {

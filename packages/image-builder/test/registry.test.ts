@@ -60,6 +60,8 @@ describe('manifest media types', () => {
 /** A small in-process registry speaking the v2 API over real HTTP, with basic auth. */
 describe('registry client against an HTTP registry', () => {
   let server: Server;
+  let storage: Server;
+  let storagePort = 0;
   let registry: string;
   const objects = new Map<string, { type: string; body: Buffer }>();
   const accepts: string[] = [];
@@ -96,6 +98,10 @@ describe('registry client against an HTTP registry', () => {
     put(`blobs/${sha(amdConfig)}`, 'application/octet-stream', amdConfig);
     put(`blobs/${sha(armConfig)}`, 'application/octet-stream', armConfig);
     server = createServer((req: IncomingMessage, res) => {
+      if (req.url === `/v2/redirected/blobs/${sha(amdConfig)}`) {
+        res.writeHead(307, { Location: `http://127.0.0.1:${storagePort}/s3/${sha(amdConfig)}?X-Amz-Signature=x` }).end();
+        return;
+      }
       if (req.headers.authorization !== `Basic ${Buffer.from('AWS:secret').toString('base64')}`) {
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
         return;
@@ -120,11 +126,25 @@ describe('registry client against an HTTP registry', () => {
       }
       res.writeHead(200, { 'Content-Type': found.type, 'Docker-Content-Digest': sha(found.body) }).end(found.body);
     });
+    // Stand-in for S3 behind ECR's blob redirect (another origin): a pre-signed URL, any Authorization header refused.
+    storage = createServer((req, res) => {
+      const blob = objects.get(`blobs/${(req.url ?? '').replace(/^\/s3\//, '').split('?')[0]}`);
+      if (req.headers.authorization || !blob) {
+        res.writeHead(400).end('Only one auth mechanism allowed');
+        return;
+      }
+      res.writeHead(200).end(blob.body);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    storagePort = (storage.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     registry = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => storage.close(() => resolve()));
+  });
 
   const client = (password = 'secret') => new RegistryClient({ registry, username: 'AWS', password });
 
@@ -148,6 +168,10 @@ describe('registry client against an HTTP registry', () => {
     await expect(verifyRemoteImage(client(), 'repo', 'armonly', sha(armConfig))).rejects.toThrow('registry index has no linux/amd64 image (has linux/arm64)');
     await expect(verifyRemoteImage(client(), 'repo', 'amd', sha(armConfig))).rejects.toThrow('registry holds a different image');
     await expect(verifyRemoteImage(client(), 'repo', 'missing', sha(amdConfig))).rejects.toThrow('pushed image not found in the registry');
+  });
+
+  it('follows a blob redirect to storage without sending the registry credentials there', async () => {
+    await expect(client().getConfigBlob('redirected', sha(amdConfig))).resolves.toMatchObject({ architecture: 'amd64' });
   });
 
   it('reports wrong credentials as an auth failure', async () => {
