@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import type Docker from 'dockerode';
 import { describeWithServices } from './services';
-import { buildPlain, commitAll, copyFixture, fixtureImages, loadArm64Copy, readContainerFile, removeImages } from './support';
+import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, loadArm64Copy, readContainerFile, removeImages } from './support';
 import { main } from '../src/cli';
 import { EcrAuth } from '../src/ecr-auth';
 import { engineClient } from '../src/engine';
@@ -245,6 +245,33 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(loud.kind).toBe('wrong-platform');
 
       expect(await tagsInRegistry()).toEqual(tagsBefore);
+    });
+
+    it('retries a push whose connection drops, and fails with a network error when it keeps dropping', async () => {
+      const proxy = new FlakyRegistryProxy(env.TEST_REGISTRY);
+      const via = await proxy.start();
+      try {
+        const recovering = fixture('busybox-app');
+        appendFileSync(path.join(recovering, 'app', 'run.sh'), 'echo flaky network\n');
+        proxy.failures = 1;
+        const retried = await publish(recovering, { registry: via, fallbackRegistryHost: via });
+        expect(retried.status).toBe('pushed');
+        expect(proxy.dropped).toBe(1);
+        expect(retried.notes.join('\n')).toMatch(/push attempt 1 failed \(.+\); retrying in 10 ms/);
+        expect(await digestAt(retried.contentTag)).toBe(retried.digest);
+
+        const rollingBefore = await digestAt(ROLLING);
+        const failing = fixture('busybox-app');
+        appendFileSync(path.join(failing, 'app', 'run.sh'), 'echo network down\n');
+        proxy.failures = 99;
+        const error = await failure(publish(failing, { registry: via, fallbackRegistryHost: via }));
+        expect(error.kind).toBe('network');
+        expect(error.line()).toContain('error: network failure during push, 2 attempts');
+        expect(await digestAt(ROLLING)).toBe(rollingBefore);
+      } finally {
+        await proxy.stop();
+        // Local tags name the proxy's address; the images go with the suite's cleanup.
+      }
     });
 
     it('says which repository, account and region when the repository does not exist', async () => {

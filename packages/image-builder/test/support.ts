@@ -109,3 +109,44 @@ export async function fixtureImages(docker: Docker): Promise<string[]> {
   const found = await docker.listImages({ all: true, filters: JSON.stringify({ label: ['blog-data.test-fixture'] }) });
   return found.sort((a, b) => b.Created - a.Created).map((i) => i.Id);
 }
+
+/**
+ * A pass-through HTTP proxy in front of a registry that drops the connection of
+ * the next `failures` manifest PUTs (the last request of a push), to play a
+ * network failure during a push. Layer uploads are not touched: the engine
+ * retries those itself, for about a minute.
+ */
+export class FlakyRegistryProxy {
+  failures = 0;
+  dropped = 0;
+  private server?: import('node:http').Server;
+
+  constructor(private readonly upstream: string) {}
+
+  async start(): Promise<string> {
+    const http = await import('node:http');
+    const [host, port] = this.upstream.split(':');
+    this.server = http.createServer((req, res) => {
+      if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '') && this.failures > 0) {
+        this.failures -= 1;
+        this.dropped += 1;
+        req.socket.destroy();
+        return;
+      }
+      // Host is passed on unchanged, so upload Locations the registry returns point back here.
+      const upstream = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as import('node:net').AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
