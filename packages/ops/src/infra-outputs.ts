@@ -32,6 +32,23 @@ export interface InfraOutputs {
   readonly [name: string]: unknown;
 }
 
+/** The outputs `doctor` reads; a check that lacks one fails and names it. */
+export const OUTPUTS_READ_BY_DOCTOR = [
+  'prefect_url',
+  'prefect_api_url',
+  'alb_dns_name',
+  'ecs_cluster_arn',
+  'server_security_group_id',
+  'worker_security_group_id',
+  'flow_run_security_group_id',
+  'ecr_repository_url',
+  'ecr_repository_name',
+  'api_auth_secret_arn',
+  'database_secret_arn',
+  'log_group_api',
+  'log_group_worker',
+] as const;
+
 /**
  * Reads outputs written by `terraform output -json` (`{name: {value, type,
  * sensitive}}`) or a flat `{name: value}` map.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import {
   admitsGroupOnPostgres, AwsClients, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop, judgeWorkers,
-  parseSince, parseStreamName, readInfraOutputs, registryBaseUrl,
+  OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs, registryBaseUrl,
 } from '../src';
 
 /**
@@ -248,6 +248,14 @@ describe('Prefect API behind an ALB without healthy targets', () => {
 });
 
 describe('inputs', () => {
+  it('finds every output it reads in what the platform stack publishes', () => {
+    // `terraform output -json` of packages/infra's platform stack applied to the AWS emulator (dev).
+    const outputs = readInfraOutputs(join(__dirname, 'fixtures', 'platform-outputs.dev-emulator.json'));
+    for (const name of OUTPUTS_READ_BY_DOCTOR) expect([name, typeof outputs[name]]).toEqual([name, 'string']);
+    expect(outputs.task_subnet_ids).toHaveLength(2);
+    expect(prefectBaseUrl(context({}, { outputs }))).toBe('http://blog-data-dev-1.eu-west-1.elb.amazonaws.com');
+  });
+
   it('reads terraform output -json and flat outputs alike', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ops-outputs-'));
     const wrapped = join(dir, 'wrapped.json');
