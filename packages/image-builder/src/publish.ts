@@ -360,7 +360,9 @@ export class RegistrySession {
     try {
       return await fn(this.client);
     } catch (err) {
-      if (!(err instanceof PublishError) || err.kind !== 'auth-failed' || this.refreshed || !this.options.ecr) throw err;
+      const rejected = err instanceof PublishError && (err.kind === 'auth-failed' || err.kind === 'token-expired');
+      if (!rejected || this.refreshed || !this.options.ecr) throw err;
+      this.options.reporter?.note(`registry refused the token (${err.message.split(' (')[0]}); fetching a new one`);
       await this.refresh();
       return fn(this.client);
     }

@@ -208,6 +208,10 @@ export class RegistryClient {
   private async assertOk(response: Response, url: string): Promise<void> {
     if (response.ok) return;
     const text = (await response.text().catch(() => '')).slice(0, 300).trim();
+    if ((response.status === 401 || response.status === 403) && /expired/i.test(text)) {
+      throw new PublishError(`registry token expired (HTTP ${response.status})`, url,
+        'fetch a new one (a publish refreshes it once by itself); check the machine clock if this repeats', [text], 'token-expired');
+    }
     if (response.status === 401 || response.status === 403) {
       throw new PublishError(`registry refused the credentials (HTTP ${response.status})`, url,
         'check the ECR token (GetAuthorizationToken for the right account/region) or the registry user/password',

@@ -274,6 +274,37 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       }
     });
 
+    it('fetches a new ECR token once when the registry says it expired, and fails if that one is refused too', async () => {
+      const proxy = new FlakyRegistryProxy(env.TEST_REGISTRY);
+      const via = await proxy.start();
+      let refreshes = 0;
+      const countingAuth = () => {
+        const auth = new EcrAuth({ accountId: account, region, client: ecrClient });
+        const refresh = auth.refresh.bind(auth);
+        auth.refresh = async () => {
+          refreshes += 1;
+          return refresh();
+        };
+        return auth;
+      };
+      try {
+        proxy.expireTokens = 1;
+        // The rolling tag may point elsewhere after the tests before: a retag is as good as a no-op here.
+        const after = await publish(appDir, { registry: via, fallbackRegistryHost: via, ecr: countingAuth() });
+        expect(['noop', 'retagged']).toContain(after.status);
+        expect(refreshes).toBe(1);
+
+        refreshes = 0;
+        proxy.expireTokens = 99;
+        const error = await failure(publish(appDir, { registry: via, fallbackRegistryHost: via, ecr: countingAuth() }));
+        expect(error.kind).toBe('token-expired');
+        expect(error.line()).toContain('error: registry token expired (HTTP 401)');
+        expect(refreshes).toBe(1);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
     it('says which repository, account and region when the repository does not exist', async () => {
       const error = await failure(publishImage({
         image: 'x',

@@ -119,6 +119,8 @@ export async function fixtureImages(docker: Docker): Promise<string[]> {
 export class FlakyRegistryProxy {
   failures = 0;
   dropped = 0;
+  /** Answer the next N requests that carry credentials with ECR's "token expired" 401. */
+  expireTokens = 0;
   private server?: import('node:http').Server;
 
   constructor(private readonly upstream: string) {}
@@ -131,6 +133,12 @@ export class FlakyRegistryProxy {
         this.failures -= 1;
         this.dropped += 1;
         req.socket.destroy();
+        return;
+      }
+      if (req.headers.authorization && this.expireTokens > 0) {
+        this.expireTokens -= 1;
+        res.writeHead(401, { 'Content-Type': 'application/json' })
+          .end('{"errors":[{"code":"DENIED","message":"Your authorization token has expired. Reauthenticate and try again."}]}');
         return;
       }
       // Host is passed on unchanged, so upload Locations the registry returns point back here.
