@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, RunResult } from '../src/run';
+import { MemoryFlowCodeStore } from '../test/support/memory-flow-code-store';
 import { PrefectContractServer } from '../test/support/prefect-contract-server';
 import { TERRAFORM_OUTPUTS } from '../test/support/workspace';
 
@@ -48,8 +49,10 @@ async function main(): Promise<void> {
     mkdirSync(path.join(dir, 'flows'));
     writeFileSync(path.join(dir, 'flows', 'bench.py'), flowsSource());
     const environ = { PLATFORM_ENV: 'dev', PREFECT_API_URL: server.apiUrl, PREFECT_API_AUTH_STRING: AUTH };
+    // Flow code goes to an in-memory store; S3 itself is covered by test/flow-code-s3.integration.test.ts.
+    const flowCodeStore = new MemoryFlowCodeStore();
     const apply = (): Promise<RunResult> =>
-      run({ command: 'apply', manifest: path.join(dir, 'prefect.yaml'), infraOutputs: path.join(dir, 'outputs.json'), environ });
+      run({ command: 'apply', manifest: path.join(dir, 'prefect.yaml'), infraOutputs: path.join(dir, 'outputs.json'), environ, flowCodeStore });
 
     const rows: string[][] = [];
     const measure = async (label: string): Promise<void> => {

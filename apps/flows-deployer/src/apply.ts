@@ -2,25 +2,33 @@ import { expectOk, PrefectApi } from './api/client';
 import type { Schemas } from './api/client';
 import { diffDeployment } from './deployments';
 import { DeployerError } from './errors';
+import { FlowCodeBundle, FlowCodeStore, uploadFlowCode } from './flow-code';
 import { DeploymentPlanItem, Plan } from './plan';
 
 /** What apply did to one thing. */
 export interface AppliedChange {
-  readonly kind: 'work-pool' | 'flow' | 'deployment';
+  readonly kind: 'flow-code' | 'work-pool' | 'flow' | 'deployment';
   readonly name: string;
   readonly action: 'created' | 'updated' | 'deleted';
   readonly id?: string;
 }
 
 /**
- * Carries out a plan: pool first (deployments must name an existing pool), then missing
+ * Carries out a plan: flow code first, then the pool (deployments must name an existing pool), then missing
  * flows, then deployments (create and update are the same upsert, `POST /deployments/`,
  * which replaces schedules), then deletions. Nothing is written for unchanged items.
  * Independent requests run concurrently, bounded by the client's semaphore.
  */
-export async function applyPlan(api: PrefectApi, plan: Plan): Promise<AppliedChange[]> {
+export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: FlowCodeStore; bundle: FlowCodeBundle }): Promise<AppliedChange[]> {
   const { client, settings } = api;
   const done: AppliedChange[] = [];
+
+  // Code first: a deployment must never point at a folder that is not complete.
+  if (plan.flowCode?.action === 'upload') {
+    if (!code) throw new DeployerError('internal: flow code to upload but no store');
+    await uploadFlowCode(code.store, code.bundle, plan.flowCode.location);
+    done.push({ kind: 'flow-code', name: `s3://${plan.flowCode.location.bucket}/${plan.flowCode.location.folder}`, action: 'created' });
+  }
 
   const { pool } = plan;
   if (pool.action === 'create') {

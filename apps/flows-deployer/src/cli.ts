@@ -1,6 +1,7 @@
 import { ConfigError } from '@blog-data/config';
 import { Command, Option } from 'commander';
 import { DeployerError, isErrorLike, messageOf } from './errors';
+import type { FlowCodeStore } from './flow-code';
 import { planHasChanges } from './plan';
 import { ANSI, NO_COLOR, renderHuman, renderJson } from './render';
 import { run, RunOptions } from './run';
@@ -34,6 +35,8 @@ export interface CliIo {
   readonly isTty: boolean;
   readonly environ: NodeJS.ProcessEnv;
   readonly fetch?: typeof fetch;
+  /** Flow-code store override (tests). */
+  readonly flowCodeStore?: FlowCodeStore;
 }
 
 /** Builds the commander program; `main` runs it. */
@@ -90,6 +93,7 @@ async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo)
     healthTimeout: flags.healthTimeout,
     environ: io.environ,
     fetch: io.fetch,
+    flowCodeStore: io.flowCodeStore,
     onProgress: progress,
   };
   try {
@@ -121,6 +125,7 @@ export async function main(argv: readonly string[] = process.argv, io?: Partial<
     isTty: io?.isTty ?? Boolean(process.stdout.isTTY),
     environ: io?.environ ?? process.env,
     fetch: io?.fetch,
+    flowCodeStore: io?.flowCodeStore,
   };
   let code: number = EXIT.ok;
   const program = buildProgram(sinks, (c) => {

@@ -8,6 +8,7 @@ export * from './manifest/schema';
 export * from './manifest/load';
 export * from './manifest/flow-source';
 export * from './infra-outputs';
+export * from './flow-code';
 export * from './image';
 export * from './diff';
 export * from './work-pool';

@@ -1,6 +1,7 @@
 import { expectOk, PrefectApi, Schemas } from './api/client';
 import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG } from './deployments';
 import { FieldChange } from './diff';
+import type { FlowCodePlan } from './flow-code';
 import type { ResolvedDeployment } from './manifest/load';
 import { JobTemplate, planWorkPool, WorkPoolPlan } from './work-pool';
 
@@ -34,6 +35,8 @@ export interface Plan {
   /** Flows that do not exist yet and will be created. */
   readonly flowsToCreate: readonly string[];
   readonly prune: boolean;
+  /** Flow code upload for deployments without their own pull steps. */
+  readonly flowCode?: FlowCodePlan;
 }
 
 /** What the server has now, as far as the plan needs it. */
@@ -100,8 +103,9 @@ export function buildPlan(options: {
   readonly desired: readonly ResolvedDeployment[];
   readonly state: ServerState;
   readonly prune: boolean;
+  readonly flowCode?: FlowCodePlan;
 }): Plan {
-  const { poolName, template, desired, state, prune } = options;
+  const { poolName, template, desired, state, prune, flowCode } = options;
   const pool = planWorkPool(poolName, template, state.pool);
   const flowIdByName = new Map([...state.flowNames].map(([id, name]) => [name, id]));
   const existing = new Map<string, Schemas['DeploymentResponse']>();
@@ -149,12 +153,12 @@ export function buildPlan(options: {
   }
 
   const flowsToCreate = [...new Set(items.filter((i) => i.action === 'create' && !i.flowId).map((i) => i.flowName))];
-  return { pool, deployments: items, flowsToCreate, prune };
+  return { pool, deployments: items, flowsToCreate, prune, flowCode };
 }
 
 /** True when apply would write anything. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.pool.action !== 'unchanged' || plan.deployments.some((d) => d.action === 'create' || d.action === 'update' || d.action === 'delete');
+  return plan.pool.action !== 'unchanged' || plan.flowCode?.action === 'upload' || plan.deployments.some((d) => d.action === 'create' || d.action === 'update' || d.action === 'delete');
 }
 
 /** Counts per action, for summaries. */

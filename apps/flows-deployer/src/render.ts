@@ -23,7 +23,7 @@ export const ANSI: Palette = {
   bold: (s) => `\x1b[1m${s}\x1b[0m`,
 };
 
-const SYMBOL: Record<string, string> = { create: '+', update: '~', unchanged: '=', delete: '-', orphaned: '!' };
+const SYMBOL: Record<string, string> = { upload: '+', create: '+', update: '~', unchanged: '=', delete: '-', orphaned: '!' };
 
 /** The human report: a table of pool and deployments, then each change's before → after. */
 export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
@@ -35,7 +35,16 @@ export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
   for (const w of result.warnings) lines.push(c.yellow(`warning: ${w}`));
   lines.push('');
 
+  const code = plan.flowCode;
   const rows: Array<[string, string, string, string]> = [
+    ...(code
+      ? [[
+        code.action,
+        'flow code',
+        `s3://${code.location.bucket}/${code.location.folder}`,
+        `${code.files} files, ${(code.bytes / 1024).toFixed(1)} KiB${code.checked ? '' : ' (bucket not checked offline)'}`,
+      ] as [string, string, string, string]]
+      : []),
     [plan.pool.action, 'work pool', plan.pool.name, summarizeChanges(plan.pool.changes)],
     ...plan.deployments.map(
       (d): [string, string, string, string] => [
@@ -85,7 +94,7 @@ export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
   const verb = result.command === 'apply' ? 'Applied' : 'Plan';
   lines.push(
     c.bold(
-      `${verb}: pool ${plan.pool.action}; deployments ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged` +
+      `${verb}: ${plan.flowCode ? `flow code ${plan.flowCode.action}; ` : ''}pool ${plan.pool.action}; deployments ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged` +
         (s.orphaned ? `, ${s.orphaned} orphaned (kept)` : '') +
         (plan.flowsToCreate.length ? `; ${plan.flowsToCreate.length} new flow(s)` : ''),
     ),
@@ -109,6 +118,7 @@ export function renderJson(result: RunResult): Record<string, unknown> {
     jobDefaults: result.jobDefaults,
     changes: planHasChanges(plan),
     summary: planSummary(plan),
+    flowCode: plan.flowCode ?? null,
     workPool: { name: plan.pool.name, action: plan.pool.action, changes: plan.pool.changes, baseJobTemplate: plan.pool.baseJobTemplate },
     flowsToCreate: plan.flowsToCreate,
     deployments: plan.deployments.map((d) => ({
@@ -140,6 +150,7 @@ function short(value: unknown): string {
 function colorFor(action: string, c: Palette): (s: string) => string {
   switch (action) {
     case 'create':
+    case 'upload':
       return c.green;
     case 'update':
     case 'orphaned':

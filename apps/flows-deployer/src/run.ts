@@ -4,9 +4,10 @@ import { createPrefectApi, newRequestStats, RequestStats } from './api/client';
 import { waitForHealthy } from './api/health';
 import { applyPlan, AppliedChange } from './apply';
 import { DeployerError } from './errors';
+import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
 import { resolveImage, ResolvedImage } from './image';
 import { InfraOutputs, poolOutputs, readInfraOutputs } from './infra-outputs';
-import { loadManifest } from './manifest/load';
+import { loadManifest, ResolvedDeployment } from './manifest/load';
 import { buildPlan, Plan, readServerState, ServerState } from './plan';
 import { resolveApiSettings } from './settings';
 import { EcsJobDefaults, ecsJobDefaults, loadEcsBaseTemplate, renderEcsJobTemplate } from './work-pool';
@@ -38,6 +39,8 @@ export interface RunOptions {
   readonly fetch?: typeof fetch;
   /** Progress notes for a TTY. */
   readonly onProgress?: (message: string) => void;
+  /** Flow-code store override (tests, benchmark); default S3 `flow_storage_bucket`. */
+  readonly flowCodeStore?: FlowCodeStore;
 }
 
 /** Everything a run decided and did; printing is separate. */
@@ -63,7 +66,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const progress = options.onProgress ?? (() => undefined);
   const config: PlatformConfig = loadConfig({ env: options.env, environ });
 
-  const manifest = loadManifest(path.resolve(options.manifest), {
+  const manifestPath = path.resolve(options.manifest);
+  const manifest = loadManifest(manifestPath, {
     workPool: config.prefect.workPool,
     defaultWorkQueue: config.prefect.workQueue,
   });
@@ -84,10 +88,13 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const jobDefaults = ecsJobDefaults(config, pool, image.reference);
   const template = renderEcsJobTemplate(loadEcsBaseTemplate(), jobDefaults);
   const stats = newRequestStats();
+  const code = flowCodeFor(manifest.deployments, path.dirname(manifestPath), outputs, outputsLabel, config.project);
+  const desired = code ? code.desired : manifest.deployments;
 
   if (options.offline) {
     const empty: ServerState = { deployments: [], flowNames: new Map() };
-    const plan = buildPlan({ poolName: config.prefect.workPool, template, desired: manifest.deployments, state: empty, prune: false });
+    const flowCode = code ? await planFlowCode(undefined, code.bundle, code.location) : undefined;
+    const plan = buildPlan({ poolName: config.prefect.workPool, template, desired, state: empty, prune: false, flowCode });
     return {
       command: options.command,
       env: config.env,
@@ -126,12 +133,16 @@ export async function run(options: RunOptions): Promise<RunResult> {
     onRetry: ({ route, attempt, delayMs, reason }) => progress(`  retry ${attempt} of ${route} in ${delayMs} ms (${reason})`),
   });
   progress('reading the work pool, deployments and flows');
-  const state = await readServerState(api, config.prefect.workPool, manifest.deployments);
-  const plan = buildPlan({ poolName: config.prefect.workPool, template, desired: manifest.deployments, state, prune: options.prune ?? false });
+  const store = code ? options.flowCodeStore ?? new S3FlowCodeStore(code.location.bucket, config.aws.region, environ) : undefined;
+  const [state, flowCode] = await Promise.all([
+    readServerState(api, config.prefect.workPool, desired),
+    code && store ? planFlowCode(store, code.bundle, code.location) : Promise.resolve(undefined),
+  ]);
+  const plan = buildPlan({ poolName: config.prefect.workPool, template, desired, state, prune: options.prune ?? false, flowCode });
   let applied: AppliedChange[] = [];
   if (options.command === 'apply') {
     progress('applying changes');
-    applied = await applyPlan(api, plan);
+    applied = await applyPlan(api, plan, code && store ? { store, bundle: code.bundle } : undefined);
   }
   return {
     command: options.command,
@@ -150,4 +161,31 @@ export async function run(options: RunOptions): Promise<RunResult> {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * Deployments without pull steps (their own or the manifest's) get their code from flow
+ * storage: bundle the entrypoints' directories and point a pull_from_s3 step at its folder.
+ */
+function flowCodeFor(
+  deployments: readonly ResolvedDeployment[],
+  projectDir: string,
+  outputs: InfraOutputs,
+  outputsLabel: string,
+  project: string,
+): { desired: ResolvedDeployment[]; bundle: FlowCodeBundle; location: FlowCodeLocation } | undefined {
+  const needCode = deployments.filter((d) => d.pullSteps === null);
+  if (needCode.length === 0) return undefined;
+  const bucket = outputs.flow_storage_bucket;
+  if (typeof bucket !== 'string' || bucket === '') {
+    throw new DeployerError(
+      `deployments ${needCode.map((d) => d.name).join(', ')} have no pull steps and the infra outputs have no flow_storage_bucket`,
+      outputsLabel,
+      'pass outputs with flow_storage_bucket (the code is uploaded there), or give the deployments pull steps in prefect.yaml',
+    );
+  }
+  const bundle = collectFlowCode(projectDir, needCode.map((d) => d.entrypoint));
+  const location = flowCodeLocation(bucket, project, bundle);
+  const steps = pullFromS3Steps(location);
+  return { desired: deployments.map((d) => (d.pullSteps === null ? { ...d, pullSteps: steps } : d)), bundle, location };
 }

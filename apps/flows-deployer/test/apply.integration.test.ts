@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createPrefectApi, expectOk } from '../src/api/client';
 import { MANAGED_TAG } from '../src/deployments';
 import { resolveApiSettings } from '../src/settings';
+import { MemoryFlowCodeStore } from './support/memory-flow-code-store';
 import { PrefectContractServer } from './support/prefect-contract-server';
 import { runCli, Workspace } from './support/workspace';
 
@@ -11,11 +12,13 @@ describe('flows-deployer against the contract server', () => {
   let server: PrefectContractServer;
   let ws: Workspace;
   let environ: NodeJS.ProcessEnv;
-  const cli = (...args: string[]) => runCli([...args, '--manifest', ws.manifest, '--infra-outputs', ws.outputs], environ);
+  let store: MemoryFlowCodeStore;
+  const cli = (...args: string[]) => runCli([...args, '--manifest', ws.manifest, '--infra-outputs', ws.outputs], environ, false, store);
 
   beforeEach(async () => {
     server = await PrefectContractServer.start({ authString: AUTH });
     ws = Workspace.create();
+    store = new MemoryFlowCodeStore();
     environ = { PLATFORM_ENV: 'dev', PREFECT_API_URL: server.apiUrl, PREFECT_API_AUTH_STRING: AUTH };
   });
 
@@ -58,6 +61,21 @@ describe('flows-deployer against the contract server', () => {
     expect(daily?.concurrency_limit).toBe(1);
     expect(daily?.parameter_openapi_schema.properties.lookback_hours).toMatchObject({ type: 'integer', default: 26, position: 0 });
 
+    // The flows/ tree went to flow storage once, marker last; every deployment pulls it from there.
+    const folder = /^blog-data\/flow-code\/[0-9a-f]{16}$/;
+    expect(store.writes.map((k) => k.replace(/^blog-data\/flow-code\/[0-9a-f]{16}\//, ''))).toEqual([
+      'flows/blog_data/__init__.py',
+      'flows/blog_data/ingest.py',
+      'flows/blog_data/metrics.py',
+      'flows/blog_data/rebuild.py',
+      '.flows-deployer-bundle.json',
+    ]);
+    for (const d of deployments) {
+      expect(d.pull_steps).toEqual([
+        { 'prefect_aws.deployments.steps.pull_from_s3': { requires: 'prefect-aws>=0.5.0', bucket: 'blog-data-prefect-flows-dev-111111111111', folder: expect.stringMatching(folder) } },
+      ]);
+    }
+
     // 1 pool + 3 flows + 3 deployments, counted by the client and by the server alike.
     expect(server.writes.map((w) => `${w.method} ${w.route}`).sort()).toEqual([
       'POST /deployments/', 'POST /deployments/', 'POST /deployments/', 'POST /flows/', 'POST /flows/', 'POST /flows/', 'POST /work_pools/',
@@ -76,6 +94,8 @@ describe('flows-deployer against the contract server', () => {
     expect(again.code).toBe(0);
     expect(server.writes).toEqual([]);
     expect(again.json().requests.writes).toBe(0);
+    expect(again.json().flowCode.action).toBe('unchanged');
+    expect(store.writes).toHaveLength(5); // only the first apply's upload
     expect(again.json().summary).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: 3 });
     expect(again.json().workPool.action).toBe('unchanged');
   });
@@ -101,6 +121,24 @@ describe('flows-deployer against the contract server', () => {
     const daily = [...server.deployments.values()].find((d) => d.name === 'daily');
     expect(daily?.schedules).toHaveLength(1);
     expect(daily?.schedules[0].schedule.cron).toBe('0 7 * * *');
+  });
+
+  it('uploads changed flow code to a new folder and repoints every deployment that uses it', async () => {
+    expect((await cli('apply')).code).toBe(0);
+    const before = [...server.deployments.values()][0].pull_steps[0]['prefect_aws.deployments.steps.pull_from_s3'].folder;
+    appendFileSync(`${ws.dir}/flows/blog_data/metrics.py`, '\n# tweak\n');
+    server.clearLog();
+    const run = await cli('apply', '--json');
+    expect(run.code).toBe(0);
+    expect(run.json().flowCode.action).toBe('upload');
+    expect(run.json().deployments.map((d: any) => [d.name, d.action, d.changes.map((c: any) => c.path)])).toEqual([
+      ['daily', 'update', ['pull_steps']],
+      ['hourly', 'update', ['pull_steps']],
+      ['weekly-rebuild', 'update', ['pull_steps']],
+    ]);
+    const after = [...server.deployments.values()][0].pull_steps[0]['prefect_aws.deployments.steps.pull_from_s3'].folder;
+    expect(after).not.toBe(before);
+    expect(store.objects.has(`${after}/.flows-deployer-bundle.json`)).toBe(true);
   });
 
   it('prunes only managed deployments that left the manifest, and only with --prune', async () => {
@@ -160,7 +198,7 @@ describe('flows-deployer against the contract server', () => {
     });
     const run = await cli('apply', '--json');
     expect(run.code).toBe(0);
-    expect(run.json().applied[0]).toEqual({ kind: 'work-pool', name: 'blog-data-pool', action: 'updated' });
+    expect(run.json().applied.find((a: any) => a.kind === 'work-pool')).toEqual({ kind: 'work-pool', name: 'blog-data-pool', action: 'updated' });
     expect(server.workPools.get('blog-data-pool')?.base_job_template.variables.properties.cluster.default).toMatch(/cluster\/prefect-dev$/);
     expect(server.deployments.size).toBe(3);
   });
@@ -170,7 +208,7 @@ describe('flows-deployer against the contract server', () => {
     server.inject({ method: 'POST', route: '/deployments/', status: 500 });
     const run = await cli('apply');
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: 1 change\(s\) failed; applied before the failure: created work-pool blog-data-pool, /);
+    expect(run.stderr).toMatch(/^error: 1 change\(s\) failed; applied before the failure: created flow-code s3:\/\/[^,]+, created work-pool blog-data-pool, /);
     expect(run.stderr).toMatch(/Prefect API error while trying to create deployment [\w-]+\/[\w-]+: "injected fault" \(500 from /);
     expect(server.deployments.size).toBe(2);
     // The rerun does only what is still missing.

@@ -60,8 +60,8 @@ describe('manifest', () => {
     expect(weekly.workPoolName).toBe('blog-data-pool');
     expect(weekly.workQueueName).toBe('default');
     expect(weekly.jobVariables).toEqual({ cpu: 1024, memory: 4096 });
-    // top-level pull steps apply to every deployment
-    expect(hourly.pullSteps).toEqual([{ 'prefect.deployments.steps.set_working_directory': { directory: '/opt/prefect/blog-data' } }]);
+    // no pull steps: the code goes to flow storage (run.ts fills them in)
+    expect(hourly.pullSteps).toBeNull();
     expect(hourly.schedules[0]).toMatchObject({ interval: 3600, anchor_date: '2026-01-01T00:15:00+00:00' });
     expect(hourly.parameterSchema).toMatchObject({
       properties: { window_days: { type: 'integer', default: 7 }, only_path_prefix: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null } },
@@ -96,6 +96,24 @@ deployments:
     expect(d.enforceParameterSchema).toBe(true);
     expect(d.workPoolName).toBe('blog-data-pool');
     expect(d.paused).toBeUndefined();
+  });
+
+  it('gives deployments the top-level pull steps unless they declare their own', () => {
+    const [a, b] = parse(`
+pull:
+  - prefect.deployments.steps.set_working_directory:
+      directory: /opt/prefect/blog-data
+deployments:
+  - name: a
+    entrypoint: flows/posts.py:load_posts
+  - name: b
+    entrypoint: flows/posts.py:load_posts
+    pull:
+      - prefect.deployments.steps.git_clone:
+          repository: https://github.com/example/blog-data.git
+`).deployments;
+    expect(a.pullSteps).toEqual([{ 'prefect.deployments.steps.set_working_directory': { directory: '/opt/prefect/blog-data' } }]);
+    expect(b.pullSteps).toEqual([{ 'prefect.deployments.steps.git_clone': { repository: 'https://github.com/example/blog-data.git' } }]);
   });
 
   it('accepts merge keys that override merged values', () => {

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { MemoryFlowCodeStore } from './memory-flow-code-store';
 import { main } from '../../src/cli';
 
 /** The app's own example manifest and flows. */
@@ -24,6 +25,7 @@ export const TERRAFORM_OUTPUTS = {
   log_group_flow_runs: { value: '/ecs/dev/prefect-flow-runs', type: 'string', sensitive: false },
   ecr_repository_url: { value: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data', type: 'string', sensitive: false },
   prefect_api_url: { value: 'http://blog-data-dev-alb.example.invalid/api', type: 'string', sensitive: false },
+  flow_storage_bucket: { value: 'blog-data-prefect-flows-dev-111111111111', type: 'string', sensitive: false },
 };
 
 /** A scratch copy of the example project (prefect.yaml + flows/) plus an outputs file. */
@@ -69,7 +71,12 @@ export interface CliRun {
 }
 
 /** Runs the real CLI entry in-process with its own environment. */
-export async function runCli(args: readonly string[], environ: NodeJS.ProcessEnv, isTty = false): Promise<CliRun> {
+export async function runCli(
+  args: readonly string[],
+  environ: NodeJS.ProcessEnv,
+  isTty = false,
+  flowCodeStore: MemoryFlowCodeStore = new MemoryFlowCodeStore(),
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(['node', 'flows-deployer', ...args], {
@@ -77,6 +84,7 @@ export async function runCli(args: readonly string[], environ: NodeJS.ProcessEnv
     stderr: (t) => err.push(t),
     isTty,
     environ,
+    flowCodeStore,
   });
   const stdout = out.join('\n');
   return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) };
