@@ -1,11 +1,18 @@
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
+  DeleteSecurityGroupCommand, DeleteSubnetCommand, DeleteVpcCommand, EC2Client,
+} from '@aws-sdk/client-ec2';
+import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateClusterCommand, CreateServiceCommand, DeleteClusterCommand, DeleteServiceCommand, DeregisterTaskDefinitionCommand, ECSClient,
+  RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteLoadBalancerCommand, DeleteTargetGroupCommand,
+  ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateDBClusterCommand, CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateDBClusterCommand, CreateDBSubnetGroupCommand, DeleteDBClusterCommand, DeleteDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { InfraOutputs } from '../src';
 
 /** The emulator's clients for the region the test services use. */
@@ -18,18 +25,41 @@ export function emulatorClients(region: string) {
     elbv2: new ElasticLoadBalancingV2Client(o),
     rds: new RDSClient(o),
     secrets: new SecretsManagerClient(o),
+    /** Deletions of what the fixtures created, run newest first by {@link removeCreated}. */
+    cleanups: [] as (() => Promise<unknown>)[],
   };
 }
 export type EmulatorClients = ReturnType<typeof emulatorClients>;
 
+/**
+ * Deletes what the fixtures created (newest first) and closes the clients. Best
+ * effort: the emulator is shared with other packages' tests, so nothing is reset.
+ */
+export async function removeCreated(c: EmulatorClients): Promise<string[]> {
+  const problems: string[] = [];
+  for (const cleanup of c.cleanups.reverse()) {
+    await cleanup().catch((err: Error) => problems.push(`${err.name}: ${err.message}`));
+  }
+  c.cleanups.length = 0;
+  for (const client of [c.ec2, c.ecr, c.ecs, c.elbv2, c.rds, c.secrets]) client.destroy();
+  return problems;
+}
+
 /** Network, security groups, ALB with one healthy ip target, Aurora, secrets: what doctor reads besides ECS. */
 export async function createPlatform(c: EmulatorClients, name: string, authString: string): Promise<InfraOutputs> {
   const vpc = (await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc!;
+  c.cleanups.push(() => c.ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })));
   const subnets = [];
   for (const [i, az] of ['a', 'b'].entries()) {
-    subnets.push((await c.ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.77.${i}.0/24`, AvailabilityZone: `eu-west-1${az}` }))).Subnet!);
+    const subnet = (await c.ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.77.${i}.0/24`, AvailabilityZone: `eu-west-1${az}` }))).Subnet!;
+    c.cleanups.push(() => c.ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.SubnetId })));
+    subnets.push(subnet);
   }
-  const sg = async (role: string) => (await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: `${name}-${role}`, Description: role, VpcId: vpc.VpcId }))).GroupId!;
+  const sg = async (role: string) => {
+    const id = (await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: `${name}-${role}`, Description: role, VpcId: vpc.VpcId }))).GroupId!;
+    c.cleanups.push(() => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })));
+    return id;
+  };
   const [server, worker, flowRun, database, alb] = [await sg('server'), await sg('worker'), await sg('flow-run'), await sg('database'), await sg('alb')];
   await c.ec2.send(new AuthorizeSecurityGroupIngressCommand({
     GroupId: database,
@@ -39,13 +69,16 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
   const lb = (await c.elbv2.send(new CreateLoadBalancerCommand({
     Name: name.slice(0, 32), Subnets: subnets.map((s) => s.SubnetId!), SecurityGroups: [alb], Type: 'application', Scheme: 'internet-facing',
   }))).LoadBalancers![0];
+  c.cleanups.push(() => c.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
   const tg = (await c.elbv2.send(new CreateTargetGroupCommand({
     Name: `${name.slice(0, 29)}-tg`, Protocol: 'HTTP', Port: 4200, VpcId: vpc.VpcId, TargetType: 'ip', HealthCheckPath: '/api/health',
   }))).TargetGroups![0];
+  c.cleanups.push(() => c.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn })));
   await c.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }] }));
   await c.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: '10.77.0.10', Port: 4200 }] }));
 
   await c.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: 'test', SubnetIds: subnets.map((s) => s.SubnetId!) }));
+  c.cleanups.push(() => c.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name })));
   const cluster = (await c.rds.send(new CreateDBClusterCommand({
     DBClusterIdentifier: `${name}-prefect`,
     Engine: 'aurora-postgresql',
@@ -57,9 +90,13 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
     VpcSecurityGroupIds: [database],
     ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 1 },
   }))).DBCluster!;
+  c.cleanups.push(() => c.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster.DBClusterIdentifier, SkipFinalSnapshot: true })));
 
   const apiSecret = (await c.secrets.send(new CreateSecretCommand({ Name: `${name}/prefect-api-auth`, SecretString: authString }))).ARN!;
   const dbSecret = (await c.secrets.send(new CreateSecretCommand({ Name: `${name}/database`, SecretString: '{"username":"prefect","password":"x"}' }))).ARN!;
+  for (const arn of [apiSecret, dbSecret]) {
+    c.cleanups.push(() => c.secrets.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true })));
+  }
 
   return {
     vpc_id: vpc.VpcId,
@@ -85,6 +122,7 @@ export async function createServices(
   c: EmulatorClients, name: string, opts: { stoppedWorker?: { reason: string } } = {},
 ): Promise<{ clusterArn: string }> {
   const clusterArn = (await c.ecs.send(new CreateClusterCommand({ clusterName: name }))).cluster!.clusterArn!;
+  c.cleanups.push(() => c.ecs.send(new DeleteClusterCommand({ cluster: name })));
   const family = `${name}-task`;
   await c.ecs.send(new RegisterTaskDefinitionCommand({
     family,
@@ -94,8 +132,10 @@ export async function createServices(
     memory: '512',
     containerDefinitions: [{ name: 'prefect', image: 'busybox', essential: true, memory: 512 }],
   }));
+  c.cleanups.push(() => c.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: registered.taskDefinition!.taskDefinitionArn })));
   for (const service of ['prefect-server', 'prefect-worker']) {
     await c.ecs.send(new CreateServiceCommand({ cluster: name, serviceName: service, taskDefinition: family, desiredCount: 1, launchType: 'FARGATE' }));
+    c.cleanups.push(() => c.ecs.send(new DeleteServiceCommand({ cluster: name, service, force: true })));
     if (!(opts.stoppedWorker && service === 'prefect-worker')) {
       await c.ecs.send(new UpdateServiceCommand({ cluster: name, service, desiredCount: 1 }));
     }
@@ -103,9 +143,10 @@ export async function createServices(
   if (opts.stoppedWorker) {
     // moto 5.2.1 crashes running an awsvpc task (NetworkInterface.private_dns_name), so the task
     // that gets stopped uses a bridge-mode definition; doctor reads only its group and reasons.
-    await c.ecs.send(new RegisterTaskDefinitionCommand({
+    const bridge = await c.ecs.send(new RegisterTaskDefinitionCommand({
       family: `${family}-bridge`, containerDefinitions: [{ name: 'prefect', image: 'busybox', essential: true, memory: 512 }],
     }));
+    c.cleanups.push(() => c.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: bridge.taskDefinition!.taskDefinitionArn })));
     const task = (await c.ecs.send(new RunTaskCommand({
       cluster: name, taskDefinition: `${family}-bridge`, launchType: 'FARGATE', group: 'service:prefect-worker', count: 1,
     }))).tasks![0];
@@ -119,6 +160,7 @@ export async function createRepository(
   c: EmulatorClients, name: string, images: { tag: string; manifest: string; mediaType: string }[],
 ): Promise<void> {
   await c.ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+  c.cleanups.push(() => c.ecr.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })));
   for (const i of images) {
     await c.ecr.send(new PutImageCommand({ repositoryName: name, imageTag: i.tag, imageManifest: i.manifest, imageManifestMediaType: i.mediaType }));
   }

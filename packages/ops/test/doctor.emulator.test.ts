@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '@blog-data/config';
-import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients } from './aws-fixtures';
+import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
 import { closedPort, FakePrefect, startFakePrefect } from './prefect-server';
-import { pushImage, pushIndex, TestRegistry } from './registry-fixtures';
+import { deleteManifests, pushImage, pushIndex, TestRegistry } from './registry-fixtures';
 import { describeWithServices, uniqueName } from './services';
 import { AwsClients, CheckResult, createAwsClients, destroyAwsClients, DoctorContext, DoctorReport, InfraOutputs, main, runDoctor } from '../src';
 
@@ -24,6 +24,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     let downClusterArn: string;
     let outputsFile: string;
     let logs: CloudWatchLogsClient;
+    let registry: TestRegistry;
+    const pushed: string[] = [];
     const groups = { api: `/ecs/dev/${run}-api`, worker: `/ecs/dev/${run}-worker`, brokenWorker: `/ecs/dev/${run}-broken-worker` };
 
     const tagged = { amd64: 'amd64-ok', arm64: 'arm64-bad', armIndex: 'index-arm-only', absent: 'never-pushed' };
@@ -39,13 +41,14 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       const region = config().aws.region;
       emu = emulatorClients(region);
       aws = createAwsClients(region);
-      const registry: TestRegistry = {
+      registry = {
         base: `http://${svc.TEST_REGISTRY}`,
         authorization: `Basic ${Buffer.from(`${svc.TEST_REGISTRY_USER}:${svc.TEST_REGISTRY_PASSWORD}`).toString('base64')}`,
       };
       const amd64 = await pushImage(registry, repository, tagged.amd64, 'amd64');
       const arm64 = await pushImage(registry, repository, tagged.arm64, 'arm64');
       const index = await pushIndex(registry, repository, tagged.armIndex, [{ digest: arm64.digest, size: arm64.manifest.length, architecture: 'arm64' }]);
+      pushed.push(index.digest, amd64.digest, arm64.digest);
       await createRepository(emu, repository, [
         { tag: tagged.amd64, manifest: amd64.manifest, mediaType: DOCKER_MANIFEST },
         { tag: tagged.arm64, manifest: arm64.manifest, mediaType: DOCKER_MANIFEST },
@@ -92,9 +95,17 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
 
     afterAll(async () => {
       await prefect?.close();
+      if (registry) await deleteManifests(registry, repository, pushed);
       if (aws) destroyAwsClients(aws);
-      logs?.destroy();
-      for (const c of Object.values(emu ?? {})) c.destroy();
+      if (logs) {
+        for (const logGroupName of Object.values(groups)) await logs.send(new DeleteLogGroupCommand({ logGroupName })).catch(() => undefined);
+        logs.destroy();
+      }
+      if (emu) {
+        const problems = await removeCreated(emu);
+        // eslint-disable-next-line no-console
+        if (problems.length > 0) console.warn(`cleanup left resources in the emulator: ${problems.join('; ')}`);
+      }
     });
 
     it('passes every check for a healthy rehearsal environment', async () => {

@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { describeWithServices, uniqueName } from './services';
 import { followLogs, LogLine, main, readLogs } from '../src';
 
@@ -29,7 +29,10 @@ describeWithServices('logs against the AWS emulator (CloudWatch Logs)', ['AWS_EN
     await put(taskB, [{ at: now - 20 * 60_000, message: 'sqlalchemy.exc.TimeoutError: QueuePool limit reached' }]);
   });
 
-  afterAll(() => logs?.destroy());
+  afterAll(async () => {
+    await logs?.send(new DeleteLogGroupCommand({ logGroupName: group })).catch(() => undefined);
+    logs?.destroy();
+  });
 
   const capture = (environ: NodeJS.ProcessEnv = {}) => {
     const out = { text: '', write(s: string) { this.text += s; } };

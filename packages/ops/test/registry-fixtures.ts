@@ -72,3 +72,10 @@ export async function pushIndex(
   const digest = await pushManifest(reg, repository, tag, manifest, OCI_INDEX);
   return { manifest, digest };
 }
+
+/** Deletes manifests by digest (the test registry runs with deletes enabled); blobs are left to its garbage collection. */
+export async function deleteManifests(reg: TestRegistry, repository: string, digests: readonly string[]): Promise<void> {
+  for (const digest of digests) {
+    await fetch(`${reg.base}/v2/${repository}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: reg.authorization } });
+  }
+}
