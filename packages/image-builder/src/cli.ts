@@ -163,9 +163,8 @@ function writeResult(result: PublishResult, flags: PublishFlags, io: CliIo): voi
 
 function reportError(err: unknown, io: CliIo, verbose: boolean): number {
   if (err instanceof CommanderError) {
-    // Commander already printed its message; help and version are not failures.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return 2;
+    // Commander already printed its message; --help is not a failure, a missing command is.
+    return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof PublishError) {
     io.stderr.write(`${err.line()}\n`);

@@ -43,8 +43,12 @@ describe('image-builder publish: option errors exit 2 with one line', () => {
     expect(result.code).toBe(2);
   });
 
-  it('exits 2 on an unknown command', async () => {
+  it('exits 2 on an unknown or missing command, 0 for --help', async () => {
     expect((await run(['deploy'])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
+    const help = await run(['publish', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--infra-outputs <file>');
   });
 });
 
