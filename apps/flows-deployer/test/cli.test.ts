@@ -42,6 +42,22 @@ describe('CLI (offline, no server)', () => {
     );
   });
 
+  it('puts errors in the JSON document too with --json', async () => {
+    const run = await runCli(['plan', '--offline', '--json', '--manifest', ws.manifest], { PLATFORM_ENV: 'dev' });
+    expect(run.code).toBe(1);
+    expect(run.json()).toEqual({ error: [expect.stringMatching(/^no infra outputs \(--infra-outputs\)/)] });
+  });
+
+  it('rejects outputs without flow storage when a deployment needs uploaded code', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const outputs = JSON.parse(readFileSync(ws.outputs, 'utf8'));
+    delete outputs.flow_storage_bucket;
+    writeFileSync(ws.outputs, JSON.stringify(outputs));
+    const run = await offline();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: deployments daily, hourly, weekly-rebuild have no pull steps and the infra outputs have no flow_storage_bucket/);
+  });
+
   it('reads inline outputs from FLOWS_DEPLOYER_INFRA_OUTPUTS, as the ECS task passes them', async () => {
     const { readFileSync } = await import('node:fs');
     const run = await runCli(['plan', '--offline', '--json', '--manifest', ws.manifest], {
