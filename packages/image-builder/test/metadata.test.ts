@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { normaliseRemote, sourceInfo } from '../src/git';
+import { declaredBuildArgs, labelsSetIn } from '../src/publish';
+
+describe('Dockerfile reading', () => {
+  it('finds the ARGs a Dockerfile declares (only those build args are sent)', () => {
+    expect([...declaredBuildArgs('ARG BASE_IMAGE=x\nFROM ${BASE_IMAGE}\n  arg VCS_REF=""\nRUN echo ARG NOT_ME\n')]).toEqual(['BASE_IMAGE', 'VCS_REF']);
+  });
+
+  it('finds the label keys LABEL instructions set, across continuations and quoting', () => {
+    const dockerfile = 'FROM x\nLABEL a=b "c.d"="e f" \\\n      g="h=i" j="k \\" l=m"\nlabel x=1\nRUN echo LABEL=no\n';
+    expect([...labelsSetIn(dockerfile)]).toEqual(['a', 'c.d', 'g', 'j', 'x']);
+  });
+});
+
+describe('source revision for the labels', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e.x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e.x' },
+  }).trim();
+
+  beforeEach(() => {
+    repo = mkdtempSync(path.join(tmpdir(), 'ib-git-'));
+    mkdirSync(path.join(repo, 'docker', 'app'), { recursive: true });
+    writeFileSync(path.join(repo, 'docker', 'app', 'Dockerfile'), 'FROM x\n');
+    writeFileSync(path.join(repo, 'docker', 'app', 'notes.md'), 'not sent\n');
+    writeFileSync(path.join(repo, 'other.txt'), '1');
+    git('init', '-q');
+    git('remote', 'add', 'origin', 'https://user:secret@github.com/acme/platform.git');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'one');
+  });
+  afterEach(() => rmSync(repo, { recursive: true, force: true }));
+
+  const sent = ['Dockerfile'];
+  const dir = () => path.join(repo, 'docker', 'app');
+
+  it('is the last commit that touched the directory, not HEAD', () => {
+    const touched = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'other.txt'), '2');
+    git('commit', '-q', '-am', 'unrelated');
+    expect(sourceInfo(dir(), sent)).toMatchObject({ revision: touched, url: 'https://github.com/acme/platform' });
+  });
+
+  it('is marked dirty for uncommitted changes to sent files or deletions, not for files the context leaves out', () => {
+    const sha = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(dir(), 'notes.md'), 'edited\n');
+    expect(sourceInfo(dir(), sent).revision).toBe(sha);
+    writeFileSync(path.join(dir(), 'Dockerfile'), 'FROM y\n');
+    expect(sourceInfo(dir(), sent).revision).toBe(`${sha}-dirty`);
+    git('checkout', '-q', '--', 'docker/app/Dockerfile');
+    unlinkSync(path.join(dir(), 'notes.md'));
+    expect(sourceInfo(dir(), sent).revision).toBe(`${sha}-dirty`);
+  });
+
+  it('gives nothing outside a git repository', () => {
+    const plain = mkdtempSync(path.join(tmpdir(), 'ib-nogit-'));
+    expect(sourceInfo(plain, [])).toEqual({});
+    rmSync(plain, { recursive: true, force: true });
+  });
+
+  it('turns remotes into https URLs without credentials', () => {
+    expect(normaliseRemote('git@github.com:acme/platform.git')).toBe('https://github.com/acme/platform');
+    expect(normaliseRemote('https://x-access-token:abc@github.com/acme/platform.git')).toBe('https://github.com/acme/platform');
+    expect(normaliseRemote(undefined)).toBeUndefined();
+  });
+});
