@@ -79,7 +79,8 @@ export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
   for (const [title, changes] of details) {
     lines.push('', c.bold(`  ${title}`));
     for (const ch of changes) {
-      lines.push(`    ${c.yellow('~')} ${ch.path}: ${c.red(short(ch.before))} → ${c.green(short(ch.after))}`);
+      const show = ch.path === 'schedules' ? describeSchedules : short;
+      lines.push(`    ${c.yellow('~')} ${ch.path}: ${c.red(show(ch.before))} → ${c.green(show(ch.after))}`);
     }
   }
 
@@ -140,6 +141,29 @@ function summarizeChanges(changes: readonly FieldChange[]): string {
   if (changes.length === 0) return '';
   const paths = changes.map((ch) => ch.path);
   return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} +${paths.length - 3} more`;
+}
+
+/** `cron "30 6 * * *" Europe/London; every 3600s UTC` for normalized schedules. */
+function describeSchedules(value: unknown): string {
+  if (!Array.isArray(value)) return short(value);
+  if (value.length === 0) return '(none)';
+  return value
+    .map((s: { schedule?: Record<string, unknown>; active?: boolean; parameters?: Record<string, unknown>; slug?: string | null }) => {
+      const spec = s.schedule ?? {};
+      const what =
+        'cron' in spec
+          ? `cron "${spec.cron}"${spec.day_or === false ? ' (day_and)' : ''}`
+          : 'interval' in spec
+            ? `every ${spec.interval}s${spec.anchor_date ? ` from ${spec.anchor_date}` : ''}`
+            : `rrule "${spec.rrule}"`;
+      const extras = [
+        s.active === false ? 'inactive' : '',
+        s.slug ? `slug ${s.slug}` : '',
+        s.parameters && Object.keys(s.parameters).length ? `parameters ${JSON.stringify(s.parameters)}` : '',
+      ].filter(Boolean);
+      return `${what} ${spec.timezone ?? 'UTC'}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+    })
+    .join('; ');
 }
 
 function short(value: unknown): string {
