@@ -8,8 +8,8 @@ import {
   RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteLoadBalancerCommand, DeleteTargetGroupCommand,
-  ElasticLoadBalancingV2Client, RegisterTargetsCommand,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteListenerCommand, DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateDBClusterCommand, CreateDBSubnetGroupCommand, DeleteDBClusterCommand, DeleteDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -38,7 +38,7 @@ export type EmulatorClients = ReturnType<typeof emulatorClients>;
 export async function removeCreated(c: EmulatorClients): Promise<string[]> {
   const problems: string[] = [];
   for (const cleanup of c.cleanups.reverse()) {
-    await cleanup().catch((err: Error) => problems.push(`${err.name}: ${err.message}`));
+    await Promise.resolve().then(cleanup).catch((err: Error) => problems.push(`${err.name}: ${err.message}`));
   }
   c.cleanups.length = 0;
   for (const client of [c.ec2, c.ecr, c.ecs, c.elbv2, c.rds, c.secrets]) client.destroy();
@@ -74,7 +74,10 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
     Name: `${name.slice(0, 29)}-tg`, Protocol: 'HTTP', Port: 4200, VpcId: vpc.VpcId, TargetType: 'ip', HealthCheckPath: '/api/health',
   }))).TargetGroups![0];
   c.cleanups.push(() => c.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn })));
-  await c.elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }] }));
+  const listener = (await c.elbv2.send(new CreateListenerCommand({
+    LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
+  }))).Listeners![0];
+  c.cleanups.push(() => c.elbv2.send(new DeleteListenerCommand({ ListenerArn: listener.ListenerArn })));
   await c.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: '10.77.0.10', Port: 4200 }] }));
 
   await c.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: 'test', SubnetIds: subnets.map((s) => s.SubnetId!) }));
@@ -124,7 +127,7 @@ export async function createServices(
   const clusterArn = (await c.ecs.send(new CreateClusterCommand({ clusterName: name }))).cluster!.clusterArn!;
   c.cleanups.push(() => c.ecs.send(new DeleteClusterCommand({ cluster: name })));
   const family = `${name}-task`;
-  await c.ecs.send(new RegisterTaskDefinitionCommand({
+  const registered = await c.ecs.send(new RegisterTaskDefinitionCommand({
     family,
     requiresCompatibilities: ['FARGATE'],
     networkMode: 'awsvpc',
