@@ -5,7 +5,7 @@ import { estimateCost } from './cost';
 import { runDoctor } from './doctor';
 import { formatError, OpsError } from './errors';
 import { InfraOutputs, readInfraOutputs } from './infra-outputs';
-import { followLogs, logGroupFor, LOG_SERVICES, parseSince, readLogs } from './logs';
+import { followLogs, logGroupFor, LOG_SERVICES, LogLine, parseSince, readLogs } from './logs';
 import { renderCost, renderDoctor, renderLogLine } from './render';
 
 /** Where the CLI writes, and what it reads from the process (injectable for tests). */
@@ -82,6 +82,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .description('estimate the monthly AWS cost of an environment from its configuration and list prices')
     .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
     .option('--json', 'print the estimate as JSON')
+    .option('--verbose', 'stack traces on errors')
     .action((flags: CommonFlags) => {
       const estimate = estimateCost(loadEnvironment(flags, io));
       io.out.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, { color: !!io.out.isTTY }));
@@ -95,13 +96,14 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--follow', 'keep polling for new lines until Ctrl-C')
     .option('--poll <ms>', 'poll interval with --follow', milliseconds('--poll'), 2000)
     .option('--json', 'one JSON object per line')
+    .option('--verbose', 'stack traces on errors')
     .action(async (flags: CommonFlags & { service: string; since: string; follow?: boolean; poll: number }) => {
       const config = loadEnvironment(flags, io);
       const logGroupName = logGroupFor(config, flags.service);
       const startTime = parseSince(flags.since);
       const aws = createAwsClients(config.aws.region);
       const style = { color: !!io.out.isTTY };
-      const print = (lines: readonly import('./logs').LogLine[]) => {
+      const print = (lines: readonly LogLine[]) => {
         for (const l of lines) io.out.write(`${flags.json ? JSON.stringify(l) : renderLogLine(l, style)}\n`);
       };
       try {
