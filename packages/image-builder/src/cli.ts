@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, ecrRegistryHost, loadConfig } from '@blog-data/config';
 import { Command, CommanderError, Option } from 'commander';
+import type Docker from 'dockerode';
 import { EcrAuth } from './ecr-auth';
 import { engineClient } from './engine';
 import { messageOf, PublishError } from './errors';
@@ -111,6 +112,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
   }
   const image = imageName(flags, contextDir);
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
+  let engine: Docker | undefined;
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, verbose: flags.verbose });
   return {
     image,
@@ -124,7 +126,11 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
     fallbackRegistryHost: location?.registryHost ?? ecrRegistryHost(config),
     ecr: flags.push && !staticAuth ? new EcrAuth({ accountId: config.aws.accountId, region: config.aws.region }) : undefined,
     staticAuth,
-    docker: engineClient(io.env),
+    // Created when a build needs it: a no-op publish does not load the engine client at all.
+    get docker() {
+      engine ??= engineClient(io.env);
+      return engine;
+    },
     push: flags.push,
     dryRun: flags.dryRun,
     force: flags.force,

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { messageOf, PublishError } from './errors';
 
 /** Platform of an image in the local engine. */
@@ -14,6 +14,10 @@ export interface LocalImageInfo {
  * socket (unix:///var/run/docker.sock).
  */
 export function engineClient(env: NodeJS.ProcessEnv = process.env): Docker {
+  // Loaded on first use: a no-op publish never talks to the engine, and dockerode's module graph
+  // is a good part of the CLI's start-up time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Docker = require('dockerode') as typeof import('dockerode');
   const host = env.DOCKER_HOST?.trim();
   // TLS engines: docker-modem reads DOCKER_TLS_VERIFY/DOCKER_CERT_PATH itself, from process.env.
   if (!host || env.DOCKER_TLS_VERIFY || env === process.env) return new Docker();
