@@ -3,5 +3,5 @@ export * from './load';
 export * from './derived';
 export { OVERRIDE_PREFIX, ENV_SELECTOR, readOverrides, applyOverrides } from './overrides';
 export type { ConfigOverride } from './overrides';
-export { ENVIRONMENT_INPUTS, defaultsFor, mergeDeep, PROJECT } from './environments';
-export type { DeepPartial } from './environments';
+export { ENVIRONMENT_BUILDERS, ENVIRONMENT_INPUTS, defaultsFor, mergeDeep, PROJECT } from './environments';
+export type { DeepPartial, EnvironmentBuilder } from './environments';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ENVIRONMENT_INPUTS } from './environments';
+import { ENVIRONMENT_BUILDERS } from './environments';
 import { applyOverrides, ConfigOverride, ENV_SELECTOR, readOverrides } from './overrides';
 import { ENVIRONMENTS, EnvironmentName, PlatformConfig, platformConfigSchema } from './schema';
 
@@ -37,7 +37,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
   const environ = options.environ ?? process.env;
   const env = selectEnvironment(options.env, environ);
   const overrides = readOverrides(environ);
-  return validateConfig(applyOverrides(ENVIRONMENT_INPUTS[env], overrides), overrides);
+  // Account and region go in first: bucket names derived from them must follow the override.
+  const aws = (key: string) => overrides.find((o) => o.path.join('.') === `aws.${key}`)?.raw;
+  const input = ENVIRONMENT_BUILDERS[env]({ accountId: aws('accountId'), region: aws('region') });
+  return validateConfig(applyOverrides(input, overrides), overrides);
 }
 
 /** Loads and validates every environment, collecting all problems before throwing. */

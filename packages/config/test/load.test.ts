@@ -111,6 +111,12 @@ describe('overrides from PLATFORM_* variables', () => {
     expect(c.iam.adminPrincipalArns).toEqual(['arn:aws:iam::111111111111:role/admin']);
   });
 
+  it('re-derives account- and region-specific names from an overridden account and region', () => {
+    const c = load('dev', { PLATFORM_AWS__ACCOUNT_ID: '123456789012', PLATFORM_AWS__REGION: 'us-east-1' });
+    expect(c.buckets.flowStorage).toBe('blog-data-prefect-flows-dev-123456789012');
+    expect(c.state.bucket).toBe('blog-data-tfstate-123456789012-us-east-1');
+  });
+
   it('sets optional sections that have no default (domain)', () => {
     const c = load('dev', { PLATFORM_DOMAIN__NAME: 'prefect.example.com', PLATFORM_DOMAIN__HOSTED_ZONE_ID: 'Z0123456789ABC' });
     expect(c.domain).toEqual({ name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' });

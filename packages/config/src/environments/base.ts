@@ -7,6 +7,13 @@ export type DeepPartial<T> = T extends readonly (infer _U)[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 
+/**
+ * Builds one environment's settings for an account and region (the committed ones by default).
+ * A function, so that names derived from the account (state and flow buckets) follow an
+ * account or region override instead of keeping the committed account's.
+ */
+export type EnvironmentBuilder = (aws?: { accountId?: string; region?: string }) => PlatformConfigInput;
+
 /** The project name every resource name starts with. */
 export const PROJECT = 'blog-data';
 
