@@ -98,7 +98,6 @@ export const LABELS = {
   revision: 'org.opencontainers.image.revision',
   created: 'org.opencontainers.image.created',
   version: 'org.opencontainers.image.version',
-  contentTag: 'blog-data.image.content-tag',
 } as const;
 
 /** Build args the builder offers; only those the Dockerfile declares with `ARG` are sent. */
@@ -146,7 +145,9 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   });
   const content = contentTag(inputsHash);
   const tags = publishTags(options.rollingTag, content, options.extraTags);
-  const allLabels = { ...labels, [LABELS.contentTag]: content };
+  // No label carries the content tag: then a change that does not change the image (a comment in
+  // the Dockerfile) rebuilds from cache to the same image id, and only a tag moves.
+  const allLabels = labels;
   // The classic builder turns every API label into one more committed step; the ones the
   // Dockerfile sets itself (from the same build args) are left to it.
   const dockerfileText = readFileSync(path.join(context.dir, context.dockerfile), 'utf8');

@@ -135,7 +135,6 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         [LABELS.revision]: appRevision,
         [LABELS.title]: path.basename(appDir),
         [LABELS.version]: `${ROLLING}+${appRevision.slice(0, 12)}`,
-        [LABELS.contentTag]: result.contentTag,
         'blog-data.test-fixture': 'busybox-app',
       });
       expect(config.config?.Labels?.[LABELS.created]).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -199,6 +198,22 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(back).toMatchObject({ status: 'retagged', digest: first });
       expect(back.durations.build).toBeUndefined();
       expect(await digestAt(ROLLING)).toBe(first);
+    });
+
+    it('uploads nothing when a change rebuilds (from cache) to the image the registry already has', async () => {
+      const before = await digestAt(ROLLING);
+      const commented = fixture('busybox-app');
+      const first = await publish(commented, { rollingTag: 'commented' });
+      expect(first.status).toBe('pushed');
+      // A new content tag (the Dockerfile changed), the same image (comments are not layers).
+      appendFileSync(path.join(commented, 'Dockerfile'), '# a comment changes the context, not the image\n');
+      const again = await publish(commented, { rollingTag: 'commented' });
+      expect(again).toMatchObject({ status: 'retagged', imageId: first.imageId, digest: first.digest });
+      expect(again.contentTag).not.toBe(first.contentTag);
+      expect(again.durations.push).toBeUndefined();
+      expect(again.notes.join('\n')).toContain(`registry already holds image ${first.imageId} as commented; no upload`);
+      expect(await digestAt(again.contentTag)).toBe(first.digest);
+      expect(await digestAt(ROLLING)).toBe(before);
     });
 
     it('plans with --dry-run: says what would happen and builds and pushes nothing', async () => {
