@@ -60,6 +60,12 @@ export function addPackages(root: typescript.TypeScriptProject) {
     devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
   });
+  // `pnpm --filter @blog-data/flows-deployer start -- plan`
+  flowsDeployer.package.setScript('start', 'node bin/flows-deployer.js');
+  flowsDeployer.addTask('generate:api', {
+    description: 'Regenerate src/api/schema.generated.ts from the committed Prefect OpenAPI file',
+    exec: 'bash scripts/generate-api.sh',
+  });
 
   const ops = addWorkspacePackage(root, {
     outdir: 'packages/ops',
