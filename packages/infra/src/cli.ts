@@ -30,6 +30,8 @@ export interface CliOptions {
   readonly outdir: string;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** Where terraform's own output goes: the terminal, stderr (`--json`), or captured (tests; kept on failure). */
+  readonly terraformOutput: 'inherit' | 'stderr' | 'capture';
 }
 
 /** A command-line mistake; printed with the usage. */
@@ -72,6 +74,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     outdir: path.resolve(values['--outdir'] ?? path.join(__dirname, '..', 'cdktf.out')),
     json: flags.has('--json'),
     verbose: flags.has('--verbose'),
+    terraformOutput: flags.has('--json') ? 'stderr' : 'inherit',
   };
 }
 
@@ -82,6 +85,8 @@ export interface StackResult {
   readonly exitCode: number;
   /** For plan: whether there are changes (`-detailed-exitcode` = 2). */
   readonly changes?: boolean;
+  /** Captured terraform output (only with `terraformOutput: 'capture'`), for failures and plan checks. */
+  readonly log?: string;
 }
 
 /** Result of a command, printed by {@link main}. */
@@ -120,20 +125,20 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   }
 
   const env = terraformEnvironment(options.outdir, environ);
-  const output = options.json ? 'stderr' : 'inherit';
+  const output = options.terraformOutput;
   const results: StackResult[] = [];
   for (const stack of order) {
     const cwd = stackDir(options.outdir, stack);
     const init = await runTerraform({ cwd, env, output, args: ['init', '-input=false', '-reconfigure', '-no-color'] });
     if (init.exitCode !== 0) {
-      results.push({ stack, directory: cwd, exitCode: init.exitCode });
+      results.push({ stack, directory: cwd, exitCode: init.exitCode, log: `${init.stdout}${init.stderr}` || undefined });
       return { ...base, stacks: results, ok: false };
     }
     const args = commandArgs(options);
     const run = await runTerraform({ cwd, env, output, args });
     const changes = options.command === 'plan' ? run.exitCode === 2 : undefined;
     const exitCode = options.command === 'plan' && run.exitCode === 2 ? 0 : run.exitCode;
-    results.push({ stack, directory: cwd, exitCode, changes });
+    results.push({ stack, directory: cwd, exitCode, changes, log: `${run.stdout}${run.stderr}` || undefined });
     if (exitCode !== 0) return { ...base, stacks: results, ok: false };
   }
 

@@ -14,10 +14,11 @@ export interface TerraformRun {
   readonly output: 'inherit' | 'stderr' | 'capture';
 }
 
-/** Exit code and, with `output: 'capture'`, stdout. */
+/** Exit code and, with `output: 'capture'`, what terraform printed. */
 export interface TerraformResult {
   readonly exitCode: number;
   readonly stdout: string;
+  readonly stderr: string;
 }
 
 /** A terraform or environment problem the user can fix; the CLI prints it as one line. */
@@ -39,12 +40,14 @@ export function assertTerraformAvailable(env: NodeJS.ProcessEnv = process.env): 
 
 /**
  * The child environment: no update checks, no prompts for input, and an offline
- * provider mirror when `TF_PLUGIN_MIRROR` names one and no `TF_CLI_CONFIG_FILE`
+ * provider mirror when `TF_PLUGIN_MIRROR` names one and no existing `TF_CLI_CONFIG_FILE`
  * is set (a CLI config is written under `workDir` for it).
  */
 export function terraformEnvironment(workDir: string, environ: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...environ, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
-  if (!env.TF_CLI_CONFIG_FILE && env.TF_PLUGIN_MIRROR) {
+  // A CLI config variable naming a file that does not exist counts as unset (terraform only warns about it).
+  const configured = env.TF_CLI_CONFIG_FILE && fs.existsSync(env.TF_CLI_CONFIG_FILE);
+  if (!configured && env.TF_PLUGIN_MIRROR) {
     fs.mkdirSync(workDir, { recursive: true });
     const file = path.join(workDir, 'terraformrc');
     fs.writeFileSync(file, mirrorCliConfig(env.TF_PLUGIN_MIRROR));
@@ -62,14 +65,18 @@ export function mirrorCliConfig(mirror: string): string {
 export function runTerraform(run: TerraformRun): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
     const stdio: ('inherit' | 'pipe')[] =
-      run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['inherit', 'pipe', 'inherit'];
+      run.output === 'inherit' ? ['inherit', 'inherit', 'inherit'] : run.output === 'stderr' ? ['inherit', 'pipe', 'inherit'] : ['inherit', 'pipe', 'pipe'];
     const child = spawn('terraform', [...run.args], { cwd: run.cwd, env: run.env, stdio });
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       if (run.output === 'stderr') process.stderr.write(chunk);
       else stdout += chunk.toString();
     });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', (err) => reject(new TerraformError(`terraform could not start (${err.message}): is it on PATH?`)));
-    child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 : 1), stdout }));
+    child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr }));
   });
 }

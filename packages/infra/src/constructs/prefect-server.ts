@@ -104,7 +104,6 @@ export class PrefectServer extends Construct {
           PREFECT_SERVER_DATABASE_PORT: String(props.database.port),
           PREFECT_SERVER_DATABASE_NAME: props.database.name,
           PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
-          PREFECT_HOME: '/tmp/prefect',
         },
         secrets: {
           PREFECT_SERVER_DATABASE_USER: `${props.database.secretArn}:username::`,

@@ -64,7 +64,6 @@ export class PrefectWorker extends Construct {
         command: ['prefect', 'worker', 'start', '--pool', props.workPool, '--type', 'ecs'],
         environment: {
           PREFECT_API_URL: props.apiUrl,
-          PREFECT_HOME: '/tmp/prefect',
         },
         secrets: { PREFECT_API_AUTH_STRING: props.apiAuthSecretArn },
         logGroup: props.logGroup,

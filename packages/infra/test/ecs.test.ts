@@ -1,0 +1,110 @@
+import { configFor, containers, one, resources, synthBoth } from './helpers';
+
+const SECRET_NAMES = /PASSWORD|SECRET|TOKEN|AUTH_STRING|CONNECTION_URL/i;
+
+describe('ECS', () => {
+  const dev = synthBoth(configFor('dev')).platform;
+  const serverTask = one(dev, 'aws_ecs_task_definition', 'prefect-server');
+  const [server] = containers(serverTask);
+  const [worker] = containers(one(dev, 'aws_ecs_task_definition', 'prefect-worker'));
+  const [deployer] = containers(one(dev, 'aws_ecs_task_definition', 'deployer'));
+  const env = (c: Record<string, any>) => Object.fromEntries((c.environment ?? []).map((e: any) => [e.name, e.value]));
+  const secrets = (c: Record<string, any>) => Object.fromEntries((c.secrets ?? []).map((e: any) => [e.name, e.valueFrom]));
+
+  it('runs a Fargate cluster with Container Insights as configured', () => {
+    expect(one(dev, 'aws_ecs_cluster')).toMatchObject({ name: 'prefect-dev', setting: [{ name: 'containerInsights', value: 'disabled' }] });
+    const prod = synthBoth(configFor('prod')).platform;
+    expect(one(prod, 'aws_ecs_cluster').setting).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
+  });
+
+  it('runs the Prefect server with its command, sizes from config and the image at the configured tag', () => {
+    expect(server.command).toEqual(['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', '4200']);
+    expect(serverTask).toMatchObject({ cpu: '256', memory: '512', network_mode: 'awsvpc', requires_compatibilities: ['FARGATE'] });
+    expect(server.image).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(server.portMappings).toEqual([{ containerPort: 4200, hostPort: 4200, protocol: 'tcp' }]);
+  });
+
+  it('pins the image by digest when one is configured', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const pinned = synthBoth(configFor('dev', { image: { digest } })).platform;
+    expect(containers(one(pinned, 'aws_ecs_task_definition', 'prefect-server'))[0].image).toBe(
+      `111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest}`,
+    );
+  });
+
+  it('gives the server its database settings, the DB credentials only as ECS secrets from the RDS secret', () => {
+    expect(env(server)).toMatchObject({
+      PREFECT_SERVER_DATABASE_DRIVER: 'postgresql+asyncpg',
+      PREFECT_SERVER_DATABASE_HOST: expect.stringContaining('aws_rds_cluster.database_cluster_'),
+      PREFECT_SERVER_DATABASE_PORT: '5432',
+      PREFECT_SERVER_DATABASE_NAME: 'prefect',
+    });
+    const rdsSecret = '${aws_rds_cluster.database_cluster_';
+    expect(secrets(server).PREFECT_SERVER_DATABASE_USER).toMatch(new RegExp(`^\\${rdsSecret}.*master_user_secret\\[0\\]\\.secret_arn\\}:username::$`));
+    expect(secrets(server).PREFECT_SERVER_DATABASE_PASSWORD).toMatch(/master_user_secret\[0\]\.secret_arn\}:password::$/);
+  });
+
+  it('passes the API auth string only through ECS secrets: server, worker and deployer', () => {
+    const authSecret = expect.stringMatching(/^\$\{aws_secretsmanager_secret\.api-auth_secret_.*\.arn\}$/);
+    expect(secrets(server)).toMatchObject({ PREFECT_SERVER_API_AUTH_STRING: authSecret });
+    expect(secrets(worker)).toEqual({ PREFECT_API_AUTH_STRING: authSecret });
+    expect(secrets(deployer)).toEqual({ PREFECT_API_AUTH_STRING: authSecret });
+  });
+
+  it('has no plaintext secret in any task definition environment', () => {
+    for (const [name, task] of Object.entries(resources(dev, 'aws_ecs_task_definition'))) {
+      for (const c of containers(task)) {
+        for (const variable of c.environment ?? []) {
+          expect({ task: name, variable: variable.name, secretLooking: SECRET_NAMES.test(variable.name) }).toMatchObject({ secretLooking: false });
+          expect(variable.value).not.toMatch(/password|secret_string|random_password/i);
+        }
+      }
+    }
+  });
+
+  it('points the UI at the public URL and checks /api/health in the container', () => {
+    expect(env(server).PREFECT_UI_API_URL).toMatch(/^http:\/\/\$\{aws_lb\.load-balancer_alb_.*\.dns_name\}\/api$/);
+    expect(server.healthCheck.command[0]).toBe('CMD-SHELL');
+    expect(server.healthCheck.command[1]).toContain('http://127.0.0.1:4200/api/health');
+  });
+
+  it('deploys the server as one replica behind the target group, with a circuit breaker that rolls back', () => {
+    const service = one(dev, 'aws_ecs_service', 'prefect-server');
+    expect(service).toMatchObject({
+      desired_count: 1,
+      launch_type: 'FARGATE',
+      deployment_circuit_breaker: { enable: true, rollback: true },
+      load_balancer: [{ container_name: 'prefect-server', container_port: 4200, target_group_arn: expect.stringContaining('aws_lb_target_group') }],
+      network_configuration: { assign_public_ip: true, security_groups: [expect.stringContaining('security-groups_server_')] },
+    });
+  });
+
+  it('runs the worker on the configured pool with the API URL of the ALB', () => {
+    expect(worker.command).toEqual(['prefect', 'worker', 'start', '--pool', 'blog-data-pool', '--type', 'ecs']);
+    expect(env(worker).PREFECT_API_URL).toMatch(/^http:\/\/\$\{aws_lb\.load-balancer_alb_.*\.dns_name\}\/api$/);
+    expect(one(dev, 'aws_ecs_service', 'prefect-worker')).toMatchObject({
+      desired_count: 1,
+      deployment_circuit_breaker: { enable: true, rollback: true },
+      network_configuration: { security_groups: [expect.stringContaining('security-groups_worker_')] },
+    });
+  });
+
+  it('uses the domain for the API URL when there is one', () => {
+    const withDomain = synthBoth(configFor('dev', { domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } })).platform;
+    const [w] = containers(one(withDomain, 'aws_ecs_task_definition', 'prefect-worker'));
+    expect(env(w).PREFECT_API_URL).toBe('https://prefect.example.com/api');
+  });
+
+  it('defines a one-off deployer task (no service) for apps/flows-deployer', () => {
+    expect(Object.keys(resources(dev, 'aws_ecs_service'))).toHaveLength(2);
+    expect(deployer.name).toBe('flows-deployer');
+    expect(deployer.image).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:flows-deployer');
+    expect(env(deployer)).toMatchObject({ PLATFORM_ENV: 'dev', PREFECT_API_URL: expect.stringMatching(/\/api$/) });
+    expect(deployer.logConfiguration.options['awslogs-group']).toContain('aws_cloudwatch_log_group.logs_deployer_');
+  });
+
+  it('sends every container to its own log group', () => {
+    expect(server.logConfiguration.options['awslogs-group']).toContain('logs_api_');
+    expect(worker.logConfiguration.options['awslogs-group']).toContain('logs_worker_');
+  });
+});

@@ -1,0 +1,70 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DeepPartial, ENVIRONMENT_INPUTS, EnvironmentName, mergeDeep, PlatformConfig, PlatformConfigInput, validateConfig } from '@blog-data/config';
+import { Testing, TerraformStack } from 'cdktf';
+import { buildApp, PlatformApp } from '../src/app';
+
+/** Settings of an environment with a patch over the committed ones, validated like the real thing. */
+export function configFor(env: EnvironmentName = 'dev', patch?: DeepPartial<PlatformConfigInput>): PlatformConfig {
+  return validateConfig(mergeDeep(ENVIRONMENT_INPUTS[env], patch));
+}
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));
+
+/** Builds an environment's stacks (not written to disk). */
+export function build(config: PlatformConfig, options: { backend?: 's3' | 'local'; emulatorEndpoint?: string } = {}): PlatformApp {
+  return buildApp({ config, backend: options.backend ?? 's3', outdir: path.join(scratch, 'out'), emulatorEndpoint: options.emulatorEndpoint });
+}
+
+/** The synthesized terraform JSON of a stack. */
+export interface Synth {
+  readonly resource: Record<string, Record<string, Record<string, any>>>;
+  readonly data?: Record<string, Record<string, Record<string, any>>>;
+  readonly output: Record<string, { value: unknown; sensitive?: boolean; description?: string }>;
+  readonly provider: { aws: Record<string, any>[] };
+  readonly terraform: { backend: Record<string, Record<string, any>> };
+}
+
+/** Synthesizes one stack and parses it. */
+export function synth(stack: TerraformStack): Synth {
+  return JSON.parse(Testing.synth(stack)) as Synth;
+}
+
+/** The resources of one type, by logical name ({} when none). */
+export function resources(s: Synth, type: string): Record<string, Record<string, any>> {
+  return s.resource[type] ?? {};
+}
+
+/** The only resource of a type whose logical name contains `part`; fails otherwise. */
+export function one(s: Synth, type: string, part = ''): Record<string, any> {
+  const matches = Object.entries(resources(s, type)).filter(([name]) => name.includes(part));
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} matching "${part}", found ${matches.map(([n]) => n).join(', ') || 'none'}`);
+  }
+  return matches[0][1];
+}
+
+/** Synthesized platform and bootstrap stacks of a config. */
+export function synthBoth(config: PlatformConfig, options: Parameters<typeof build>[1] = {}): { platform: Synth; bootstrap: Synth } {
+  const app = build(config, options);
+  return { platform: synth(app.platform), bootstrap: synth(app.bootstrap) };
+}
+
+/** The container definitions of a task definition resource. */
+export function containers(taskDefinition: Record<string, any>): Record<string, any>[] {
+  return JSON.parse(taskDefinition.container_definitions as string) as Record<string, any>[];
+}
+
+/**
+ * An integration test's service: returns the value, or `undefined` (test skipped
+ * with a message) outside CI. Under CI=true a missing service fails the test.
+ */
+export function requireService(variable: string, value: string | undefined, hint: string): string | undefined {
+  if (value) return value;
+  const message = `${variable} is not set: ${hint}`;
+  if (process.env.CI === 'true') throw new Error(`${message} (required under CI=true)`);
+  // eslint-disable-next-line no-console
+  console.warn(`skipping: ${message}`);
+  return undefined;
+}

@@ -1,0 +1,211 @@
+import { configFor, one, resources, Synth, synthBoth } from './helpers';
+import { PolicyStatement } from '../src/policy';
+
+/**
+ * Actions AWS offers no resource-level scoping for ("Resource types: none" in
+ * the Service Authorization Reference), so `Resource: "*"` is the only option.
+ * Anything else under `Resource: "*"` fails the scan.
+ */
+const UNSCOPABLE = new Set([
+  'ecr:GetAuthorizationToken',
+  'ecs:RegisterTaskDefinition',
+  'ecs:DeregisterTaskDefinition',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListTaskDefinitions',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+  // Read-only describe/list calls terraform makes (deploy role); these APIs are account-wide.
+  'ec2:Describe*',
+  'ecs:Describe*',
+  'ecs:List*',
+  'elasticloadbalancing:Describe*',
+  'rds:Describe*',
+  'logs:DescribeLogGroups',
+  'cloudwatch:DescribeAlarms',
+  'kms:ListAliases',
+  'acm:ListCertificates',
+  'sts:GetCallerIdentity',
+  // Creates whose resource does not exist yet, so there is no ARN to name.
+  'kms:CreateKey',
+  'acm:RequestCertificate',
+  'secretsmanager:GetRandomPassword',
+]);
+
+interface FoundPolicy {
+  readonly where: string;
+  readonly statements: PolicyStatement[];
+  /** Key policies: `Resource: "*"` there means "this key". */
+  readonly keyPolicy: boolean;
+}
+
+function policies(s: Synth): FoundPolicy[] {
+  const found: FoundPolicy[] = [];
+  const add = (where: string, doc: string, keyPolicy = false) => {
+    const parsed = JSON.parse(doc) as { Statement: PolicyStatement[] };
+    found.push({ where, statements: parsed.Statement, keyPolicy });
+  };
+  for (const [name, r] of Object.entries(resources(s, 'aws_iam_role'))) add(`aws_iam_role.${name} (trust)`, r.assume_role_policy);
+  for (const [name, r] of Object.entries(resources(s, 'aws_iam_role_policy'))) add(`aws_iam_role_policy.${name}`, r.policy);
+  for (const [name, r] of Object.entries(resources(s, 'aws_s3_bucket_policy'))) add(`aws_s3_bucket_policy.${name}`, r.policy);
+  for (const [name, r] of Object.entries(resources(s, 'aws_kms_key'))) add(`aws_kms_key.${name}`, r.policy, true);
+  return found;
+}
+
+const list = (v: string | readonly string[] | undefined) => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+
+describe('IAM least privilege', () => {
+  const domain = { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' };
+  const stacks = [
+    ...Object.entries(synthBoth(configFor('dev'))),
+    ...Object.entries(synthBoth(configFor('prod', { domain, iam: { adminPrincipalArns: ['arn:aws:iam::333333333333:role/admin'] } }))),
+  ];
+
+  it('finds policy documents to scan', () => {
+    const count = stacks.reduce((n, [, s]) => n + policies(s).length, 0);
+    expect(count).toBeGreaterThan(20);
+  });
+
+  it('has no statement with Action "*" or a service-wide "*" outside key policies', () => {
+    for (const [stack, s] of stacks) {
+      for (const p of policies(s)) {
+        for (const st of p.statements) {
+          for (const action of list(st.Action)) {
+            expect({ stack, where: p.where, action }).not.toMatchObject({ action: '*' });
+          }
+        }
+      }
+    }
+  });
+
+  it('uses Resource "*" only for actions AWS cannot scope (documented allow-list)', () => {
+    const offenders: string[] = [];
+    for (const [stack, s] of stacks) {
+      for (const p of policies(s)) {
+        if (p.keyPolicy) continue;
+        for (const st of p.statements) {
+          if (st.Effect !== 'Allow' || !list(st.Resource).includes('*')) continue;
+          for (const action of list(st.Action)) if (!UNSCOPABLE.has(action)) offenders.push(`${stack} ${p.where}: ${action}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets the key policies delegate to IAM and admit only the CloudWatch services for logs and alarms', () => {
+    const platform = stacks[0][1];
+    const key = policies(platform).find((p) => p.keyPolicy)!;
+    expect(key.statements.map((s) => s.Principal)).toEqual([
+      { AWS: 'arn:aws:iam::111111111111:root' },
+      { Service: 'logs.eu-west-1.amazonaws.com' },
+      { Service: 'cloudwatch.amazonaws.com' },
+    ]);
+    expect(key.statements[1].Condition).toEqual({
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:111111111111:log-group:*' },
+    });
+  });
+
+  const dev = synthBoth(configFor('dev'));
+  const rolePolicy = (s: Synth, part: string) => (JSON.parse(one(s, 'aws_iam_role_policy', part).policy) as { Statement: PolicyStatement[] }).Statement;
+
+  it('lets the execution role pull only blog-data, read only the platform secrets and write only its log groups', () => {
+    const pull = rolePolicy(dev.platform, 'execution_policy-pull-image');
+    expect(pull[1].Resource).toBe('arn:aws:ecr:eu-west-1:111111111111:repository/blog-data');
+    const secrets = rolePolicy(dev.platform, 'execution_policy-read-secrets');
+    expect(secrets[0].Resource).toEqual([
+      expect.stringContaining('aws_secretsmanager_secret.api-auth_secret_'),
+      expect.stringContaining('master_user_secret[0].secret_arn'),
+    ]);
+    const logs = rolePolicy(dev.platform, 'execution_policy-write-logs');
+    expect(logs[0].Resource).toEqual(
+      ['api', 'worker', 'deployer', 'flow-runs'].map((g) => `arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/prefect-${g}:*`),
+    );
+  });
+
+  it('gives the worker exactly what the ECS worker calls, scoped to the cluster and the flow-run roles', () => {
+    const statements = rolePolicy(dev.platform, 'worker_policy-run-flow-tasks');
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.RunTasksOnlyInTheCluster.Condition).toEqual({
+      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev' },
+    });
+    expect(bySid.WatchAndStopTasksInTheCluster).toMatchObject({
+      Action: ['ecs:DescribeTasks', 'ecs:StopTask', 'ecs:TagResource'],
+      Resource: 'arn:aws:ecs:eu-west-1:111111111111:task/prefect-dev/*',
+    });
+    expect(bySid.PassOnlyTheFlowRunRoles.Resource).toEqual([
+      expect.stringContaining('aws_iam_role.iam_execution_role_'),
+      expect.stringContaining('aws_iam_role.iam_flow-run_role_'),
+    ]);
+    expect(bySid.PassOnlyTheFlowRunRoles.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(list(bySid.NetworkLookupsHaveNoResourceScope.Action)).toEqual(['ec2:DescribeSubnets', 'ec2:DescribeVpcs']);
+    expect(bySid.StreamFlowRunLogs.Resource).toBe('arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/prefect-flow-runs:*');
+  });
+
+  it('makes blog-data-pipeline-role 1-hour, trusted by flow runs (and admins), limited to the data buckets', () => {
+    const role = one(dev.platform, 'aws_iam_role', 'iam_pipeline');
+    expect(role).toMatchObject({ name: 'blog-data-pipeline-role', max_session_duration: 3600 });
+    const trust = JSON.parse(role.assume_role_policy).Statement as PolicyStatement[];
+    expect(trust).toEqual([
+      expect.objectContaining({ Principal: { AWS: expect.stringContaining('aws_iam_role.iam_flow-run_role_') }, Action: 'sts:AssumeRole' }),
+    ]);
+    const prodRole = one(stacks[2][1], 'aws_iam_role', 'iam_pipeline');
+    expect(JSON.parse(prodRole.assume_role_policy).Statement[1].Principal).toEqual({ AWS: ['arn:aws:iam::333333333333:role/admin'] });
+    const objects = rolePolicy(dev.platform, 'pipeline_policy-data-buckets')[1];
+    expect(objects.Resource).toEqual(
+      ['blog-data-cache-dev', 'kit-instructions-dev', 'design-files-dev', 'blog-data-raw-dev', 'blog-data-clean-dev', 'ron-website-docs-dev'].map(
+        (b) => `arn:aws:s3:::${b}/*`,
+      ),
+    );
+  });
+
+  it('lets ECS tasks assume task roles only from this account', () => {
+    const trust = JSON.parse(one(dev.platform, 'aws_iam_role', 'iam_worker').assume_role_policy).Statement[0];
+    expect(trust).toMatchObject({
+      Principal: { Service: 'ecs-tasks.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+    });
+  });
+
+  it('trusts only the configured CircleCI organization and project on both CI roles', () => {
+    const config = configFor('dev', {
+      circleci: { organizationId: '11111111-2222-3333-4444-555555555555', projectId: '66666666-7777-8888-9999-000000000000' },
+    });
+    const { bootstrap } = synthBoth(config);
+    expect(one(bootstrap, 'aws_iam_openid_connect_provider')).toMatchObject({
+      url: 'https://oidc.circleci.com/org/11111111-2222-3333-4444-555555555555',
+      client_id_list: ['11111111-2222-3333-4444-555555555555'],
+    });
+    for (const part of ['ecr-push_role', 'deploy_role']) {
+      const [statement] = JSON.parse(one(bootstrap, 'aws_iam_role', part).assume_role_policy).Statement as PolicyStatement[];
+      expect(statement).toMatchObject({
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'oidc.circleci.com/org/11111111-2222-3333-4444-555555555555:aud': '11111111-2222-3333-4444-555555555555' },
+          StringLike: {
+            'oidc.circleci.com/org/11111111-2222-3333-4444-555555555555:sub':
+              'org/11111111-2222-3333-4444-555555555555/project/66666666-7777-8888-9999-000000000000/user/*',
+          },
+        },
+      });
+    }
+  });
+
+  it('lets the CircleCI push role write to the blog-data repository only', () => {
+    const statements = rolePolicy(dev.bootstrap, 'ecr-push_policy');
+    const push = statements.find((s) => s.Sid === 'PushToOneRepository')!;
+    expect(push.Resource).toMatch(/^\$\{aws_ecr_repository\.registry_repository_.*\.arn\}$/);
+    expect(list(push.Action)).toEqual(expect.arrayContaining(['ecr:PutImage', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload']));
+    expect(statements.filter((s) => s.Resource === '*').flatMap((s) => list(s.Action))).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  it('limits the deploy role to the environment: its state objects, names and log groups', () => {
+    const statements = rolePolicy(dev.bootstrap, 'deploy_policy');
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.TerraformState.Resource).toBe('arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-1/blog-data/dev/*');
+    expect(bySid.Roles.Resource).toEqual(['arn:aws:iam::111111111111:role/blog-data-dev-*', 'arn:aws:iam::111111111111:role/blog-data-pipeline-role']);
+    expect(bySid.LogGroups.Resource).toEqual([
+      'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/*',
+      'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/*:*',
+    ]);
+    expect(bySid.Certificates).toBeUndefined();
+  });
+});

@@ -1,0 +1,90 @@
+import { configFor, synthBoth } from './helpers';
+import { BOOTSTRAP_OUTPUTS, PLATFORM_OUTPUTS } from '../src/outputs';
+
+describe('outputs', () => {
+  const { platform, bootstrap } = synthBoth(configFor('dev'));
+
+  it('publishes exactly the platform outputs of the contract', () => {
+    expect(Object.keys(platform.output).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
+    // The contract, spelled out here so a rename in src cannot silently pass.
+    expect(PLATFORM_OUTPUTS).toEqual([
+      'prefect_url', 'prefect_api_url', 'alb_dns_name', 'ecs_cluster_arn', 'ecs_cluster_name', 'vpc_id', 'task_subnet_ids',
+      'assign_public_ip', 'server_security_group_id', 'worker_security_group_id', 'flow_run_security_group_id',
+      'execution_role_arn', 'worker_task_role_arn', 'flow_run_task_role_arn', 'deployer_task_role_arn', 'ecr_repository_url',
+      'ecr_repository_name', 'api_auth_secret_arn', 'database_secret_arn', 'log_group_api', 'log_group_worker',
+      'log_group_deployer', 'log_group_flow_runs', 'deployer_task_definition_arn', 'flow_storage_bucket', 'alarm_topic_arn',
+    ]);
+  });
+
+  it('publishes exactly the bootstrap outputs of the contract', () => {
+    expect(Object.keys(bootstrap.output).sort()).toEqual([...BOOTSTRAP_OUTPUTS].sort());
+    expect(BOOTSTRAP_OUTPUTS).toEqual([
+      'state_bucket', 'kms_key_arn', 'circleci_oidc_provider_arn', 'ecr_repository_url', 'ecr_push_role_arn', 'deploy_role_arn',
+    ]);
+  });
+
+  it('never outputs a secret value, only ARNs, ids and names', () => {
+    for (const [name, out] of Object.entries({ ...platform.output, ...bootstrap.output })) {
+      const value = JSON.stringify(out.value);
+      expect({ name, value }).not.toMatchObject({ value: expect.stringMatching(/secret_string|random_password|password|\.value\}/) });
+      expect(out.sensitive).toBeUndefined();
+    }
+    expect(platform.output.api_auth_secret_arn.value).toMatch(/aws_secretsmanager_secret\..*\.arn\}$/);
+    expect(platform.output.database_secret_arn.value).toMatch(/master_user_secret\[0\]\.secret_arn\}$/);
+  });
+
+  it('gives the values the consumers expect', () => {
+    expect(platform.output.prefect_api_url.value).toBe(`${platform.output.prefect_url.value}/api`);
+    expect(platform.output.ecr_repository_url.value).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data');
+    expect(platform.output.ecr_repository_name.value).toBe('blog-data');
+    expect(platform.output.log_group_flow_runs.value).toContain('aws_cloudwatch_log_group.logs_flowRuns_');
+    expect(platform.output.task_subnet_ids.value).toMatch(/^\$\{tolist\(\[aws_subnet\.network_public-0_.*\.id, aws_subnet\.network_public-1_.*\.id\]\)\}$/);
+  });
+});
+
+describe('tags, provider and backend', () => {
+  const dev = synthBoth(configFor('dev'));
+
+  it('tags every resource with environment, project and managed-by through provider default_tags', () => {
+    for (const s of [dev.platform, dev.bootstrap]) {
+      expect(s.provider.aws[0].default_tags).toEqual([{ tags: { 'environment': 'dev', 'project': 'blog-data', 'managed-by': 'cdktf' } }]);
+    }
+  });
+
+  it('pins real deployments to the configured account and region', () => {
+    expect(dev.platform.provider.aws[0]).toMatchObject({ region: 'eu-west-1', allowed_account_ids: ['111111111111'] });
+    expect(dev.platform.provider.aws[0].skip_credentials_validation).toBeUndefined();
+  });
+
+  it('keeps state in the bootstrap bucket with native S3 locking and encryption', () => {
+    expect(dev.platform.terraform.backend.s3).toEqual({
+      bucket: 'blog-data-tfstate-111111111111-eu-west-1',
+      key: 'blog-data/dev/blog-data-dev-platform.tfstate',
+      region: 'eu-west-1',
+      encrypt: true,
+      use_lockfile: true,
+    });
+    expect(dev.bootstrap.terraform.backend.s3.key).toBe('blog-data/dev/blog-data-dev-bootstrap.tfstate');
+  });
+
+  it('uses a relative local state path for the rehearsal', () => {
+    const local = synthBoth(configFor('dev'), { backend: 'local' }).platform;
+    expect(local.terraform.backend).toEqual({ local: { path: '../../state/blog-data-dev-platform.tfstate' } });
+  });
+
+  it('in emulator mode: skips what moto cannot answer and ignores only the drift moto causes', () => {
+    const emu = synthBoth(configFor('dev'), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' });
+    expect(emu.platform.provider.aws[0]).toMatchObject({
+      skip_credentials_validation: true,
+      skip_metadata_api_check: 'true',
+      s3_use_path_style: true,
+    });
+    expect(emu.platform.provider.aws[0].allowed_account_ids).toBeUndefined();
+    const service = Object.values(emu.platform.resource.aws_ecs_service)[0];
+    expect(service.lifecycle.ignore_changes).toEqual(['health_check_grace_period_seconds', 'availability_zone_rebalancing']);
+    const cluster = Object.values(emu.platform.resource.aws_rds_cluster)[0];
+    expect(cluster.lifecycle.ignore_changes).toEqual(['scaling_configuration']);
+    // Real deployments ignore nothing of the kind.
+    expect(Object.values(dev.platform.resource.aws_ecs_service)[0].lifecycle).toBeUndefined();
+  });
+});

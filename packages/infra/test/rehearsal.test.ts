@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { requireService } from './helpers';
+import { offlineTerraformEnv } from './terraform';
+import { CliOptions, CommandResult, parseArgs, runCommand } from '../src/cli';
+import { PLATFORM_OUTPUTS } from '../src/outputs';
+
+/**
+ * The local rehearsal of one environment against the AWS emulator (moto):
+ * `platform-infra apply --backend local` of dev's bootstrap and platform
+ * stacks, a second plan that must show no changes, then destroy.
+ * Its own region keeps it apart from other tests sharing the emulator.
+ */
+describe('rehearsal against the AWS emulator', () => {
+  const endpoint = requireService('AWS_ENDPOINT_URL', process.env.AWS_ENDPOINT_URL, 'run `eval "$(scripts/test-services.sh env)"` (moto)');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-rehearsal-'));
+  const tfEnv = endpoint ? offlineTerraformEnv(work) : undefined;
+  const run = endpoint && tfEnv ? it : it.skip;
+
+  const region = 'eu-north-1';
+  const environ: NodeJS.ProcessEnv = {
+    ...tfEnv,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    // The emulator's account; the config's ARNs must match what it creates.
+    PLATFORM_AWS__ACCOUNT_ID: '123456789012',
+    PLATFORM_AWS__REGION: region,
+  };
+  const outdir = path.join(work, 'cdktf.out');
+  const outputsFile = path.join(work, 'outputs.json');
+  const options = (argv: string[]): CliOptions => ({
+    ...parseArgs([...argv, '--env', 'dev', '--backend', 'local', '--outdir', outdir]),
+    terraformOutput: 'capture',
+  });
+  const explain = (r: CommandResult) => r.stacks.map((s) => `${s.stack} exit ${s.exitCode}\n${(s.log ?? '').slice(-3000)}`).join('\n');
+  let applied = false;
+
+  run('applies dev, then plans no changes, then destroys cleanly', async () => {
+    const apply = await runCommand(options(['apply', '--auto-approve', '--outputs-file', outputsFile]), environ);
+    applied = true;
+    expect({ ok: apply.ok, log: apply.ok ? '' : explain(apply) }).toEqual({ ok: true, log: '' });
+    expect(apply.emulator).toBe(true);
+
+    const outputs = JSON.parse(fs.readFileSync(outputsFile, 'utf8')) as Record<string, { value: unknown; sensitive: boolean }>;
+    expect(Object.keys(outputs).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
+    expect(outputs.ecs_cluster_arn.value).toBe(`arn:aws:ecs:${region}:123456789012:cluster/prefect-dev`);
+    expect(outputs.task_subnet_ids.value).toEqual([expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)]);
+    expect(outputs.assign_public_ip.value).toBe(true);
+    expect(outputs.prefect_api_url.value).toBe(`http://${outputs.alb_dns_name.value as string}/api`);
+    expect(outputs.api_auth_secret_arn.value).toMatch(new RegExp(`^arn:aws:secretsmanager:${region}:123456789012:secret:blog-data-dev/prefect-api-auth-`));
+    expect(Object.values(outputs).every((o) => o.sensitive === false)).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'state', 'blog-data-dev-platform.tfstate'))).toBe(true);
+
+    const plan = await runCommand(options(['plan']), environ);
+    expect({ ok: plan.ok, log: plan.ok ? '' : explain(plan) }).toEqual({ ok: true, log: '' });
+    const drift = plan.stacks.filter((s) => s.changes).map((s) => `${s.stack}\n${s.log ?? ''}`);
+    expect(drift).toEqual([]);
+    expect(plan.stacks.map((s) => s.changes)).toEqual([false, false]);
+
+    const destroy = await runCommand(options(['destroy', '--auto-approve']), environ);
+    applied = !destroy.ok;
+    expect({ ok: destroy.ok, log: destroy.ok ? '' : explain(destroy) }).toEqual({ ok: true, log: '' });
+    expect(destroy.stacks.map((s) => s.stack)).toEqual(['blog-data-dev-platform', 'blog-data-dev-bootstrap']);
+  });
+
+  afterAll(async () => {
+    // A failed run must not leave resources behind in the shared emulator.
+    if (applied) await runCommand(options(['destroy', '--auto-approve']), environ).catch(() => undefined);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,187 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '@blog-data/config';
+import { App, TerraformStack } from 'cdktf';
+import { configFor } from './helpers';
+import { buildApp } from '../src/app';
+import { main } from '../src/cli';
+import { Alarms } from '../src/constructs/alarms';
+import { ApiAuthSecret } from '../src/constructs/api-auth';
+import { containerDefinitions } from '../src/constructs/container';
+import { Database } from '../src/constructs/database';
+import { FargateTask } from '../src/constructs/fargate-task';
+import { EncryptionKey } from '../src/constructs/kms-key';
+import { LoadBalancer } from '../src/constructs/load-balancer';
+import { LogGroups } from '../src/constructs/log-groups';
+import { Network } from '../src/constructs/network';
+import { SecurityGroups } from '../src/constructs/security-groups';
+
+function scope(): TerraformStack {
+  return new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'infra-v-')) }), 'test');
+}
+
+class Capture {
+  text = '';
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+async function runCli(argv: string[], environ: NodeJS.ProcessEnv = {}) {
+  const out = new Capture();
+  const err = new Capture();
+  const code = await main(argv, out as never, err as never, environ);
+  return { code, out: out.text, err: err.text };
+}
+
+describe('bad settings', () => {
+  it('rejects a domain without a hosted zone', () => {
+    expect(() => configFor('dev', { domain: { name: 'prefect.example.com' } as never })).toThrow(/dev\.domain\.hostedZoneId/);
+  });
+
+  it('rejects an ACU max below the min', () => {
+    expect(() => configFor('dev', { aurora: { minAcu: 2, maxAcu: 1 } })).toThrow('dev.aurora.maxAcu: must be ≥ minAcu (2)');
+  });
+
+  it('rejects an unknown environment', () => {
+    expect(() => buildApp({ env: 'qa', environ: {} })).toThrow(ConfigError);
+    expect(() => buildApp({ env: 'qa', environ: {} })).toThrow('--env: unknown environment "qa" (expected dev, staging, prod)');
+  });
+});
+
+describe('platform-infra CLI on bad input', () => {
+  const outdir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'infra-cli-')), 'out');
+
+  it.each([
+    [['synth', '--env', 'qa'], '--env: unknown environment "qa"'],
+    [['synth'], 'dev.aurora.maxAcu: must be ≥ minAcu (4)', { PLATFORM_AURORA__MIN_ACU: '4' }],
+    [['synth'], 'dev.domain.hostedZoneId', { PLATFORM_DOMAIN__NAME: 'prefect.example.com' }],
+  ] as [string[], string, NodeJS.ProcessEnv?][])('%j: one clear line, exit 1, nothing synthesized', async (argv, message, environ = {}) => {
+    const dir = outdir();
+    const { code, err, out } = await runCli([...argv, '--outdir', dir], environ);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^error: /);
+    expect(err).toContain(message);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('rejects unknown commands and options with usage, exit 2', async () => {
+    expect((await runCli(['frob'])).code).toBe(2);
+    const bad = await runCli(['synth', '--backend', 'ftp']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--backend: "ftp" must be s3 or local');
+  });
+
+  it('synthesizes both stacks of an environment into the outdir', async () => {
+    const dir = outdir();
+    const { code, out } = await runCli(['synth', '--env', 'staging', '--json', '--outdir', dir]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ command: 'synth', env: 'staging', ok: true, emulator: false });
+    for (const stack of ['blog-data-staging-bootstrap', 'blog-data-staging-platform']) {
+      expect(fs.existsSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'))).toBe(true);
+    }
+  });
+
+  it('refuses to apply unattended without --auto-approve', async () => {
+    const { code, err } = await runCli(['apply', '--outdir', outdir()], { PATH: process.env.PATH });
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/--auto-approve|terraform is not on PATH/);
+  });
+});
+
+describe('construct props are validated', () => {
+  const dev = loadConfig({ env: 'dev', environ: {} });
+
+  it('Network: azCount and existing subnets', () => {
+    expect(() => new Network(scope(), 'n', { network: { ...(dev.network as any), azCount: 1 }, namePrefix: 'x', region: 'eu-west-1' })).toThrow(
+      'Network.network.azCount: 1 must be 2 or 3',
+    );
+    expect(
+      () =>
+        new Network(scope(), 'n', {
+          network: { mode: 'existing', vpcId: 'vpc-12345678', publicSubnetIds: ['subnet-12345678'], privateSubnetIds: [] },
+          namePrefix: 'x',
+          region: 'eu-west-1',
+        }),
+    ).toThrow('Network.network.publicSubnetIds: needs at least 2 subnets (got 1)');
+  });
+
+  it('SecurityGroups: listener ports', () => {
+    expect(() => new SecurityGroups(scope(), 's', { vpcId: 'vpc-1', namePrefix: 'x', listenerPorts: [8080] })).toThrow(
+      'SecurityGroups.listenerPorts: [8080] must be a non-empty subset of [80, 443]',
+    );
+  });
+
+  it('Database: ACU range, engine and subnets', () => {
+    const base = { namePrefix: 'x', aurora: dev.aurora, subnetIds: ['a', 'b'], securityGroupId: 'sg', kmsKeyArn: 'k' };
+    expect(() => new Database(scope(), 'd', { ...base, aurora: { ...dev.aurora, minAcu: 2, maxAcu: 1 } })).toThrow(
+      'Database.aurora.maxAcu: 1 must be ≥ 1 and ≥ minAcu (2)',
+    );
+    expect(() => new Database(scope(), 'd', { ...base, aurora: { ...dev.aurora, engineVersion: '16.1' } })).toThrow(
+      'Database.aurora.engineVersion',
+    );
+    expect(() => new Database(scope(), 'd', { ...base, subnetIds: ['a'] })).toThrow('Database.subnetIds');
+  });
+
+  it('LoadBalancer: idle timeout, subnets, TLS policy, domain without zone', () => {
+    const base = { namePrefix: 'x', vpcId: 'v', subnetIds: ['a', 'b'], securityGroupId: 'sg' };
+    expect(() => new LoadBalancer(scope(), 'l', { ...base, idleTimeoutSeconds: 5000 })).toThrow('LoadBalancer.idleTimeoutSeconds: 5000 must be 1–4000');
+    expect(() => new LoadBalancer(scope(), 'l', { ...base, subnetIds: ['a'] })).toThrow('LoadBalancer.subnetIds');
+    expect(
+      () => new LoadBalancer(scope(), 'l', { ...base, domain: { name: 'a.example.com', hostedZoneId: 'Z1' }, sslPolicy: 'ELBSecurityPolicy-2016-08' }),
+    ).toThrow('LoadBalancer.sslPolicy: "ELBSecurityPolicy-2016-08" must be a TLS 1.3 policy');
+    expect(() => new LoadBalancer(scope(), 'l', { ...base, domain: { name: 'a.example.com', hostedZoneId: '' } })).toThrow(
+      'LoadBalancer.domain.hostedZoneId',
+    );
+  });
+
+  it('FargateTask: cpu/memory pairs', () => {
+    const container = { name: 'c', image: 'i', logGroup: 'g', region: 'eu-west-1' };
+    const base = { family: 'f', executionRoleArn: 'e', taskRoleArn: 't', container };
+    expect(() => new FargateTask(scope(), 't', { ...base, cpu: 300, memory: 512 })).toThrow('FargateTask.cpu: 300 must be one of');
+    expect(() => new FargateTask(scope(), 't', { ...base, cpu: 256, memory: 4096 })).toThrow(
+      'FargateTask.memory: 4096 must be one of 512, 1024, 2048 for cpu 256',
+    );
+  });
+
+  it('containerDefinitions: refuses a credential in plain environment', () => {
+    expect(() =>
+      containerDefinitions({ name: 'c', image: 'i', logGroup: 'g', region: 'r', environment: { PREFECT_SERVER_DATABASE_PASSWORD: 'x' } }),
+    ).toThrow('containerDefinitions.environment.PREFECT_SERVER_DATABASE_PASSWORD: looks like a credential');
+  });
+
+  it('ApiAuthSecret, EncryptionKey, LogGroups, Alarms', () => {
+    expect(() => new ApiAuthSecret(scope(), 'a', { secretName: 's', user: 'a:b', kmsKeyArn: 'k' })).toThrow('ApiAuthSecret.user');
+    expect(() => new ApiAuthSecret(scope(), 'a', { secretName: 's', user: 'u', kmsKeyArn: 'k', passwordLength: 8 })).toThrow(
+      'ApiAuthSecret.passwordLength: 8 must be 32–128',
+    );
+    expect(
+      () => new EncryptionKey(scope(), 'k', { alias: 'aws/x', description: 'd', region: 'eu-west-1', accountId: '111111111111' }),
+    ).toThrow('EncryptionKey.alias');
+    expect(
+      () =>
+        new LogGroups(scope(), 'g', {
+          env: 'dev',
+          names: { api: '/ecs/prod/prefect-api', worker: '/ecs/dev/w', deployer: '/ecs/dev/d', flowRuns: '/ecs/dev/f' },
+          retentionDays: 14,
+          kmsKeyArn: 'k',
+        }),
+    ).toThrow('LogGroups.names.api: "/ecs/prod/prefect-api" must start with /ecs/dev/');
+    const alarms = {
+      namePrefix: 'x',
+      clusterName: 'c',
+      serverServiceName: 's',
+      loadBalancerArnSuffix: 'l',
+      targetGroupArnSuffix: 't',
+      databaseClusterIdentifier: 'd',
+      databaseMaxAcu: 1,
+      kmsKeyArn: 'k',
+    };
+    expect(() => new Alarms(scope(), 'a', { ...alarms, email: 'nope' })).toThrow('Alarms.email: "nope" is not an e-mail address');
+    expect(() => new Alarms(scope(), 'a', { ...alarms, thresholds: { serverCpuPercent: 120 } })).toThrow('Alarms.thresholds.serverCpuPercent');
+  });
+});
