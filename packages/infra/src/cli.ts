@@ -109,6 +109,9 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   // Settings first: bad settings must fail before anything is written.
   const config = loadConfig({ env: options.env, environ });
   const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
+  if (!options.autoApprove && (options.command === 'apply' || options.command === 'destroy') && !process.stdin.isTTY) {
+    throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
+  }
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
   const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint });
@@ -119,9 +122,6 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint };
   if (options.command === 'synth') {
     return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
-  }
-  if (!options.autoApprove && options.command !== 'plan' && !process.stdin.isTTY) {
-    throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
   }
 
   const env = terraformEnvironment(options.outdir, environ);

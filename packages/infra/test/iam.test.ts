@@ -207,5 +207,9 @@ describe('IAM least privilege', () => {
       'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/*:*',
     ]);
     expect(bySid.Certificates).toBeUndefined();
+    // The deploy role can manage the environment's roles but never its own or the push role.
+    expect(bySid.NeverTheCiRoles).toMatchObject({ Effect: 'Deny', Action: 'iam:*', Resource: 'arn:aws:iam::111111111111:role/blog-data-dev-circleci-*' });
+    expect(one(dev.bootstrap, 'aws_iam_role', 'deploy_role').name).toMatch(/^blog-data-dev-circleci-/);
+    expect(bySid.NeverDisableTheStateKey).toMatchObject({ Effect: 'Deny', Resource: expect.stringContaining('aws_kms_key.key_') });
   });
 });

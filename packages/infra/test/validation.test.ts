@@ -58,7 +58,7 @@ describe('platform-infra CLI on bad input', () => {
     [['synth', '--env', 'qa'], '--env: unknown environment "qa"'],
     [['synth'], 'dev.aurora.maxAcu: must be ≥ minAcu (4)', { PLATFORM_AURORA__MIN_ACU: '4' }],
     [['synth'], 'dev.domain.hostedZoneId', { PLATFORM_DOMAIN__NAME: 'prefect.example.com' }],
-  ] as [string[], string, NodeJS.ProcessEnv?][])('%j: one clear line, exit 1, nothing synthesized', async (argv, message, environ = {}) => {
+  ] as [string[], string, NodeJS.ProcessEnv?][])('%j with %s: one clear line, exit 1, nothing synthesized', async (argv, message, environ = {}) => {
     const dir = outdir();
     const { code, err, out } = await runCli([...argv, '--outdir', dir], environ);
     expect(code).toBe(1);
@@ -87,9 +87,11 @@ describe('platform-infra CLI on bad input', () => {
   });
 
   it('refuses to apply unattended without --auto-approve', async () => {
-    const { code, err } = await runCli(['apply', '--outdir', outdir()], { PATH: process.env.PATH });
-    expect(code).not.toBe(0);
-    expect(err).toMatch(/--auto-approve|terraform is not on PATH/);
+    const dir = outdir();
+    const { code, err } = await runCli(['apply', '--outdir', dir], { PATH: process.env.PATH });
+    expect(code).toBe(2);
+    expect(err).toContain('error: apply asks for confirmation: pass --auto-approve when not on a terminal');
+    expect(fs.existsSync(dir)).toBe(false);
   });
 });
 

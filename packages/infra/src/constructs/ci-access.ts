@@ -224,6 +224,20 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       ],
     },
     {
+      // `Roles` above matches `<prefix>-*`, which the CI roles' own names also match: without this,
+      // the deploy role could widen its own permissions. Explicit denies win over any allow.
+      Sid: 'NeverTheCiRoles',
+      Effect: 'Deny',
+      Action: 'iam:*',
+      Resource: `arn:${partition}:iam::${props.accountId}:role/${p}-circleci-*`,
+    },
+    {
+      Sid: 'NeverDisableTheStateKey',
+      Effect: 'Deny',
+      Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:CreateGrant'],
+      Resource: props.stateKmsKeyArn,
+    },
+    {
       Sid: 'ServiceLinkedRoles',
       Effect: 'Allow',
       Action: 'iam:CreateServiceLinkedRole',
