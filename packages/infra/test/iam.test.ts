@@ -46,6 +46,7 @@ function policies(s: Synth): FoundPolicy[] {
   };
   for (const [name, r] of Object.entries(resources(s, 'aws_iam_role'))) add(`aws_iam_role.${name} (trust)`, r.assume_role_policy);
   for (const [name, r] of Object.entries(resources(s, 'aws_iam_role_policy'))) add(`aws_iam_role_policy.${name}`, r.policy);
+  for (const [name, r] of Object.entries(resources(s, 'aws_iam_policy'))) add(`aws_iam_policy.${name}`, r.policy);
   for (const [name, r] of Object.entries(resources(s, 'aws_s3_bucket_policy'))) add(`aws_s3_bucket_policy.${name}`, r.policy);
   for (const [name, r] of Object.entries(resources(s, 'aws_kms_key'))) add(`aws_kms_key.${name}`, r.policy, true);
   return found;
@@ -155,6 +156,25 @@ describe('IAM least privilege', () => {
         (b) => `arn:aws:s3:::${b}/*`,
       ),
     );
+  });
+
+  it('caps every platform role with the bootstrap permissions boundary, and CI may write roles only with it', () => {
+    const boundaryArn = 'arn:aws:iam::111111111111:policy/blog-data-dev-platform-boundary';
+    const roles = Object.values(resources(dev.platform, 'aws_iam_role'));
+    expect(roles).toHaveLength(6);
+    for (const role of roles) expect({ role: role.name, boundary: role.permissions_boundary }).toEqual({ role: role.name, boundary: boundaryArn });
+    expect(one(dev.bootstrap, 'aws_iam_policy', 'boundary')).toMatchObject({ name: 'blog-data-dev-platform-boundary' });
+
+    const deploy = Object.fromEntries(rolePolicy(dev.bootstrap, 'deploy_policy').map((st) => [st.Sid, st]));
+    expect(deploy.RolesOnlyWithTheBoundary).toMatchObject({
+      Action: expect.arrayContaining(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']),
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': expect.stringMatching(/^\$\{aws_iam_policy\.boundary_policy_.*\.arn\}$/) } },
+    });
+    const unconditioned = Object.values(deploy).filter((st) => st.Effect === 'Allow' && !st.Condition).flatMap((st) => list(st.Action));
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:*']) {
+      expect(unconditioned).not.toContain(action);
+    }
+    expect(deploy.KeepTheBoundary).toMatchObject({ Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary' });
   });
 
   it('lets ECS tasks assume task roles only from this account', () => {

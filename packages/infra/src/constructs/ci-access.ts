@@ -27,6 +27,8 @@ export interface CiAccessProps extends ArnScope {
   readonly flowStorageBucket: string;
   /** Name of the pipeline role the platform stack manages. Required. */
   readonly pipelineRoleName: string;
+  /** ARN of the boundary every role the deploy role creates must carry. Required. */
+  readonly permissionsBoundaryArn: string;
   /** Route 53 hosted zone of the domain, when there is one. Default none. */
   readonly hostedZoneId?: string;
 }
@@ -120,6 +122,10 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
   const a = (service: string, resource: string) => arnFor(props, service, resource);
   const p = props.namePrefix;
   const partition = partitionOf(props.region);
+  const platformRoles = [
+    `arn:${partition}:iam::${props.accountId}:role/${p}-*`,
+    `arn:${partition}:iam::${props.accountId}:role/${props.pipelineRoleName}`,
+  ];
   const statements: PolicyStatement[] = [
     {
       Sid: 'TerraformState',
@@ -215,21 +221,59 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Resource: [a('logs', `log-group:/ecs/${props.env}/*`), a('logs', `log-group:/ecs/${props.env}/*:*`)],
     },
     {
-      Sid: 'Roles',
+      // Writing a role's permissions only with the platform boundary attached: the roles CI
+      // creates can never exceed it (see PermissionsBoundary).
+      Sid: 'RolesOnlyWithTheBoundary',
       Effect: 'Allow',
-      Action: 'iam:*',
-      Resource: [
-        `arn:${partition}:iam::${props.accountId}:role/${p}-*`,
-        `arn:${partition}:iam::${props.accountId}:role/${props.pipelineRoleName}`,
+      Action: [
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:PutRolePermissionsBoundary',
       ],
+      Resource: platformRoles,
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': props.permissionsBoundaryArn } },
     },
     {
-      // `Roles` above matches `<prefix>-*`, which the CI roles' own names also match: without this,
-      // the deploy role could widen its own permissions. Explicit denies win over any allow.
+      Sid: 'Roles',
+      Effect: 'Allow',
+      Action: [
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:ListInstanceProfilesForRole',
+        'iam:DeleteRole',
+        'iam:UpdateRole',
+        'iam:UpdateRoleDescription',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:PassRole',
+      ],
+      Resource: platformRoles,
+    },
+    {
+      Sid: 'ReadTheBoundary',
+      Effect: 'Allow',
+      Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+      Resource: props.permissionsBoundaryArn,
+    },
+    {
+      // `<prefix>-*` also matches the CI roles' own names: without this the deploy role could change
+      // its own trust or permissions. Explicit denies win over any allow.
       Sid: 'NeverTheCiRoles',
       Effect: 'Deny',
       Action: 'iam:*',
       Resource: `arn:${partition}:iam::${props.accountId}:role/${p}-circleci-*`,
+    },
+    {
+      Sid: 'KeepTheBoundary',
+      Effect: 'Deny',
+      Action: 'iam:DeleteRolePermissionsBoundary',
+      Resource: platformRoles,
     },
     {
       Sid: 'NeverDisableTheStateKey',

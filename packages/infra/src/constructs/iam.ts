@@ -28,6 +28,8 @@ export interface PlatformRolesProps extends ArnScope {
   };
   /** Data buckets the pipeline role reads and writes (`config.buckets` without flow storage). Required. */
   readonly dataBuckets: readonly string[];
+  /** ARN of the permissions boundary (bootstrap stack) every role gets. Default none. */
+  readonly permissionsBoundary?: string;
 }
 
 /**
@@ -69,6 +71,7 @@ export class PlatformRoles extends Construct {
       roleName: `${p}-ecs-execution`,
       description: 'ECS pulls the image, injects secrets and ships logs for Prefect tasks',
       assumeRolePolicy: ecsTrust,
+      permissionsBoundary: props.permissionsBoundary,
       policies: {
         'pull-image': [
           { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -103,12 +106,14 @@ export class PlatformRoles extends Construct {
       roleName: `${p}-prefect-server`,
       description: 'Task role of the Prefect server (no AWS permissions)',
       assumeRolePolicy: ecsTrust,
+      permissionsBoundary: props.permissionsBoundary,
     });
 
     this.flowRun = new Role(this, 'flow-run', {
       roleName: `${p}-flow-run`,
       description: 'Task role of Prefect flow runs: flow storage, and the pipeline role for data',
       assumeRolePolicy: ecsTrust,
+      permissionsBoundary: props.permissionsBoundary,
       policies: {
         'flow-storage': [
           { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArns(props.flowStorageBucket)[0] },
@@ -139,6 +144,7 @@ export class PlatformRoles extends Construct {
       roleName: `${p}-prefect-worker`,
       description: 'Task role of the Prefect ECS worker: starts and watches flow-run tasks',
       assumeRolePolicy: ecsTrust,
+      permissionsBoundary: props.permissionsBoundary,
       policies: {
         'run-flow-tasks': [
           {
@@ -198,6 +204,7 @@ export class PlatformRoles extends Construct {
       roleName: `${p}-flows-deployer`,
       description: 'Task role of the one-off flows-deployer task: uploads flow code to flow storage',
       assumeRolePolicy: ecsTrust,
+      permissionsBoundary: props.permissionsBoundary,
       policies: {
         'flow-storage': [
           { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArns(props.flowStorageBucket)[0] },
@@ -234,6 +241,7 @@ export class PlatformRoles extends Construct {
       roleName: props.pipeline.roleName,
       description: 'Data pipeline access to the blog-data buckets, for flow runs and admins',
       assumeRolePolicy: pipelineTrust,
+      permissionsBoundary: props.permissionsBoundary,
       maxSessionDuration: seconds,
       policies: {
         'data-buckets': [

@@ -15,6 +15,8 @@ export interface RoleProps {
   readonly policies?: Readonly<Record<string, readonly PolicyStatement[]>>;
   /** Maximum session length in seconds (3600–43200). Default 3600. */
   readonly maxSessionDuration?: number;
+  /** ARN of a managed policy capping the role's permissions. Default none. */
+  readonly permissionsBoundary?: string;
 }
 
 /** An IAM role with inline policies only: every permission is visible next to the role that has it. */
@@ -36,6 +38,7 @@ export class Role extends Construct {
       description: props.description,
       assumeRolePolicy: props.assumeRolePolicy,
       maxSessionDuration: maxSession,
+      permissionsBoundary: props.permissionsBoundary,
     });
     for (const [name, statements] of Object.entries(props.policies ?? {})) {
       if (statements.length === 0) continue;

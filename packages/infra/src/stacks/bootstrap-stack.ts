@@ -3,13 +3,15 @@ import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
 import { CiAccess } from '../constructs/ci-access';
 import { EncryptionKey } from '../constructs/kms-key';
+import { PermissionsBoundary } from '../constructs/permissions-boundary';
 import { Registry } from '../constructs/registry';
 import { SecureBucket } from '../constructs/secure-bucket';
 
 /**
  * What an environment's AWS account needs before any platform: the terraform
  * state bucket (native S3 locking, KMS, versioned), the account's KMS key, the
- * ECR repository and CircleCI's OIDC access. Applied by an admin, first with
+ * ECR repository, CircleCI's OIDC access and the permissions boundary of every
+ * platform role. Applied by an admin, first with
  * the local backend, then migrated into the bucket it created (see the README).
  */
 export class BootstrapStack extends TerraformStack {
@@ -46,6 +48,15 @@ export class BootstrapStack extends TerraformStack {
       kmsKeyArn: key.key.arn,
       forceDelete: emulator,
     });
+    const boundary = new PermissionsBoundary(this, 'boundary', {
+      ...scopeArn,
+      namePrefix: `${config.project}-${config.env}`,
+      env: config.env,
+      clusterName: config.ecs.clusterName,
+      repositoryName: config.image.repository,
+      bucketNames: [...new Set(Object.values(config.buckets))],
+      pipelineRoleName: config.iam.pipelineRoleName,
+    });
     this.ciAccess = new CiAccess(this, 'circleci', {
       ...scopeArn,
       organizationId: config.circleci.organizationId,
@@ -60,6 +71,7 @@ export class BootstrapStack extends TerraformStack {
       flowStorageBucket: config.buckets.flowStorage,
       pipelineRoleName: config.iam.pipelineRoleName,
       hostedZoneId: config.domain?.hostedZoneId,
+      permissionsBoundaryArn: boundary.policy.arn,
     });
 
     const output = (name: string, value: string, description: string) =>

@@ -12,11 +12,12 @@ import { EncryptionKey } from '../constructs/kms-key';
 import { LoadBalancer } from '../constructs/load-balancer';
 import { LogGroups } from '../constructs/log-groups';
 import { Network } from '../constructs/network';
+import { permissionsBoundaryName } from '../constructs/permissions-boundary';
 import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SecurityGroups } from '../constructs/security-groups';
-import { arnFor } from '../policy';
+import { arnFor, partitionOf } from '../policy';
 
 /** Tag of the flows-deployer image in the platform's repository (built by image-builder from docker/flows-deployer). */
 export const DEPLOYER_IMAGE_TAG = 'flows-deployer';
@@ -95,6 +96,8 @@ export class PlatformStack extends TerraformStack {
     const repositoryArn = arnFor(arnScope, 'ecr', `repository/${config.image.repository}`);
     const roles = new PlatformRoles(this, 'iam', {
       ...arnScope,
+      // Created by the bootstrap stack; the deploy role may only write roles that carry it.
+      permissionsBoundary: `arn:${partitionOf(config.aws.region)}:iam::${config.aws.accountId}:policy/${permissionsBoundaryName(prefix)}`,
       namePrefix: prefix,
       clusterName: config.ecs.clusterName,
       repositoryArn,
