@@ -22,6 +22,8 @@ for arg in "$@"; do
 done
 
 work=.rehearsal
+# Its own service instances, apart from the test suite's (scripts/test-services.sh).
+export TEST_SERVICES_DIR=$repo/$work/services
 summary=()
 step() { # step <name> <command...>: runs one step with its timing
   local name=$1; shift
@@ -34,18 +36,19 @@ step() { # step <name> <command...>: runs one step with its timing
 
 teardown() {
   if [ "$keep" = true ]; then
-    printf '\nkept: services (scripts/test-services.sh down to stop) and %s/\n' "$work"
+    printf '\nkept: services (TEST_SERVICES_DIR=%s scripts/test-services.sh down to stop) and %s/\n' "$TEST_SERVICES_DIR" "$work"
     return
   fi
   if [ -f "$work/infra-applied" ]; then
     printf '\n▶ destroying the rehearsal infrastructure\n'
-    pnpm --silent --filter @blog-data/infra exec platform-infra destroy --env dev --backend local --auto-approve \
+    node packages/infra/bin/platform-infra.js destroy --env dev --backend local --auto-approve \
       >"$work/destroy.log" 2>&1 || echo "warning: destroy failed (see $work/destroy.log)"
   fi
-  scripts/test-services.sh down >/dev/null 2>&1 || true
+  scripts/test-services.sh down --purge >/dev/null 2>&1 || true
 }
 
 step "install what is missing" bash scripts/bootstrap.sh
+[ -d "$work/services" ] && scripts/test-services.sh down --purge >/dev/null 2>&1
 rm -rf "$work" && mkdir -p "$work"
 trap teardown EXIT
 
@@ -66,11 +69,11 @@ eval "$(grep '^export' "$work/services.env")"
 export PLATFORM_ENV=dev PLATFORM_AWS__ACCOUNT_ID=$TEST_AWS_ACCOUNT_ID PLATFORM_AWS__REGION=$AWS_REGION
 
 step "build the workspace" pnpm exec nx run-many -t build --output-style=static
-step "validate configuration" pnpm --silent --filter @blog-data/config exec platform-config validate
-pnpm --silent --filter @blog-data/config exec platform-config show
+step "validate configuration" node packages/config/bin/platform-config.js validate
+node packages/config/bin/platform-config.js show
 
 apply_infra() {
-  pnpm --silent --filter @blog-data/infra exec platform-infra apply --env dev --backend local --auto-approve \
+  node packages/infra/bin/platform-infra.js apply --env dev --backend local --auto-approve \
     --outputs-file "$repo/$work/infra-outputs.json"
   touch "$work/infra-applied"
 }
@@ -78,7 +81,7 @@ step "apply dev infrastructure (emulator)" apply_infra
 
 publish_image() {
   if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi
-  pnpm --silent --filter @blog-data/image-builder exec image-builder publish --env dev --image rehearsal \
+  node packages/image-builder/bin/image-builder.js publish --env dev --image rehearsal \
     --registry "$TEST_REGISTRY" --infra-outputs "$repo/$work/infra-outputs.json" --output "$repo/$work/image.json"
 }
 step "build, push and verify the image" publish_image
@@ -86,10 +89,11 @@ step "build, push and verify the image" publish_image
 plan_flows() {
   local image_args=()
   [ -f "$work/image.json" ] && image_args=(--image-result "$repo/$work/image.json")
-  pnpm --silent --filter @blog-data/flows-deployer exec flows-deployer plan --env dev --offline \
+  node apps/flows-deployer/bin/flows-deployer.js plan --env dev --offline \
     --manifest "$repo/apps/flows-deployer/prefect.yaml" --infra-outputs "$repo/$work/infra-outputs.json" "${image_args[@]}"
 }
 step "plan flow deployments (offline)" plan_flows
+step "estimate the monthly cost" node packages/ops/bin/platform-ops.js cost --env dev
 
 printf '\n\033[1mRehearsal summary\033[0m\n'
 printf '  %s\n' "${summary[@]}"
