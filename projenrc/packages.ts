@@ -1,6 +1,9 @@
-import { typescript } from 'projen';
+import { JsonFile, typescript } from 'projen';
 import { VERSIONS } from './versions';
-import { addWorkspacePackage, NPM_SCOPE, projenTarget } from './workspace-package';
+import { addWorkspacePackage, DEPLOY_ARTIFACTS, deployTarget, NPM_SCOPE, projenTarget } from './workspace-package';
+
+/** The deploy artifacts folder as seen from a package directory. */
+const ARTIFACTS = `../../${DEPLOY_ARTIFACTS}`;
 
 const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
 
@@ -28,6 +31,10 @@ export function addPackages(root: typescript.TypeScriptProject) {
     ],
     bin: { 'platform-infra': 'bin/platform-infra.js' },
     jestConfig: { testTimeout: 600_000 },
+    extraTargets: {
+      // Bootstrap then platform stack; the outputs are what image-builder and flows-deployer read.
+      deploy: deployTarget([`node bin/platform-infra.js apply --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`]),
+    },
   });
   // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.
   infra.gitignore.exclude('cdktf.out/');
@@ -49,6 +56,30 @@ export function addPackages(root: typescript.TypeScriptProject) {
     devDeps: ['@types/dockerode@^3.3.44', '@types/tar-fs@^2.0.4'],
     bin: { 'image-builder': 'bin/image-builder.js' },
     jestConfig: { testTimeout: 600_000 },
+    extraTargets: {
+      // The Prefect image (server, worker, flow runs) and the one-off deployer task's image.
+      deploy: deployTarget([
+        `node bin/image-builder.js publish --image prefect-base --output ${ARTIFACTS}/image.json`,
+        `node bin/image-builder.js publish --image flows-deployer --context ../.. --dockerfile docker/flows-deployer/Dockerfile --output ${ARTIFACTS}/deployer-image.json`,
+      ]),
+    },
+  });
+  // docker/ is a project of its own so that a Dockerfile change marks image-builder affected
+  // (Nx maps changed files to projects by directory; nx.json has no file → project mapping).
+  new JsonFile(root, 'docker/project.json', {
+    obj: {
+      name: 'docker-images',
+      $schema: '../node_modules/nx/schemas/project-schema.json',
+      projectType: 'library',
+      tags: ['scope:shared'],
+      targets: {},
+    },
+  });
+  imageBuilder.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['docker-images']);
+  root.addTask('image:publish', {
+    description: 'Build, push and verify the Prefect image for PLATFORM_ENV (image-builder publish)',
+    exec: 'node packages/image-builder/bin/image-builder.js publish',
+    receiveArgs: true,
   });
 
   const flowsDeployer = addWorkspacePackage(root, {
@@ -59,6 +90,10 @@ export function addPackages(root: typescript.TypeScriptProject) {
     deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0'],
     devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
+    extraTargets: {
+      // Reads FLOWS_DEPLOYER_INFRA_OUTPUTS / FLOWS_DEPLOYER_IMAGE_RESULT (scripts/deploy-affected.sh sets them).
+      deploy: deployTarget(['node bin/flows-deployer.js apply --manifest prefect.yaml --prune']),
+    },
   });
   // `pnpm --filter @blog-data/flows-deployer start -- plan`
   flowsDeployer.package.setScript('start', 'node bin/flows-deployer.js');

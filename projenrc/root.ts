@@ -60,6 +60,7 @@ export function createRoot(): typescript.TypeScriptProject {
       'cdktf.out/',
       '.test-services/',
       '.rehearsal/',
+      '.deploy/',
       '*.tfstate',
       '*.tfstate.*',
       '.terraform/',

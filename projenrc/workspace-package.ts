@@ -1,5 +1,6 @@
 import { execSync } from 'node:child_process';
 import { javascript, JsonFile, typescript } from 'projen';
+import { ENVIRONMENTS } from '../packages/config/src';
 import { VERSIONS } from './versions';
 
 /** Nx project tags; module-boundary rules in `.eslintrc.json` are written against them. */
@@ -139,6 +140,21 @@ export function addWorkspacePackage(
     },
   });
   return project;
+}
+
+/** Where deploy targets leave what the next one reads (infra outputs, pushed image digest). */
+export const DEPLOY_ARTIFACTS = '.deploy';
+
+/**
+ * An Nx `deploy` target: commands run in order from the package directory, for the environment
+ * in PLATFORM_ENV or the one named by `--configuration=<env>`.
+ */
+export function deployTarget(commands: string[]) {
+  return {
+    executor: 'nx:run-commands',
+    options: { commands, cwd: '{projectRoot}', parallel: false },
+    configurations: Object.fromEntries(ENVIRONMENTS.map((env) => [env, { env: { PLATFORM_ENV: env } }])),
+  };
 }
 
 /** An Nx target that runs one of the package's projen tasks from its directory. */

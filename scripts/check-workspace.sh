@@ -26,6 +26,17 @@ got=$(affected packages/config/src/schema.ts)
 [ "$got" = "config flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
 ok "nx affected follows the project graph"
 
+order() { bash scripts/deploy-affected.sh --dry-run --files="$1" | sed -n 's/^deploy order: //p'; }
+got=$(order packages/image-builder/src/index.ts)
+[ "$got" = "image-builder" ] || fail "an image-builder change should deploy image-builder alone, got: $got"
+got=$(order packages/config/src/schema.ts)
+[ "$got" = "infra image-builder flows-deployer" ] || fail "a config change should deploy all three in order, got: $got"
+got=$(order apps/flows-deployer/prefect.yaml)
+[ "$got" = "flows-deployer" ] || fail "a manifest change should deploy the flows alone, got: $got"
+got=$(order docker/prefect-base/Dockerfile)
+[ "$got" = "image-builder" ] || fail "a Dockerfile change should deploy the image alone, got: $got"
+ok "deploy-affected: only what changed, in delivery order"
+
 out=$(pnpm exec nx run-many -t build test --output-style=static 2>&1) || { echo "$out" >&2; fail "second build/test run failed"; }
 summary=$(printf '%s\n' "$out" | grep -E 'read the output from the cache' || true)
 [ -n "$summary" ] || fail "second build/test run did not use the Nx cache"
