@@ -55,6 +55,11 @@ describe('rehearsal against the AWS emulator', () => {
     expect(Object.values(outputs).every((o) => o.sensitive === false)).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'state', 'blog-data-dev-platform.tfstate'))).toBe(true);
 
+    // moto evaluates bucket policies: the TLS-only policy refuses this plain-HTTP request
+    // (a bucket without it answers 404 for a missing key).
+    const probe = await fetch(`${endpoint}/${outputs.flow_storage_bucket.value as string}/probe`, { method: 'HEAD' });
+    expect(probe.status).toBe(403);
+
     const plan = await runCommand(options(['plan']), environ);
     expect({ ok: plan.ok, log: plan.ok ? '' : explain(plan) }).toEqual({ ok: true, log: '' });
     const drift = plan.stacks.filter((s) => s.changes).map((s) => `${s.stack}\n${s.log ?? ''}`);
