@@ -115,6 +115,9 @@ describe('security groups', () => {
     for (const sg of Object.values(resources(platform, 'aws_security_group'))) {
       expect(sg.egress).toBeUndefined();
       expect(sg.ingress).toBeUndefined();
+      // Replaced create-before-destroy, so named by prefix (two groups cannot share a name).
+      expect(sg).toMatchObject({ name_prefix: expect.stringMatching(/^blog-data-dev-[a-z-]+-$/), lifecycle: { create_before_destroy: true } });
+      expect(sg.name).toBeUndefined();
     }
   });
 });

@@ -46,10 +46,11 @@ export class SecurityGroups extends Construct {
     }
     const group = (name: string, description: string) =>
       new SecurityGroup(this, name, {
-        name: `${props.namePrefix}-${name}`,
+        // A prefix, not a fixed name: replacing a group (a new description, say) creates the new one
+        // first while tasks still use the old, and two groups cannot share a name.
+        namePrefix: `${props.namePrefix}-${name}-`,
         description,
         vpcId: props.vpcId,
-        // Replacing a group that tasks use needs the new one first.
         lifecycle: { createBeforeDestroy: true },
         tags: { Name: `${props.namePrefix}-${name}` },
       });
