@@ -32,8 +32,10 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'platform-infra': 'bin/platform-infra.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
-      // Bootstrap then platform stack; the outputs are what image-builder and flows-deployer read.
-      deploy: deployTarget([`node bin/platform-infra.js apply --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`]),
+      // The platform stack only: the bootstrap stack (state bucket, OIDC, the CI roles themselves) is
+      // applied by an admin, and the CI deploy role is deliberately unable to change it.
+      // The outputs are what image-builder and flows-deployer read.
+      deploy: deployTarget([`node bin/platform-infra.js apply --stack platform --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`]),
     },
   });
   // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.

@@ -5,18 +5,19 @@ import { buildApp, stackNames } from './app';
 import { BackendKind } from './stacks/stack-settings';
 import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
 
-const USAGE = `usage: platform-infra <synth|plan|apply|destroy> [options]
+const USAGE = `usage: platform-infra <synth|plan|apply|destroy|output> [options]
   --env dev|staging|prod     environment (default: PLATFORM_ENV, then dev)
   --backend s3|local         terraform state: the bootstrap bucket (default) or a local file under the outdir
   --stack all|bootstrap|platform   which stacks (default all; apply/plan run bootstrap first, destroy last)
   --auto-approve             apply/destroy without asking
-  --outputs-file FILE        after apply: write the platform stack's \`terraform output -json\` there
+  --outputs-file FILE        apply/output: write the platform stack's \`terraform output -json\` there
+                             (output without it prints them; output reads state only, changes nothing)
   --outdir DIR               where stacks are synthesized (default: <package>/cdktf.out)
   --json                     machine-readable summary on stdout (terraform's own output goes to stderr)
   --verbose                  stack traces on errors
 AWS_ENDPOINT_URL set = AWS emulator mode (the local rehearsal).`;
 
-type Command = 'synth' | 'plan' | 'apply' | 'destroy';
+type Command = 'synth' | 'plan' | 'apply' | 'destroy' | 'output';
 type StackChoice = 'all' | 'bootstrap' | 'platform';
 
 /** Parsed command line. */
@@ -40,7 +41,7 @@ export class UsageError extends Error {}
 /** Parses argv (without `node` and the script). */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const [command, ...rest] = argv;
-  if (!['synth', 'plan', 'apply', 'destroy'].includes(command ?? '')) {
+  if (!['synth', 'plan', 'apply', 'destroy', 'output'].includes(command ?? '')) {
     throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   }
   const values: Record<string, string> = {};
@@ -63,7 +64,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!['all', 'bootstrap', 'platform'].includes(stack)) {
     throw new UsageError(`--stack: "${stack}" must be all, bootstrap or platform`);
   }
-  if (values['--outputs-file'] && command !== 'apply') throw new UsageError('--outputs-file goes with apply');
+  if (values['--outputs-file'] && command !== 'apply' && command !== 'output') {
+    throw new UsageError('--outputs-file goes with apply or output');
+  }
+  if (command === 'output' && stack === 'all' && values['--stack']) {
+    throw new UsageError('--stack: output reads one stack (bootstrap or platform)');
+  }
   return {
     command: command as Command,
     env: values['--env'],
@@ -97,13 +103,16 @@ export interface CommandResult {
   readonly emulator: boolean;
   readonly stacks: StackResult[];
   readonly outputsFile?: string;
+  /** `output` without `--outputs-file`: the stack's `terraform output -json`. */
+  readonly outputs?: unknown;
   readonly ok: boolean;
 }
 
 /**
  * Synthesizes the environment's stacks, then (plan/apply/destroy) runs
  * `terraform init` and the command in each stack directory, bootstrap first
- * (destroy: platform first). Stops at the first failing stack.
+ * (destroy: platform first), stopping at the first failing stack; `output`
+ * inits one stack and reads its outputs from the state.
  */
 export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
   // Settings first: bad settings must fail before anything is written.
@@ -134,6 +143,10 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
       results.push({ stack, directory: cwd, exitCode: init.exitCode, log: `${init.stdout}${init.stderr}` || undefined });
       return { ...base, stacks: results, ok: false };
     }
+    if (options.command === 'output') {
+      results.push({ stack, directory: cwd, exitCode: 0 });
+      break;
+    }
     const args = commandArgs(options);
     const run = await runTerraform({ cwd, env, output, args });
     const changes = options.command === 'plan' ? run.exitCode === 2 : undefined;
@@ -142,18 +155,20 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
     if (exitCode !== 0) return { ...base, stacks: results, ok: false };
   }
 
-  let outputsFile: string | undefined;
-  if (options.command === 'apply' && options.outputsFile && order.includes(names.platform)) {
-    const out = await runTerraform({ cwd: stackDir(options.outdir, names.platform), env, output: 'capture', args: ['output', '-json'] });
-    if (out.exitCode !== 0) throw new TerraformError(`terraform output failed in ${names.platform} (exit ${out.exitCode})`);
-    outputsFile = path.resolve(options.outputsFile);
-    fs.mkdirSync(path.dirname(outputsFile), { recursive: true });
-    fs.writeFileSync(outputsFile, out.stdout);
-  }
+  const outputsStack = options.command === 'output' ? order[0] : names.platform;
+  const wantsOutputs = options.command === 'output' || (options.command === 'apply' && options.outputsFile && order.includes(names.platform));
+  if (!wantsOutputs) return { ...base, stacks: results, ok: true };
+  const out = await runTerraform({ cwd: stackDir(options.outdir, outputsStack), env, output: 'capture', args: ['output', '-json'] });
+  if (out.exitCode !== 0) throw new TerraformError(`terraform output failed in ${outputsStack} (exit ${out.exitCode}): ${out.stderr.trim()}`);
+  if (!options.outputsFile) return { ...base, stacks: results, outputs: JSON.parse(out.stdout) as unknown, ok: true };
+  const outputsFile = path.resolve(options.outputsFile);
+  fs.mkdirSync(path.dirname(outputsFile), { recursive: true });
+  fs.writeFileSync(outputsFile, out.stdout);
   return { ...base, stacks: results, outputsFile, ok: true };
 }
 
 function selectStacks(options: CliOptions, names: { bootstrap: string; platform: string }): string[] {
+  if (options.command === 'output') return [options.stack === 'bootstrap' ? names.bootstrap : names.platform];
   const chosen = options.stack === 'all' ? [names.bootstrap, names.platform] : [names[options.stack]];
   return options.command === 'destroy' ? chosen.reverse() : chosen;
 }
@@ -198,7 +213,12 @@ export async function main(
   try {
     options = parseArgs(argv);
     const result = await runCommand(options, environ);
-    out.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
+    if (result.outputs !== undefined && !options.json) {
+      // `output` without a file: the outputs themselves, as `terraform output -json` prints them.
+      out.write(`${JSON.stringify(result.outputs, null, 2)}\n`);
+    } else {
+      out.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
+    }
     return result.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -60,6 +60,11 @@ describe('rehearsal against the AWS emulator', () => {
     const probe = await fetch(`${endpoint}/${outputs.flow_storage_bucket.value as string}/probe`, { method: 'HEAD' });
     expect(probe.status).toBe(403);
 
+    // What deploy-affected does when infra was not deployed: read the outputs back from the state.
+    const reread = await runCommand(options(['output']), environ);
+    expect(reread.outputs).toEqual(outputs);
+    expect(reread.stacks.map((st) => st.stack)).toEqual(['blog-data-dev-platform']);
+
     const plan = await runCommand(options(['plan']), environ);
     expect({ ok: plan.ok, log: plan.ok ? '' : explain(plan) }).toEqual({ ok: true, log: '' });
     const drift = plan.stacks.filter((s) => s.changes).map((s) => `${s.stack}\n${s.log ?? ''}`);

@@ -71,6 +71,9 @@ describe('platform-infra CLI on bad input', () => {
 
   it('rejects unknown commands and options with usage, exit 2', async () => {
     expect((await runCli(['frob'])).code).toBe(2);
+    const misplaced = await runCli(['plan', '--outputs-file', 'x.json']);
+    expect(misplaced).toMatchObject({ code: 2, err: expect.stringContaining('--outputs-file goes with apply or output') });
+    expect((await runCli(['output', '--stack', 'all'])).err).toContain('output reads one stack');
     const bad = await runCli(['synth', '--backend', 'ftp']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--backend: "ftp" must be s3 or local');
