@@ -217,6 +217,39 @@ describe('IAM least privilege', () => {
     expect(statements.filter((s) => s.Resource === '*').flatMap((s) => list(s.Action))).toEqual(['ecr:GetAuthorizationToken']);
   });
 
+  it('lets the deploy role manage what the platform stack names (roles, secrets, logs, alarms, topic, cluster)', () => {
+    const statements = rolePolicy(dev.bootstrap, 'deploy_policy');
+    const allowed = (service: string, arn: string) =>
+      statements.some(
+        (st) =>
+          st.Effect === 'Allow' &&
+          list(st.Action).some((a) => a === `${service}:*` || a.startsWith(`${service}:`)) &&
+          // (Resource "*" statements hold only the unscopable calls, which manage nothing.)
+          list(st.Resource).some((pattern) => pattern !== '*' && new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(arn)),
+      );
+    const p = dev.platform;
+    const account = 'arn:aws:iam::111111111111';
+    for (const role of Object.values(resources(p, 'aws_iam_role'))) expect([role.name, allowed('iam', `${account}:role/${role.name}`)]).toEqual([role.name, true]);
+    const secret = one(p, 'aws_secretsmanager_secret').name as string;
+    expect(allowed('secretsmanager', `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${secret}-AbCdEf`)).toBe(true);
+    for (const g of Object.values(resources(p, 'aws_cloudwatch_log_group'))) {
+      expect(allowed('logs', `arn:aws:logs:eu-west-1:111111111111:log-group:${g.name as string}`)).toBe(true);
+    }
+    for (const alarm of Object.values(resources(p, 'aws_cloudwatch_metric_alarm'))) {
+      expect(allowed('cloudwatch', `arn:aws:cloudwatch:eu-west-1:111111111111:alarm:${alarm.alarm_name as string}`)).toBe(true);
+    }
+    expect(allowed('sns', `arn:aws:sns:eu-west-1:111111111111:${one(p, 'aws_sns_topic').name as string}`)).toBe(true);
+    expect(allowed('ecs', 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev')).toBe(true);
+    expect(allowed('ecs', 'arn:aws:ecs:eu-west-1:111111111111:task-definition/blog-data-dev-server:3')).toBe(true);
+    expect(allowed('rds', `arn:aws:rds:eu-west-1:111111111111:cluster:${one(p, 'aws_rds_cluster').cluster_identifier as string}`)).toBe(true);
+    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/${one(p, 'aws_lb').name as string}/abc`)).toBe(true);
+    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/${one(p, 'aws_lb_target_group').name as string}/abc`)).toBe(true);
+    expect(allowed('s3', `arn:aws:s3:::${one(p, 'aws_s3_bucket').bucket as string}`)).toBe(true);
+    // ...and nothing outside the environment.
+    expect(allowed('iam', `${account}:role/blog-data-prod-prefect-worker`)).toBe(false);
+    expect(allowed('secretsmanager', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:other/thing-AbCdEf')).toBe(false);
+  });
+
   it('limits the deploy role to the environment: its state objects, names and log groups', () => {
     const statements = rolePolicy(dev.bootstrap, 'deploy_policy');
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));

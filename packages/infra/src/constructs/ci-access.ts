@@ -206,7 +206,7 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Effect: 'Allow',
       Action: 'secretsmanager:*',
       // `rds!` secrets are the ones RDS creates for the managed master password.
-      Resource: [a('secretsmanager', `secret:${p}-*`), a('secretsmanager', 'secret:rds!*')],
+      Resource: [a('secretsmanager', `secret:${p}/*`), a('secretsmanager', 'secret:rds!*')],
     },
     {
       Sid: 'Keys',
