@@ -20,10 +20,18 @@ export const POOL_OUTPUTS = [
   'log_group_flow_runs',
 ] as const;
 
-/** Reads outputs from a file, or inline JSON when the value starts with `{` (for an ECS task's env). */
+/** Prefix of base64-encoded JSON, the form infra gives the one-off deployer task. */
+export const BASE64_PREFIX = 'base64:';
+
+/**
+ * Reads outputs from a file, inline JSON (a value starting with `{`), or `base64:<JSON>` (what
+ * the deployer ECS task gets: plain JSON cannot sit inside a container-definitions string).
+ */
 export function readInfraOutputs(fileOrJson: string, label = fileOrJson): InfraOutputs {
   let text = fileOrJson;
-  if (!fileOrJson.trimStart().startsWith('{')) {
+  if (fileOrJson.startsWith(BASE64_PREFIX)) {
+    text = Buffer.from(fileOrJson.slice(BASE64_PREFIX.length), 'base64').toString('utf8');
+  } else if (!fileOrJson.trimStart().startsWith('{')) {
     try {
       text = readFileSync(fileOrJson, 'utf8');
     } catch (err) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import { resolveImage } from '../src/image';
-import { flattenOutputs, poolOutputs } from '../src/infra-outputs';
+import { BASE64_PREFIX, flattenOutputs, poolOutputs, readInfraOutputs } from '../src/infra-outputs';
 import { ecsJobDefaults, JobTemplate, loadEcsBaseTemplate, planWorkPool, renderEcsJobTemplate } from '../src/work-pool';
 import { TERRAFORM_OUTPUTS } from './support/workspace';
 
@@ -119,5 +119,20 @@ describe('work pool plan', () => {
 
   it('refuses a pool of another type', () => {
     expect(() => planWorkPool('blog-data-pool', render(), poolResponse({}, 'process'))).toThrow(/exists with type "process", not "ecs"/);
+  });
+});
+
+describe('reading infra outputs', () => {
+  it('takes the base64 form infra gives the one-off deployer task, and inline JSON', () => {
+    const json = JSON.stringify(TERRAFORM_OUTPUTS);
+    const fromBase64 = readInfraOutputs(`${BASE64_PREFIX}${Buffer.from(json).toString('base64')}`, 'FLOWS_DEPLOYER_INFRA_OUTPUTS');
+    expect(fromBase64).toEqual(flattenOutputs(TERRAFORM_OUTPUTS));
+    expect(readInfraOutputs(json)).toEqual(fromBase64);
+  });
+
+  it('names the variable when the base64 form does not hold JSON', () => {
+    expect(() => readInfraOutputs(`${BASE64_PREFIX}${Buffer.from('nope').toString('base64')}`, 'FLOWS_DEPLOYER_INFRA_OUTPUTS')).toThrow(
+      /infra outputs are not JSON.*FLOWS_DEPLOYER_INFRA_OUTPUTS/,
+    );
   });
 });

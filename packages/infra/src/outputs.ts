@@ -28,6 +28,9 @@ export const PLATFORM_OUTPUTS = [
   'alarm_topic_arn',
 ] as const;
 
+/** Name of one platform-stack output. */
+export type PlatformOutputName = (typeof PLATFORM_OUTPUTS)[number];
+
 /** Outputs of the bootstrap (account-level) stack. */
 export const BOOTSTRAP_OUTPUTS = [
   'state_bucket',

@@ -103,6 +103,31 @@ describe('ECS', () => {
     expect(deployer.logConfiguration.options['awslogs-group']).toContain('aws_cloudwatch_log_group.logs_deployer_');
   });
 
+  it('hands the deployer task the platform outputs it renders the work pool from', () => {
+    expect(env(deployer).FLOWS_DEPLOYER_INFRA_OUTPUTS).toMatch(/^base64:<expr:\d+ chars>$/);
+    const definitions = one(dev, 'aws_ecs_task_definition', 'deployer').container_definitions as string;
+    const outputs = definitions.slice(definitions.indexOf('base64:${base64encode(jsonencode('));
+    // Every output the flows-deployer needs for the pool, plus storage and the API URL.
+    for (const name of [
+      'ecs_cluster_arn',
+      'vpc_id',
+      'task_subnet_ids',
+      'assign_public_ip',
+      'flow_run_security_group_id',
+      'execution_role_arn',
+      'flow_run_task_role_arn',
+      'api_auth_secret_arn',
+      'log_group_flow_runs',
+      'flow_storage_bucket',
+      'ecr_repository_url',
+      'prefect_api_url',
+    ]) {
+      expect(outputs).toContain(`"${name}"`);
+    }
+    expect(outputs).not.toContain('deployer_task_definition_arn');
+    expect(outputs).not.toContain('password');
+  });
+
   it('sends every container to its own log group', () => {
     expect(server.logConfiguration.options['awslogs-group']).toContain('logs_api_');
     expect(worker.logConfiguration.options['awslogs-group']).toContain('logs_worker_');

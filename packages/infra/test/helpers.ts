@@ -53,7 +53,31 @@ export function synthBoth(config: PlatformConfig, options: Parameters<typeof bui
 
 /** The container definitions of a task definition resource. */
 export function containers(taskDefinition: Record<string, any>): Record<string, any>[] {
-  return JSON.parse(taskDefinition.container_definitions as string) as Record<string, any>[];
+  return JSON.parse(maskInterpolations(taskDefinition.container_definitions as string)) as Record<string, any>[];
+}
+
+/**
+ * Terraform evaluates `${…}` inside container_definitions before it is JSON; an expression that
+ * holds quotes of its own (jsonencode of a map) is replaced by `<expr:N chars>` to parse the rest.
+ */
+export function maskInterpolations(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('${', i)) {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}' && --depth === 0) break;
+      }
+      const expression = text.slice(i, j + 1);
+      out += expression.includes('"') ? `<expr:${expression.length} chars>` : expression;
+      i = j;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 /**

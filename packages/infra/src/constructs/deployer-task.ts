@@ -1,3 +1,4 @@
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { FargateTask } from './fargate-task';
 
@@ -25,6 +26,8 @@ export interface DeployerTaskProps {
   readonly apiAuthSecretArn: string;
   /** Environment name, passed as PLATFORM_ENV. Required. */
   readonly env: string;
+  /** Platform outputs (name → value or token) the deployer renders the work pool from. Required. */
+  readonly infraOutputs: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -51,7 +54,13 @@ export class DeployerTask extends Construct {
       container: {
         name: 'flows-deployer',
         image: props.image,
-        environment: { PREFECT_API_URL: props.apiUrl, PLATFORM_ENV: props.env },
+        environment: {
+          PREFECT_API_URL: props.apiUrl,
+          PLATFORM_ENV: props.env,
+          // Base64 because the value lands inside the container-definitions JSON text, where the
+          // quotes of plain JSON would break it; flows-deployer reads the `base64:` form.
+          FLOWS_DEPLOYER_INFRA_OUTPUTS: `base64:${Fn.base64encode(Fn.jsonencode(props.infraOutputs))}`,
+        },
         secrets: { PREFECT_API_AUTH_STRING: props.apiAuthSecretArn },
         logGroup: props.logGroup,
         region: props.region,

@@ -17,6 +17,7 @@ import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SecurityGroups } from '../constructs/security-groups';
+import { PLATFORM_OUTPUTS, PlatformOutputName } from '../outputs';
 import { arnFor, partitionOf } from '../policy';
 
 /** Tag of the flows-deployer image in the platform's repository (built by image-builder from docker/flows-deployer). */
@@ -159,19 +160,6 @@ export class PlatformStack extends TerraformStack {
       apiAuthSecretArn: apiAuth.secret.arn,
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.worker.id, assignPublicIp: network.assignPublicIp },
     });
-    const deployer = new DeployerTask(this, 'deployer', {
-      namePrefix: prefix,
-      image: `${ecrRegistryHost(config)}/${config.image.repository}:${DEPLOYER_IMAGE_TAG}`,
-      cpu: config.deployer.cpu,
-      memory: config.deployer.memory,
-      executionRoleArn: roles.execution.role.arn,
-      taskRoleArn: roles.deployer.role.arn,
-      logGroup: logs.groups.deployer.name,
-      region: config.aws.region,
-      apiUrl,
-      apiAuthSecretArn: apiAuth.secret.arn,
-      env: config.env,
-    });
     const alarms = new Alarms(this, 'alarms', {
       namePrefix: prefix,
       clusterName: cluster.cluster.name,
@@ -185,33 +173,53 @@ export class PlatformStack extends TerraformStack {
     });
 
     // The contract with image-builder and flows-deployer: names and meanings are fixed. No secret values.
-    const output = (name: string, value: unknown, description: string) =>
+    const contract: Partial<Record<PlatformOutputName, [value: unknown, description: string]>> = {
+      prefect_url: [lb.url, 'Prefect UI base URL'],
+      prefect_api_url: [apiUrl, 'Prefect API URL (PREFECT_API_URL)'],
+      alb_dns_name: [lb.alb.dnsName, 'DNS name of the load balancer'],
+      ecs_cluster_arn: [cluster.cluster.arn, 'ECS cluster ARN'],
+      ecs_cluster_name: [cluster.cluster.name, 'ECS cluster name'],
+      vpc_id: [network.vpcId, 'VPC id'],
+      task_subnet_ids: [Fn.tolist(network.taskSubnetIds), 'Subnets of ECS tasks'],
+      assign_public_ip: [network.assignPublicIp, 'Whether tasks need a public IP (public subnets)'],
+      server_security_group_id: [groups.server.id, 'Security group of the Prefect server'],
+      worker_security_group_id: [groups.worker.id, 'Security group of the worker and the deployer task'],
+      flow_run_security_group_id: [groups.flowRun.id, 'Security group of flow-run tasks'],
+      execution_role_arn: [roles.execution.role.arn, 'ECS task execution role'],
+      worker_task_role_arn: [roles.worker.role.arn, 'Task role of the worker'],
+      flow_run_task_role_arn: [roles.flowRun.role.arn, 'Task role of flow runs'],
+      deployer_task_role_arn: [roles.deployer.role.arn, 'Task role of the deployer task'],
+      ecr_repository_url: [`${ecrRegistryHost(config)}/${config.image.repository}`, 'Image repository URI'],
+      ecr_repository_name: [config.image.repository, 'Image repository name'],
+      api_auth_secret_arn: [apiAuth.secret.arn, 'Secret holding the API basic-auth string user:password'],
+      database_secret_arn: [database.masterSecretArn, 'RDS-managed secret of the database master user'],
+      log_group_api: [logs.groups.api.name, 'Log group of the Prefect server'],
+      log_group_worker: [logs.groups.worker.name, 'Log group of the worker'],
+      log_group_deployer: [logs.groups.deployer.name, 'Log group of the deployer task'],
+      log_group_flow_runs: [logs.groups.flowRuns.name, 'Log group of flow runs'],
+      flow_storage_bucket: [flowStorage.bucket.bucket, 'Flow code and results bucket'],
+      alarm_topic_arn: [alarms.topic.arn, 'SNS topic of the alarms'],
+    };
+    const deployer = new DeployerTask(this, 'deployer', {
+      namePrefix: prefix,
+      image: `${ecrRegistryHost(config)}/${config.image.repository}:${DEPLOYER_IMAGE_TAG}`,
+      cpu: config.deployer.cpu,
+      memory: config.deployer.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.deployer.role.arn,
+      logGroup: logs.groups.deployer.name,
+      region: config.aws.region,
+      apiUrl,
+      apiAuthSecretArn: apiAuth.secret.arn,
+      env: config.env,
+      // The one-off task reads the same outputs CI passes as a file (everything but its own ARN).
+      infraOutputs: Object.fromEntries(Object.entries(contract).map(([name, [value]]) => [name, value])),
+    });
+    contract.deployer_task_definition_arn = [deployer.task.definition.arn, 'Deployer task definition'];
+
+    for (const name of PLATFORM_OUTPUTS) {
+      const [value, description] = contract[name]!;
       new TerraformOutput(this, name, { value, description });
-    output('prefect_url', lb.url, 'Prefect UI base URL');
-    output('prefect_api_url', apiUrl, 'Prefect API URL (PREFECT_API_URL)');
-    output('alb_dns_name', lb.alb.dnsName, 'DNS name of the load balancer');
-    output('ecs_cluster_arn', cluster.cluster.arn, 'ECS cluster ARN');
-    output('ecs_cluster_name', cluster.cluster.name, 'ECS cluster name');
-    output('vpc_id', network.vpcId, 'VPC id');
-    output('task_subnet_ids', Fn.tolist(network.taskSubnetIds), 'Subnets of ECS tasks');
-    output('assign_public_ip', network.assignPublicIp, 'Whether tasks need a public IP (public subnets)');
-    output('server_security_group_id', groups.server.id, 'Security group of the Prefect server');
-    output('worker_security_group_id', groups.worker.id, 'Security group of the worker and the deployer task');
-    output('flow_run_security_group_id', groups.flowRun.id, 'Security group of flow-run tasks');
-    output('execution_role_arn', roles.execution.role.arn, 'ECS task execution role');
-    output('worker_task_role_arn', roles.worker.role.arn, 'Task role of the worker');
-    output('flow_run_task_role_arn', roles.flowRun.role.arn, 'Task role of flow runs');
-    output('deployer_task_role_arn', roles.deployer.role.arn, 'Task role of the deployer task');
-    output('ecr_repository_url', `${ecrRegistryHost(config)}/${config.image.repository}`, 'Image repository URI');
-    output('ecr_repository_name', config.image.repository, 'Image repository name');
-    output('api_auth_secret_arn', apiAuth.secret.arn, 'Secret holding the API basic-auth string user:password');
-    output('database_secret_arn', database.masterSecretArn, 'RDS-managed secret of the database master user');
-    output('log_group_api', logs.groups.api.name, 'Log group of the Prefect server');
-    output('log_group_worker', logs.groups.worker.name, 'Log group of the worker');
-    output('log_group_deployer', logs.groups.deployer.name, 'Log group of the deployer task');
-    output('log_group_flow_runs', logs.groups.flowRuns.name, 'Log group of flow runs');
-    output('deployer_task_definition_arn', deployer.task.definition.arn, 'Deployer task definition');
-    output('flow_storage_bucket', flowStorage.bucket.bucket, 'Flow code and results bucket');
-    output('alarm_topic_arn', alarms.topic.arn, 'SNS topic of the alarms');
+    }
   }
 }
