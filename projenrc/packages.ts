@@ -78,6 +78,11 @@ export function addPackages(root: typescript.TypeScriptProject) {
     },
   });
   imageBuilder.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['docker-images']);
+  imageBuilder.addTask('bench', {
+    description: 'Publish (full and no-op) vs docker build + docker push on a fixture; needs the test services',
+    exec: 'ts-node --transpile-only bench/publish.ts',
+    receiveArgs: true,
+  });
   root.addTask('image:publish', {
     description: 'Build, push and verify the Prefect image for PLATFORM_ENV (image-builder publish)',
     exec: 'node packages/image-builder/bin/image-builder.js publish',
@@ -99,6 +104,11 @@ export function addPackages(root: typescript.TypeScriptProject) {
   });
   // `pnpm --filter @blog-data/flows-deployer start -- plan`
   flowsDeployer.package.setScript('start', 'node bin/flows-deployer.js');
+  flowsDeployer.addTask('bench', {
+    description: '100 deployments against the contract server: apply, no-op re-run, one change; times and request counts',
+    exec: 'ts-node --transpile-only -P bench/tsconfig.json bench/apply-100.ts',
+    receiveArgs: true,
+  });
   flowsDeployer.addTask('generate:api', {
     description: 'Regenerate src/api/schema.generated.ts from the committed Prefect OpenAPI file',
     exec: 'bash scripts/generate-api.sh',

@@ -112,6 +112,11 @@ function addRepositoryTasks(root: typescript.TypeScriptProject): void {
     exec: 'bash scripts/test.sh',
     receiveArgs: true,
   });
+  root.addTask('bench', {
+    description: 'Every package benchmark (synth vs barrel, image publish, 100-deployment apply), with the test services',
+    exec: 'bash scripts/bench.sh',
+    receiveArgs: true,
+  });
   root.addTask('services', {
     description: 'Start/stop the local test services: up | env | down | status',
     exec: 'bash scripts/test-services.sh',

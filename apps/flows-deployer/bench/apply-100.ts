@@ -84,6 +84,12 @@ async function main(): Promise<void> {
     console.log(line(header).trimEnd());
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of rows) console.log(line(r).trimEnd());
+    // The issue's targets: a re-run with nothing changed writes nothing; one change writes once.
+    const [, noop, oneChange] = rows;
+    if (noop[4] !== '0' || oneChange[4] !== '1') {
+      console.error(`error: expected 0 writes on the no-op re-run and 1 after one change, got ${noop[4]} and ${oneChange[4]}`);
+      process.exitCode = 1;
+    }
     if (server.violations.length > 0) {
       console.error(`contract violations:\n${server.violations.join('\n')}`);
       process.exitCode = 1;
