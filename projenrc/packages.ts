@@ -6,6 +6,8 @@ import { addWorkspacePackage, DEPLOY_ARTIFACTS, deployTarget, NPM_SCOPE, projenT
 const ARTIFACTS = `../../${DEPLOY_ARTIFACTS}`;
 
 const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
+/** Dev-only: the rule every integration test follows about missing services. */
+const TEST_SUPPORT = `${NPM_SCOPE}/test-support@workspace:*`;
 
 /** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
 export function addPackages(root: typescript.TypeScriptProject) {
@@ -16,6 +18,13 @@ export function addPackages(root: typescript.TypeScriptProject) {
     description: 'Typed, validated settings for every environment: the single source of truth',
     deps: ['zod@^4.1.0'],
     bin: { 'platform-config': 'bin/platform-config.js' },
+  });
+
+  const testSupport = addWorkspacePackage(root, {
+    outdir: 'packages/test-support',
+    nxName: 'test-support',
+    scope: 'scope:shared',
+    description: 'Test helpers shared by the packages: real services are required under CI=true, never skipped',
   });
 
   const infra = addWorkspacePackage(root, {
@@ -29,6 +38,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
       `constructs@${VERSIONS.constructs}`,
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
     ],
+    devDeps: [TEST_SUPPORT],
     bin: { 'platform-infra': 'bin/platform-infra.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
@@ -55,7 +65,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
       '@aws-sdk/client-ecr@^3.900.0',
       'commander@^14.0.0',
     ],
-    devDeps: ['@types/dockerode@^3.3.44', '@types/tar-fs@^2.0.4'],
+    devDeps: ['@types/dockerode@^3.3.44', '@types/tar-fs@^2.0.4', TEST_SUPPORT],
     bin: { 'image-builder': 'bin/image-builder.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
@@ -95,7 +105,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:app',
     description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
     deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0'],
-    devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
+    devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
       // Reads FLOWS_DEPLOYER_INFRA_OUTPUTS / FLOWS_DEPLOYER_IMAGE_RESULT (scripts/deploy-affected.sh sets them).
@@ -130,9 +140,10 @@ export function addPackages(root: typescript.TypeScriptProject) {
       '@aws-sdk/client-secrets-manager@^3.900.0',
       '@aws-sdk/client-cloudwatch-logs@^3.900.0',
     ],
+    devDeps: [TEST_SUPPORT],
     bin: { 'platform-ops': 'bin/platform-ops.js' },
     jestConfig: { testTimeout: 120_000 },
   });
 
-  return { config, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+  return { config, testSupport, infra, imageBuilder, flowsDeployer, ops, projenTarget };
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { requireService } from '@blog-data/test-support';
 import { collectFlowCode, COMPLETE_MARKER, flowCodeLocation, planFlowCode, S3FlowCodeStore, uploadFlowCode } from '../src/flow-code';
-import { requireService } from './support/services';
 import { APP_DIR } from './support/workspace';
 
 // Against the AWS emulator (moto) from scripts/test-services.sh: `eval "$(scripts/test-services.sh env)"`.

@@ -79,16 +79,3 @@ export function maskInterpolations(text: string): string {
   }
   return out;
 }
-
-/**
- * An integration test's service: returns the value, or `undefined` (test skipped
- * with a message) outside CI. Under CI=true a missing service fails the test.
- */
-export function requireService(variable: string, value: string | undefined, hint: string): string | undefined {
-  if (value) return value;
-  const message = `${variable} is not set: ${hint}`;
-  if (process.env.CI === 'true') throw new Error(`${message} (required under CI=true)`);
-  // eslint-disable-next-line no-console
-  console.warn(`skipping: ${message}`);
-  return undefined;
-}

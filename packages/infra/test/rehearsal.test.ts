@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireService } from './helpers';
+import { requireService } from '@blog-data/test-support';
 import { offlineTerraformEnv } from './terraform';
 import { CliOptions, CommandResult, parseArgs, runCommand } from '../src/cli';
 import { PLATFORM_OUTPUTS } from '../src/outputs';
@@ -13,7 +13,7 @@ import { PLATFORM_OUTPUTS } from '../src/outputs';
  * Its own region keeps it apart from other tests sharing the emulator.
  */
 describe('rehearsal against the AWS emulator', () => {
-  const endpoint = requireService('AWS_ENDPOINT_URL', process.env.AWS_ENDPOINT_URL, 'run `eval "$(scripts/test-services.sh env)"` (moto)');
+  const endpoint = requireService('AWS_ENDPOINT_URL', 'run `eval "$(scripts/test-services.sh env)"` (moto)');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-rehearsal-'));
   const tfEnv = endpoint ? offlineTerraformEnv(work) : undefined;
   const run = endpoint && tfEnv ? it : it.skip;

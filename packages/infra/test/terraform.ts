@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireService } from './helpers';
+import { requireService } from '@blog-data/test-support';
 import { mirrorCliConfig } from '../src/terraform';
 
 /**
@@ -11,14 +11,14 @@ import { mirrorCliConfig } from '../src/terraform';
  */
 export function offlineTerraformEnv(workDir: string): NodeJS.ProcessEnv | undefined {
   const hasTerraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
-  if (!requireService('terraform', hasTerraform ? 'on PATH' : undefined, 'install terraform ≥ 1.10')) return undefined;
+  if (!requireService('terraform', 'install terraform ≥ 1.10', hasTerraform ? 'on PATH' : undefined)) return undefined;
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
   const cliConfig = env.TF_CLI_CONFIG_FILE && fs.existsSync(env.TF_CLI_CONFIG_FILE) ? env.TF_CLI_CONFIG_FILE : undefined;
   if (cliConfig) return env;
   const mirror = requireService(
     'TF_CLI_CONFIG_FILE or TF_PLUGIN_MIRROR',
-    env.TF_PLUGIN_MIRROR,
     'run `eval "$(scripts/test-services.sh env)"` (offline provider mirror)',
+    env.TF_PLUGIN_MIRROR,
   );
   if (!mirror) return undefined;
   fs.mkdirSync(workDir, { recursive: true });

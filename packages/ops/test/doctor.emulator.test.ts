@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '@blog-data/config';
+import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
 import { closedPort, FakePrefect, startFakePrefect } from './prefect-server';
 import { deleteManifests, pushImage, pushIndex, TestRegistry } from './registry-fixtures';
-import { describeWithServices, uniqueName } from './services';
 import { AwsClients, CheckResult, createAwsClients, destroyAwsClients, DoctorContext, DoctorReport, InfraOutputs, main, runDoctor } from '../src';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';

@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { describeWithServices, uniqueName } from './services';
+import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { followLogs, LogLine, main, readLogs } from '../src';
 
 describeWithServices('logs against the AWS emulator (CloudWatch Logs)', ['AWS_ENDPOINT_URL'], () => {
