@@ -37,6 +37,19 @@ got=$(order docker/prefect-base/Dockerfile)
 [ "$got" = "image-builder" ] || fail "a Dockerfile change should deploy the image alone, got: $got"
 ok "deploy-affected: only what changed, in delivery order"
 
+# Module boundaries: config may import nothing from the repo, nobody imports another's src/.
+boundary_probe() { # boundary_probe <package dir> <import line>: lint must reject it
+  local file="$1/src/boundary-probe.ts"
+  printf '%s\nexport const probe = imported;\n' "$2" >"$file"
+  local out
+  out=$(cd "$1" && ESLINT_USE_FLAT_CONFIG=false pnpm exec eslint --no-ignore src/boundary-probe.ts 2>&1 || true)
+  rm -f "$file"
+  grep -q '@nx/enforce-module-boundaries\|Circular dependency' <<<"$out" || fail "lint accepted a forbidden import in $1: $2"
+}
+boundary_probe packages/config "import { buildApp as imported } from '@blog-data/infra';"
+boundary_probe packages/infra "import { loadConfig as imported } from '../../config/src/load';"
+ok "module boundaries enforced by lint"
+
 out=$(pnpm exec nx run-many -t build test --output-style=static 2>&1) || { echo "$out" >&2; fail "second build/test run failed"; }
 summary=$(printf '%s\n' "$out" | grep -E 'read the output from the cache' || true)
 [ -n "$summary" ] || fail "second build/test run did not use the Nx cache"
