@@ -1,25 +1,9 @@
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { FargateTask } from './fargate-task';
+import { FargateTask, PrefectTaskProps } from './fargate-task';
 
 /** Properties of {@link DeployerTask}. */
-export interface DeployerTaskProps {
-  /** Prefix of names, e.g. `blog-data-dev`. Required. */
-  readonly namePrefix: string;
-  /** Image reference of the flows-deployer image. Required. */
-  readonly image: string;
-  /** vCPU units (`config.deployer`). Required. */
-  readonly cpu: number;
-  /** Memory in MiB. Required. */
-  readonly memory: number;
-  /** Execution role ARN (pull, secrets, logs). Required. */
-  readonly executionRoleArn: string;
-  /** Deployer task role ARN. Required. */
-  readonly taskRoleArn: string;
-  /** Log group name. Required. */
-  readonly logGroup: string;
-  /** AWS region. Required. */
-  readonly region: string;
+export interface DeployerTaskProps extends PrefectTaskProps {
   /** Prefect API URL, `<public url>/api`. Required. */
   readonly apiUrl: string;
   /** Secret holding the basic-auth string `user:password`. Required. */

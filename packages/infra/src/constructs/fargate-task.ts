@@ -19,6 +19,26 @@ export interface FargateTaskProps {
   readonly container: ContainerSpec;
 }
 
+/** What every Prefect task of the platform (server, worker, deployer) is given. */
+export interface PrefectTaskProps {
+  /** Prefix of names, e.g. `blog-data-dev`. Required. */
+  readonly namePrefix: string;
+  /** Image reference (tag or digest). Required. */
+  readonly image: string;
+  /** vCPU units, from config (`server`, `worker`, `deployer`). Required. */
+  readonly cpu: number;
+  /** Memory in MiB. Required. */
+  readonly memory: number;
+  /** Execution role ARN (pull, secrets, logs). Required. */
+  readonly executionRoleArn: string;
+  /** Task role ARN: what the container's own AWS calls may do. Required. */
+  readonly taskRoleArn: string;
+  /** Log group name. Required. */
+  readonly logGroup: string;
+  /** AWS region. Required. */
+  readonly region: string;
+}
+
 /** A Fargate task definition (linux/amd64, awsvpc) with one container. */
 export class FargateTask extends Construct {
   /** The task definition. */

@@ -1,7 +1,7 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { FargateTask } from './fargate-task';
+import { FargateTask, PrefectTaskProps } from './fargate-task';
 import { PREFECT_PORT } from './security-groups';
 
 /** Where tasks run. */
@@ -15,25 +15,9 @@ export interface TaskNetwork {
 }
 
 /** Properties of {@link PrefectServer}. */
-export interface PrefectServerProps {
-  /** Prefix of names, e.g. `blog-data-dev`. Required. */
-  readonly namePrefix: string;
+export interface PrefectServerProps extends PrefectTaskProps {
   /** ECS cluster ARN. Required. */
   readonly clusterArn: string;
-  /** Image reference (tag or digest) of the Prefect image. Required. */
-  readonly image: string;
-  /** vCPU units / MiB (`config.server`). Required. */
-  readonly cpu: number;
-  /** Memory in MiB. Required. */
-  readonly memory: number;
-  /** Execution role ARN (pull, secrets, logs). Required. */
-  readonly executionRoleArn: string;
-  /** Task role ARN. Required. */
-  readonly taskRoleArn: string;
-  /** Log group name. Required. */
-  readonly logGroup: string;
-  /** AWS region. Required. */
-  readonly region: string;
   /** Aurora writer endpoint, port, database and the RDS-managed secret `{username, password}`. Required. */
   readonly database: {
     readonly host: string;

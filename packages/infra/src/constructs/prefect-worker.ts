@@ -1,28 +1,12 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { Construct } from 'constructs';
-import { FargateTask } from './fargate-task';
+import { FargateTask, PrefectTaskProps } from './fargate-task';
 import type { TaskNetwork } from './prefect-server';
 
 /** Properties of {@link PrefectWorker}. */
-export interface PrefectWorkerProps {
-  /** Prefix of names, e.g. `blog-data-dev`. Required. */
-  readonly namePrefix: string;
+export interface PrefectWorkerProps extends PrefectTaskProps {
   /** ECS cluster ARN. Required. */
   readonly clusterArn: string;
-  /** Image reference (tag or digest); must contain prefect-aws. Required. */
-  readonly image: string;
-  /** vCPU units (`config.worker`). Required. */
-  readonly cpu: number;
-  /** Memory in MiB. Required. */
-  readonly memory: number;
-  /** Execution role ARN (pull, secrets, logs). Required. */
-  readonly executionRoleArn: string;
-  /** Worker task role ARN (RunTask & co.). Required. */
-  readonly taskRoleArn: string;
-  /** Log group name. Required. */
-  readonly logGroup: string;
-  /** AWS region. Required. */
-  readonly region: string;
   /** Work pool the worker polls (`config.prefect.workPool`). Required. */
   readonly workPool: string;
   /** Prefect API URL, `<public url>/api` (ALB or domain). Required. */
