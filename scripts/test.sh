@@ -7,10 +7,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/bootstrap.sh
-trap 'scripts/test-services.sh down >/dev/null 2>&1 || true' EXIT
-scripts/test-services.sh up >/dev/null
-eval "$(scripts/test-services.sh env)"
+# shellcheck source=scripts/with-test-services.sh
+source scripts/with-test-services.sh
 
 # Workspace-level checks: the projenrc and the files it generates (.circleci/config.yml).
 pnpm exec projen eslint
