@@ -1,7 +1,7 @@
 import { execSync } from 'node:child_process';
 import { javascript, JsonFile, typescript } from 'projen';
-import { ENVIRONMENTS } from '../packages/config/src';
 import { VERSIONS } from './versions';
+import { ENVIRONMENTS } from '../packages/config/src';
 
 /** Nx project tags; module-boundary rules in `.eslintrc.json` are written against them. */
 export type ScopeTag = 'scope:shared' | 'scope:infra' | 'scope:app';
