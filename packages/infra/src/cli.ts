@@ -148,7 +148,14 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
       break;
     }
     const args = commandArgs(options);
-    const run = await runTerraform({ cwd, env, output, args });
+    let run = await runTerraform({ cwd, env, output, args });
+    if (emulatorEndpoint && options.command === 'destroy' && run.exitCode !== 0) {
+      // moto drops a rule along with the group it references and then answers the rule's delete
+      // with InvalidPermission.NotFound (AWS would refuse to delete the referenced group first),
+      // which the provider does not read as "already gone". Destroy is idempotent: a second one
+      // refreshes and finishes; a real failure fails again.
+      run = await runTerraform({ cwd, env, output, args });
+    }
     const changes = options.command === 'plan' ? run.exitCode === 2 : undefined;
     const exitCode = options.command === 'plan' && run.exitCode === 2 ? 0 : run.exitCode;
     results.push({ stack, directory: cwd, exitCode, changes, log: `${run.stdout}${run.stderr}` || undefined });

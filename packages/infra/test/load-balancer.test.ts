@@ -29,7 +29,7 @@ describe('load balancer', () => {
     expect(listeners[0]).toMatchObject({ port: 80, protocol: 'HTTP', default_action: [{ type: 'forward' }] });
     expect(resources(plain, 'aws_acm_certificate')).toEqual({});
     expect(resources(plain, 'aws_route53_record')).toEqual({});
-    expect(plain.output.prefect_url.value).toMatch(/^http:\/\/\$\{aws_lb\./);
+    expect(plain.output.prefect_url.value).toMatch(/^\$\{join\("", \["http:\/\/", aws_lb\.[\w-]+\.dns_name\]\)\}$/);
   });
 
   it('with a domain: an ACM certificate validated through Route 53 DNS', () => {

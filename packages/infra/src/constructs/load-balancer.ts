@@ -45,6 +45,8 @@ export class LoadBalancer extends Construct {
   readonly forwardingListener: LbListener;
   /** Base URL users reach: `https://<domain>` or `http://<alb dns>`. */
   readonly url: string;
+  /** Scheme and host of {@link url} apart (`http://`, the ALB's DNS name), for building it inside functions. */
+  readonly urlParts: readonly [scheme: string, host: string];
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
@@ -99,6 +101,7 @@ export class LoadBalancer extends Construct {
         protocol: 'HTTP',
         defaultAction: forward,
       });
+      this.urlParts = ['http://', this.alb.dnsName];
       this.url = `http://${this.alb.dnsName}`;
       return;
     }
@@ -142,6 +145,7 @@ export class LoadBalancer extends Construct {
       type: 'A',
       alias: { name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true },
     });
+    this.urlParts = ['https://', props.domain.name];
     this.url = `https://${props.domain.name}`;
   }
 }

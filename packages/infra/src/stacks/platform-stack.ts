@@ -1,5 +1,5 @@
 import { ecrRegistryHost, imageReference, namePrefix } from '@blog-data/config';
-import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
+import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
 import { Alarms } from '../constructs/alarms';
@@ -174,8 +174,10 @@ export class PlatformStack extends TerraformStack {
 
     // The contract with image-builder and flows-deployer: names and meanings are fixed. No secret values.
     const contract: Partial<Record<PlatformOutputName, [value: unknown, description: string]>> = {
-      prefect_url: [lb.url, 'Prefect UI base URL'],
-      prefect_api_url: [apiUrl, 'Prefect API URL (PREFECT_API_URL)'],
+      // Fn.join, not template strings: these also go through jsonencode() for the deployer task,
+      // and cdktf cannot hand a `${…}` inside a string to a built-in function reliably.
+      prefect_url: [joinUrl(...lb.urlParts), 'Prefect UI base URL'],
+      prefect_api_url: [joinUrl(...lb.urlParts, '/api'), 'Prefect API URL (PREFECT_API_URL)'],
       alb_dns_name: [lb.alb.dnsName, 'DNS name of the load balancer'],
       ecs_cluster_arn: [cluster.cluster.arn, 'ECS cluster ARN'],
       ecs_cluster_name: [cluster.cluster.name, 'ECS cluster name'],
@@ -222,4 +224,9 @@ export class PlatformStack extends TerraformStack {
       new TerraformOutput(this, name, { value, description });
     }
   }
+}
+
+/** Concatenates URL parts, through terraform's join() only when a part is known at apply time. */
+function joinUrl(...parts: string[]): string {
+  return parts.some((part) => Token.isUnresolved(part)) ? Fn.join('', parts) : parts.join('');
 }
