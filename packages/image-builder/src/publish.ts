@@ -127,7 +127,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
       durations[name] = Date.now() - t0;
     }
   };
-  const total = dryRun ? 3 : push ? 6 : 3;
+  const total = dryRun ? 3 : push ? 6 : 2;
   let phase = 0;
   const nextPhase = (title: string) => reporter.phase(++phase, total, title);
 
@@ -169,19 +169,25 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     };
   };
 
-  if (!push && !dryRun) {
-    const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
+  // The classic builder; platform requested, and checked after because it may be ignored.
+  const buildAndCheckPlatform = async () => {
     nextPhase('build linux/amd64');
     await pingEngine(options.docker);
-    const built = await timed('build', () => buildImage(options.docker, context, {
+    const image = await timed('build', () => buildImage(options.docker, context, {
       buildArgs,
       labels: apiLabels,
       pull: options.pull,
       noCache: options.noCache,
       onEvent: (e, s) => reporter.buildEvent(e, s),
     }));
-    nextPhase('check platform');
-    await refuseOtherPlatforms(options.docker, built.id, `${context.dir}/${context.dockerfile}`);
+    reporter.endLine();
+    await refuseOtherPlatforms(options.docker, image.id, `${context.dir}/${context.dockerfile}`);
+    return image;
+  };
+
+  if (!push && !dryRun) {
+    const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
+    const built = await buildAndCheckPlatform();
     await tagLocally(options.docker, built.id, host, options.repository, tags);
     note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
     return finish({ status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
@@ -230,18 +236,8 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     return finish({ status: 'planned', pushed: false, noop: false, repository: repositoryRef });
   }
 
-  // 4. Build (the classic builder; platform requested, and checked below because it may be ignored).
-  nextPhase('build linux/amd64');
-  await pingEngine(options.docker);
-  const built = await timed('build', () => buildImage(options.docker, context, {
-    buildArgs,
-    labels: apiLabels,
-    pull: options.pull,
-    noCache: options.noCache,
-    onEvent: (e, s) => reporter.buildEvent(e, s),
-  }));
-  reporter.endLine();
-  await refuseOtherPlatforms(options.docker, built.id, `${context.dir}/${context.dockerfile}`);
+  // 4. Build.
+  const built = await buildAndCheckPlatform();
   reporter.note(`built ${built.id} (linux/amd64)`);
 
   // A build from identical inputs on a warm cache gives the same image id: if a tag already has it, only tags move.
