@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { flattenTerraformOutputs } from '@blog-data/config';
 import { DeployerError, ValidationProblems } from './errors';
 
 /**
@@ -53,15 +54,11 @@ export function readInfraOutputs(fileOrJson: string, label = fileOrJson): InfraO
 
 /** Turns `terraform output -json` shape into `{name: value}`; a flat map passes through. */
 export function flattenOutputs(parsed: unknown, label = 'infra outputs'): InfraOutputs {
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  try {
+    return flattenTerraformOutputs(parsed);
+  } catch {
     throw new DeployerError('infra outputs must be a JSON object', label, 'use `terraform output -json` or a {name: value} map');
   }
-  const out: Record<string, unknown> = {};
-  for (const [name, entry] of Object.entries(parsed)) {
-    const isTerraformShape = typeof entry === 'object' && entry !== null && !Array.isArray(entry) && 'value' in entry && ('type' in entry || 'sensitive' in entry);
-    out[name] = isTerraformShape ? (entry as { value: unknown }).value : entry;
-  }
-  return out;
 }
 
 /** The typed values the work pool needs; throws listing every missing or mistyped output. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { flattenTerraformOutputs } from '@blog-data/config';
 import { OpsError } from './errors';
 
 /**
@@ -75,10 +76,5 @@ export function readInfraOutputs(file: string): InfraOutputs {
 
 /** Unwraps `{value, type, sensitive}` entries; flat values pass through. */
 export function normalizeOutputs(raw: Record<string, unknown>): InfraOutputs {
-  const out: Record<string, unknown> = {};
-  for (const [name, entry] of Object.entries(raw)) {
-    const wrapped = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && 'value' in entry;
-    out[name] = wrapped ? (entry as { value: unknown }).value : entry;
-  }
-  return out as InfraOutputs;
+  return flattenTerraformOutputs(raw) as InfraOutputs;
 }
