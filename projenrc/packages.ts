@@ -8,6 +8,7 @@ const ARTIFACTS = `../../${DEPLOY_ARTIFACTS}`;
 const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
 /** Dev-only: the rule every integration test follows about missing services. */
 const TEST_SUPPORT = `${NPM_SCOPE}/test-support@workspace:*`;
+const PREFECT_API = `${NPM_SCOPE}/prefect-api@workspace:*`;
 
 /** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
 export function addPackages(root: typescript.TypeScriptProject) {
@@ -26,6 +27,18 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:shared',
     description: 'Test helpers shared by the packages: real services are required under CI=true, never skipped',
   });
+
+  const prefectApi = addWorkspacePackage(root, {
+    outdir: 'packages/prefect-api',
+    nxName: 'prefect-api',
+    scope: 'scope:shared',
+    description: 'The Prefect 3.8.3 REST API: its OpenAPI document, generated types, the client, and a contract test server',
+    // ajv validates the contract server's traffic; it ships in the `testing` entry point.
+    deps: ['openapi-fetch@^0.15.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
+    devDeps: ['openapi-typescript@^7.10.0'],
+    jestConfig: { testTimeout: 60_000 },
+  });
+  configurePrefectApi(prefectApi);
 
   const infra = addWorkspacePackage(root, {
     outdir: 'packages/infra',
@@ -104,8 +117,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'flows-deployer',
     scope: 'scope:app',
     description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
-    deps: [CONFIG, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0'],
-    devDeps: ['openapi-typescript@^7.10.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
+    deps: [CONFIG, PREFECT_API, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0'],
+    devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
       // Reads FLOWS_DEPLOYER_INFRA_OUTPUTS / FLOWS_DEPLOYER_IMAGE_RESULT (scripts/deploy-affected.sh sets them).
@@ -119,10 +132,6 @@ export function addPackages(root: typescript.TypeScriptProject) {
     exec: 'ts-node --transpile-only -P bench/tsconfig.json bench/apply-100.ts',
     receiveArgs: true,
   });
-  flowsDeployer.addTask('generate:api', {
-    description: 'Regenerate src/api/schema.generated.ts from the committed Prefect OpenAPI file',
-    exec: 'bash scripts/generate-api.sh',
-  });
 
   const ops = addWorkspacePackage(root, {
     outdir: 'packages/ops',
@@ -131,6 +140,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     description: 'Operations CLI for a running environment: doctor, cost and logs',
     deps: [
       CONFIG,
+      PREFECT_API,
       'commander@^14.0.0',
       '@aws-sdk/client-ecs@^3.900.0',
       '@aws-sdk/client-elastic-load-balancing-v2@^3.900.0',
@@ -145,5 +155,26 @@ export function addPackages(root: typescript.TypeScriptProject) {
     jestConfig: { testTimeout: 120_000 },
   });
 
-  return { config, testSupport, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+  return { config, testSupport, prefectApi, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+}
+
+/**
+ * The Prefect API package: a `testing` entry point next to the main one (the contract server is
+ * used only by tests, but by several packages), the generated types marked as such, and the
+ * task that regenerates them from the OpenAPI document.
+ */
+function configurePrefectApi(project: typescript.TypeScriptProject) {
+  project.package.addField('exports', {
+    '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+    './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
+  });
+  // The workspace compiles with moduleResolution "node", which ignores `exports`; this maps the
+  // subpath for the type checker the same way.
+  project.package.addField('typesVersions', { '*': { testing: ['lib/testing/index.d.ts'] } });
+  project.gitattributes.addAttributes('/src/generated/**', 'linguist-generated');
+  project.addTask('generate:api', {
+    description: 'Regenerate src/generated/ from the committed Prefect OpenAPI document (openapi-typescript)',
+    exec: 'ts-node --transpile-only scripts/generate-types.ts',
+    receiveArgs: true,
+  });
 }

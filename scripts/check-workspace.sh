@@ -24,6 +24,8 @@ got=$(affected packages/image-builder/src/index.ts)
 [ "$got" = "image-builder" ] || fail "a change in image-builder should affect only image-builder, got: $got"
 got=$(affected packages/config/src/schema.ts)
 [ "$got" = "config flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
+got=$(affected packages/prefect-api/src/client.ts)
+[ "$got" = "flows-deployer ops prefect-api" ] || fail "a change in prefect-api should affect it, the deployer and ops, got: $got"
 ok "nx affected follows the project graph"
 
 order() { bash scripts/deploy-affected.sh --dry-run --files="$1" | sed -n 's/^deploy order: //p'; }

@@ -8,9 +8,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { run, RunResult } from '../src/run';
 import { MemoryFlowCodeStore } from '../test/support/memory-flow-code-store';
-import { PrefectContractServer } from '../test/support/prefect-contract-server';
 import { TERRAFORM_OUTPUTS } from '../test/support/workspace';
 
 const AUTH = 'prefect:bench';

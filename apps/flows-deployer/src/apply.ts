@@ -1,5 +1,4 @@
-import { expectOk, PrefectApi } from './api/client';
-import type { Schemas } from './api/client';
+import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
 import { diffDeployment } from './deployments';
 import { DeployerError } from './errors';
 import { FlowCodeBundle, FlowCodeStore, uploadFlowCode } from './flow-code';

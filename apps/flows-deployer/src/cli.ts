@@ -1,4 +1,5 @@
 import { ConfigError } from '@blog-data/config';
+import { PrefectApiError } from '@blog-data/prefect-api';
 import { Command, Option } from 'commander';
 import { DeployerError, isErrorLike, messageOf } from './errors';
 import type { FlowCodeStore } from './flow-code';
@@ -110,7 +111,7 @@ async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo)
 function reportError(err: unknown, io: CliIo, flags: CliFlags): void {
   let lines: string[];
   if (err instanceof ConfigError) lines = err.problems.map((p) => `error: ${p} (config): fix the environment settings or PLATFORM_* overrides`);
-  else if (err instanceof DeployerError) lines = [`error: ${err.message}`];
+  else if (err instanceof DeployerError || err instanceof PrefectApiError) lines = [`error: ${err.message}`];
   else lines = [`error: ${messageOf(err)} (unexpected): rerun with --verbose and report it`];
   if (flags.json) io.stdout(JSON.stringify({ error: lines.map((l) => l.replace(/^error: /, '')) }, null, 2));
   io.stderr(lines.join('\n'));

@@ -1,4 +1,4 @@
-import type { Schemas } from './api/client';
+import type { Schemas } from '@blog-data/prefect-api';
 import { canonicalJson, diffValues, FieldChange } from './diff';
 import type { ResolvedDeployment } from './manifest/load';
 import type { ManifestSchedule } from './manifest/schema';

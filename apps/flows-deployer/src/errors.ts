@@ -25,18 +25,5 @@ export class ValidationProblems extends DeployerError {
   }
 }
 
-/** The message of anything thrown, for one-line reports. */
-export function messageOf(err: unknown): string {
-  // Duck-typed: errors from fetch may come from another realm (vm contexts, jest) and fail instanceof.
-  if (isErrorLike(err)) {
-    const cause = err.cause;
-    const causeText = isErrorLike(cause) ? (cause as NodeJS.ErrnoException).code ?? cause.message : undefined;
-    return causeText && !err.message.includes(causeText) ? `${err.message} (${causeText})` : err.message;
-  }
-  return String(err);
-}
-
-/** An Error from any realm. */
-export function isErrorLike(value: unknown): value is Error & { cause?: unknown; code?: string } {
-  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
-}
+// One formatting of thrown values for every package that talks to Prefect.
+export { isErrorLike, messageOf } from '@blog-data/prefect-api';

@@ -1,4 +1,4 @@
-import { expectOk, PrefectApi, Schemas } from './api/client';
+import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
 import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG } from './deployments';
 import { FieldChange } from './diff';
 import type { FlowCodePlan } from './flow-code';

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
-import { createPrefectApi, newRequestStats, RequestStats } from './api/client';
-import { waitForHealthy } from './api/health';
+import { createPrefectApi, newRequestStats, RequestStats, waitForHealthy } from '@blog-data/prefect-api';
 import { applyPlan, AppliedChange } from './apply';
 import { DeployerError } from './errors';
 import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';

@@ -1,17 +1,8 @@
+import { ApiSettings, parseApiUrl } from '@blog-data/prefect-api';
 import { DeployerError } from './errors';
 
-/** How to reach the Prefect API; resolved like Prefect's own CLI (env vars, then flags win). */
-export interface ApiSettings {
-  /** Base URL of the REST API, always ending in `/api` (no trailing slash). */
-  readonly apiUrl: string;
-  /** Basic auth (`PREFECT_API_AUTH_STRING`) or bearer key (`PREFECT_API_KEY`); none for an open server. */
-  readonly auth?: { readonly kind: 'basic'; readonly user: string; readonly password: string } | { readonly kind: 'bearer'; readonly token: string };
-  /** Per-request timeout in milliseconds (`PREFECT_API_REQUEST_TIMEOUT` seconds; default 60 s). */
-  readonly timeoutMs: number;
-  /** Retries after the first attempt (`PREFECT_CLIENT_MAX_RETRIES`; default 5). */
-  readonly maxRetries: number;
-  /** Requests in flight at once (`FLOWS_DEPLOYER_CONCURRENCY`; default 8). */
-  readonly concurrency: number;
+/** The shared client's settings plus how long the deployer waits for the server to be healthy. */
+export interface DeployerApiSettings extends ApiSettings {
   /** How long to wait for `GET /api/health` before giving up (`FLOWS_DEPLOYER_HEALTH_TIMEOUT` seconds; default 120 s). */
   readonly healthTimeoutMs: number;
 }
@@ -35,7 +26,7 @@ export function resolveApiSettings(
   flags: ApiSettingsFlags = {},
   environ: NodeJS.ProcessEnv = process.env,
   fallbackApiUrl?: string,
-): ApiSettings {
+): DeployerApiSettings {
   const rawUrl = nonEmpty(flags.apiUrl) ?? nonEmpty(environ.PREFECT_API_URL) ?? nonEmpty(fallbackApiUrl);
   const urlSource = nonEmpty(flags.apiUrl) ? '--api-url' : nonEmpty(environ.PREFECT_API_URL) ? 'PREFECT_API_URL' : 'infra output prefect_api_url';
   if (!rawUrl) {
@@ -56,7 +47,7 @@ export function resolveApiSettings(
       'a self-hosted server uses PREFECT_API_AUTH_STRING (user:password); unset PREFECT_API_KEY',
     );
   }
-  let auth: ApiSettings['auth'];
+  let auth: DeployerApiSettings['auth'];
   if (authString) {
     const colon = authString.indexOf(':');
     if (colon <= 0) {
@@ -80,35 +71,6 @@ export function resolveApiSettings(
     healthTimeoutMs:
       seconds(flags.healthTimeoutSeconds, environ.FLOWS_DEPLOYER_HEALTH_TIMEOUT, 120, 'FLOWS_DEPLOYER_HEALTH_TIMEOUT') * 1000,
   };
-}
-
-/** Validates that a URL is http(s) and ends in `/api`, as Prefect's clients require; strips a trailing slash. */
-export function parseApiUrl(raw: string, source = 'PREFECT_API_URL'): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new DeployerError(`${source} is not a URL: "${raw}"`, source, 'use e.g. http://prefect.example.com/api');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new DeployerError(`${source} must be http or https: "${raw}"`, source, 'use e.g. https://prefect.example.com/api');
-  }
-  if (url.search || url.hash) {
-    throw new DeployerError(`${source} must not have a query or fragment: "${raw}"`, source, 'use e.g. https://prefect.example.com/api');
-  }
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!path.endsWith('/api')) {
-    const suggestion = `${url.origin}${path}/api`;
-    throw new DeployerError(`${source} must end in /api: "${raw}"`, source, `did you mean ${suggestion}?`);
-  }
-  return `${url.origin}${path}`;
-}
-
-/** The `Authorization` header value for the settings, if any. */
-export function authorizationHeader(settings: Pick<ApiSettings, 'auth'>): string | undefined {
-  if (!settings.auth) return undefined;
-  if (settings.auth.kind === 'bearer') return `Bearer ${settings.auth.token}`;
-  return `Basic ${Buffer.from(`${settings.auth.user}:${settings.auth.password}`).toString('base64')}`;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PlatformConfig } from '@blog-data/config';
-import type { Schemas } from './api/client';
+import type { Schemas } from '@blog-data/prefect-api';
 import { deepEqual, diffValues, FieldChange, isPlainObject } from './diff';
 import { DeployerError } from './errors';
 import type { PoolOutputs } from './infra-outputs';

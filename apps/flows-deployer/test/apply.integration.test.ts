@@ -1,9 +1,9 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { createPrefectApi, expectOk } from '../src/api/client';
+import { createPrefectApi, expectOk } from '@blog-data/prefect-api';
+import { PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { MANAGED_TAG } from '../src/deployments';
 import { resolveApiSettings } from '../src/settings';
 import { MemoryFlowCodeStore } from './support/memory-flow-code-store';
-import { PrefectContractServer } from './support/prefect-contract-server';
 import { runCli, Workspace } from './support/workspace';
 
 const AUTH = 'prefect:correct-horse-battery-staple';

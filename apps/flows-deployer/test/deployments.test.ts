@@ -1,4 +1,4 @@
-import { Schemas } from '../src/api/client';
+import { Schemas } from '@blog-data/prefect-api';
 import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG, normalizeSchedule } from '../src/deployments';
 import { diffValues } from '../src/diff';
 import { ResolvedDeployment } from '../src/manifest/load';

@@ -1,4 +1,5 @@
-import { authorizationHeader, parseApiUrl, resolveApiSettings } from '../src/settings';
+import { authorizationHeader, parseApiUrl } from '@blog-data/prefect-api';
+import { resolveApiSettings } from '../src/settings';
 
 describe('API settings', () => {
   it('reads PREFECT_API_URL and PREFECT_API_AUTH_STRING like the Prefect CLI', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@blog-data/config';
@@ -134,5 +134,15 @@ describe('reading infra outputs', () => {
     expect(() => readInfraOutputs(`${BASE64_PREFIX}${Buffer.from('nope').toString('base64')}`, 'FLOWS_DEPLOYER_INFRA_OUTPUTS')).toThrow(
       /infra outputs are not JSON.*FLOWS_DEPLOYER_INFRA_OUTPUTS/,
     );
+  });
+});
+
+describe('the committed ECS base job template (Prefect 3.8.3)', () => {
+  it('names the ECS template variables the pool defaults use', () => {
+    const template = JSON.parse(readFileSync(path.join(__dirname, '..', 'templates', 'ecs-base-job-template-3.8.3.json'), 'utf8'));
+    expect(Object.keys(template.variables.properties)).toEqual(
+      expect.arrayContaining(['cluster', 'vpc_id', 'network_configuration', 'execution_role_arn', 'task_role_arn', 'image', 'prefect_api_auth_string_secret_arn', 'configure_cloudwatch_logs', 'cloudwatch_logs_options', 'cpu', 'memory']),
+    );
+    expect(template.job_configuration.prefect_api_auth_string_secret_arn).toBe('{{ prefect_api_auth_string_secret_arn }}');
   });
 });

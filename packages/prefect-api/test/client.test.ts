@@ -1,11 +1,11 @@
-import { createPrefectApi, expectOk, isWriteRequest } from '../src/api/client';
-import { waitForHealthy } from '../src/api/health';
-import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/api/retry';
-import { Semaphore } from '../src/api/semaphore';
+import { createPrefectApi, expectOk, isWriteRequest } from '../src/client';
+import { waitForHealthy } from '../src/health';
+import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/retry';
+import { Semaphore } from '../src/semaphore';
 import { ApiSettings } from '../src/settings';
 
 const POLICY = { baseDelayMs: 250, maxDelayMs: 10_000 };
-const settings: ApiSettings = { apiUrl: 'http://prefect.test/api', timeoutMs: 1000, maxRetries: 3, concurrency: 2, healthTimeoutMs: 5000, auth: { kind: 'basic', user: 'u', password: 'p' } };
+const settings: ApiSettings & { healthTimeoutMs: number } = { apiUrl: 'http://prefect.test/api', timeoutMs: 1000, maxRetries: 3, concurrency: 2, healthTimeoutMs: 5000, auth: { kind: 'basic', user: 'u', password: 'p' } };
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });

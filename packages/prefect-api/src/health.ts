@@ -1,6 +1,6 @@
-import { DeployerError, messageOf } from '../errors';
 import { createPrefectApi, PrefectClientOptions, RequestStats } from './client';
-import { ApiSettings } from '../settings';
+import { messageOf, PrefectApiError } from './errors';
+import { ApiSettings } from './settings';
 
 /** Options for {@link waitForHealthy}; time is injectable for tests. */
 export interface HealthOptions extends Pick<PrefectClientOptions, 'fetch'> {
@@ -19,7 +19,7 @@ export interface HealthOptions extends Pick<PrefectClientOptions, 'fetch'> {
  * ALB marks it healthy, so a few failures are expected. On timeout the error names the URL
  * and the usual causes.
  */
-export async function waitForHealthy(settings: ApiSettings, options: HealthOptions = {}): Promise<void> {
+export async function waitForHealthy(settings: ApiSettings & { readonly healthTimeoutMs: number }, options: HealthOptions = {}): Promise<void> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const interval = options.intervalMs ?? 2000;
@@ -34,7 +34,7 @@ export async function waitForHealthy(settings: ApiSettings, options: HealthOptio
       const { response } = await client.GET('/health');
       if (response.ok) return;
       if (response.status === 401 || response.status === 403) {
-        throw new DeployerError(
+        throw new PrefectApiError(
           `the Prefect API rejected our credentials (${response.status})`,
           url,
           'check PREFECT_API_AUTH_STRING: it must equal the server\'s user:password (the api_auth_secret_arn secret)',
@@ -42,13 +42,13 @@ export async function waitForHealthy(settings: ApiSettings, options: HealthOptio
       }
       lastReason = `HTTP ${response.status}`;
     } catch (err) {
-      if (err instanceof DeployerError) throw err;
+      if (err instanceof PrefectApiError) throw err;
       lastReason = messageOf(err);
     }
     const elapsed = now() - started;
     const remaining = settings.healthTimeoutMs - elapsed;
     if (remaining <= 0) {
-      throw new DeployerError(
+      throw new PrefectApiError(
         `Prefect API not healthy after ${Math.round(elapsed / 1000)}s (last: ${lastReason})`,
         `GET ${url}`,
         'check PREFECT_API_URL points at the server (ends in /api), that the security group lets this task reach the ALB/server, and that the server is running (its ECS service and logs)',

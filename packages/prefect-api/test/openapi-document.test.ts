@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { PREFECT_OPENAPI_DOCUMENT } from '../src/document';
 
 /**
- * The facts about Prefect 3.8.3 this tool relies on, checked against the committed OpenAPI
+ * The facts about Prefect 3.8.3 the clients rely on, checked against the committed OpenAPI
  * document so a contract update that breaks one fails here first.
  */
-const spec = JSON.parse(readFileSync(path.join(__dirname, '..', 'openapi', 'prefect-3.8.3.json'), 'utf8'));
+const spec = JSON.parse(readFileSync(PREFECT_OPENAPI_DOCUMENT, 'utf8'));
 const schemas = spec.components.schemas;
 
 describe('Prefect 3.8.3 contract', () => {
@@ -41,13 +41,5 @@ describe('Prefect 3.8.3 contract', () => {
   it('reports validation errors as a FastAPI detail list with field locations', () => {
     expect(schemas.HTTPValidationError.properties.detail.items.$ref).toBe('#/components/schemas/ValidationError');
     expect(schemas.ValidationError.required).toEqual(['loc', 'msg', 'type']);
-  });
-
-  it('names the ECS template variables the pool defaults use', () => {
-    const template = JSON.parse(readFileSync(path.join(__dirname, '..', 'templates', 'ecs-base-job-template-3.8.3.json'), 'utf8'));
-    expect(Object.keys(template.variables.properties)).toEqual(
-      expect.arrayContaining(['cluster', 'vpc_id', 'network_configuration', 'execution_role_arn', 'task_role_arn', 'image', 'prefect_api_auth_string_secret_arn', 'configure_cloudwatch_logs', 'cloudwatch_logs_options', 'cpu', 'memory']),
-    );
-    expect(template.job_configuration.prefect_api_auth_string_secret_arn).toBe('{{ prefect_api_auth_string_secret_arn }}');
   });
 });

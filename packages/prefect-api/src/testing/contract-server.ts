@@ -18,14 +18,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { PREFECT_API_CONTRACT_VERSION, PREFECT_OPENAPI_DOCUMENT } from '../document';
 
 type Json = Record<string, any>;
 
-const SPEC_FILE = path.join(__dirname, '..', '..', 'openapi', 'prefect-3.8.3.json');
-const SPEC_ID = 'prefect-openapi-3.8.3';
+const SPEC_ID = `prefect-openapi-${PREFECT_API_CONTRACT_VERSION}`;
 
 interface Operation {
   readonly method: string;
@@ -63,7 +62,7 @@ let compiled: { ajv: Ajv2020; operations: Operation[] } | undefined;
 
 function loadContract(): { ajv: Ajv2020; operations: Operation[] } {
   if (compiled) return compiled;
-  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Json;
+  const spec = JSON.parse(readFileSync(PREFECT_OPENAPI_DOCUMENT, 'utf8')) as Json;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   // pydantic's timedelta, serialised as an ISO 8601 duration.

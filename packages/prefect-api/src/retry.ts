@@ -1,4 +1,4 @@
-import { isErrorLike } from '../errors';
+import { isErrorLike } from './errors';
 
 /** When and how long to wait before retrying a request. */
 export interface RetryPolicy {

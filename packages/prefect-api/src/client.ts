@@ -1,9 +1,9 @@
 import createClient from 'openapi-fetch';
-import { DeployerError, messageOf } from '../errors';
-import { ApiSettings, authorizationHeader } from '../settings';
+import { messageOf, PrefectApiError } from './errors';
+import type { components, paths } from './generated/prefect-3.8.3';
 import { DEFAULT_RETRY_POLICY, isRetryableError, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
-import type { components, paths } from './schema.generated';
 import { Semaphore } from './semaphore';
+import { ApiSettings, authorizationHeader } from './settings';
 
 /** Schemas of the Prefect 3.8.3 REST API, by name (generated; never hand-written). */
 export type Schemas = components['schemas'];
@@ -135,7 +135,7 @@ interface ApiResult<D> {
 }
 
 /**
- * Awaits a typed call and returns its data, or throws a {@link DeployerError} that says
+ * Awaits a typed call and returns its data, or throws a {@link PrefectApiError} that says
  * what was attempted, where, and how to fix it (401 → credentials, 422 → the field paths).
  */
 export async function expectOk<D>(call: Promise<ApiResult<D>>, what: string, settings: ApiSettings): Promise<D> {
@@ -143,7 +143,7 @@ export async function expectOk<D>(call: Promise<ApiResult<D>>, what: string, set
   try {
     result = await call;
   } catch (err) {
-    throw new DeployerError(
+    throw new PrefectApiError(
       `cannot reach the Prefect API while trying to ${what}: ${messageOf(err)}`,
       settings.apiUrl,
       'check PREFECT_API_URL, the security group between this task and the server, and that the server is running',
@@ -156,11 +156,11 @@ export async function expectOk<D>(call: Promise<ApiResult<D>>, what: string, set
 }
 
 /** Formats a non-2xx response as one actionable line. */
-export function apiError(response: Response, body: unknown, what: string, settings: ApiSettings): DeployerError {
+export function apiError(response: Response, body: unknown, what: string, settings: ApiSettings): PrefectApiError {
   const where = `${response.status} from ${requestLabel(response)}`;
   if (response.status === 401 || response.status === 403) {
     const which = settings.auth?.kind === 'bearer' ? 'PREFECT_API_KEY' : 'PREFECT_API_AUTH_STRING';
-    return new DeployerError(
+    return new PrefectApiError(
       `the Prefect API rejected our credentials while trying to ${what}`,
       where,
       settings.auth
@@ -170,7 +170,7 @@ export function apiError(response: Response, body: unknown, what: string, settin
   }
   if (response.status === 422) {
     const fields = validationDetailLines(body);
-    return new DeployerError(
+    return new PrefectApiError(
       `the Prefect API rejected the request body while trying to ${what}: ${fields.join('; ') || JSON.stringify(body)}`,
       where,
       'the request does not match the server\'s schema; check the Prefect server version matches the 3.8.3 contract this tool was built for',
@@ -178,7 +178,7 @@ export function apiError(response: Response, body: unknown, what: string, settin
   }
   const detail = typeof body === 'object' && body && 'detail' in body ? JSON.stringify((body as { detail: unknown }).detail) : JSON.stringify(body ?? '');
   const hint = isRetryableStatus(response.status) ? 'the server kept failing after retries; check its logs and health' : 'see the detail above';
-  return new DeployerError(`Prefect API error while trying to ${what}: ${detail}`, where, hint);
+  return new PrefectApiError(`Prefect API error while trying to ${what}: ${detail}`, where, hint);
 }
 
 /** `body.schedules.0.schedule.crn: Extra inputs are not permitted` for each item of a FastAPI 422 detail. */

@@ -1,0 +1,44 @@
+import { PrefectApiError } from './errors';
+
+/** How to reach the Prefect API and how hard to try. */
+export interface ApiSettings {
+  /** Base URL of the REST API, always ending in `/api` (no trailing slash). */
+  readonly apiUrl: string;
+  /** Basic auth (`PREFECT_API_AUTH_STRING`) or bearer key (`PREFECT_API_KEY`); none for an open server. */
+  readonly auth?: { readonly kind: 'basic'; readonly user: string; readonly password: string } | { readonly kind: 'bearer'; readonly token: string };
+  /** Per-request timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** Retries after the first attempt. */
+  readonly maxRetries: number;
+  /** Requests in flight at once. */
+  readonly concurrency: number;
+}
+
+/** Validates that a URL is http(s) and ends in `/api`, as Prefect's clients require; strips a trailing slash. */
+export function parseApiUrl(raw: string, source = 'PREFECT_API_URL'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new PrefectApiError(`${source} is not a URL: "${raw}"`, source, 'use e.g. http://prefect.example.com/api');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new PrefectApiError(`${source} must be http or https: "${raw}"`, source, 'use e.g. https://prefect.example.com/api');
+  }
+  if (url.search || url.hash) {
+    throw new PrefectApiError(`${source} must not have a query or fragment: "${raw}"`, source, 'use e.g. https://prefect.example.com/api');
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/api')) {
+    const suggestion = `${url.origin}${path}/api`;
+    throw new PrefectApiError(`${source} must end in /api: "${raw}"`, source, `did you mean ${suggestion}?`);
+  }
+  return `${url.origin}${path}`;
+}
+
+/** The `Authorization` header value for the settings, if any. */
+export function authorizationHeader(settings: Pick<ApiSettings, 'auth'>): string | undefined {
+  if (!settings.auth) return undefined;
+  if (settings.auth.kind === 'bearer') return `Bearer ${settings.auth.token}`;
+  return `Basic ${Buffer.from(`${settings.auth.user}:${settings.auth.password}`).toString('base64')}`;
+}
