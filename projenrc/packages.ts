@@ -10,6 +10,23 @@ const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
 const TEST_SUPPORT = `${NPM_SCOPE}/test-support@workspace:*`;
 const PREFECT_API = `${NPM_SCOPE}/prefect-api@workspace:*`;
 
+/**
+ * The dashboard page's build inputs (devDependencies: the built bundle is what ships).
+ * The UI library's components break without a major release (its README), so it is pinned
+ * exactly, at the version Prefect 3.8.3's own `ui/` uses; vue-router 5 does not fit it.
+ */
+const DASHBOARD_WEB_DEPS = [
+  '@prefecthq/prefect-ui-library@3.15.0',
+  '@prefecthq/prefect-design@^2.16.4',
+  '@prefecthq/vue-charts@^2.1.1',
+  '@prefecthq/vue-compositions@^1.12.2',
+  'vee-validate@^4.15.1',
+  'vue@^3.5.0',
+  'vue-router@^4.6.0',
+  'vite@^7.3.0',
+  '@vitejs/plugin-vue@^6.0.0',
+];
+
 /** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
 export function addPackages(root: typescript.TypeScriptProject) {
   const config = addWorkspacePackage(root, {
@@ -149,11 +166,15 @@ export function addPackages(root: typescript.TypeScriptProject) {
       '@aws-sdk/client-ecr@^3.900.0',
       '@aws-sdk/client-secrets-manager@^3.900.0',
       '@aws-sdk/client-cloudwatch-logs@^3.900.0',
+      'zod@^4.1.0',
     ],
-    devDeps: [TEST_SUPPORT],
+    devDeps: [TEST_SUPPORT, ...DASHBOARD_WEB_DEPS, 'playwright-core@^1.56.0'],
     bin: { 'platform-ops': 'bin/platform-ops.js' },
     jestConfig: { testTimeout: 120_000 },
   });
+  // The dashboard page (web/, Vue 3 + Vite) is built into lib/ with the package, so Nx caches it
+  // with the build and `platform-ops dashboard` serves it without a build step of its own.
+  ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
   return { config, testSupport, prefectApi, infra, imageBuilder, flowsDeployer, ops, projenTarget };
 }

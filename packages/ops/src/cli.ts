@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command, CommanderError } from 'commander';
 import { createAwsClients, destroyAwsClients } from './aws';
 import { estimateCost } from './cost';
+import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
 import { formatError, OpsError } from './errors';
 import { InfraOutputs, readInfraOutputs } from './infra-outputs';
@@ -18,6 +19,9 @@ export interface CliIo {
 }
 
 interface CommonFlags { env?: string; json?: boolean; verbose?: boolean }
+interface DashboardFlags extends CommonFlags {
+  infraOutputs?: string; prefectUrl?: string; registry?: string; planFile?: string; port: number; host: string; timeout: number; open?: boolean;
+}
 
 function loadEnvironment(flags: CommonFlags, io: CliIo): PlatformConfig {
   return loadConfig({ env: flags.env, environ: io.environ });
@@ -117,7 +121,54 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         destroyAwsClients(aws);
       }
     });
+  program.command('dashboard')
+    .description('serve a read-only page of the environment (platform panel, work pool, deployments, flow runs) on 127.0.0.1')
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--infra-outputs <file>', 'platform stack outputs (`terraform output -json`); env INFRA_OUTPUTS_FILE')
+    .option('--prefect-url <url>', 'Prefect base URL instead of the prefect_url output')
+    .option('--registry <host>', 'read image manifests from this registry instead of the image reference\'s; env IMAGE_REGISTRY')
+    .option('--plan-file <file>', 'a saved `flows-deployer plan --json`, shown as the deployer\'s last plan')
+    .option('--port <port>', 'port to listen on (0: any free port)', port('--port'), 4300)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--timeout <ms>', 'time limit of each HTTP request', milliseconds('--timeout'), 10000)
+    .option('--open', 'open the page in the desktop browser')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (flags: DashboardFlags) => {
+      const config = loadEnvironment(flags, io);
+      const outputs = loadOutputs(flags.infraOutputs, io, false);
+      const aws = createAwsClients(config.aws.region);
+      try {
+        const server = await startDashboard({
+          config,
+          outputs,
+          aws,
+          environ: io.environ,
+          host: flags.host,
+          port: flags.port,
+          prefectUrl: flags.prefectUrl,
+          registry: flags.registry ?? io.environ.IMAGE_REGISTRY,
+          planFile: flags.planFile,
+          timeoutMs: flags.timeout,
+        });
+        io.out.write(`dashboard of ${config.env} at ${server.url} (read-only; Ctrl-C stops it)\n`);
+        if (flags.open) openInBrowser(server.url);
+        const signal = io.signal ?? new AbortController().signal;
+        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        await server.close();
+      } finally {
+        destroyAwsClients(aws);
+      }
+    });
   return program;
+}
+
+/** A TCP port number, or a usage error naming the flag. */
+function port(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n > 65535) throw new OpsError(`"${value}" is not a port number`, flag, `pass e.g. ${flag} 4300`, 2);
+    return n;
+  };
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure or failed checks, 2 usage). */

@@ -6,5 +6,8 @@ export * from './logs';
 export * from './render';
 export * from './aws';
 export * from './doctor';
+export * from './dashboard';
+export * from './api-auth';
+export * from './ecr-access';
 export { main, buildProgram } from './cli';
 export type { CliIo } from './cli';

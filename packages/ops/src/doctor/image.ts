@@ -1,4 +1,5 @@
-import { DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { ecrAccess, EcrAccess, ecrRepositoryHost } from '../ecr-access';
 import { messageOf } from '../errors';
 import { readImagePlatform, RegistryError, registryBaseUrl } from './registry';
 import { CheckResult, DoctorContext, fail, pass } from './types';
@@ -19,8 +20,7 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
   const title = `image ${shown} exists and is linux/amd64`;
 
   // The repository may live in another account (a shared registry): its id is in the URL's host.
-  const urlHost = ctx.outputs.ecr_repository_url?.replace(/^https?:\/\//, '').split('/')[0];
-  const registryId = /^(\d{12})\.dkr\.ecr\./.exec(urlHost ?? '')?.[1];
+  const { registryId } = ecrRepositoryHost(ctx.outputs);
 
   try {
     await ctx.aws.ecr.send(new DescribeImagesCommand({
@@ -39,19 +39,14 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
     return fail(id, title, `ECR DescribeImages failed: ${messageOf(err)}`, 'check AWS credentials and region (ecr:DescribeImages)');
   }
 
-  let authorization: string;
-  let endpoint: string | undefined;
+  let access: EcrAccess;
   try {
-    const token = await ctx.aws.ecr.send(new GetAuthorizationTokenCommand(registryId ? { registryIds: [registryId] } : {}));
-    const data = token.authorizationData?.[0];
-    if (!data?.authorizationToken) throw new Error('no authorizationData in the answer');
-    // The token is base64("AWS:<password>"): exactly what a Basic header carries.
-    authorization = `Basic ${data.authorizationToken}`;
-    endpoint = data.proxyEndpoint;
+    access = await ecrAccess(ctx.aws.ecr, ctx.outputs);
   } catch (err) {
     return fail(id, title, `ECR GetAuthorizationToken failed: ${messageOf(err)}`, 'check AWS credentials (ecr:GetAuthorizationToken)');
   }
-  const registryHost = ctx.registry ?? urlHost ?? endpoint;
+  const { authorization } = access;
+  const registryHost = ctx.registry ?? access.registryHost;
   if (!registryHost) return fail(id, title, 'no registry endpoint', 'pass --registry HOST');
   const base = registryBaseUrl(registryHost);
 

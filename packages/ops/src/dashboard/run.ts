@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { PlatformConfig } from '@blog-data/config';
+import { readApiAuth } from '../api-auth';
+import type { AwsClients } from '../doctor/types';
+import { OpsError } from '../errors';
+import type { InfraOutputs } from '../infra-outputs';
+import { DashboardServer, startDashboardServer } from './server';
+import { collectPlatformSnapshot } from './snapshot';
+
+/** The built page, next to the compiled server (lib/dashboard-web). */
+export const DASHBOARD_WEB_ROOT = join(__dirname, '..', 'dashboard-web');
+
+/** What `platform-ops dashboard` was asked for. */
+export interface DashboardRunOptions {
+  readonly config: PlatformConfig;
+  readonly outputs: InfraOutputs;
+  readonly aws: AwsClients;
+  readonly environ: NodeJS.ProcessEnv;
+  readonly host: string;
+  readonly port: number;
+  /** Prefect base URL instead of the `prefect_url` output (the API is `<url>/api`). */
+  readonly prefectUrl?: string;
+  readonly registry?: string;
+  readonly planFile?: string;
+  readonly timeoutMs: number;
+  readonly webRoot?: string;
+}
+
+/**
+ * Starts the dashboard for one environment: resolves the Prefect API URL and its auth string
+ * (never sent to the browser), then serves the page. Throws an OpsError naming what is missing.
+ */
+export async function startDashboard(options: DashboardRunOptions): Promise<DashboardServer> {
+  const base = (options.prefectUrl ?? options.outputs.prefect_url)?.replace(/\/+$/, '');
+  const apiUrl = options.prefectUrl ? `${base}/api` : options.outputs.prefect_api_url ?? (base ? `${base}/api` : undefined);
+  if (!apiUrl) {
+    throw new OpsError('no Prefect API URL', '--prefect-url', 'pass --prefect-url URL, or --infra-outputs FILE with prefect_url / prefect_api_url', 2);
+  }
+  let authString: string;
+  try {
+    ({ authString } = await readApiAuth(options.environ, options.outputs, options.aws.secrets));
+  } catch (err) {
+    throw new OpsError(`cannot read the Prefect API auth string: ${(err as Error).message}`, 'api_auth_secret_arn',
+      'set PREFECT_API_AUTH_STRING, or use AWS credentials allowed secretsmanager:GetSecretValue on the API auth secret');
+  }
+  return startDashboardServer({
+    host: options.host,
+    port: options.port,
+    webRoot: options.webRoot ?? DASHBOARD_WEB_ROOT,
+    api: { upstream: apiUrl, authString, timeoutMs: options.timeoutMs },
+    prefectUiUrl: base,
+    snapshot: () => collectPlatformSnapshot({
+      config: options.config,
+      outputs: options.outputs,
+      aws: options.aws,
+      apiAuthString: authString,
+      prefectUrl: options.prefectUrl,
+      registry: options.registry,
+      planFile: options.planFile,
+      httpTimeoutMs: options.timeoutMs,
+    }),
+  });
+}
+
+/** Opens a URL in the desktop's browser (xdg-open / open / start); best effort. */
+export function openInBrowser(url: string, platform: NodeJS.Platform = process.platform): void {
+  const [command, args] = platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined);
+  child.unref();
+}
