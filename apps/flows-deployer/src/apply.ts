@@ -1,5 +1,6 @@
 import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
-import { diffDeployment } from './deployments';
+import { DeploymentBody, diffDeployment } from './deployments';
+import { canonicalJson } from './diff';
 import { DeployerError } from './errors';
 import { FlowCodeBundle, FlowCodeStore, uploadFlowCode } from './flow-code';
 import { DeploymentPlanItem, Plan } from './plan';
@@ -61,12 +62,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: Flo
     upserts.map(async (item: DeploymentPlanItem) => {
       const flowId = item.flowId ?? flowIds.get(item.flowName);
       if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
-      const saved = await expectOk(
-        client.POST('/deployments/', { body: { ...item.body, flow_id: flowId } }),
-        `${item.action} deployment ${item.flowName}/${item.name}`,
-        settings,
-      );
-      await verifyUpsert(api, item, saved);
+      const saved = await upsertDeployment(api, item, item.body, flowId);
       done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
     }),
   );
@@ -86,31 +82,53 @@ export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: Flo
 }
 
 /**
- * Checks the upsert's response against what we asked for, so a server that applied less than
- * we sent is caught now rather than as drift on the next run. One known case is repaired:
- * servers that skip schedule replacement when the list is empty (the upsert only replaces
- * schedules when it is given some) keep the old schedules; those are deleted one by one.
+ * Writes one deployment and checks the result against what we asked for, so a server that
+ * applied less than we sent is caught now rather than as drift on the next run.
+ *
+ * Prefect 3.8.3's upsert rebuilds every schedule from only schedule/active/parameters/slug
+ * (src/prefect/server/models/deployments.py L220-234 at tag 3.8.3), dropping
+ * `max_scheduled_runs`; schedules that set it are therefore created through
+ * `POST /deployments/{id}/schedules`, which persists the whole `DeploymentScheduleCreate`
+ * (models/deployments.py L1112-1144). Servers that keep the old schedules when the upsert's
+ * list is empty (older than 3.x) are repaired by deleting those one by one.
  */
-async function verifyUpsert(api: PrefectApi, item: DeploymentPlanItem, saved: Schemas['DeploymentResponse']): Promise<void> {
-  if (!item.body) return;
+async function upsertDeployment(api: PrefectApi, item: DeploymentPlanItem, body: DeploymentBody, flowId: string): Promise<Schemas['DeploymentResponse']> {
   const label = `${item.flowName}/${item.name}`;
-  let remaining = diffDeployment(saved, item.body);
-  if (remaining.some((c) => c.path === 'schedules') && (item.body.schedules ?? []).length === 0) {
+  const schedules = body.schedules ?? [];
+  const limited = schedules.filter((s) => s.max_scheduled_runs != null);
+  const rebuilt = schedules.filter((s) => s.max_scheduled_runs == null);
+  let saved = await expectOk(
+    api.client.POST('/deployments/', { body: { ...body, schedules: rebuilt, flow_id: flowId } }),
+    `${item.action} deployment ${label}`,
+    api.settings,
+  );
+  if (rebuilt.length === 0 && (saved.schedules ?? []).length > 0) {
     for (const schedule of saved.schedules ?? []) {
       const result = await api.client.DELETE('/deployments/{id}/schedules/{schedule_id}', {
         params: { path: { id: saved.id, schedule_id: schedule.id } },
       });
       if (result.response.status !== 404) await expectOk(Promise.resolve(result), `remove a schedule of ${label}`, api.settings);
     }
-    remaining = remaining.filter((c) => c.path !== 'schedules');
+    saved = { ...saved, schedules: [] };
   }
+  if (limited.length > 0) {
+    const created = await expectOk(
+      api.client.POST('/deployments/{id}/schedules', { params: { path: { id: saved.id } }, body: limited }),
+      `add the schedules with max_scheduled_runs to ${label}`,
+      api.settings,
+    );
+    saved = { ...saved, schedules: [...(saved.schedules ?? []), ...created] };
+  }
+  const remaining = diffDeployment(saved, body);
   if (remaining.length > 0) {
+    const detail = remaining.map((c) => `${c.path}: sent ${canonicalJson(c.after)}, stored ${canonicalJson(c.before)}`).join('; ');
     throw new DeployerError(
-      `the server did not apply ${remaining.map((c) => c.path).join(', ')} to deployment ${label}`,
+      `the server stored deployment ${label} differently from what was sent (${detail})`,
       `POST ${api.settings.apiUrl}/deployments/`,
-      'the server may not be Prefect 3.8.3; compare its version with the contract in openapi/',
+      'the server rewrote a field in a way this deployer does not model; report it with the values above (apply would rewrite it on every run)',
     );
   }
+  return saved;
 }
 
 /**

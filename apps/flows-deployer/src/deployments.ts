@@ -2,6 +2,7 @@ import type { Schemas } from '@blog-data/prefect-api';
 import { canonicalJson, diffValues, FieldChange } from './diff';
 import type { ResolvedDeployment } from './manifest/load';
 import type { ManifestSchedule } from './manifest/schema';
+import { isServerNormalizedRrule } from './rrule-dtstart';
 
 /** Every deployment this tool writes carries this tag; prune only ever deletes deployments with it. */
 export const MANAGED_TAG = 'managed-by:flows-deployer';
@@ -57,14 +58,13 @@ export function toScheduleCreate(s: ManifestSchedule): ScheduleCreate {
  * Fields that differ between the server's deployment and the one we want, after
  * normalizing both so server-side defaults are not reported: missing vs empty
  * parameters/job variables, timezone null vs "UTC", cron `day_or` default, an interval's
- * server-chosen anchor date, tag order, schedule order (the server orders by update time).
+ * server-chosen anchor date, the `DTSTART` the server prepends to an rrule without one,
+ * tag order, schedule order (the server orders by update time).
  */
-export function diffDeployment(actual: Schemas['DeploymentResponse'], desired: DeploymentBody): FieldChange[] {
-  const anchoredIntervals = new Set(
-    (desired.schedules ?? []).flatMap((s) => ('interval' in s.schedule && s.schedule.anchor_date ? [s.schedule.interval] : [])),
-  );
-  const want = comparable(desired, anchoredIntervals);
-  const have = comparable(actual, anchoredIntervals);
+export function diffDeployment(actual: Schemas['DeploymentResponse'], desired: DeploymentBody, now: Date = new Date()): FieldChange[] {
+  const context = scheduleContext(desired.schedules ?? [], now);
+  const want = comparable(desired, context);
+  const have = comparable(actual, context);
   // Fields we do not set are not ours to judge (e.g. paused when the manifest is silent).
   if (desired.paused === undefined) {
     delete have.paused;
@@ -73,9 +73,30 @@ export function diffDeployment(actual: Schemas['DeploymentResponse'], desired: D
   return diffValues(have, want);
 }
 
+/** What the desired schedules tell us about how to read the server's (see {@link normalizeSchedule}). */
+export interface ScheduleContext {
+  /** Intervals for which we chose the anchor date (otherwise the server picks one). */
+  readonly anchoredIntervals: ReadonlySet<number>;
+  /** Rrules we send without DTSTART, with their timezone: the server stores them re-anchored. */
+  readonly undatedRrules: ReadonlyArray<{ readonly rrule: string; readonly timezone: string | null }>;
+  /** Our clock, bounding the anchors a server could have chosen. */
+  readonly now: Date;
+}
+
+function scheduleContext(schedules: readonly ScheduleLike[], now: Date): ScheduleContext {
+  const specs = schedules.map((s) => s.schedule as Record<string, unknown>);
+  return {
+    anchoredIntervals: new Set(specs.flatMap((s) => ('interval' in s && s.anchor_date ? [Number(s.interval)] : []))),
+    undatedRrules: specs.flatMap((s) =>
+      typeof s.rrule === 'string' && !s.rrule.toUpperCase().includes('DTSTART') ? [{ rrule: s.rrule, timezone: (s.timezone as string | null | undefined) ?? 'UTC' }] : [],
+    ),
+    now,
+  };
+}
+
 type DeploymentLike = DeploymentBody | Schemas['DeploymentResponse'];
 
-function comparable(d: DeploymentLike, anchoredIntervals: ReadonlySet<number>): Record<string, unknown> {
+function comparable(d: DeploymentLike, context: ScheduleContext): Record<string, unknown> {
   const limit = d.concurrency_limit ?? ('global_concurrency_limit' in d ? d.global_concurrency_limit?.limit : undefined) ?? null;
   return {
     description: d.description ?? null,
@@ -90,7 +111,7 @@ function comparable(d: DeploymentLike, anchoredIntervals: ReadonlySet<number>): 
     job_variables: d.job_variables ?? {},
     pull_steps: d.pull_steps ?? null,
     schedules: (d.schedules ?? [])
-      .map((s) => normalizeSchedule(s, anchoredIntervals))
+      .map((s) => normalizeSchedule(s, context))
       .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))),
     concurrency_limit: limit,
     collision_strategy: limit === null ? null : d.concurrency_options?.collision_strategy ?? 'ENQUEUE',
@@ -106,8 +127,11 @@ interface ScheduleLike {
   readonly slug?: string | null;
 }
 
-/** A schedule with Prefect's defaults applied (cron day_or true, timezone UTC, active true). */
-export function normalizeSchedule(s: ScheduleLike, anchoredIntervals: ReadonlySet<number> = new Set()): Record<string, unknown> {
+/**
+ * A schedule with Prefect's defaults applied (cron day_or true, timezone UTC, active true), and
+ * an rrule the server re-anchored (rrule-dtstart.ts) read back as the undated rule we sent.
+ */
+export function normalizeSchedule(s: ScheduleLike, context: Partial<ScheduleContext> = {}): Record<string, unknown> {
   const spec = s.schedule as Record<string, unknown>;
   let schedule: Record<string, unknown>;
   if ('cron' in spec) {
@@ -115,11 +139,15 @@ export function normalizeSchedule(s: ScheduleLike, anchoredIntervals: ReadonlySe
   } else if ('interval' in spec) {
     schedule = { interval: Number(spec.interval), timezone: spec.timezone ?? 'UTC' };
     // The server picks an anchor when none is given; compare it only when we chose one.
-    if (anchoredIntervals.has(Number(spec.interval)) && typeof spec.anchor_date === 'string') {
+    if (context.anchoredIntervals?.has(Number(spec.interval)) && typeof spec.anchor_date === 'string') {
       schedule.anchor_date = new Date(spec.anchor_date).toISOString();
     }
   } else {
-    schedule = { rrule: spec.rrule, timezone: spec.timezone ?? 'UTC' };
+    const timezone = (spec.timezone as string | null | undefined) ?? 'UTC';
+    const sent = context.undatedRrules?.find(
+      (r) => r.timezone === timezone && isServerNormalizedRrule(String(spec.rrule), r.rrule, { timezone, now: context.now }),
+    );
+    schedule = { rrule: sent ? sent.rrule : spec.rrule, timezone };
   }
   return {
     schedule,

@@ -3,6 +3,7 @@ import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG, nor
 import { diffValues } from '../src/diff';
 import { ResolvedDeployment } from '../src/manifest/load';
 import { buildPlan, planHasChanges } from '../src/plan';
+import { normalizeRruleString } from '../src/rrule-dtstart';
 import { loadEcsBaseTemplate } from '../src/work-pool';
 
 const base: ResolvedDeployment = {
@@ -49,7 +50,7 @@ function asServerReturns(body: DeploymentBody, overrides: Partial<Schemas['Deplo
           ? { cron: s.schedule.cron, timezone: s.schedule.timezone ?? 'UTC', day_or: true }
           : 'interval' in s.schedule
             ? { interval: s.schedule.interval, anchor_date: '2026-11-25T06:00:00.123456+00:00', timezone: 'UTC' }
-            : s.schedule,
+            : { rrule: normalizeRruleString(s.schedule.rrule, { now: new Date(now), timezone: s.schedule.timezone }), timezone: s.schedule.timezone ?? 'UTC' },
       active: s.active ?? true,
       max_scheduled_runs: null,
       parameters: {},
@@ -104,6 +105,21 @@ describe('deployment diff', () => {
     expect(diffDeployment(server, anchored).map((c) => c.path)).toEqual(['schedules']);
     server.schedules![0].schedule = { interval: 3600, anchor_date: '2026-01-01T00:15:00Z', timezone: 'UTC' };
     expect(diffDeployment(server, anchored)).toEqual([]);
+  });
+
+  it('reads an rrule the server re-anchored with DTSTART as the rule we sent (Prefect 3.8.3 normalize_rrule_string)', () => {
+    const weekly = desiredDeploymentBody({ ...base, schedules: [{ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', timezone: 'Europe/London' }] });
+    const server = asServerReturns(weekly);
+    expect((server.schedules![0].schedule as { rrule: string }).rrule).toBe('DTSTART:20200101T000000\nFREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0');
+    expect(diffDeployment(server, weekly)).toEqual([]);
+    // The MINUTELY anchor depends on when the server saw the rule; any in-phase anchor until now matches.
+    const minutely = desiredDeploymentBody({ ...base, schedules: [{ rrule: 'FREQ=MINUTELY;INTERVAL=15' }] });
+    expect(diffDeployment(asServerReturns(minutely), minutely, new Date('2027-03-01T00:00:00Z'))).toEqual([]);
+    // A different rule, or a DTSTART the server would not have chosen, is a change.
+    const changed = desiredDeploymentBody({ ...base, schedules: [{ rrule: 'FREQ=WEEKLY;BYDAY=SA;BYHOUR=23;BYMINUTE=0', timezone: 'Europe/London' }] });
+    expect(diffDeployment(server, changed).map((c) => c.path)).toEqual(['schedules']);
+    server.schedules![0].schedule = { rrule: 'DTSTART:20240101T000000\nFREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', timezone: 'Europe/London' };
+    expect(diffDeployment(server, weekly).map((c) => c.path)).toEqual(['schedules']);
   });
 
   it('reports nested parameter and job variable changes at their own path', () => {
