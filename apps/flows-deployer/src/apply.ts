@@ -49,35 +49,28 @@ export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: Flo
   }
 
   const flowIds = new Map<string, string>();
-  await settleAll(done,
-    plan.flowsToCreate.map(async (name) => {
-      const flow = await expectOk(client.POST('/flows/', { body: { name } }), `create flow ${name}`, settings);
-      flowIds.set(name, flow.id);
-      done.push({ kind: 'flow', name, action: 'created', id: flow.id });
-    }),
-  );
+  const limit = settings.concurrency;
+  await settleEach(done, plan.flowsToCreate, limit, async (name) => {
+    const flow = await expectOk(client.POST('/flows/', { body: { name } }), `create flow ${name}`, settings);
+    flowIds.set(name, flow.id);
+    done.push({ kind: 'flow', name, action: 'created', id: flow.id });
+  });
 
   const upserts = plan.deployments.filter((d) => d.action === 'create' || d.action === 'update');
-  await settleAll(done,
-    upserts.map(async (item: DeploymentPlanItem) => {
-      const flowId = item.flowId ?? flowIds.get(item.flowName);
-      if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
-      const saved = await upsertDeployment(api, item, item.body, flowId);
-      done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
-    }),
-  );
+  await settleEach(done, upserts, limit, async (item: DeploymentPlanItem) => {
+    const flowId = item.flowId ?? flowIds.get(item.flowName);
+    if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
+    const saved = await upsertDeployment(api, item, item.body, flowId);
+    done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
+  });
 
-  await settleAll(
-    done,
-    plan.deployments
-      .filter((d) => d.action === 'delete' && d.id)
-      .map(async (item) => {
-        const result = await client.DELETE('/deployments/{id}', { params: { path: { id: item.id as string } } });
-        // Already gone is what we wanted.
-        if (result.response.status !== 404) await expectOk(Promise.resolve(result), `delete deployment ${item.flowName}/${item.name}`, settings);
-        done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: 'deleted', id: item.id });
-      }),
-  );
+  const deletions = plan.deployments.filter((d) => d.action === 'delete' && d.id);
+  await settleEach(done, deletions, limit, async (item) => {
+    const result = await client.DELETE('/deployments/{id}', { params: { path: { id: item.id as string } } });
+    // Already gone is what we wanted.
+    if (result.response.status !== 404) await expectOk(Promise.resolve(result), `delete deployment ${item.flowName}/${item.name}`, settings);
+    done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: 'deleted', id: item.id });
+  });
   return done;
 }
 
@@ -132,21 +125,44 @@ async function upsertDeployment(api: PrefectApi, item: DeploymentPlanItem, body:
 }
 
 /**
- * Waits for every request of a stage (so none is left running when we report) and throws one
- * error listing each failure and what did get applied, so a partial apply is visible.
+ * Runs one stage: `task` for every item, at most `limit` at a time — only that many requests,
+ * bodies and responses are alive at once, however long the manifest — and waits for all
+ * (so none is left running when we report). Throws one error listing each failure and what
+ * did get applied, so a partial apply is visible.
  */
-async function settleAll(done: readonly AppliedChange[], tasks: Array<Promise<void>>): Promise<void> {
-  const results = await Promise.allSettled(tasks);
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+async function settleEach<T>(done: readonly AppliedChange[], items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  const failures: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      await task(item).catch((err: unknown) => {
+        failures.push(err);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failures.length === 0) return;
   if (failures.length === 1 && done.length === 0) throw failures[0];
   const lines = failures.map((f) => (f instanceof Error ? f.message : String(f)));
-  const applied = done.length ? `; applied before the failure: ${done.map((d) => `${d.action} ${d.kind} ${d.name}`).join(', ')}` : '';
+  const applied = done.length ? `; applied before the failure: ${summarizeApplied(done)}` : '';
   throw new DeployerError(
     `${failures.length} change(s) failed${applied}\n  ${lines.join('\n  ')}`,
     undefined,
     'fix the cause and rerun apply: it only redoes what is still different',
   );
+}
+
+/** `created work-pool p, created deployment a, b, c`; a group over 5 names is cut so a 10,000-item failure stays readable. */
+function summarizeApplied(done: readonly AppliedChange[]): string {
+  const groups = new Map<string, string[]>();
+  for (const d of done) {
+    const key = `${d.action} ${d.kind}`;
+    const names = groups.get(key) ?? [];
+    names.push(d.name);
+    groups.set(key, names);
+  }
+  return [...groups].map(([key, names]) => `${key} ${names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ')}`).join(', ');
 }
 
 async function patchPool(api: PrefectApi, plan: Plan): Promise<void> {

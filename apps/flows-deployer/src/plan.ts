@@ -1,5 +1,5 @@
 import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
-import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG } from './deployments';
+import { DeploymentBody, DeploymentSnapshot, desiredDeploymentBody, diffDeployment, jsonInterner, MANAGED_TAG, toSnapshot } from './deployments';
 import { FieldChange } from './diff';
 import type { FlowCodePlan } from './flow-code';
 import type { ResolvedDeployment } from './manifest/load';
@@ -22,7 +22,7 @@ export interface DeploymentPlanItem {
   readonly flowId?: string;
   /** Fields that change (update). */
   readonly changes: readonly FieldChange[];
-  /** Body to POST (create/update). */
+  /** Body to POST (create/update only: unchanged items do not keep theirs, which matters at 10,000). */
   readonly body?: DeploymentBody;
   /** Whether the existing deployment carries the managed tag (false: apply adopts it). */
   readonly managed: boolean;
@@ -43,7 +43,7 @@ export interface Plan {
 export interface ServerState {
   readonly pool?: Schemas['WorkPoolResponse'];
   /** Deployments in our pool plus those named in the manifest (they may sit in another pool). */
-  readonly deployments: readonly Schemas['DeploymentResponse'][];
+  readonly deployments: readonly DeploymentSnapshot[];
   /** Flow names by id, for every flow referenced above or named in the manifest. */
   readonly flowNames: ReadonlyMap<string, string>;
 }
@@ -58,17 +58,23 @@ export async function readServerState(api: PrefectApi, poolName: string, desired
   let pool: Schemas['WorkPoolResponse'] | undefined;
   if (poolResult.response.status !== 404) pool = await expectOk(Promise.resolve(poolResult), `read work pool ${poolName}`, settings);
 
-  const byId = new Map<string, Schemas['DeploymentResponse']>();
+  // Each page is cut down to snapshots as it arrives, so memory holds what the plan compares, once.
+  const byId = new Map<string, DeploymentSnapshot>();
+  const intern = jsonInterner();
+  const keep = (page: readonly Schemas['DeploymentResponse'][]): void => {
+    for (const d of page) byId.set(d.id, toSnapshot(d, intern));
+  };
   const names = [...new Set(desired.map((d) => d.name))];
-  const queries: Array<Promise<Schemas['DeploymentResponse'][]>> = [];
-  if (pool) queries.push(pageAll((offset) => client.POST('/deployments/filter', { body: { work_pools: { name: { any_: [poolName] } }, limit: PAGE_SIZE, offset } }), 'list deployments in the pool', api));
-  if (names.length > 0) queries.push(pageAll((offset) => client.POST('/deployments/filter', { body: { deployments: { name: { any_: names } }, limit: PAGE_SIZE, offset } }), 'look up the manifest\'s deployments', api));
-  for (const page of await Promise.all(queries)) for (const d of page) byId.set(d.id, d);
+  const queries: Array<Promise<void>> = [];
+  if (pool) queries.push(pageAll((offset) => client.POST('/deployments/filter', { body: { work_pools: { name: { any_: [poolName] } }, limit: PAGE_SIZE, offset } }), 'list deployments in the pool', api, keep));
+  if (names.length > 0) queries.push(pageAll((offset) => client.POST('/deployments/filter', { body: { deployments: { name: { any_: names } }, limit: PAGE_SIZE, offset } }), 'look up the manifest\'s deployments', api, keep));
+  await Promise.all(queries);
   const deployments = [...byId.values()];
 
   const flowIds = [...new Set(deployments.map((d) => d.flow_id))];
   const flowNamesWanted = [...new Set(desired.map((d) => d.flowName))];
-  const flows = await pageAll(
+  const flows: Array<Schemas['Flow']> = [];
+  await pageAll(
     (offset) =>
       client.POST('/flows/filter', {
         body: {
@@ -79,20 +85,22 @@ export async function readServerState(api: PrefectApi, poolName: string, desired
       }),
     'look up flows',
     api,
+    (page) => flows.push(...page),
   );
   return { pool, deployments, flowNames: new Map(flows.map((f) => [f.id, f.name])) };
 }
 
+/** Reads every page of a filter endpoint, handing each page to `onPage` as it arrives. */
 async function pageAll<T>(
   fetchPage: (offset: number) => Promise<{ data?: T[]; error?: unknown; response: Response }>,
   what: string,
   api: PrefectApi,
-): Promise<T[]> {
-  const all: T[] = [];
+  onPage: (page: T[]) => void,
+): Promise<void> {
   for (let offset = 0; ; offset += PAGE_SIZE) {
     const page = await expectOk(fetchPage(offset), what, api.settings);
-    all.push(...page);
-    if (page.length < PAGE_SIZE) return all;
+    onPage(page);
+    if (page.length < PAGE_SIZE) return;
   }
 }
 
@@ -108,7 +116,7 @@ export function buildPlan(options: {
   const { poolName, template, desired, state, prune, flowCode } = options;
   const pool = planWorkPool(poolName, template, state.pool);
   const flowIdByName = new Map([...state.flowNames].map(([id, name]) => [name, id]));
-  const existing = new Map<string, Schemas['DeploymentResponse']>();
+  const existing = new Map<string, DeploymentSnapshot>();
   for (const d of state.deployments) {
     const flowName = state.flowNames.get(d.flow_id);
     if (flowName) existing.set(`${flowName}/${d.name}`, d);
@@ -133,7 +141,7 @@ export function buildPlan(options: {
       id: current.id,
       flowId: current.flow_id,
       changes,
-      body,
+      body: changes.length > 0 ? body : undefined,
       managed: (current.tags ?? []).includes(MANAGED_TAG),
     });
   }
