@@ -3,7 +3,7 @@
  * and CPU without the server's. Started by {@link startContractServerProcess}; answers
  * `{ apiUrl }` once listening, `{ writes, violations }` on 'stats', and exits on 'stop'.
  */
-import { PrefectContractServer } from '../test/support/prefect-contract-server';
+import { PrefectContractServer } from '@blog-data/prefect-api/testing';
 
 interface ChildMessage {
   readonly kind: 'stats' | 'clear' | 'stop';
