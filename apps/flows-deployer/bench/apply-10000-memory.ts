@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TERRAFORM_OUTPUTS } from '../test/support/workspace';
 import { ContractServerProcess } from './contract-server-process';
+import { TERRAFORM_OUTPUTS } from '../test/support/workspace';
 
 const AUTH = 'prefect:bench';
 const APP_DIR = path.join(__dirname, '..');
