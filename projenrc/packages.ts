@@ -9,6 +9,8 @@ const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
 /** Dev-only: the rule every integration test follows about missing services. */
 const TEST_SUPPORT = `${NPM_SCOPE}/test-support@workspace:*`;
 const PREFECT_API = `${NPM_SCOPE}/prefect-api@workspace:*`;
+/** The one Registry HTTP API v2 client (image-builder publishes with it, ops' doctor checks with it). */
+const OCI_REGISTRY = `${NPM_SCOPE}/oci-registry@workspace:*`;
 
 /**
  * The dashboard page's build inputs (devDependencies: the built bundle is what ships).
@@ -56,6 +58,12 @@ export function addPackages(root: typescript.TypeScriptProject) {
     jestConfig: { testTimeout: 60_000 },
   });
   configurePrefectApi(prefectApi);
+  const ociRegistry = addWorkspacePackage(root, {
+    outdir: 'packages/oci-registry',
+    nxName: 'oci-registry',
+    scope: 'scope:shared',
+    description: 'Registry HTTP API v2 client: manifests, indexes, config blobs, tag copy, platform check (Docker and OCI media types, ECR redirects)',
+  });
 
   const infra = addWorkspacePackage(root, {
     outdir: 'packages/infra',
@@ -89,6 +97,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     description: 'Builds the linux/amd64 Prefect image with dockerode, pushes it to ECR and verifies it',
     deps: [
       CONFIG,
+      OCI_REGISTRY,
       'dockerode@^4.0.9',
       'tar-fs@^3.1.1',
       '@balena/dockerignore@^1.0.2',
@@ -158,6 +167,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     deps: [
       CONFIG,
       PREFECT_API,
+      OCI_REGISTRY,
       'commander@^14.0.0',
       '@aws-sdk/client-ecs@^3.900.0',
       '@aws-sdk/client-elastic-load-balancing-v2@^3.900.0',
@@ -176,7 +186,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   // with the build and `platform-ops dashboard` serves it without a build step of its own.
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
-  return { config, testSupport, prefectApi, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+  return { config, testSupport, prefectApi, ociRegistry, infra, imageBuilder, flowsDeployer, ops, projenTarget };
 }
 
 /**

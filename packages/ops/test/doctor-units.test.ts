@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import {
   admitsGroupOnPostgres, AwsClients, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop, judgeWorkers,
-  OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs, registryBaseUrl,
+  OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
 } from '../src';
 
 /**
@@ -265,13 +265,6 @@ describe('inputs', () => {
     expect(readInfraOutputs(wrapped)).toEqual(readInfraOutputs(flat));
     expect(readInfraOutputs(flat)).toEqual({ task_subnet_ids: ['subnet-1'], prefect_url: 'http://x' });
     expect(() => readInfraOutputs(join(dir, 'absent.json'))).toThrow(/^infra outputs file not found \(.*absent\.json\): write it with `terraform output -json > FILE`/);
-  });
-
-  it('uses http for loopback registries and https elsewhere', () => {
-    expect(registryBaseUrl('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
-    expect(registryBaseUrl('localhost:5000/')).toBe('http://localhost:5000');
-    expect(registryBaseUrl('https://1.dkr.ecr.eu-west-1.amazonaws.com')).toBe('https://1.dkr.ecr.eu-west-1.amazonaws.com');
-    expect(registryBaseUrl('1.dkr.ecr.eu-west-1.amazonaws.com')).toBe('https://1.dkr.ecr.eu-west-1.amazonaws.com');
   });
 
   it('parses --since and awslogs stream names', () => {

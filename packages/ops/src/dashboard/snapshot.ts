@@ -1,7 +1,7 @@
 import type { PlatformConfig } from '@blog-data/config';
+import { indexPlatforms, RegistryClient } from '@blog-data/oci-registry';
 import { estimateCost } from '../cost';
 import { runDoctor } from '../doctor';
-import { readImagePlatform, registryBaseUrl } from '../doctor/registry';
 import type { AwsClients } from '../doctor/types';
 import { ecrAccess, EcrAccess } from '../ecr-access';
 import { messageOf } from '../errors';
@@ -50,9 +50,10 @@ export async function collectPlatformSnapshot(src: SnapshotSources): Promise<Pla
   const platformOf = async (image: ImageReference): Promise<string> => {
     access ??= ecrAccess(src.aws.ecr, outputs);
     const { authorization } = await access;
-    const base = registryBaseUrl(src.registry ?? image.registry);
-    const found = await readImagePlatform(base, image.repository, image.reference, authorization, src.httpTimeoutMs);
-    return found.indexPlatforms.length > 0 ? `index of ${found.indexPlatforms.join(', ')}` : `${found.os}/${found.architecture}`;
+    const registry = new RegistryClient({ registry: src.registry ?? image.registry, login: { authorization }, timeoutMs: src.httpTimeoutMs });
+    const found = await registry.resolvePlatform(image.repository, image.reference, { os: 'linux', architecture: 'amd64' });
+    if (!found) throw new Error(`the registry at ${registry.baseUrl} has no manifest ${image.repository}:${image.reference}`);
+    return found.index ? `index of ${indexPlatforms(found.index).join(', ')}` : `${found.config?.os}/${found.config?.architecture}`;
   };
 
   const [images, doctor] = await Promise.all([

@@ -1,8 +1,11 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { indexPlatforms, RegistryClient, RegistryError } from '@blog-data/oci-registry';
 import { ecrAccess, EcrAccess, ecrRepositoryHost } from '../ecr-access';
 import { messageOf } from '../errors';
-import { readImagePlatform, RegistryError, registryBaseUrl } from './registry';
 import { CheckResult, DoctorContext, fail, pass } from './types';
+
+/** Fargate here runs X86_64 Linux tasks. */
+const TASK_PLATFORM = { os: 'linux', architecture: 'amd64' } as const;
 
 const REBUILD = 'rebuild and push it for linux/amd64 with `image-builder publish` (it verifies the platform), then redeploy the services';
 
@@ -48,18 +51,30 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
   const { authorization } = access;
   const registryHost = ctx.registry ?? access.registryHost;
   if (!registryHost) return fail(id, title, 'no registry endpoint', 'pass --registry HOST');
-  const base = registryBaseUrl(registryHost);
+  const registry = new RegistryClient({
+    registry: registryHost,
+    login: { authorization },
+    timeoutMs: ctx.httpTimeoutMs ?? 10_000,
+    addressSource: ctx.registry ? '--registry' : 'the repository URL in the infra outputs',
+  });
+  const base = registry.baseUrl;
 
   try {
-    const platform = await readImagePlatform(base, repository, reference, authorization, ctx.httpTimeoutMs ?? 10_000);
-    const found = platform.indexPlatforms.length > 0
-      ? `index ${platform.digest.slice(0, 19)}… with ${platform.indexPlatforms.join(', ')}`
-      : `${platform.os}/${platform.architecture} (${platform.digest.slice(0, 19)}…)`;
-    if (platform.architecture === 'none') {
+    const resolved = await registry.resolvePlatform(repository, reference, TASK_PLATFORM);
+    if (!resolved) {
+      return fail(id, title, `the registry at ${base} has no manifest ${shown}`,
+        `publish with \`image-builder publish\`${ctx.registry ? ' or check --registry' : ''}`);
+    }
+    const found = resolved.index
+      ? `index ${resolved.digest.slice(0, 19)}… with ${indexPlatforms(resolved.index).join(', ')}`
+      : `${resolved.config?.os}/${resolved.config?.architecture} (${resolved.digest.slice(0, 19)}…)`;
+    if (!resolved.config) {
+      // Fargate picks linux/amd64 from an index; without one it cannot pull.
       return fail(id, title, `${found}: no linux/amd64 entry`, `Fargate cannot pull it (CannotPullContainerError); ${REBUILD}`);
     }
-    if (platform.os !== 'linux' || platform.architecture !== 'amd64') {
-      return fail(id, title, `${shown} is ${platform.os}/${platform.architecture}`,
+    const { os, architecture } = resolved.config;
+    if (os !== TASK_PLATFORM.os || architecture !== TASK_PLATFORM.architecture) {
+      return fail(id, title, `${shown} is ${os}/${architecture}`,
         `Fargate here runs linux/amd64, so the container dies with \`exec format error\`; ${REBUILD}`);
     }
     return pass(id, title, found);
@@ -70,6 +85,7 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
       : status === 404
         ? `the registry at ${base} has no such manifest: publish with \`image-builder publish\`${ctx.registry ? ' or check --registry' : ''}`
         : `check that ${base} is reachable${ctx.registry ? ' (--registry)' : ''}`;
-    return fail(id, title, `cannot read the manifest: ${messageOf(err)}`, fix);
+    const said = err instanceof RegistryError ? `${err.what} (${err.where})` : messageOf(err);
+    return fail(id, title, `cannot read the manifest: ${said}`, fix);
   }
 }

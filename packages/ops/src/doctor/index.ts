@@ -35,4 +35,3 @@ export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres, databaseClusterIdentifier } from './database';
 export { checkSecrets } from './secrets';
 export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';
-export { readImagePlatform, registryBaseUrl } from './registry';

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { registryBaseUrl } from './address';
+import { RegistryError } from './errors';
+import { ImageConfigBlob, ImageManifest, ManifestIndex, parseManifest, Platform, selectPlatform } from './manifest';
+import { MANIFEST_ACCEPT, MEDIA_TYPES } from './media-types';
+
+/** How to log in: a user and password (basic auth), or a ready `Authorization` header value. */
+export type RegistryLogin =
+  | { readonly username: string; readonly password: string }
+  /** ECR's GetAuthorizationToken answer is already base64 `AWS:<password>`: pass `Basic <token>`. */
+  | { readonly authorization: string };
+
+/** Where a registry is and how to log in. */
+export interface RegistryClientOptions {
+  /** `host[:port]`, optionally with `http://` or `https://`; a bare loopback host means http (as Docker treats it). */
+  readonly registry: string;
+  readonly login: RegistryLogin;
+  /** Per-request timeout in ms; default 15000. */
+  readonly timeoutMs?: number;
+  /** Names the flag or variable that set the registry address, for the fix of a network error. Default `the registry address`. */
+  readonly addressSource?: string;
+}
+
+/** What a reference resolves to, read for a platform check. */
+export interface ResolvedPlatform {
+  /** Digest of what the reference names (an index when multi-platform). */
+  readonly digest: string;
+  /** The index, when the reference names one. */
+  readonly index?: ManifestIndex;
+  /** The single-platform manifest for the wanted platform (from the index), absent when an index lacks it. */
+  readonly image?: ImageManifest;
+  /** That image's config blob (digest-checked). */
+  readonly config?: ImageConfigBlob;
+}
+
+/**
+ * A Docker Registry HTTP API v2 client over fetch. Basic auth on every request
+ * (ECR accepts `AWS:<token>` as basic auth on its API too); blob redirects to
+ * another origin (ECR → pre-signed S3) are followed without it.
+ */
+export class RegistryClient {
+  readonly baseUrl: string;
+  private readonly authorization: string;
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.baseUrl = registryBaseUrl(options.registry);
+    const login = options.login;
+    this.authorization = 'authorization' in login
+      ? login.authorization
+      : `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`;
+  }
+
+  /** The manifest a tag or digest names, or undefined when the registry has none (404). */
+  async getManifest(repository: string, reference: string): Promise<ImageManifest | ManifestIndex | undefined> {
+    const url = this.manifestUrl(repository, reference);
+    const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
+    if (response.status === 404) return discard(response);
+    await this.assertOk(response, url);
+    const body = await response.text();
+    const digest = response.headers.get('docker-content-digest') ?? sha256(body);
+    return parseManifest(body, response.headers.get('content-type'), digest, url);
+  }
+
+  /**
+   * The digest a tag points at, from a HEAD request (no body), or undefined
+   * when the tag does not exist. Enough to tell whether a tag must move.
+   */
+  async headManifest(repository: string, reference: string): Promise<string | undefined> {
+    const url = this.manifestUrl(repository, reference);
+    const response = await this.request(url, { Accept: MANIFEST_ACCEPT }, { method: 'HEAD' });
+    if (response.status === 404) return discard(response);
+    await this.assertOk(response, url);
+    await discard(response);
+    const digest = response.headers.get('docker-content-digest');
+    // A registry without the header: read the body and hash it.
+    return digest ?? (await this.getManifest(repository, reference))?.digest;
+  }
+
+  /** The single-platform manifest for `platform` a reference resolves to (following an index), or undefined. */
+  async getImageManifest(repository: string, reference: string, platform: Platform): Promise<ImageManifest | undefined> {
+    const manifest = await this.getManifest(repository, reference);
+    if (!manifest || manifest.kind === 'image') return manifest;
+    const entry = selectPlatform(manifest, platform);
+    if (!entry) return undefined;
+    const child = await this.getManifest(repository, entry.digest);
+    return child?.kind === 'image' ? child : undefined;
+  }
+
+  /**
+   * Reads what a reference is for a platform check: the manifest, for an index
+   * its `platform` entry, then that image's config blob. Undefined when the
+   * reference does not exist.
+   */
+  async resolvePlatform(repository: string, reference: string, platform: Platform): Promise<ResolvedPlatform | undefined> {
+    const top = await this.getManifest(repository, reference);
+    if (!top) return undefined;
+    let image: ImageManifest | undefined;
+    if (top.kind === 'index') {
+      const entry = selectPlatform(top, platform);
+      const child = entry ? await this.getManifest(repository, entry.digest) : undefined;
+      if (entry && child?.kind !== 'image') {
+        throw new RegistryError(`index entry ${entry.digest} is not an image manifest`, this.manifestUrl(repository, reference),
+          'the index is broken: publish the image again', 'registry');
+      }
+      image = child?.kind === 'image' ? child : undefined;
+      if (!image) return { digest: top.digest, index: top };
+    } else {
+      image = top;
+    }
+    const config = await this.getConfigBlob(repository, image.configDigest);
+    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config };
+  }
+
+  /** The raw bytes and media type of a manifest (to copy it to another tag unchanged). */
+  async getRawManifest(repository: string, reference: string): Promise<{ body: Buffer; mediaType: string } | undefined> {
+    const url = this.manifestUrl(repository, reference);
+    const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
+    if (response.status === 404) return discard(response);
+    await this.assertOk(response, url);
+    const body = Buffer.from(await response.arrayBuffer());
+    const mediaType = response.headers.get('content-type')?.split(';')[0].trim() ?? MEDIA_TYPES.dockerManifest;
+    return { body, mediaType };
+  }
+
+  /** PUTs manifest bytes under a tag; returns the digest the registry reports. */
+  async putManifest(repository: string, tag: string, manifest: { body: Buffer; mediaType: string }): Promise<string> {
+    const url = this.manifestUrl(repository, tag);
+    const response = await this.request(url, { 'Content-Type': manifest.mediaType }, { method: 'PUT', body: manifest.body });
+    await this.assertOk(response, url);
+    await discard(response);
+    return response.headers.get('docker-content-digest') ?? sha256(manifest.body);
+  }
+
+  /**
+   * Points every tag in `tags` at the manifest `from` names, by PUTting the same
+   * bytes (so the digest is unchanged): a registry-side retag, nothing else is
+   * uploaded. The manifest is read once. Returns the digest the registry reports.
+   */
+  async copyTags(repository: string, from: string, tags: readonly string[]): Promise<string> {
+    const source = await this.getRawManifest(repository, from);
+    if (!source) {
+      throw new RegistryError(`manifest ${from} vanished before it could be tagged ${tags.join(', ')}`, this.manifestUrl(repository, from),
+        'run the publish again', 'registry', 404);
+    }
+    let digest = sha256(source.body);
+    for (const tag of tags) digest = await this.putManifest(repository, tag, source);
+    return digest;
+  }
+
+  /** The image config blob (JSON), checked against its digest. */
+  async getConfigBlob(repository: string, digest: string): Promise<ImageConfigBlob> {
+    const url = `${this.baseUrl}/v2/${repository}/blobs/${digest}`;
+    let response = await this.request(url, {}, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      // ECR answers with a redirect to a pre-signed S3 URL: follow it without our Authorization
+      // header (S3 rejects a request that carries two kinds of auth), unless it stays on the registry.
+      await discard(response);
+      const target = new URL(location, url);
+      response = await this.request(target.toString(), {}, { withAuth: target.origin === new URL(url).origin });
+    }
+    await this.assertOk(response, url);
+    const body = Buffer.from(await response.arrayBuffer());
+    const actual = sha256(body);
+    if (actual !== digest) {
+      throw new RegistryError(`config blob does not match its digest (got ${actual})`, url, 'the registry is serving corrupt data', 'registry');
+    }
+    try {
+      return JSON.parse(body.toString('utf8')) as ImageConfigBlob;
+    } catch {
+      throw new RegistryError('config blob is not JSON', url, 'the registry is serving corrupt data', 'registry');
+    }
+  }
+
+  private manifestUrl(repository: string, reference: string): string {
+    return `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
+  }
+
+  private async request(
+    url: string,
+    headers: Record<string, string>,
+    init: { method?: string; body?: Buffer; redirect?: 'manual' | 'follow'; withAuth?: boolean } = {},
+  ): Promise<Response> {
+    try {
+      return await fetch(url, {
+        method: init.method ?? 'GET',
+        body: init.body ? new Uint8Array(init.body) : undefined,
+        redirect: init.redirect ?? 'follow',
+        headers: init.withAuth === false ? headers : { ...headers, Authorization: this.authorization },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new RegistryError(`cannot reach the registry (${reason})`, url,
+        `check the network and ${this.options.addressSource ?? 'the registry address'}`, 'network');
+    }
+  }
+
+  private async assertOk(response: Response, url: string): Promise<void> {
+    if (response.ok) return;
+    const text = (await response.text().catch(() => '')).slice(0, 300).trim();
+    const detail = text ? [text] : [];
+    if ((response.status === 401 || response.status === 403) && /expired/i.test(text)) {
+      throw new RegistryError(`registry token expired (HTTP ${response.status})`, url,
+        'fetch a new one; check the machine clock if this repeats', 'token-expired', response.status, detail);
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new RegistryError(`registry refused the credentials (HTTP ${response.status})`, url,
+        'check the ECR token (GetAuthorizationToken for the right account/region) or the registry user/password',
+        'auth-failed', response.status, detail);
+    }
+    throw new RegistryError(`registry answered HTTP ${response.status}`, url, 'run again with --verbose', 'registry', response.status, detail);
+  }
+}
+
+function sha256(body: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/** Drains a response nobody reads, so its connection goes back to the pool. */
+async function discard(response: Response): Promise<undefined> {
+  await response.arrayBuffer().catch(() => undefined);
+  return undefined;
+}

@@ -1,0 +1,5 @@
+export * from './address';
+export * from './client';
+export * from './errors';
+export * from './manifest';
+export * from './media-types';
