@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, ecrRegistryHost, loadConfig } from '@blog-data/config';
@@ -8,7 +9,9 @@ import { engineClient } from './engine';
 import { messageOf, PublishError } from './errors';
 import { readInfraOutputs, RepositoryLocation } from './infra-outputs';
 import { SILENT, terminalReporter } from './progress';
-import { PublishOptions, PublishResult, publishImage, StaticRegistryAuth } from './publish';
+import { PublishOptions, PublishResult, publishImage } from './publish';
+import type { StaticRegistryAuth } from './registry-session';
+import { secretBuildArgWarnings } from './secret-build-args';
 import { assertTag, shortDigest } from './tags';
 
 /** Streams the CLI writes to (tests pass buffers). */
@@ -114,6 +117,9 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
   let engine: Docker | undefined;
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, verbose: flags.verbose });
+  const buildArgs = parseBuildArgs(flags.buildArg);
+  // On stderr even with --json: a secret in the image history is worth interrupting for.
+  for (const warning of secretBuildArgWarnings(buildArgs)) io.stderr.write(`warning: ${warning}\n`);
   return {
     image,
     contextDir,
@@ -121,7 +127,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
     repository: location?.repository ?? config.image.repository,
     rollingTag: flags.rollingTag ?? (image === DEFAULT_IMAGE ? config.image.tag : image),
     extraTags: flags.tag,
-    buildArgs: parseBuildArgs(flags.buildArg),
+    buildArgs,
     registry,
     fallbackRegistryHost: location?.registryHost ?? ecrRegistryHost(config),
     ecr: flags.push && !staticAuth ? new EcrAuth({ accountId: config.aws.accountId, region: config.aws.region }) : undefined,
@@ -137,6 +143,9 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
     pull: flags.pull,
     noCache: !flags.cache,
     reporter,
+    sourceDateEpoch: emptyToUndefined(io.env.SOURCE_DATE_EPOCH),
+    cwd: io.cwd,
+    hashCacheFile: contextHashCacheFile(io.env, contextDir, flags.dockerfile),
   };
 }
 
@@ -163,6 +172,8 @@ function writeResult(result: PublishResult, flags: PublishFlags, io: CliIo): voi
     `  tags     ${result.tags.join(', ')}`,
   ];
   if (result.imageId) lines.push(`  image id ${shortDigest(result.imageId)} (${result.platform})`);
+  // --dry-run prints its plan: what a publish would do, and why.
+  if (flags.dryRun) for (const note of result.notes) lines.push(`  plan     ${note}`);
   lines.push(`  time     ${(result.durations.total / 1000).toFixed(1)} s`);
   io.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -218,6 +229,18 @@ export function findRepoRoot(start: string): string {
     if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(start);
   }
+}
+
+/**
+ * Where the context's file hashes are remembered between publishes (by stat,
+ * as git's index does): `$XDG_CACHE_HOME` or `~/.cache`, one file per context
+ * and Dockerfile. None without a home directory.
+ */
+function contextHashCacheFile(env: NodeJS.ProcessEnv, contextDir: string, dockerfile: string | undefined): string | undefined {
+  const base = emptyToUndefined(env.XDG_CACHE_HOME) ?? (emptyToUndefined(env.HOME) && path.join(env.HOME as string, '.cache'));
+  if (!base) return undefined;
+  const key = createHash('sha256').update(`${contextDir}\0${dockerfile ?? 'Dockerfile'}`).digest('hex').slice(0, 24);
+  return path.join(base, 'blog-data-image-builder', `context-${key}.json`);
 }
 
 /** Credentials for a registry that is not ECR, from IMAGE_REGISTRY_USERNAME and IMAGE_REGISTRY_PASSWORD. */

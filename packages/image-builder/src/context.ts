@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import * as tar from 'tar-fs';
 import { PublishError } from './errors';
+import { FileHashCache } from './file-hash-cache';
 
 /** A build context ready to send to the engine. */
 export interface BuildContext {
@@ -12,6 +13,8 @@ export interface BuildContext {
   readonly dir: string;
   /** Dockerfile path relative to `dir` (POSIX separators). */
   readonly dockerfile: string;
+  /** The Dockerfile's text (read once, here). */
+  readonly dockerfileText: string;
   /** The ignore file used (`.dockerignore` or `<Dockerfile>.dockerignore`), if any. */
   readonly ignoreFile?: string;
   /** Files and symlinks sent to the engine, relative POSIX paths, sorted. */
@@ -26,6 +29,11 @@ export interface BuildContext {
 export interface ReadBuildContextOptions {
   /** Dockerfile relative to the context directory; default `Dockerfile`. */
   readonly dockerfile?: string;
+  /**
+   * A file remembering content hashes by file stat (like git's index), so an
+   * unchanged large context is not read again. Default: none, every file is read.
+   */
+  readonly hashCacheFile?: string;
 }
 
 // Every entry gets the same timestamp and owner, so packing the same files twice
@@ -63,11 +71,15 @@ export async function readBuildContext(dir: string, options: ReadBuildContextOpt
     && ![...alwaysSent].some((file) => file.startsWith(`${sub}/`));
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
-  const filesHash = await hashFiles(root, files);
+  const cache = await FileHashCache.open(options.hashCacheFile);
+  const filesHash = await hashFiles(root, files, cache);
+  await cache.save(files);
+  const dockerfileText = await fs.readFile(dockerfilePath, 'utf8');
 
   return {
     dir: root,
     dockerfile,
+    dockerfileText,
     ignoreFile: ignoreName,
     files,
     filesHash,
@@ -134,18 +146,32 @@ function mayHoldMatches(dir: string, prefix: string): boolean {
   return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
-async function hashFiles(root: string, files: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const rel of files) {
+async function hashFiles(root: string, files: readonly string[], cache: FileHashCache): Promise<string> {
+  // Stat and read several files at once: most are small, and the waits overlap.
+  const lines = await mapLimit(files, 16, async (rel) => {
     const abs = path.join(root, rel);
     const st = await fs.lstat(abs);
     const mode = normalisedMode(st.mode).toString(8);
-    const body = st.isSymbolicLink()
-      ? `link:${await fs.readlink(abs)}`
-      : createHash('sha256').update(await fs.readFile(abs)).digest('hex');
-    hash.update(`${rel}\0${mode}\0${body}\n`);
-  }
+    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : await cache.hash(rel, abs);
+    return `${rel}\0${mode}\0${body}\n`;
+  });
+  const hash = createHash('sha256');
+  for (const line of lines) hash.update(line);
   return hash.digest('hex');
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 /** 0755 when any executable bit is set, else 0644: the umask of the machine that checked out the repo must not change the image. */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 /** What git knows about a build context directory, for the OCI labels. */
 export interface SourceInfo {
@@ -15,12 +15,16 @@ export interface SourceInfo {
  * not HEAD: an unrelated commit must not change the image's labels, or every
  * commit would rebuild and re-push an identical image.
  */
-export function sourceInfo(dir: string, sentFiles?: readonly string[]): SourceInfo {
-  const log = git(dir, ['log', '-1', '--format=%H %cI', '--', '.']);
+export async function sourceInfo(dir: string, sentFiles?: readonly string[]): Promise<SourceInfo> {
+  // Independent questions, asked at once: each git process costs a few tens of ms.
+  const [log, dirty, remote] = await Promise.all([
+    git(dir, ['log', '-1', '--format=%H %cI', '--', '.']),
+    isDirty(dir, sentFiles),
+    git(dir, ['config', '--get', 'remote.origin.url']),
+  ]);
   if (!log) return {};
   const [sha, committedAt] = log.split(' ');
-  const dirty = isDirty(dir, sentFiles) ? '-dirty' : '';
-  return { revision: `${sha}${dirty}`, committedAt, url: normaliseRemote(git(dir, ['config', '--get', 'remote.origin.url'])) };
+  return { revision: `${sha}${dirty ? '-dirty' : ''}`, committedAt, url: normaliseRemote(remote) };
 }
 
 /**
@@ -28,11 +32,13 @@ export function sourceInfo(dir: string, sentFiles?: readonly string[]): SourceIn
  * or deletions. Edits to files .dockerignore keeps out do not count (they
  * cannot change the image, so they must not change its labels either).
  */
-function isDirty(dir: string, sentFiles?: readonly string[]): boolean {
-  const status = git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], false);
+async function isDirty(dir: string, sentFiles?: readonly string[]): Promise<boolean> {
+  const [status, prefix = ''] = await Promise.all([
+    git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], false),
+    git(dir, ['rev-parse', '--show-prefix']),
+  ]);
   if (!status) return false;
   if (!sentFiles) return true;
-  const prefix = git(dir, ['rev-parse', '--show-prefix']) ?? '';
   const sent = new Set(sentFiles);
   const entries = status.split('\0').filter(Boolean);
   for (let i = 0; i < entries.length; i++) {
@@ -62,11 +68,11 @@ export function normaliseRemote(remote: string | undefined): string | undefined 
   return url.replace(/\.git$/, '').replace(/\/$/, '');
 }
 
-function git(cwd: string, args: string[], trim = true): string | undefined {
-  try {
-    const out = execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return (trim ? out.trim() : out) || undefined;
-  } catch {
-    return undefined;
-  }
+/** A git command's stdout, or undefined when git fails (no repository, no git). */
+function git(cwd: string, args: string[], trim = true): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, out) => {
+      resolve(err ? undefined : (trim ? out.trim() : out) || undefined);
+    });
+  });
 }

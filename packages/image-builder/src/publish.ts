@@ -1,17 +1,17 @@
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { registryHostPart } from '@blog-data/oci-registry';
 import type Docker from 'dockerode';
-import { buildImage, TARGET_PLATFORM } from './build';
-import { readBuildContext } from './context';
-import { EcrAuth, RegistryCredentials } from './ecr-auth';
+import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
+import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage, pingEngine } from './engine';
-import { PublishError } from './errors';
-import { sourceInfo } from './git';
+import { describePlan, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
+import { PublishInputs, readPublishInputs } from './publish-inputs';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
-import { registryHostPart, RegistryClient } from './registry';
-import { buildInputsHash, contentTag, imageRef, publishTags } from './tags';
-import { assertLocalPlatform, verifyRemoteImage } from './verify';
+import { RegistrySession, StaticRegistryAuth } from './registry-session';
+import { readRegistryState } from './registry-state';
+import { imageRef } from './tags';
+import { assertLocalPlatform, VerifiedImage, verifyRemoteImage } from './verify';
 
 /** What happened: pushed layers, only moved tags in the registry, nothing, or local-only outcomes. */
 export type PublishStatus = 'pushed' | 'retagged' | 'noop' | 'built' | 'planned';
@@ -43,12 +43,6 @@ export interface PublishResult {
   readonly durations: Readonly<Record<string, number>>;
   /** Human sentences about decisions (no-op, retag, token refresh). */
   readonly notes: readonly string[];
-}
-
-/** Static credentials for a registry that is not ECR. */
-export interface StaticRegistryAuth {
-  readonly username: string;
-  readonly password: string;
 }
 
 /** Everything {@link publishImage} needs; the CLI fills it from config, flags and env. */
@@ -89,214 +83,131 @@ export interface PublishOptions {
   readonly buildArgs?: Readonly<Record<string, string>>;
   /** Extra label values (tests); merged over the computed OCI labels. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** `SOURCE_DATE_EPOCH` (the CLI passes the environment's), for the `created` label. */
+  readonly sourceDateEpoch?: string;
+  /** Directory paths in progress lines are shown relative to; default: shown absolute. */
+  readonly cwd?: string;
+  /** File remembering context file hashes by stat (see `readBuildContext`); default none. */
+  readonly hashCacheFile?: string;
 }
 
-/** OCI label keys this tool sets. */
-export const LABELS = {
-  title: 'org.opencontainers.image.title',
-  source: 'org.opencontainers.image.source',
-  revision: 'org.opencontainers.image.revision',
-  created: 'org.opencontainers.image.created',
-  version: 'org.opencontainers.image.version',
-} as const;
-
-/** Build args the builder offers; only those the Dockerfile declares with `ARG` are sent. */
-export const BUILD_ARG_NAMES = { source: 'VCS_URL', revision: 'VCS_REF', created: 'BUILD_DATE', version: 'VERSION' } as const;
 
 /**
  * Builds the image for linux/amd64, refuses any other platform, pushes the
  * immutable content tag, verifies it in the registry, then moves the rolling
  * tag to it. Skips everything the registry already has.
+ *
+ * Decide, then act: the inputs and the registry are read first, {@link planPublish}
+ * decides, and this function carries the plan out.
  */
 export async function publishImage(options: PublishOptions): Promise<PublishResult> {
-  const reporter = options.reporter ?? SILENT;
-  const push = options.push !== false;
-  const dryRun = options.dryRun === true;
-  const durations: Record<string, number> = {};
-  const notes: string[] = [];
-  const note = (message: string) => {
-    notes.push(message);
-    reporter.note(message);
-  };
-  const started = Date.now();
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      durations[name] = Date.now() - t0;
-    }
-  };
-  const total = dryRun ? 3 : push ? 6 : 2;
-  let phase = 0;
-  const nextPhase = (title: string) => reporter.phase(++phase, total, title);
+  const run = new PublishRun(options);
+  const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
+  // Logging in needs nothing from the context: it runs while the context is read.
+  const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
+  opening?.catch(() => undefined);
 
-  // 1. Context: what would be built, and its immutable name.
-  const shownDir = path.relative(process.cwd(), options.contextDir);
-  nextPhase(`read build context ${shownDir.startsWith('..') ? options.contextDir : shownDir || '.'}`);
-  const context = await timed('context', () => readBuildContext(options.contextDir, { dockerfile: options.dockerfile }));
-  const { buildArgs, labels } = buildMetadata(options, context.dir, context.dockerfile, context.files);
-  const inputsHash = buildInputsHash({
-    filesHash: context.filesHash,
-    dockerfile: context.dockerfile,
-    platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
-    buildArgs,
-    labels,
-  });
-  const content = contentTag(inputsHash);
-  const tags = publishTags(options.rollingTag, content, options.extraTags);
-  // No label carries the content tag: then a change that does not change the image (a comment in
-  // the Dockerfile) rebuilds from cache to the same image id, and only a tag moves.
-  const allLabels = labels;
-  // The classic builder turns every API label into one more committed step; the ones the
-  // Dockerfile sets itself (from the same build args) are left to it.
-  const dockerfileText = readFileSync(path.join(context.dir, context.dockerfile), 'utf8');
-  const apiLabels = withoutKeys(allLabels, labelsSetIn(dockerfileText));
-  reporter.note(`${context.files.length} files, content tag ${content}`);
+  run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
+  const inputs = await run.timed('context', () => readPublishInputs(options));
+  options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
+  const planContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
 
-  const finish = (partial: Omit<PublishResult, 'image' | 'contentTag' | 'platform' | 'durations' | 'notes' | 'tags' | 'labels'> & { tags?: readonly string[] }): PublishResult => {
-    durations.total = Date.now() - started;
-    reporter.endLine();
-    return {
-      image: options.image,
-      contentTag: content,
-      tags: partial.tags ?? tags,
-      platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
-      labels: allLabels,
-      durations,
-      notes,
-      ...partial,
-    };
-  };
-
-  // The classic builder; platform requested, and checked after because it may be ignored.
-  const buildAndCheckPlatform = async () => {
-    nextPhase('build linux/amd64');
-    await pingEngine(options.docker);
-    const image = await timed('build', () => buildImage(options.docker, context, {
-      buildArgs,
-      labels: apiLabels,
-      pull: options.pull,
-      noCache: options.noCache,
-      onEvent: (e, s) => reporter.buildEvent(e, s),
-    }));
-    reporter.endLine();
-    await refuseOtherPlatforms(options.docker, image.id, `${context.dir}/${context.dockerfile}`);
-    return image;
-  };
-
-  if (!push && !dryRun) {
+  if (!opening) {
     const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
-    const built = await buildAndCheckPlatform();
-    await tagLocally(options.docker, built.id, host, options.repository, tags);
-    note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
-    return finish({ status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
+    const built = await run.buildAndCheckPlatform(inputs);
+    await tagLocally(options.docker, built.id, host, options.repository, inputs.tags);
+    run.note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
+    return run.finish(inputs, { status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
   }
 
-  // 2. Registry and credentials.
-  nextPhase('log in to the registry');
-  const session = await timed('auth', () => RegistrySession.open(options));
+  run.phase('log in to the registry');
+  const session = await opening;
   const repositoryRef = `${session.host}/${options.repository}`;
-
-  // 3. Does the registry already hold this build?
-  nextPhase(`look up ${repositoryRef}:${content}`);
-  const existing = options.force ? undefined : await timed('lookup', () => session.withAuthRetry(async (registry) => {
-    const atContent = await registry.getImageManifest(options.repository, content, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
-    if (!atContent) return undefined;
-    const verified = await verifyRemoteImage(registry, options.repository, atContent.digest, atContent.configDigest);
-    const stale: string[] = [];
-    for (const tag of tags) {
-      if (tag === content) continue;
-      const at = await registry.getImageManifest(options.repository, tag, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
-      if (at?.digest !== verified.digest) stale.push(tag);
-    }
-    return { verified, stale };
-  }));
-
-  if (existing) {
-    const { verified, stale } = existing;
-    const reference = imageRef(session.host, options.repository, verified.digest);
-    if (stale.length === 0) {
-      note(`no-op: ${repositoryRef} already holds this build (${content} = ${verified.digest}); nothing built or pushed`);
-      return finish({ status: 'noop', pushed: false, noop: true, repository: repositoryRef, digest: verified.digest, reference, imageId: verified.configDigest });
-    }
-    if (dryRun) {
-      note(`dry run: would point ${stale.join(', ')} at ${verified.digest} (already in the registry as ${content})`);
-      return finish({ status: 'planned', pushed: false, noop: false, repository: repositoryRef, digest: verified.digest, reference, imageId: verified.configDigest });
-    }
-    await timed('retag', () => session.withAuthRetry(async (registry) => {
-      for (const tag of stale) await registry.copyTag(options.repository, verified.digest, tag);
-    }));
-    note(`retagged: ${stale.join(', ')} → ${verified.digest} (the image was already in the registry as ${content}; nothing built or uploaded)`);
-    return finish({ status: 'retagged', pushed: true, noop: false, repository: repositoryRef, digest: verified.digest, reference, imageId: verified.configDigest });
-  }
-
-  if (dryRun) {
-    note(`dry run: ${repositoryRef} has no ${content}; a publish would build and push ${tags.join(', ')}`);
-    return finish({ status: 'planned', pushed: false, noop: false, repository: repositoryRef });
-  }
-
-  // 4. Build.
-  const built = await buildAndCheckPlatform();
-  reporter.note(`built ${built.id} (linux/amd64)`);
-
-  // A build from identical inputs on a warm cache gives the same image id: if a tag already has it, only tags move.
-  const sameImage = await session.withAuthRetry(async (registry) => {
-    for (const tag of tags) {
-      const at = await registry.getImageManifest(options.repository, tag, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
-      if (at?.configDigest === built.id) return { tag, digest: at.digest };
-    }
-    return undefined;
+  run.phase(`look up ${repositoryRef}:${inputs.contentTag}`);
+  const state = await run.timed('lookup', () => session.withAuthRetry((registry) =>
+    readRegistryState(registry, options.repository, inputs.contentTag, inputs.tags)));
+  const plan = planPublish(planContext, state);
+  const where = { repository: repositoryRef, contentTag: inputs.contentTag, tags: inputs.tags };
+  const pinned = (image: VerifiedImage) => ({
+    repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, options.repository, image.digest), imageId: image.configDigest,
   });
 
-  await tagLocally(options.docker, built.id, session.host, options.repository, tags);
+  switch (plan.kind) {
+    case 'noop':
+      run.note(describePlan(plan, where));
+      return run.finish(inputs, { status: 'noop', pushed: false, noop: true, ...pinned(plan.image) });
+    case 'retag':
+      if (!plan.dryRun) {
+        run.phase(`move ${plan.move.join(', ')}`);
+        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(options.repository, plan.image.digest, plan.move)));
+      }
+      run.note(describePlan(plan, where));
+      return run.finish(inputs, { status: plan.dryRun ? 'planned' : 'retagged', pushed: !plan.dryRun, noop: false, ...pinned(plan.image) });
+    case 'build-push':
+      if (plan.dryRun) {
+        run.note(describePlan(plan, where));
+        return run.finish(inputs, { status: 'planned', pushed: false, noop: false, repository: repositoryRef });
+      }
+      return buildPushVerify(run, inputs, session, state, planContext);
+    case 'build-local':
+      throw new Error('unreachable: no-push is handled before the registry is read');
+  }
+}
 
-  // 5. Push the immutable tag, unless the registry has the image already.
+/** The build-push plan: build, push unless the registry has the image, verify, move the other tags. */
+async function buildPushVerify(
+  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState, planContext: Parameters<typeof planUpload>[0],
+): Promise<PublishResult> {
+  const { options } = run;
+  const repositoryRef = `${session.host}/${options.repository}`;
+  const content = inputs.contentTag;
+  // The content tag is missing, so the repository may be too: say so before a long build.
+  if (options.ecr && !state.tags[content]) await options.ecr.ensureRepository(options.repository);
+
+  const built = await run.buildAndCheckPlatform(inputs);
+  options.reporter?.note(`built ${built.id} (linux/amd64)`);
+  await tagLocally(options.docker, built.id, session.host, options.repository, inputs.tags);
+
+  const upload = planUpload(planContext, state, built.id);
   let digest: string;
-  let uploaded = false;
-  if (sameImage) {
-    digest = sameImage.digest;
-    reporter.phase(++phase, total, 'push (skipped)');
-    note(`registry already holds image ${built.id} as ${sameImage.tag}; no upload`);
+  if (upload.kind === 'reuse') {
+    digest = upload.digest;
+    run.phase('push (skipped)');
+    run.note(`registry already holds image ${built.id} as ${upload.tag}; no upload`);
   } else {
-    nextPhase(`push ${repositoryRef}:${content}`);
-    const pushed = await timed('push', () => pushWithRetry(
+    run.phase(`push ${repositoryRef}:${content}`);
+    const pushed = await run.timed('push', () => pushWithRetry(
       enginePushStarter(options.docker, repositoryRef, content, session.host),
       {
         reference: `${repositoryRef}:${content}`,
         registryHost: session.host,
         auth: session,
         retry: options.retry ?? DEFAULT_RETRY,
-        onEvent: (_e, monitor) => reporter.pushEvent(content, monitor),
-        onRetry: (attempt, delay, reason) => note(`push attempt ${attempt} failed (${reason.split('\n')[0]}); retrying${delay ? ` in ${delay} ms` : ''}`),
+        onEvent: (_e, monitor) => options.reporter?.pushEvent(content, monitor),
+        onRetry: (attempt, delay, reason) => run.note(`push attempt ${attempt} failed (${reason.split('\n')[0]}); retrying${delay ? ` in ${delay} ms` : ''}`),
       },
     ));
-    reporter.endLine();
+    options.reporter?.endLine();
     digest = pushed.digest;
-    uploaded = true;
-    reporter.note(`pushed ${digest} (${pushed.layers - pushed.reusedLayers} layers uploaded, ${pushed.reusedLayers} already there)`);
+    options.reporter?.note(`pushed ${digest} (${pushed.layers - pushed.reusedLayers} layers uploaded, ${pushed.reusedLayers} already there)`);
   }
 
-  // 6. Verify what the registry serves, then move the other tags to exactly that manifest.
-  nextPhase('verify in the registry');
-  const verified = await timed('verify', () => session.withAuthRetry((registry) =>
+  // Only what the registry serves counts: read it back, then point the other tags at exactly it.
+  run.phase('verify in the registry');
+  const verified = await run.timed('verify', () => session.withAuthRetry((registry) =>
     verifyRemoteImage(registry, options.repository, digest, built.id)));
-  reporter.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
-  const moved: string[] = [];
-  await timed('tag', () => session.withAuthRetry(async (registry) => {
-    for (const tag of tags) {
-      const at = await registry.getImageManifest(options.repository, tag, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
-      if (at?.digest === verified.digest) continue;
-      await registry.copyTag(options.repository, verified.digest, tag);
-      moved.push(tag);
-    }
-  }));
-  if (moved.length) reporter.note(`tagged ${moved.join(', ')}`);
-  const status: PublishStatus = uploaded ? 'pushed' : moved.length ? 'retagged' : 'noop';
-  if (status === 'noop') note(`no-op: every tag already points at ${verified.digest}`);
-  return finish({
+  options.reporter?.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
+  const move = tagsToMove(inputs.tags, state, verified.digest, upload.kind === 'push' ? [content] : []);
+  if (move.length) {
+    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(options.repository, verified.digest, move)));
+    options.reporter?.note(`tagged ${move.join(', ')}`);
+  }
+  const uploaded = upload.kind === 'push';
+  const status: PublishStatus = uploaded ? 'pushed' : move.length ? 'retagged' : 'noop';
+  if (status === 'noop') run.note(`no-op: every tag already points at ${verified.digest}`);
+  return run.finish(inputs, {
     status,
-    pushed: uploaded || moved.length > 0,
+    pushed: uploaded || move.length > 0,
     noop: status === 'noop',
     repository: repositoryRef,
     digest: verified.digest,
@@ -305,116 +216,81 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   });
 }
 
-/**
- * Credentials plus a registry client, with the one token refresh a publish
- * may spend. Also the credential source of the engine push.
- */
-export class RegistrySession {
-  /** Logs in (ECR or static credentials) and checks that the repository exists. */
-  static async open(options: PublishOptions): Promise<RegistrySession> {
-    let credentials: RegistryCredentials;
-    if (options.staticAuth) {
-      const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
-      credentials = { ...options.staticAuth, registryHost: host };
-    } else {
-      if (!options.ecr) throw new Error('publishImage needs ecr or staticAuth to push');
-      credentials = await options.ecr.credentials();
-      await options.ecr.ensureRepository(options.repository);
-    }
-    const registry = options.registry ?? credentials.registryHost;
-    return new RegistrySession(options, credentials, registryHostPart(registry), registry);
+/** Bookkeeping of one publish: phases, durations, notes, and the result. */
+class PublishRun {
+  private readonly durations: Record<string, number> = {};
+  private readonly notes: string[] = [];
+  private readonly started = Date.now();
+  private readonly reporter: ProgressReporter;
+  private phaseIndex = 0;
+  private readonly phaseTotal: number;
+
+  constructor(readonly options: PublishOptions) {
+    this.reporter = options.reporter ?? SILENT;
+    // context, login, lookup, build, push, verify — or context and build with --no-push.
+    this.phaseTotal = options.push === false ? 2 : options.dryRun ? 3 : 6;
   }
 
-  private refreshed = false;
-  private client: RegistryClient;
-
-  private constructor(
-    private readonly options: PublishOptions,
-    private current: RegistryCredentials,
-    /** `host[:port]` images are tagged and pushed with. */
-    readonly host: string,
-    private readonly registryUrl: string,
-  ) {
-    this.client = this.makeClient();
+  phase(title: string): void {
+    this.phaseIndex += 1;
+    this.reporter.phase(this.phaseIndex, Math.max(this.phaseTotal, this.phaseIndex), title);
   }
 
-  async credentials(): Promise<RegistryCredentials> {
-    return { ...this.current, registryHost: this.host };
+  note(message: string): void {
+    this.notes.push(message);
+    this.reporter.note(message);
   }
 
-  /** A new token, once per publish; afterwards the current one (the caller then fails with its auth error). */
-  async refresh(): Promise<RegistryCredentials> {
-    if (!this.refreshed && this.options.ecr) {
-      this.refreshed = true;
-      this.current = await this.options.ecr.refresh();
-      this.client = this.makeClient();
-    }
-    return this.credentials();
-  }
-
-  /** Runs registry API calls; on an auth rejection refreshes the token once and runs them again. */
-  async withAuthRetry<T>(fn: (registry: RegistryClient) => Promise<T>): Promise<T> {
+  async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
     try {
-      return await fn(this.client);
-    } catch (err) {
-      const rejected = err instanceof PublishError && (err.kind === 'auth-failed' || err.kind === 'token-expired');
-      if (!rejected || this.refreshed || !this.options.ecr) throw err;
-      this.options.reporter?.note(`registry refused the token (${err.message.split(' (')[0]}); fetching a new one`);
-      await this.refresh();
-      return fn(this.client);
+      return await fn();
+    } finally {
+      this.durations[name] = Date.now() - t0;
     }
   }
 
-  private makeClient(): RegistryClient {
-    return new RegistryClient({ registry: this.registryUrl, username: this.current.username, password: this.current.password });
+  /** The classic builder; the platform is requested, and checked after because it may be ignored. */
+  async buildAndCheckPlatform(inputs: PublishInputs): Promise<BuiltImage> {
+    this.phase('build linux/amd64');
+    const { docker } = this.options;
+    await pingEngine(docker);
+    const image = await this.timed('build', () => buildImage(docker, inputs.context, {
+      buildArgs: inputs.buildArgs,
+      labels: inputs.apiLabels,
+      pull: this.options.pull,
+      noCache: this.options.noCache,
+      onEvent: (e, s) => this.reporter.buildEvent(e, s),
+    }));
+    this.reporter.endLine();
+    await refuseOtherPlatforms(docker, image.id, `${inputs.context.dir}/${inputs.context.dockerfile}`);
+    return image;
+  }
+
+  finish(
+    inputs: PublishInputs,
+    outcome: Omit<PublishResult, 'image' | 'contentTag' | 'platform' | 'durations' | 'notes' | 'tags' | 'labels'>,
+  ): PublishResult {
+    this.durations.total = Date.now() - this.started;
+    this.reporter.endLine();
+    return {
+      image: this.options.image,
+      contentTag: inputs.contentTag,
+      tags: inputs.tags,
+      platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
+      labels: inputs.labels,
+      durations: this.durations,
+      notes: this.notes,
+      ...outcome,
+    };
   }
 }
 
-/** OCI labels and the build args the Dockerfile declares. Deterministic for the same source. */
-function buildMetadata(options: PublishOptions, dir: string, dockerfile: string, sentFiles: readonly string[]): {
-  buildArgs: Record<string, string>; labels: Record<string, string>;
-} {
-  const git = sourceInfo(dir, sentFiles);
-  const created = process.env.SOURCE_DATE_EPOCH
-    ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
-    : git.committedAt;
-  const version = git.revision ? `${options.rollingTag}+${git.revision.slice(0, 12)}` : options.rollingTag;
-  const values: Record<keyof typeof BUILD_ARG_NAMES, string | undefined> = {
-    source: git.url, revision: git.revision, created, version,
-  };
-  const labels: Record<string, string> = { [LABELS.title]: options.image };
-  const buildArgs: Record<string, string> = {};
-  const declared = declaredBuildArgs(readFileSync(path.join(dir, dockerfile), 'utf8'));
-  for (const key of Object.keys(BUILD_ARG_NAMES) as (keyof typeof BUILD_ARG_NAMES)[]) {
-    const value = values[key];
-    if (value === undefined) continue;
-    labels[LABELS[key]] = value;
-    if (declared.has(BUILD_ARG_NAMES[key])) buildArgs[BUILD_ARG_NAMES[key]] = value;
-  }
-  return { buildArgs: { ...buildArgs, ...options.buildArgs }, labels: { ...labels, ...options.labels } };
-}
-
-/** Label keys a Dockerfile's LABEL instructions set (quoted or not, several per line, with continuations). */
-export function labelsSetIn(dockerfile: string): Set<string> {
-  const keys = new Set<string>();
-  const joined = dockerfile.replace(/\\\r?\n/g, ' ');
-  for (const line of joined.split(/\r?\n/)) {
-    const instruction = /^\s*LABEL\s+(.*)$/i.exec(line);
-    if (!instruction) continue;
-    for (const pair of instruction[1].matchAll(/(?:"([^"]+)"|([^\s="]+))=(?:"(?:[^"\\]|\\.)*"|\S*)/g)) keys.add(pair[1] ?? pair[2]);
-  }
-  return keys;
-}
-
-function withoutKeys(record: Readonly<Record<string, string>>, keys: ReadonlySet<string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).filter(([k]) => !keys.has(k)));
-}
-
-/** Names declared with `ARG` (sending others makes the engine warn about unconsumed build args). */
-export function declaredBuildArgs(dockerfile: string): Set<string> {
-  const names = new Set<string>();
-  for (const match of dockerfile.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gim)) names.add(match[1]);
-  return names;
+/** The context directory as the user would write it: relative to `cwd` when inside it. */
+function shownDir(dir: string, cwd: string | undefined): string {
+  if (!cwd) return dir;
+  const rel = path.relative(cwd, dir);
+  return rel.startsWith('..') ? dir : rel || '.';
 }
 
 /**
@@ -431,11 +307,11 @@ async function refuseOtherPlatforms(docker: Docker, id: string, where: string): 
 }
 
 async function tagLocally(docker: Docker, id: string, host: string, repository: string, tags: readonly string[]): Promise<void> {
-  for (const tag of tags) {
+  await Promise.all(tags.map(async (tag) => {
     try {
       await docker.getImage(id).tag({ repo: `${host}/${repository}`, tag });
     } catch (err) {
       throw engineRequestError(err, `tag ${host}/${repository}:${tag}`, describeEngine(docker));
     }
-  }
+  }));
 }

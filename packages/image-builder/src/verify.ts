@@ -1,7 +1,7 @@
+import type { RegistryClient, ResolvedPlatform } from '@blog-data/oci-registry';
 import { TARGET_PLATFORM } from './build';
 import type { LocalImageInfo } from './engine';
 import { PublishError } from './errors';
-import { RegistryClient, selectPlatform } from './registry';
 
 /** What the registry serves for a pushed image, as verified. */
 export interface VerifiedImage {
@@ -31,40 +31,40 @@ export function assertLocalPlatform(image: LocalImageInfo, where: string): void 
 
 /**
  * Reads the pushed image back over the registry API and checks it is the image
- * that was built (its config digest is the local image id) and that its
- * config says linux/amd64. An index is followed to its linux/amd64 entry.
+ * that was built (its config digest is the local image id, when given) and
+ * that its config says linux/amd64. An index is followed to its linux/amd64 entry.
  */
 export async function verifyRemoteImage(
-  registry: RegistryClient, repository: string, reference: string, expectedConfigDigest: string,
+  registry: RegistryClient, repository: string, reference: string, expectedConfigDigest?: string,
 ): Promise<VerifiedImage> {
   const where = `${registry.baseUrl}/v2/${repository}/manifests/${reference}`;
-  let manifest = await registry.getManifest(repository, reference);
-  if (manifest?.kind === 'index') {
-    const entry = selectPlatform(manifest, TARGET_PLATFORM.os, TARGET_PLATFORM.architecture);
-    if (!entry) {
-      const platforms = manifest.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
-      throw new PublishError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
-        'publish a linux/amd64 image', [], 'verify-failed');
-    }
-    manifest = await registry.getManifest(repository, entry.digest);
-  }
-  if (!manifest || manifest.kind !== 'image') {
+  return judgeRemoteImage(await registry.resolvePlatform(repository, reference, TARGET_PLATFORM), where, expectedConfigDigest);
+}
+
+/** The checks of {@link verifyRemoteImage} on what the registry returned (pure, for tests). */
+export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: string, expectedConfigDigest?: string): VerifiedImage {
+  if (!resolved) {
     throw new PublishError('pushed image not found in the registry', where,
       'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', [], 'verify-failed');
   }
-  if (manifest.configDigest !== expectedConfigDigest) {
-    throw new PublishError(`registry holds a different image (config ${manifest.configDigest}, built ${expectedConfigDigest})`, where,
+  const { image, config, index } = resolved;
+  if (!image || !config) {
+    const platforms = (index?.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
+    throw new PublishError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
+      'publish a linux/amd64 image', [], 'verify-failed');
+  }
+  if (expectedConfigDigest && image.configDigest !== expectedConfigDigest) {
+    throw new PublishError(`registry holds a different image (config ${image.configDigest}, built ${expectedConfigDigest})`, where,
       'another publish raced this one; run it again', [], 'verify-failed');
   }
-  const config = await registry.getConfigBlob(repository, manifest.configDigest);
   if (config.os !== TARGET_PLATFORM.os || config.architecture !== TARGET_PLATFORM.architecture) {
     throw new PublishError(`registry image is ${config.os}/${config.architecture}, not ${PLATFORM}`, where,
       `Fargate cannot run it: rebuild from a ${PLATFORM} base and publish again`, [], 'verify-failed');
   }
   return {
-    digest: manifest.digest,
-    mediaType: manifest.mediaType,
-    configDigest: manifest.configDigest,
+    digest: image.digest,
+    mediaType: image.mediaType,
+    configDigest: image.configDigest,
     os: config.os,
     architecture: config.architecture,
     labels: config.config?.Labels ?? {},

@@ -68,6 +68,15 @@ describe('image-builder publish: failures before any build exit 1 with where and
   });
 });
 
+describe('secrets in build args', () => {
+  it('warns on stderr, even with --json, naming the build arg but never its value', async () => {
+    const result = await run(['publish', '--context', '.', '--no-push', '--json', '--build-arg', 'DB_PASSWORD=hunter2']);
+    expect(result.stderr).toContain('warning: --build-arg DB_PASSWORD looks like a secret (its name says it is a secret)');
+    expect(result.stderr).toContain('BuildKit secret');
+    expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+  });
+});
+
 describe('which image, which tags', () => {
   const env = { PLATFORM_AWS__ACCOUNT_ID: '123456789012' };
   const io = (): CliIo => ({ stdout: new Capture(), stderr: new Capture(), env, cwd: dir });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
@@ -115,5 +115,42 @@ describe('build context', () => {
 
   it('reads .dockerignore lines without comments and blanks', () => {
     expect(parseDockerignore('# c\n\n  node_modules  \r\n!keep\n')).toEqual(['node_modules', '!keep']);
+  });
+});
+
+describe('context hashes remembered by file stat', () => {
+  const settle = () => new Promise((r) => setTimeout(r, 2100));
+
+  it('reuses a remembered hash for an unchanged file, and rehashes one rewritten with the same size and mtime', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY data /data\n');
+    write('data', 'aaaa');
+    await settle();
+    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
+    try {
+      const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, string[]> };
+      expect(Object.keys(cached.entries)).toEqual(expect.arrayContaining(['Dockerfile', 'data']));
+      expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).toBe(first.filesHash);
+
+      // The cache is what is read for an unchanged stat: a planted hash shows up in the result.
+      cached.entries.data[4] = '0'.repeat(64);
+      writeFileSync(cacheFile, JSON.stringify(cached));
+      expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).not.toBe(first.filesHash);
+
+      // Same size, mtime put back: ctime still changed, so the file is read again.
+      const before = statSync(path.join(dir, 'data'));
+      writeFileSync(path.join(dir, 'data'), 'bbbb');
+      utimesSync(path.join(dir, 'data'), before.atime, before.mtime);
+      const rewritten = await readBuildContext(dir, { hashCacheFile: cacheFile });
+      expect(rewritten.filesHash).toBe((await readBuildContext(dir)).filesHash);
+      expect(rewritten.filesHash).not.toBe(first.filesHash);
+    } finally {
+      rmSync(cacheFile, { force: true });
+    }
+  });
+
+  it('reads the Dockerfile text once, with the context', async () => {
+    write('Dockerfile', 'FROM scratch\n');
+    expect((await readBuildContext(dir)).dockerfileText).toBe('FROM scratch\n');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, unlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { normaliseRemote, sourceInfo } from '../src/git';
-import { declaredBuildArgs, labelsSetIn } from '../src/publish';
+import { declaredBuildArgs, labelsSetIn } from '../src/metadata';
 
 describe('Dockerfile reading', () => {
   it('finds the ARGs a Dockerfile declares (only those build args are sent)', () => {
@@ -40,27 +40,27 @@ describe('source revision for the labels', () => {
   const sent = ['Dockerfile'];
   const dir = () => path.join(repo, 'docker', 'app');
 
-  it('is the last commit that touched the directory, not HEAD', () => {
+  it('is the last commit that touched the directory, not HEAD', async () => {
     const touched = git('rev-parse', 'HEAD');
     writeFileSync(path.join(repo, 'other.txt'), '2');
     git('commit', '-q', '-am', 'unrelated');
-    expect(sourceInfo(dir(), sent)).toMatchObject({ revision: touched, url: 'https://github.com/acme/platform' });
+    expect(await sourceInfo(dir(), sent)).toMatchObject({ revision: touched, url: 'https://github.com/acme/platform' });
   });
 
-  it('is marked dirty for uncommitted changes to sent files or deletions, not for files the context leaves out', () => {
+  it('is marked dirty for uncommitted changes to sent files or deletions, not for files the context leaves out', async () => {
     const sha = git('rev-parse', 'HEAD');
     writeFileSync(path.join(dir(), 'notes.md'), 'edited\n');
-    expect(sourceInfo(dir(), sent).revision).toBe(sha);
+    expect((await sourceInfo(dir(), sent)).revision).toBe(sha);
     writeFileSync(path.join(dir(), 'Dockerfile'), 'FROM y\n');
-    expect(sourceInfo(dir(), sent).revision).toBe(`${sha}-dirty`);
+    expect((await sourceInfo(dir(), sent)).revision).toBe(`${sha}-dirty`);
     git('checkout', '-q', '--', 'docker/app/Dockerfile');
     unlinkSync(path.join(dir(), 'notes.md'));
-    expect(sourceInfo(dir(), sent).revision).toBe(`${sha}-dirty`);
+    expect((await sourceInfo(dir(), sent)).revision).toBe(`${sha}-dirty`);
   });
 
-  it('gives nothing outside a git repository', () => {
+  it('gives nothing outside a git repository', async () => {
     const plain = mkdtempSync(path.join(tmpdir(), 'ib-nogit-'));
-    expect(sourceInfo(plain, [])).toEqual({});
+    expect(await sourceInfo(plain, [])).toEqual({});
     rmSync(plain, { recursive: true, force: true });
   });
 

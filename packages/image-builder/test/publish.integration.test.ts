@@ -11,8 +11,9 @@ import { main } from '../src/cli';
 import { EcrAuth } from '../src/ecr-auth';
 import { engineClient } from '../src/engine';
 import { PublishError } from '../src/errors';
-import { LABELS, PublishOptions, PublishResult, publishImage } from '../src/publish';
-import { RegistryClient } from '../src/registry';
+import { LABELS } from '../src/metadata';
+import { PublishOptions, PublishResult, publishImage } from '../src/publish';
+import { RegistryClient } from '@blog-data/oci-registry';
 
 const ROLLING = 'prefect-3-python3.12-ecs';
 // The SDK's multi-line Node-version advisory would bury the test output.
@@ -97,8 +98,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       docker = engineClient();
       registry = new RegistryClient({
         registry: env.TEST_REGISTRY,
-        username: process.env.TEST_REGISTRY_USER ?? 'AWS',
-        password: process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`,
+        login: { username: process.env.TEST_REGISTRY_USER ?? 'AWS', password: process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token` },
       });
       appDir = fixture('busybox-app');
       appRevision = commitAll(appDir);
@@ -127,7 +127,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       // Read back over the registry API with independent credentials.
       expect(await digestAt(ROLLING)).toBe(result.digest);
       expect(await digestAt(result.contentTag)).toBe(result.digest);
-      const manifest = await registry.getImageManifest(repository, ROLLING, 'linux', 'amd64');
+      const manifest = await registry.getImageManifest(repository, ROLLING, { os: 'linux', architecture: 'amd64' });
       expect(manifest?.configDigest).toBe(result.imageId);
       const config = await registry.getConfigBlob(repository, manifest!.configDigest);
       expect(config).toMatchObject({ os: 'linux', architecture: 'amd64' });

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** Cache format version; a change makes old caches be ignored. */
+const VERSION = 1;
+/**
+ * A file changed within this window of being hashed is not cached: its
+ * timestamps could still equal those of a later edit (git's "racy clean" problem).
+ */
+const RACY_WINDOW_NS = 2_000_000_000n;
+
+/** What a file looked like when its content was hashed: size, inode, mtime and ctime in ns. */
+type Entry = [size: string, ino: string, mtimeNs: string, ctimeNs: string, sha256: string];
+
+/**
+ * Content hashes of the files of one directory, remembered by their stat
+ * (as git's index does), so that a large unchanged build context is not read
+ * again on every publish. ctime cannot be set by users (unlike mtime), so a
+ * rewrite that keeps size and mtime still misses the cache.
+ */
+export class FileHashCache {
+  private readonly entries = new Map<string, Entry>();
+  private changed = false;
+
+  private constructor(private readonly file: string | undefined) {}
+
+  /** Loads the cache file; a missing, unreadable or old-format file starts empty. Undefined `file`: no cache. */
+  static async open(file: string | undefined): Promise<FileHashCache> {
+    const cache = new FileHashCache(file);
+    if (!file) return cache;
+    try {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as { version?: number; entries?: Record<string, Entry> };
+      if (data.version === VERSION) for (const [rel, entry] of Object.entries(data.entries ?? {})) cache.entries.set(rel, entry);
+    } catch {
+      // No cache yet, or a broken one: hash everything.
+    }
+    return cache;
+  }
+
+  /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
+  async hash(rel: string, abs: string): Promise<string> {
+    const st = await fs.stat(abs, { bigint: true });
+    const key: Entry = [String(st.size), String(st.ino), String(st.mtimeNs), String(st.ctimeNs), ''];
+    const cached = this.entries.get(rel);
+    if (cached && cached.slice(0, 4).every((v, i) => v === key[i])) return cached[4];
+    const sha = createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+    const now = BigInt(Date.now()) * 1_000_000n;
+    if (this.file && now - st.ctimeNs > RACY_WINDOW_NS && now - st.mtimeNs > RACY_WINDOW_NS) {
+      key[4] = sha;
+      this.entries.set(rel, key);
+      this.changed = true;
+    }
+    return sha;
+  }
+
+  /** Writes the cache (only the files seen this time), atomically; failures only cost speed next time. */
+  async save(seen: readonly string[]): Promise<void> {
+    if (!this.file) return;
+    const keep = new Set(seen);
+    for (const rel of [...this.entries.keys()]) {
+      if (!keep.has(rel)) {
+        this.entries.delete(rel);
+        this.changed = true;
+      }
+    }
+    if (!this.changed) return;
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify({ version: VERSION, entries: Object.fromEntries(this.entries) }));
+      await fs.rename(tmp, this.file);
+    } catch {
+      // A read-only cache directory is not a reason to fail a publish.
+    }
+  }
+}

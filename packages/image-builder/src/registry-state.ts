@@ -1,0 +1,36 @@
+import type { RegistryClient } from '@blog-data/oci-registry';
+import { TARGET_PLATFORM } from './build';
+import type { RegistryState, TagState } from './plan';
+import { judgeRemoteImage } from './verify';
+
+/**
+ * Reads what {@link planPublish} needs, every request at once: where each tag
+ * points, and the content tag's image verified linux/amd64 from its config blob.
+ * An index without a linux/amd64 entry under the content tag counts as absent
+ * (a publish replaces it).
+ */
+export async function readRegistryState(
+  registry: RegistryClient, repository: string, contentTag: string, tags: readonly string[],
+): Promise<RegistryState> {
+  const [content, ...states] = await Promise.all([
+    registry.resolvePlatform(repository, contentTag, TARGET_PLATFORM),
+    ...tags.map((tag) => tag === contentTag ? Promise.resolve(undefined) : readTag(registry, repository, tag)),
+  ]);
+  const where = `${registry.baseUrl}/v2/${repository}/manifests/${contentTag}`;
+  const verified = content?.image ? judgeRemoteImage(content, where) : undefined;
+  const byTag: Record<string, TagState | undefined> = {};
+  tags.forEach((tag, i) => {
+    byTag[tag] = tag === contentTag
+      ? content && { digest: content.digest, configDigest: content.image?.configDigest }
+      : states[i];
+  });
+  return { tags: byTag, content: verified };
+}
+
+async function readTag(registry: RegistryClient, repository: string, tag: string): Promise<TagState | undefined> {
+  const manifest = await registry.getManifest(repository, tag);
+  if (!manifest) return undefined;
+  if (manifest.kind === 'image') return { digest: manifest.digest, configDigest: manifest.configDigest };
+  const image = await registry.getImageManifest(repository, manifest.digest, TARGET_PLATFORM);
+  return { digest: manifest.digest, configDigest: image?.configDigest };
+}
