@@ -28,6 +28,7 @@ const DASHBOARD_WEB_DEPS = [
   'vite@^7.3.0',
   '@vitejs/plugin-vue@^6.0.0',
 ];
+const ECS_ROLLOUT = `${NPM_SCOPE}/ecs-rollout@workspace:*`;
 
 /** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
 export function addPackages(root: typescript.TypeScriptProject) {
@@ -64,6 +65,17 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:shared',
     description: 'Registry HTTP API v2 client: manifests, indexes, config blobs, tag copy, platform check (Docker and OCI media types, ECR redirects)',
   });
+  // Shared: running a one-off ECS task to completion and rolling a service, used by infra's
+  // server rollout (migration task first) and by any deploy orchestrator.
+  const ecsRollout = addWorkspacePackage(root, {
+    outdir: 'packages/ecs-rollout',
+    nxName: 'ecs-rollout',
+    scope: 'scope:shared',
+    description: 'Runs one-off ECS tasks to completion and rolls ECS services, waiting for the outcome',
+    deps: ['@aws-sdk/client-ecs@^3.900.0'],
+    devDeps: [TEST_SUPPORT, '@aws-sdk/client-ec2@^3.900.0'],
+    jestConfig: { testTimeout: 120_000 },
+  });
 
   const infra = addWorkspacePackage(root, {
     outdir: 'packages/infra',
@@ -72,6 +84,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     description: 'CDKTF stacks for the self-hosted Prefect 3 platform on AWS',
     deps: [
       CONFIG,
+      ECS_ROLLOUT,
       `cdktf@${VERSIONS.cdktf}`,
       `constructs@${VERSIONS.constructs}`,
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
@@ -186,7 +199,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   // with the build and `platform-ops dashboard` serves it without a build step of its own.
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
-  return { config, testSupport, prefectApi, ociRegistry, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+  return { config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, ops, projenTarget };
 }
 
 /**

@@ -1,0 +1,83 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { RolloutError } from './errors';
+import { OneOffTask, runTaskToCompletion, TaskOutcome } from './one-off-task';
+import { RolloutResult, ServiceUpdate, updateServiceAndWait } from './service-rollout';
+import { WaitOptions } from './wait';
+
+/** A release of services that share a database schema, migrated by a one-off task first. */
+export interface MigratedRollout {
+  /** The migration task (e.g. `prefect server database upgrade -y`, with the new image). */
+  readonly migration: OneOffTask;
+  /** The services to roll after a successful migration, in order (each waited for). */
+  readonly services: readonly ServiceUpdate[];
+}
+
+/** Timeouts of the two kinds of step. */
+export interface RolloutWaits {
+  /** For the one-off task. Default 30 minutes. */
+  readonly task?: WaitOptions;
+  /** For each service. Default 20 minutes. */
+  readonly service?: WaitOptions;
+}
+
+/** What a release did. */
+export interface MigratedRolloutResult {
+  readonly migration: TaskOutcome;
+  readonly services: readonly (RolloutResult & { readonly service: string })[];
+}
+
+/**
+ * Migrates, then rolls: the services are updated only after the migration task exited 0,
+ * so no new server ever starts on an old schema, and a failed migration leaves the
+ * services untouched (still on their old task definitions). Throws {@link RolloutError}
+ * naming the step that failed.
+ */
+export async function rollOutAfterMigration(ecs: ECSClient, release: MigratedRollout, waits: RolloutWaits = {}): Promise<MigratedRolloutResult> {
+  const migration = await runTaskToCompletion(ecs, release.migration, waits.task);
+  if (!migration.ok) {
+    throw new RolloutError(`migration task failed: ${migration.summary}; the services were not updated (read the task's log, fix, deploy again)`);
+  }
+  const services = [];
+  for (const update of release.services) {
+    services.push({ service: update.service, ...(await updateServiceAndWait(ecs, update, waits.service)) });
+  }
+  return { migration, services };
+}
+
+/** Going back to an older release whose schema is older too. */
+export interface DowngradeRollback {
+  /** Cluster name or ARN. */
+  readonly cluster: string;
+  /** The services to stop and bring back, with the task definitions to go back to. */
+  readonly services: readonly { readonly service: string; readonly taskDefinition: string; readonly desiredCount: number }[];
+  /**
+   * The downgrade as a one-off task: the NEWER release's migration task definition (only it
+   * knows how to undo its migrations) with a downgrade command. Omit when the schema did not change.
+   */
+  readonly downgrade?: OneOffTask;
+}
+
+/**
+ * Rolls back with the schema: stops the services (desired 0), downgrades the schema with
+ * the newer release's code, then starts the older task definitions. The services are down
+ * in between, because neither the old code on the new schema nor the new code on the old
+ * one is safe. A failed downgrade leaves the services stopped and says so.
+ */
+export async function rollBackWithDowngrade(ecs: ECSClient, rollback: DowngradeRollback, waits: RolloutWaits = {}): Promise<MigratedRolloutResult | { readonly services: MigratedRolloutResult['services'] }> {
+  for (const s of rollback.services) {
+    await updateServiceAndWait(ecs, { cluster: rollback.cluster, service: s.service, desiredCount: 0 }, waits.service);
+  }
+  let migration: TaskOutcome | undefined;
+  if (rollback.downgrade) {
+    migration = await runTaskToCompletion(ecs, rollback.downgrade, waits.task);
+    if (!migration.ok) {
+      throw new RolloutError(`downgrade task failed: ${migration.summary}; the services are stopped (desired 0) until the schema matches a release`);
+    }
+  }
+  const services = [];
+  for (const s of rollback.services) {
+    const update = { cluster: rollback.cluster, service: s.service, taskDefinition: s.taskDefinition, desiredCount: s.desiredCount };
+    services.push({ service: s.service, ...(await updateServiceAndWait(ecs, update, waits.service)) });
+  }
+  return migration ? { migration, services } : { services };
+}
