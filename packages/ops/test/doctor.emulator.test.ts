@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '@blog-data/config';
+import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
-import { closedPort, FakePrefect, startFakePrefect } from './prefect-server';
 import { deleteManifests, pushImage, pushIndex, TestRegistry } from './registry-fixtures';
 import { AwsClients, CheckResult, createAwsClients, destroyAwsClients, DoctorContext, DoctorReport, InfraOutputs, main, runDoctor } from '../src';
 
@@ -19,7 +19,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     const repository = `${run}/blog-data`;
     let emu: EmulatorClients;
     let aws: AwsClients;
-    let prefect: FakePrefect;
+    let prefect: PrefectContractServer;
+    let prefectUrl: string;
     let outputs: InfraOutputs;
     let downClusterArn: string;
     let outputsFile: string;
@@ -71,18 +72,21 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       await logLine(groups.worker, 'prefect-worker/prefect-worker/4e5f6a7b', 'Worker \'ECSWorker 1\' started!');
       await logLine(groups.brokenWorker, 'prefect-worker/prefect-worker/9c8d7e6f',
         'httpx.ConnectError: All connection attempts failed (PREFECT_API_URL=http://blog-data-dev-1.eu-west-1.elb.amazonaws.com/api)');
-      prefect = await startFakePrefect({
-        authString: AUTH,
-        poolName: 'blog-data-pool',
-        poolPaused: false,
-        workers: [{ name: 'ecs-worker-1', lastHeartbeat: new Date().toISOString(), status: 'ONLINE' }],
+      prefect = await PrefectContractServer.start({ authString: AUTH });
+      prefectUrl = prefect.apiUrl.replace(/\/api$/, '');
+      const createPool = await fetch(`${prefect.apiUrl}/work_pools/`, {
+        method: 'POST',
+        headers: { 'authorization': `Basic ${Buffer.from(AUTH).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'blog-data-pool', type: 'ecs' }),
       });
+      expect(createPool.status).toBe(201);
+      prefect.recordWorkerHeartbeat('blog-data-pool', 'ecs-worker-1', { heartbeatIntervalSeconds: 30 });
       outputs = {
         ...platform,
         ecs_cluster_arn: healthy.clusterArn,
         ecs_cluster_name: `${run}-ok`,
-        prefect_url: prefect.url,
-        prefect_api_url: `${prefect.url}/api`,
+        prefect_url: prefectUrl,
+        prefect_api_url: prefect.apiUrl,
         ecr_repository_name: repository,
         log_group_api: groups.api,
         log_group_worker: groups.worker,
@@ -94,7 +98,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     });
 
     afterAll(async () => {
-      await prefect?.close();
+      await prefect?.stop();
       if (registry) await deleteManifests(registry, repository, pushed);
       if (aws) destroyAwsClients(aws);
       if (logs) {
@@ -117,16 +121,16 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(c['ecs-service-server'].found).toMatch(/^running 1 of desired 1/);
       expect(c['ecs-service-worker'].found).toMatch(/^running 1 of desired 1/);
       expect(c['alb-targets'].found).toMatch(/-tg: 1\/1 healthy$/);
-      expect(c['prefect-api-health'].found).toBe(`GET ${prefect.url}/api/health → 200 true`);
+      expect(c['prefect-api-health'].found).toBe(`GET ${prefectUrl}/api/health → 200 true`);
       expect(c['prefect-work-pool'].found).toBe('blog-data-pool: type ecs, status READY (auth from api_auth_secret_arn)');
       expect(c['prefect-worker-heartbeat'].found).toMatch(/^1 of 1 recent: ecs-worker-1 ONLINE heartbeat \d+ s ago$/);
       expect(c['aurora-status'].found).toMatch(/^status available, aurora-postgresql 15\.13, 0\.5–1 ACU$/);
       expect(c['aurora-security-group'].found).toContain(`admits ${outputs.server_security_group_id} (server) on 5432`);
       expect(c.secrets.found).toContain(`${run}/prefect-api-auth`);
       expect(report.checks).toHaveLength(13);
-      expect(prefect.contractViolations).toEqual([]);
-      expect(prefect.requests).toEqual(expect.arrayContaining([
-        'GET /api/health', 'GET /api/work_pools/blog-data-pool', 'POST /api/work_pools/blog-data-pool/workers/filter',
+      expect(prefect.violations).toEqual([]);
+      expect(prefect.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(expect.arrayContaining([
+        'GET /api/health 200', 'GET /api/work_pools/blog-data-pool 200', 'POST /api/work_pools/blog-data-pool/workers/filter 200',
       ]));
     });
 
@@ -164,7 +168,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     });
 
     it('fails the API checks when the API is unreachable, pointing at the worker\'s ConnectError', async () => {
-      const port = await closedPort();
+      const port = await closedLoopbackPort();
       const report = await runDoctor(context({ outputs: { ...outputs, prefect_url: `http://127.0.0.1:${port}` } }));
       expect(failedIds(report)).toEqual(['prefect-api-health', 'prefect-work-pool', 'prefect-worker-heartbeat']);
       const health = byId(report)['prefect-api-health'];
@@ -192,13 +196,13 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(wrong['prefect-work-pool'].found).toContain('→ 401 with the auth string from PREFECT_API_AUTH_STRING');
       expect(wrong['prefect-work-pool'].fix).toContain('PREFECT_SERVER_API_AUTH_STRING');
 
-      const saved = prefect.state.workers;
-      prefect.state.workers = [{ name: 'ecs-worker-1', lastHeartbeat: new Date(Date.now() - 10 * 60_000).toISOString(), status: 'OFFLINE' }];
+      prefect.recordWorkerHeartbeat('blog-data-pool', 'ecs-worker-1', { at: new Date(Date.now() - 10 * 60_000) });
+      prefect.runForeman();
       try {
         const stale = byId(await runDoctor(context()))['prefect-worker-heartbeat'];
         expect(stale).toMatchObject({ ok: false, found: 'no recent heartbeat: ecs-worker-1 OFFLINE heartbeat 10 min ago' });
       } finally {
-        prefect.state.workers = saved;
+        prefect.recordWorkerHeartbeat('blog-data-pool', 'ecs-worker-1');
       }
     });
 

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { publicBaseUrl } from '@blog-data/config';
+import { ApiSettings, createPrefectApi, PrefectApi, Schemas } from '@blog-data/prefect-api';
 import { messageOf } from '../errors';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
@@ -8,21 +9,8 @@ const MISSED_HEARTBEATS = 3;
 /** A Prefect worker's default heartbeat interval, seconds. */
 const DEFAULT_HEARTBEAT_SECONDS = 30;
 
-/** `WorkPoolResponse` fields this tool reads (Prefect 3.8.3 OpenAPI). */
-interface WorkPoolResponse {
-  readonly name: string;
-  readonly type: string;
-  readonly is_paused?: boolean;
-  readonly status?: 'READY' | 'NOT_READY' | 'PAUSED' | null;
-}
-
-/** `WorkerResponse` fields this tool reads. */
-export interface WorkerResponse {
-  readonly name: string;
-  readonly last_heartbeat_time?: string | null;
-  readonly heartbeat_interval_seconds?: number | null;
-  readonly status?: 'ONLINE' | 'OFFLINE';
-}
+/** The `WorkerResponse` fields the heartbeat judgement reads. */
+export type WorkerHeartbeat = Pick<Schemas['WorkerResponse'], 'name' | 'last_heartbeat_time' | 'heartbeat_interval_seconds' | 'status'>;
 
 /** The Prefect base URL (no `/api`): flag, then `prefect_url`, then `prefect_api_url`, then the ALB name. */
 export function prefectBaseUrl(ctx: DoctorContext): string | undefined {
@@ -31,18 +19,16 @@ export function prefectBaseUrl(ctx: DoctorContext): string | undefined {
   return (ctx.prefectUrl ?? ctx.outputs.prefect_url ?? fromApi ?? fromAlb)?.replace(/\/+$/, '');
 }
 
-interface HttpAnswer { readonly status: number; readonly body: unknown }
-
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<HttpAnswer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON (an ALB error page): keep the text.
-  }
-  return { status: res.status, body };
+/**
+ * The shared Prefect client, one attempt per request: a diagnosis reports what it sees, it does
+ * not retry it away (a 503 from the ALB is the finding).
+ */
+function doctorApi(base: string, timeoutMs: number, authString?: string): PrefectApi {
+  const colon = authString?.indexOf(':') ?? -1;
+  const auth: ApiSettings['auth'] = authString
+    ? { kind: 'basic', user: colon === -1 ? authString : authString.slice(0, colon), password: colon === -1 ? '' : authString.slice(colon + 1) }
+    : undefined;
+  return createPrefectApi({ apiUrl: `${base}/api`, auth, timeoutMs, maxRetries: 0, concurrency: 1 });
 }
 
 /** Why a request never got an answer, in the words of the runbook. */
@@ -51,6 +37,11 @@ function unreachable(err: unknown): string {
   if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
   const code = ((err as { cause?: { code?: string } }).cause?.code) ?? '';
   return code ? `${code}` : messageOf(err);
+}
+
+/** A response body for a one-line finding: JSON as JSON, an ALB error page as its text. */
+function bodyText(body: unknown): string {
+  return JSON.stringify(body ?? '').slice(0, 80);
 }
 
 /**
@@ -77,13 +68,15 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
   let health: CheckResult;
   const healthUrl = `${base}/api/health`;
   try {
-    const res = await request(healthUrl, { method: 'GET' }, timeout);
-    health = res.status === 200 && res.body === true
+    // /api/health is exempt from basic auth in Prefect, so it is asked without credentials.
+    const { data, error, response } = await doctorApi(base, timeout).client.GET('/health');
+    const status = response.status;
+    health = status === 200 && data === true
       ? pass(healthId, healthTitle, `GET ${healthUrl} → 200 true`)
-      : fail(healthId, healthTitle, `GET ${healthUrl} → ${res.status} ${JSON.stringify(res.body).slice(0, 80)}`,
-        res.status === 502 || res.status === 503
+      : fail(healthId, healthTitle, `GET ${healthUrl} → ${status} ${bodyText(data ?? error)}`,
+        status === 502 || status === 503
           ? 'the ALB has no healthy server target: see the ALB and ECS service checks'
-          : res.status === 401
+          : status === 401
             ? '/api/health must not need auth: the URL points at something other than the Prefect server'
             : 'the server is unhealthy: read `platform-ops logs --service api`');
   } catch (err) {
@@ -117,27 +110,27 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
       return [health, fail(poolId, poolTitle, 'the auth secret is empty', fix), fail(workerId, workerTitle, 'not checked: no API auth string', fix)];
     }
   }
-  const headers = { 'authorization': `Basic ${Buffer.from(auth).toString('base64')}`, 'content-type': 'application/json' };
+  const api = doctorApi(base, timeout, auth);
   const poolUrl = `${base}/api/work_pools/${encodeURIComponent(pool)}`;
 
   let poolResult: CheckResult;
   let poolRead = false;
   try {
-    const res = await request(poolUrl, { method: 'GET', headers }, timeout);
-    if (res.status === 200) {
+    const { data: wp, response } = await api.client.GET('/work_pools/{name}', { params: { path: { name: pool } } });
+    const status = response.status;
+    if (status === 200 && wp) {
       poolRead = true;
-      const wp = res.body as WorkPoolResponse;
       const found = `${wp.name}: type ${wp.type}, status ${wp.status ?? 'unknown'}${wp.is_paused ? ', paused' : ''} (auth from ${authSource})`;
       poolResult = wp.is_paused
         ? fail(poolId, poolTitle, found, `the pool is paused and no flow run starts: resume it in the UI or \`prefect work-pool resume ${pool}\``)
         : pass(poolId, poolTitle, found);
-    } else if (res.status === 401 || res.status === 403) {
-      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${res.status} with the auth string from ${authSource}`,
+    } else if (status === 401 || status === 403) {
+      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${status} with the auth string from ${authSource}`,
         'the auth string does not match the server\'s PREFECT_SERVER_API_AUTH_STRING: both must come from the same secret; redeploy the server after rotating it');
-    } else if (res.status === 404) {
+    } else if (status === 404) {
       poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → 404: no such pool`, 'create it with the flows-deployer (it ensures the ECS work pool), or fix prefect.workPool in the config');
     } else {
-      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${res.status}`, 'read `platform-ops logs --service api`');
+      poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${status}`, 'read `platform-ops logs --service api`');
     }
   } catch (err) {
     poolResult = fail(poolId, poolTitle, `GET ${poolUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again and read `platform-ops logs --service api`');
@@ -148,18 +141,21 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
 
   const workersUrl = `${poolUrl}/workers/filter`;
   try {
-    const res = await request(workersUrl, { method: 'POST', headers, body: JSON.stringify({ offset: 0, limit: 100 }) }, timeout);
-    if (res.status !== 200 || !Array.isArray(res.body)) {
-      return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl} → ${res.status}`, 'read `platform-ops logs --service api`')];
+    const { data: workers, response } = await api.client.POST('/work_pools/{work_pool_name}/workers/filter', {
+      params: { path: { work_pool_name: pool } },
+      body: { offset: 0, limit: 100 },
+    });
+    if (response.status !== 200 || !Array.isArray(workers)) {
+      return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl} → ${response.status}`, 'read `platform-ops logs --service api`')];
     }
-    return [health, poolResult, judgeWorkers(res.body as WorkerResponse[], pool, (ctx.now ?? (() => new Date()))())];
+    return [health, poolResult, judgeWorkers(workers, pool, (ctx.now ?? (() => new Date()))())];
   } catch (err) {
     return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again')];
   }
 }
 
 /** Whether a worker heartbeat is recent: within three of its own intervals (Prefect's offline rule). */
-export function judgeWorkers(workers: readonly WorkerResponse[], pool: string, now: Date): CheckResult {
+export function judgeWorkers(workers: readonly WorkerHeartbeat[], pool: string, now: Date): CheckResult {
   const id = 'prefect-worker-heartbeat';
   const title = `pool ${pool} has a worker with a recent heartbeat`;
   const fixNone = 'start the worker service (see its ECS checks); if it runs, `platform-ops logs --service worker` shows `ConnectError` when it cannot reach '
@@ -168,7 +164,7 @@ export function judgeWorkers(workers: readonly WorkerResponse[], pool: string, n
   const aged = workers
     .map((w) => ({ w, age: w.last_heartbeat_time ? (now.getTime() - new Date(w.last_heartbeat_time).getTime()) / 1000 : Infinity }))
     .sort((a, b) => a.age - b.age);
-  const describe = ({ w, age }: { w: WorkerResponse; age: number }) => `${w.name} ${w.status ?? ''} heartbeat ${Number.isFinite(age) ? formatAge(age) : 'never'}`.replace(/\s+/g, ' ');
+  const describe = ({ w, age }: { w: WorkerHeartbeat; age: number }) => `${w.name} ${w.status ?? ''} heartbeat ${Number.isFinite(age) ? formatAge(age) : 'never'}`.replace(/\s+/g, ' ');
   const recent = aged.filter(({ w, age }) => age <= MISSED_HEARTBEATS * (w.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_SECONDS));
   if (recent.length > 0) return pass(id, title, `${recent.length} of ${workers.length} recent: ${describe(recent[0])}`);
   return fail(id, title, `no recent heartbeat: ${aged.slice(0, 3).map(describe).join(', ')}`, fixNone);

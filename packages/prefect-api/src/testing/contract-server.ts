@@ -9,7 +9,8 @@
  * - Semantics the deployer relies on: `POST /flows/` upserts by name (201/200),
  *   `POST /deployments/` upserts by (flow_id, name) and replaces schedules,
  *   `POST /work_pools/` → 409 when it exists, `PATCH /work_pools/{name}`, 404s, filters,
- *   server-side defaults (cron day_or, timezone UTC, interval anchor dates).
+ *   server-side defaults (cron day_or, timezone UTC, interval anchor dates); worker heartbeats,
+ *   the workers filter and the work pool status they drive (see ./workers.ts).
  * - Basic auth like `PREFECT_SERVER_API_AUTH_STRING` (401 without it), fault injection,
  *   and a log of every request so tests can count writes from the server's side.
  * A response that breaks the contract is answered with 500 and recorded in `violations`.
@@ -21,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { PREFECT_API_CONTRACT_VERSION, PREFECT_OPENAPI_DOCUMENT } from '../document';
+import { WorkerRegistry } from './workers';
 
 type Json = Record<string, any>;
 
@@ -146,6 +148,8 @@ export class PrefectContractServer {
   readonly flows = new Map<string, Json>();
   readonly deployments = new Map<string, Json>();
   readonly workPools = new Map<string, Json>();
+  /** Workers per pool; feed them with {@link recordWorkerHeartbeat} or the heartbeat route. */
+  readonly workers = new WorkerRegistry();
   private readonly queueIds = new Map<string, string>();
   private readonly faults: Fault[] = [];
   private readonly http: http.Server;
@@ -176,6 +180,21 @@ export class PrefectContractServer {
   /** Requests that changed state, as seen by the server. */
   get writes(): LoggedRequest[] {
     return this.requests.filter((r) => r.method !== 'GET' && !(r.method === 'POST' && READ_ONLY_POST.test(r.route)));
+  }
+
+  /**
+   * A worker heartbeat as `POST /work_pools/{name}/workers/heartbeat` records it, at a time of the
+   * test's choosing (a stale heartbeat is one in the past; then {@link runForeman}).
+   */
+  recordWorkerHeartbeat(poolName: string, workerName: string, options: { at?: Date; heartbeatIntervalSeconds?: number } = {}): void {
+    const pool = this.workPools.get(poolName);
+    if (!pool) throw new Error(`no work pool ${poolName} in the contract server`);
+    this.workers.heartbeat(pool, workerName, options.at ?? new Date(), options.heartbeatIntervalSeconds);
+  }
+
+  /** One pass of Prefect's foreman service: stale workers go OFFLINE, pools without online workers NOT_READY. */
+  runForeman(now: Date = new Date()): void {
+    this.workers.runForeman(this.workPools.values(), now);
   }
 
   /** Forgets the request log (state is kept). */
@@ -299,8 +318,24 @@ export class PrefectContractServer {
         return this.workPools.has(params.name) ? [200, this.workPools.get(params.name)] : [404, { detail: `Work pool "${params.name}" not found.` }];
       case 'PATCH /work_pools/{name}':
         return this.patchWorkPool(params.name, body);
-      case 'DELETE /work_pools/{name}':
+      case 'DELETE /work_pools/{name}': {
+        const pool = this.workPools.get(params.name);
+        if (pool) this.workers.dropPool(pool.id);
         return this.workPools.delete(params.name) ? [204, undefined] : [404, { detail: 'Work pool not found.' }];
+      }
+      case 'POST /work_pools/{work_pool_name}/workers/heartbeat': {
+        const pool = this.workPools.get(params.work_pool_name);
+        if (!pool) return [404, { detail: `Work pool "${params.work_pool_name}" not found.` }];
+        this.workers.heartbeat(pool, body.name, new Date(), body.heartbeat_interval_seconds);
+        return [204, undefined];
+      }
+      case 'POST /work_pools/{work_pool_name}/workers/filter': {
+        const pool = this.workPools.get(params.work_pool_name);
+        if (!pool) return [404, { detail: `Work pool "${params.work_pool_name}" not found.` }];
+        const { workers, unsupported } = this.workers.read(pool.id, body);
+        for (const u of unsupported) this.violations.push(`${u} is not implemented here`);
+        return [200, workers];
+      }
       default:
         this.violations.push(`the client used ${key}, which this test server does not implement`);
         return [501, { detail: `not implemented in the contract server: ${key}` }];
@@ -492,7 +527,8 @@ export class PrefectContractServer {
       base_job_template: body.base_job_template ?? {},
       is_paused: body.is_paused ?? false,
       concurrency_limit: body.concurrency_limit ?? null,
-      status: 'NOT_READY',
+      // models/workers.py create_work_pool: PAUSED when created paused, else NOT_READY until a heartbeat.
+      status: body.is_paused ? 'PAUSED' : 'NOT_READY',
       default_queue_id: this.queueId(body.name, 'default'),
       storage_configuration: body.storage_configuration ?? {
         bundle_upload_step: null,
@@ -513,6 +549,9 @@ export class PrefectContractServer {
       if (problem) return [422, { detail: [{ type: 'value_error', loc: ['body', 'base_job_template'], msg: problem }] }];
     }
     for (const [k, v] of Object.entries(body)) if (v !== null && v !== undefined) pool[k] = v;
+    // models/workers.py update_work_pool: pausing sets PAUSED; resuming READY with an online worker, else NOT_READY.
+    if (body.is_paused === true) pool.status = 'PAUSED';
+    if (body.is_paused === false) pool.status = this.workers.hasOnlineWorker(pool.id) ? 'READY' : 'NOT_READY';
     pool.updated = new Date().toISOString();
     return [204, undefined];
   }
