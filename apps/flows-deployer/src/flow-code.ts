@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeployerError, messageOf } from './errors';
+import { compileIgnoreRules, IgnoreRule, isIgnored } from './prefectignore';
 
 /**
  * Flow code for deployments without their own pull steps: the directories holding their
@@ -41,29 +42,146 @@ export const COMPLETE_MARKER = '.flows-deployer-bundle.json';
 /** The prefect-aws pull step step name (prefect-aws ships in the flow-run image). */
 export const PULL_FROM_S3 = 'prefect_aws.deployments.steps.pull_from_s3';
 
-const IGNORED = [/(^|\/)__pycache__(\/|$)/, /\.py[cod]$/, /(^|\/)\.DS_Store$/, /(^|\/)\.(pytest_cache|mypy_cache|ruff_cache|venv|git)(\/|$)/];
+/**
+ * Never shipped unless `.prefectignore` re-includes them (`!pattern`): dotfiles and dot-folders
+ * (`.env`, `.git`, `.venv`, `.aws`…), Python caches, and files that usually hold secrets.
+ * They are the first lines of the effective ignore list, so the project's `.prefectignore`
+ * is applied after them with Prefect's last-match-wins rules.
+ */
+export const DEFAULT_IGNORE_PATTERNS: readonly string[] = [
+  '.*',
+  '__pycache__/',
+  '*.py[cod]',
+  '*$py.class',
+  '*.env',
+  '*.pem',
+  '*.key',
+  '*.p12',
+  '*.pfx',
+  '*.jks',
+  '*.keystore',
+  '*.kdbx',
+  '*.tfstate',
+  '*.tfstate.*',
+  'id_rsa*',
+  'id_dsa*',
+  'id_ecdsa*',
+  'id_ed25519*',
+];
 
-/** Collects the directories (or files) the entrypoints live in, relative to `root`. */
-export function collectFlowCode(root: string, entrypoints: readonly string[]): FlowCodeBundle {
-  const tops = [...new Set(entrypoints.map((e) => e.slice(0, e.lastIndexOf(':')).split('/')[0]))].sort();
-  const files: FlowCodeFile[] = [];
-  const visit = (rel: string): void => {
-    if (IGNORED.some((re) => re.test(rel))) return;
-    const abs = path.join(root, rel);
-    const stat = statSync(abs);
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(abs).sort()) visit(`${rel}/${name}`);
-    } else if (stat.isFile()) {
-      const body = readFileSync(abs);
-      files.push({ path: rel, sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
+/** The project's ignore file, read from the manifest's folder as `prefect deploy` reads it from its working directory. */
+export const IGNORE_FILE = '.prefectignore';
+
+/** Limits on what one deploy uploads. */
+export interface FlowCodeLimits {
+  /** Total bytes of shipped files; default 100 MiB. */
+  readonly maxBytes?: number;
+  /** Number of shipped files; default 10,000. */
+  readonly maxFiles?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 10_000;
+
+/** `FLOWS_DEPLOYER_MAX_CODE_MB` (MiB, default 100) as limits; a bad value is an error naming the variable. */
+export function flowCodeLimitsFromEnv(environ: NodeJS.ProcessEnv): FlowCodeLimits {
+  const raw = environ.FLOWS_DEPLOYER_MAX_CODE_MB?.trim();
+  if (!raw) return {};
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) {
+    throw new DeployerError(`FLOWS_DEPLOYER_MAX_CODE_MB must be a positive number of MiB, got ${JSON.stringify(raw)}`, 'FLOWS_DEPLOYER_MAX_CODE_MB', 'e.g. FLOWS_DEPLOYER_MAX_CODE_MB=200');
+  }
+  return { maxBytes: Math.floor(Number(raw) * 1024 * 1024) };
+}
+
+/** A deployment whose code is shipped. */
+export interface FlowCodeSource {
+  readonly name: string;
+  /** `path/to/file.py:function`, relative to the root. */
+  readonly entrypoint: string;
+}
+
+/**
+ * Collects the top-level directories (or files) the entrypoints live in, relative to `root`,
+ * without the ignored files. Refuses entrypoints and symlinks that lead outside `root` and
+ * bundles over the limits.
+ */
+export function collectFlowCode(root: string, sources: readonly FlowCodeSource[], limits: FlowCodeLimits = {}): FlowCodeBundle {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const realRoot = realpathSync(root);
+  const tops = new Set<string>();
+  for (const source of sources) {
+    const file = source.entrypoint.slice(0, source.entrypoint.lastIndexOf(':'));
+    const rel = path.posix.normalize(file.replace(/\\/g, '/'));
+    if (path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
+      throw new DeployerError(
+        `the entrypoint of deployment ${source.name} (${source.entrypoint}) is outside the project folder`,
+        root,
+        'keep flow files inside the folder of prefect.yaml; only that folder is uploaded',
+      );
     }
+    tops.add(rel.split('/')[0]);
+  }
+  const rules = ignoreRules(root);
+  const canPrune = rules.every((r) => r.ignore);
+  const files: FlowCodeFile[] = [];
+  let bytes = 0;
+  const visit = (rel: string): void => {
+    const abs = path.join(root, rel);
+    let stat = lstatSync(abs);
+    if (stat.isSymbolicLink()) {
+      const target = realpathSync(abs);
+      const inside = path.relative(realRoot, target);
+      if (inside.startsWith('..') || path.isAbsolute(inside)) {
+        throw new DeployerError(`${rel} is a symlink to ${target}, outside the project folder`, root, `remove the link or add ${rel} to ${IGNORE_FILE}`);
+      }
+      stat = statSync(abs);
+    }
+    if (stat.isDirectory()) {
+      // Without `!` patterns an ignored folder can hold nothing shipped: skip it whole (`.git`, `.venv`).
+      if (canPrune && isIgnored(rules, `${rel}/`)) return;
+      for (const name of readdirSync(abs).sort()) visit(`${rel}/${name}`);
+      return;
+    }
+    if (!stat.isFile() || isIgnored(rules, rel)) return;
+    bytes += stat.size;
+    if (files.length + 1 > maxFiles || bytes > maxBytes) {
+      throw new DeployerError(
+        `the flow code to upload is over the limit of ${maxFiles} files / ${formatBytes(maxBytes)} (reached at ${rel}: ${files.length + 1} files, ${formatBytes(bytes)} so far)`,
+        root,
+        `exclude what flows do not need in ${IGNORE_FILE} (gitignore syntax), or raise FLOWS_DEPLOYER_MAX_CODE_MB`,
+      );
+    }
+    const body = readFileSync(abs);
+    files.push({ path: rel, sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
   };
-  for (const top of tops) visit(top);
+  for (const top of [...tops].sort()) {
+    if (!isIgnored(rules, top)) visit(top);
+  }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const digest = createHash('sha256')
     .update(files.map((f) => `${f.path}\0${f.sha256}\n`).join(''))
     .digest('hex');
   return { root, files, digest };
+}
+
+/** The default exclusions followed by the project's `.prefectignore` lines (stripped, as `push_to_s3` reads them). */
+function ignoreRules(root: string): IgnoreRule[] {
+  let own: string[] = [];
+  try {
+    own = readFileSync(path.join(root, IGNORE_FILE), 'utf8').split('\n').map((line) => line.trim());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DeployerError(`cannot read ${IGNORE_FILE}: ${messageOf(err)}`, root);
+  }
+  try {
+    return compileIgnoreRules([...DEFAULT_IGNORE_PATTERNS, ...own]);
+  } catch (err) {
+    throw new DeployerError(messageOf(err), path.join(root, IGNORE_FILE), 'fix the pattern (gitignore syntax)');
+  }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
 /** `<project>/flow-code/<first 16 hex of the digest>` in the flow-storage bucket. */

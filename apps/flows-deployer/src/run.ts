@@ -3,7 +3,7 @@ import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { createPrefectApi, newRequestStats, RequestStats, waitForHealthy } from '@blog-data/prefect-api';
 import { applyPlan, AppliedChange } from './apply';
 import { DeployerError } from './errors';
-import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
+import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, flowCodeLimitsFromEnv, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
 import { resolveImage, ResolvedImage } from './image';
 import { InfraOutputs, poolOutputs, readInfraOutputs } from './infra-outputs';
 import { loadManifest, ResolvedDeployment } from './manifest/load';
@@ -87,7 +87,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const jobDefaults = ecsJobDefaults(config, pool, image.reference);
   const template = renderEcsJobTemplate(loadEcsBaseTemplate(), jobDefaults);
   const stats = newRequestStats();
-  const code = flowCodeFor(manifest.deployments, path.dirname(manifestPath), outputs, outputsLabel, config.project);
+  const code = flowCodeFor(manifest.deployments, path.dirname(manifestPath), outputs, outputsLabel, config.project, environ);
   const desired = code ? code.desired : manifest.deployments;
 
   if (options.offline) {
@@ -172,6 +172,7 @@ function flowCodeFor(
   outputs: InfraOutputs,
   outputsLabel: string,
   project: string,
+  environ: NodeJS.ProcessEnv,
 ): { desired: ResolvedDeployment[]; bundle: FlowCodeBundle; location: FlowCodeLocation } | undefined {
   const needCode = deployments.filter((d) => d.pullSteps === null);
   if (needCode.length === 0) return undefined;
@@ -183,7 +184,7 @@ function flowCodeFor(
       'pass outputs with flow_storage_bucket (the code is uploaded there), or give the deployments pull steps in prefect.yaml',
     );
   }
-  const bundle = collectFlowCode(projectDir, needCode.map((d) => d.entrypoint));
+  const bundle = collectFlowCode(projectDir, needCode, flowCodeLimitsFromEnv(environ));
   const location = flowCodeLocation(bucket, project, bundle);
   const steps = pullFromS3Steps(location);
   return { desired: deployments.map((d) => (d.pullSteps === null ? { ...d, pullSteps: steps } : d)), bundle, location };

@@ -133,7 +133,8 @@ describe('flows-deployer against the contract server', () => {
     expect(run.json().flowCode.action).toBe('upload');
     expect(run.json().deployments.map((d: any) => [d.name, d.action, d.changes.map((c: any) => c.path)])).toEqual([
       ['daily', 'update', ['pull_steps']],
-      ['hourly', 'update', ['pull_steps']],
+      // hourly sets no `version:`, so it carries the flow file's hash (as `prefect deploy` does): metrics.py changed.
+      ['hourly', 'update', ['pull_steps', 'version']],
       ['weekly-rebuild', 'update', ['pull_steps']],
     ]);
     const after = [...server.deployments.values()][0].pull_steps[0]['prefect_aws.deployments.steps.pull_from_s3'].folder;

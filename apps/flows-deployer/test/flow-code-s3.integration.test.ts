@@ -31,7 +31,7 @@ maybe('flow code in S3 (AWS emulator)', () => {
 
   it('uploads the example flows once and then finds them complete', async () => {
     const store = new S3FlowCodeStore(bucket, region, environ);
-    const bundle = collectFlowCode(APP_DIR, ['flows/blog_data/ingest.py:ingest_posts']);
+    const bundle = collectFlowCode(APP_DIR, [{ name: 'daily', entrypoint: 'flows/blog_data/ingest.py:ingest_posts' }]);
     const location = flowCodeLocation(bucket, 'blog-data', bundle);
     expect((await planFlowCode(store, bundle, location)).action).toBe('upload');
     expect(await uploadFlowCode(store, bundle, location)).toBe(bundle.files.length + 1);

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ValidationProblems } from '../src/errors';
 import { APP_DIR } from './support/workspace';
-import { defaultFlowName, inspectFlowSource, pythonLiteral, typeSchema } from '../src/manifest/flow-source';
+import { defaultFlowName, inspectFlowSource } from '../src/manifest/flow-source';
 import { loadManifest, parseManifest } from '../src/manifest/load';
 
 const FLOW = `
@@ -16,7 +19,16 @@ def load_posts(limit: int = 10, source: str = "cms"):
     retries=2,
 )
 async def with_name(day: str, dry_run: bool = False):
+    """Loads one day.
+
+    Args:
+        day: ISO date to load.
+    """
     pass
+
+@flow(description="From the decorator", version="7")
+def decorated():
+    """Not this docstring."""
 
 def not_a_flow(x):
     pass
@@ -206,6 +218,80 @@ deployments:
     ]);
   });
 
+  it('reports every problem in one run, each naming the deployment and field', () => {
+    const found = problems(`
+deployments:
+  - name: no-colon
+    entrypoint: flows/posts.py
+  - name: missing-file
+    entrypoint: flows/missing.py:main
+    schedules: [{ cron: "not a cron" }]
+  - name: missing-function
+    entrypoint: flows/posts.py:nope
+  - name: bad-parameter
+    entrypoint: flows/posts.py:load_posts
+    parameters: { limt: 3 }
+  - entrypoint: flows/gone.py:main
+`);
+    expect(found).toEqual([
+      'prefect.yaml: deployments[0] (no-colon).entrypoint: must be <path/to/file.py>:<function name>, e.g. flows/ingest.py:ingest_posts',
+      'prefect.yaml: deployments[1] (missing-file).schedules[0].cron: must be a cron expression with 5 fields (e.g. "0 6 * * *") or an @macro',
+      "prefect.yaml: deployments[1] (missing-file).entrypoint: file flows/missing.py not found (paths are relative to the manifest's directory)",
+      'prefect.yaml: deployments[2] (missing-function).entrypoint: no module-level function "nope" in flows/posts.py',
+      'prefect.yaml: deployments[3] (bad-parameter).parameters: limt not accepted by load_posts() (set enforce_parameter_schema: false to allow)',
+      'prefect.yaml: deployments[4].name: is required',
+      "prefect.yaml: deployments[4].entrypoint: file flows/gone.py not found (paths are relative to the manifest's directory)",
+    ]);
+  });
+
+  // Issue #12: an entrypoint like ../private/flow.py:f made the deployer bundle (and upload) the parent folder.
+  it('rejects entrypoints that leave the manifest folder, naming the deployment', () => {
+    expect(problems('deployments:\n  - name: sneaky\n    entrypoint: ../private/flow.py:f\n')).toEqual([
+      "prefect.yaml: deployments[0] (sneaky).entrypoint: ../private/flow.py is outside the project folder (the manifest's directory); flow files must live inside it",
+    ]);
+    expect(problems('deployments:\n  - name: abs\n    entrypoint: /etc/flow.py:f\n')[0]).toContain('deployments[0] (abs).entrypoint: /etc/flow.py is outside the project folder');
+    expect(problems('deployments:\n  - name: dots\n    entrypoint: flows/../../x.py:f\n')[0]).toContain('deployments[0] (dots).entrypoint: flows/../../x.py is outside');
+  });
+
+  it('rejects an entrypoint that reaches outside through a symlink', () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'manifest-'));
+    try {
+      mkdirSync(path.join(parent, 'project'));
+      mkdirSync(path.join(parent, 'private'));
+      writeFileSync(path.join(parent, 'private', 'flow.py'), 'from prefect import flow\n@flow\ndef f(): pass\n');
+      symlinkSync(path.join(parent, 'private'), path.join(parent, 'project', 'flows'));
+      writeFileSync(path.join(parent, 'project', 'prefect.yaml'), 'deployments:\n  - name: linked\n    entrypoint: flows/flow.py:f\n');
+      expect(() => loadManifest(path.join(parent, 'project', 'prefect.yaml'), { workPool: 'blog-data-pool' })).toThrow(
+        /deployments\[0\] \(linked\)\.entrypoint: flows\/flow\.py resolves to .*private\/flow\.py, outside the project folder/,
+      );
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('falls back to the flow\'s docstring and file hash like prefect deploy', () => {
+    const [bare, explicit, fromDecorator, empty] = parse(`
+deployments:
+  - name: bare
+    entrypoint: flows/posts.py:with_name
+  - name: explicit
+    entrypoint: flows/posts.py:with_name
+    description: Mine
+    version: "1.0"
+  - name: decorator
+    entrypoint: flows/posts.py:decorated
+  - name: empty
+    entrypoint: flows/posts.py:load_posts
+    description: ""
+`).deployments;
+    // flows.py: `description or inspect.getdoc(fn)`; version: `file_hash(inspect.getsourcefile(fn))` (MD5 of the file).
+    expect(bare.description).toBe('Loads one day.\n\nArgs:\n    day: ISO date to load.');
+    expect(bare.version).toBe(createHash('md5').update(FLOW).digest('hex'));
+    expect([explicit.description, explicit.version]).toEqual(['Mine', '1.0']);
+    expect([fromDecorator.description, fromDecorator.version]).toEqual(['From the decorator', '7']);
+    expect(empty.description).toBeNull(); // no docstring either: Prefect sends null
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     expect(problems('deployments:\n  - name: x\n    entrypoint: [unclosed\n')[0]).toMatch(/^prefect\.yaml:\d+:\d+: /);
     expect(problems('deployments:\n  - name: x\n    name: y\n    entrypoint: flows/posts.py:load_posts\n')[0]).toMatch(/Map keys must be unique/);
@@ -220,24 +306,16 @@ describe('flow source inspection', () => {
       title: 'Parameters',
       type: 'object',
       properties: {
-        day: { title: 'day', position: 0, type: 'string' },
+        day: { title: 'day', position: 0, type: 'string', description: 'ISO date to load.' },
         dry_run: { title: 'dry_run', position: 1, type: 'boolean', default: false },
       },
       required: ['day'],
-      definitions: {},
     });
+    // Prefect stores the schema with unset fields excluded: no `definitions` key when no type needed one.
+    expect(flow.parameterSchema).not.toHaveProperty('definitions');
   });
 
-  it('maps common annotations and literals like pydantic', () => {
-    expect(typeSchema('list[str]')).toEqual({ type: 'array', items: { type: 'string' } });
-    expect(typeSchema('Optional[int]')).toEqual({ anyOf: [{ type: 'integer' }, { type: 'null' }] });
-    expect(typeSchema('str | None')).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
-    expect(typeSchema('dict[str, float]')).toEqual({ type: 'object', additionalProperties: { type: 'number' } });
-    expect(typeSchema('Literal["a", "b"]')).toEqual({ enum: ['a', 'b'] });
-    expect(typeSchema('datetime.datetime')).toEqual({ type: 'string', format: 'date-time' });
-    expect(typeSchema('SomeModel')).toEqual({});
-    expect(pythonLiteral('[1, "two", None, {"k": True}]')).toEqual([1, 'two', null, { k: true }]);
-    expect(pythonLiteral('os.environ["X"]')).toBeUndefined();
+  it('names flows the way Prefect does by default', () => {
     expect(defaultFlowName('refresh_post_metrics')).toBe('refresh-post-metrics');
   });
 });

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { defaultFlowName, inspectFlowSource } from './flow-source';
-import { Manifest, ManifestDeployment, ManifestSchedule, manifestSchema } from './schema';
+import { defaultFlowName, FlowSource, inspectFlowSource } from './flow-source';
+import { ENTRYPOINT, ManifestDeployment, manifestDeploymentSchema, ManifestSchedule, manifestSchema } from './schema';
 import { DeployerError, ValidationProblems } from '../errors';
 
 /** A deployment from the manifest with everything `prefect deploy` would resolve filled in. */
@@ -14,7 +14,9 @@ export interface ResolvedDeployment {
   /** `flow_name`, else `@flow(name=...)`, else the function name with `_` → `-`. */
   readonly flowName: string;
   readonly entrypoint: string;
+  /** The manifest's, else the flow's (`@flow(description=)` or docstring), as `prefect deploy` does. */
   readonly description: string | null;
+  /** The manifest's, else the flow's (`@flow(version=)` or the MD5 of the flow file). */
   readonly version: string | null;
   readonly tags: readonly string[];
   readonly parameters: Record<string, unknown>;
@@ -47,7 +49,7 @@ export interface LoadManifestOptions {
   readonly workPool: string;
   /** The queue deployments use when they do not name one. */
   readonly defaultWorkQueue?: string;
-  /** Reads flow sources; default: the file system relative to the manifest. */
+  /** Reads flow sources; default: the file system relative to the manifest, never outside its folder. */
   readonly readFile?: (file: string) => string;
 }
 
@@ -59,11 +61,23 @@ export function loadManifest(file: string, options: LoadManifestOptions): Resolv
   } catch (err) {
     throw new DeployerError(`cannot read the manifest: ${(err as Error).message}`, file, 'pass --manifest <path to prefect.yaml>');
   }
-  const readFile = options.readFile ?? ((f: string) => readFileSync(path.resolve(path.dirname(file), f), 'utf8'));
+  const projectDir = path.dirname(path.resolve(file));
+  const readFile = options.readFile ?? ((f: string) => readProjectFile(projectDir, f));
   // Name the file the way the user can find it: relative when under the working directory.
   const relative = path.relative(process.cwd(), file);
   const label = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
   return parseManifest(text, { ...options, file: label, readFile });
+}
+
+/** Thrown by a reader when a path leaves the project (e.g. through a symlink). */
+export class OutsideProjectError extends Error {}
+
+/** Reads a file of the project, refusing anything whose real path leaves the project folder. */
+export function readProjectFile(projectDir: string, relFile: string): string {
+  const real = realpathSync(path.resolve(projectDir, relFile));
+  const inside = path.relative(realpathSync(projectDir), real);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) throw new OutsideProjectError(`resolves to ${real}, outside the project folder`);
+  return readFileSync(real, 'utf8');
 }
 
 /** Parses manifest text (YAML with anchors, aliases and `<<:` merge keys, as Prefect users write it). */
@@ -84,88 +98,137 @@ export function parseManifest(
     );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const problems: Problem[] = [];
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ValidationProblems(file, parsed.error.issues.map((issue) => describeIssue(file, raw, issue)));
+    for (const issue of parsed.error.issues) {
+      problems.push({ deployment: issue.path[0] === 'deployments' && typeof issue.path[1] === 'number' ? issue.path[1] : -1, text: describeIssue(file, raw, issue) });
+    }
   }
-  return resolve(parsed.data, options);
-}
-
-function resolve(
-  manifest: Manifest,
-  options: LoadManifestOptions & { readonly file: string; readonly readFile: (file: string) => string },
-): ResolvedManifest {
-  const { file } = options;
-  const problems: string[] = [];
+  // Every deployment is checked on its own, so one malformed entry never hides the problems of the others.
+  const rawDeployments = Array.isArray((raw as { deployments?: unknown })?.deployments) ? (raw as { deployments: unknown[] }).deployments : [];
+  const topPull = manifestSchema.shape.pull.safeParse((raw as { pull?: unknown })?.pull);
+  const context = { ...options, topPull: topPull.success ? topPull.data ?? null : null };
   const warnings: string[] = [];
   const deployments: ResolvedDeployment[] = [];
-  if (manifest.build || manifest.push) {
+  if (parsed.success && (parsed.data.build || parsed.data.push)) {
     warnings.push(`${file}: top-level build/push steps are ignored (image-builder builds and pushes the image)`);
   }
-  manifest.deployments.forEach((d: ManifestDeployment, index) => {
-    const where = `${file}: deployments[${index}] (${d.name})`;
-    if (d.build || d.push) warnings.push(`${where}: build/push steps are ignored (image-builder builds and pushes the image)`);
-    const [relFile, functionName] = splitEntrypoint(d.entrypoint);
-    let decoratedName: string | undefined;
-    let parameterSchema: Record<string, unknown> | null = d.parameter_openapi_schema ?? null;
-    let source: string | undefined;
-    try {
-      source = options.readFile(relFile);
-    } catch {
-      problems.push(`${where}.entrypoint: file ${relFile} not found (paths are relative to the manifest's directory)`);
+  rawDeployments.forEach((entry, index) => {
+    const report = (t: string): void => void problems.push({ deployment: index, text: t });
+    const one = manifestDeploymentSchema.safeParse(entry);
+    if (one.success) {
+      const resolved = resolveDeployment(one.data, index, context, report, warnings);
+      if (resolved) deployments.push(resolved);
+      return;
     }
-    if (source !== undefined) {
-      try {
-        const flow = inspectFlowSource(source, functionName);
-        decoratedName = flow.decoratedName;
-        if (d.parameter_openapi_schema === undefined) parameterSchema = flow.parameterSchema;
-      } catch (err) {
-        problems.push(`${where}.entrypoint: ${(err as Error).message} in ${relFile}`);
-      }
+    // The entry is invalid (already reported); still check its flow file when the entrypoint itself is well-formed.
+    const { entrypoint, name } = (entry ?? {}) as { entrypoint?: unknown; name?: unknown };
+    if (typeof entrypoint === 'string' && ENTRYPOINT.test(entrypoint)) {
+      const where = `${file}: deployments[${index}]${typeof name === 'string' ? ` (${name})` : ''}`;
+      readFlow(entrypoint, where, context, report);
     }
-    const poolName = d.work_pool?.name ?? options.workPool;
-    if (poolName !== options.workPool) {
-      problems.push(`${where}.work_pool.name: must be ${options.workPool} (the pool this deployer manages), got ${poolName}`);
-    }
-    const unknownParameters = unknownParameterNames(d.parameters ?? {}, parameterSchema);
-    if (unknownParameters.length > 0 && (d.enforce_parameter_schema ?? true)) {
-      problems.push(
-        `${where}.parameters: ${unknownParameters.join(', ')} not accepted by ${functionName}() (set enforce_parameter_schema: false to allow)`,
-      );
-    }
-    const concurrency = d.concurrency_limit;
-    deployments.push({
-      index,
-      name: d.name,
-      flowName: d.flow_name ?? decoratedName ?? defaultFlowName(functionName),
-      entrypoint: d.entrypoint,
-      description: d.description ?? null,
-      version: d.version ?? null,
-      tags: d.tags ?? [],
-      parameters: d.parameters ?? {},
-      parameterSchema,
-      enforceParameterSchema: d.enforce_parameter_schema ?? true,
-      schedules: d.schedules ?? (d.schedule ? [d.schedule] : []),
-      paused: d.paused,
-      workPoolName: poolName,
-      workQueueName: d.work_pool?.work_queue_name ?? options.defaultWorkQueue ?? null,
-      jobVariables: d.work_pool?.job_variables ?? {},
-      concurrencyLimit: concurrency == null ? null : typeof concurrency === 'number' ? concurrency : concurrency.limit,
-      collisionStrategy: concurrency != null && typeof concurrency === 'object' ? concurrency.collision_strategy ?? 'ENQUEUE' : null,
-      pullSteps: d.pull ?? manifest.pull ?? null,
-    });
   });
   const seen = new Map<string, number>();
   for (const d of deployments) {
     const key = `${d.flowName}/${d.name}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      problems.push(`${file}: deployments[${d.index}] (${d.name}).name: duplicates deployments[${first}] (same flow ${d.flowName} and name)`);
+      problems.push({ deployment: d.index, text: `${file}: deployments[${d.index}] (${d.name}).name: duplicates deployments[${first}] (same flow ${d.flowName} and name)` });
     }
     seen.set(key, d.index);
   }
-  if (problems.length > 0) throw new ValidationProblems(file, problems);
+  if (problems.length > 0) {
+    // Grouped by deployment (top-level problems first), in the order found within each.
+    const ordered = problems.map((p, i) => ({ ...p, i })).sort((a, b) => a.deployment - b.deployment || a.i - b.i);
+    throw new ValidationProblems(file, [...new Set(ordered.map((p) => p.text))]);
+  }
   return { file, deployments, warnings };
+}
+
+interface Problem {
+  /** Index in `deployments:`, -1 for the manifest as a whole. */
+  readonly deployment: number;
+  readonly text: string;
+}
+
+type ResolveContext = LoadManifestOptions & {
+  readonly file: string;
+  readonly readFile: (file: string) => string;
+  readonly topPull: Record<string, unknown>[] | null;
+};
+
+/** The flow behind an entrypoint, or undefined after reporting why it cannot be read. */
+function readFlow(entrypoint: string, where: string, options: ResolveContext, report: (problem: string) => void): FlowSource | undefined {
+  const [relFile, functionName] = splitEntrypoint(entrypoint);
+  // Flow code is bundled from the manifest's folder: a path leaving it would ship files from outside the project.
+  const normalized = path.posix.normalize(relFile.replace(/\\/g, '/'));
+  if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {
+    report(`${where}.entrypoint: ${relFile} is outside the project folder (the manifest's directory); flow files must live inside it`);
+    return undefined;
+  }
+  let source: string;
+  try {
+    source = options.readFile(relFile);
+  } catch (err) {
+    if (err instanceof OutsideProjectError) report(`${where}.entrypoint: ${relFile} ${err.message}; flow files must live inside it`);
+    else report(`${where}.entrypoint: file ${relFile} not found (paths are relative to the manifest's directory)`);
+    return undefined;
+  }
+  try {
+    return inspectFlowSource(source, functionName);
+  } catch (err) {
+    report(`${where}.entrypoint: ${(err as Error).message} in ${relFile}`);
+    return undefined;
+  }
+}
+
+function resolveDeployment(
+  d: ManifestDeployment,
+  index: number,
+  options: ResolveContext,
+  report: (problem: string) => void,
+  warnings: string[],
+): ResolvedDeployment | undefined {
+  const where = `${options.file}: deployments[${index}] (${d.name})`;
+  if (d.build || d.push) warnings.push(`${where}: build/push steps are ignored (image-builder builds and pushes the image)`);
+  const functionName = splitEntrypoint(d.entrypoint)[1];
+  const flow = readFlow(d.entrypoint, where, options, report);
+  const parameterSchema = d.parameter_openapi_schema !== undefined ? d.parameter_openapi_schema : flow?.parameterSchema ?? null;
+  if (flow && d.parameter_openapi_schema === undefined) {
+    for (const note of flow.notes) warnings.push(`${where}.entrypoint: ${note}`);
+  }
+  const poolName = d.work_pool?.name ?? options.workPool;
+  if (poolName !== options.workPool) {
+    report(`${where}.work_pool.name: must be ${options.workPool} (the pool this deployer manages), got ${poolName}`);
+  }
+  const unknownParameters = unknownParameterNames(d.parameters ?? {}, parameterSchema);
+  if (unknownParameters.length > 0 && (d.enforce_parameter_schema ?? true)) {
+    report(`${where}.parameters: ${unknownParameters.join(', ')} not accepted by ${functionName}() (set enforce_parameter_schema: false to allow)`);
+  }
+  if (!flow) return undefined;
+  const concurrency = d.concurrency_limit;
+  return {
+    index,
+    name: d.name,
+    flowName: d.flow_name ?? flow.decoratedName ?? defaultFlowName(functionName),
+    entrypoint: d.entrypoint,
+    // `prefect deploy` falls back to the flow's own description and version when these are empty.
+    description: d.description || flow.description || null,
+    version: d.version || flow.version,
+    tags: d.tags ?? [],
+    parameters: d.parameters ?? {},
+    parameterSchema,
+    enforceParameterSchema: d.enforce_parameter_schema ?? true,
+    schedules: d.schedules ?? (d.schedule ? [d.schedule] : []),
+    paused: d.paused,
+    workPoolName: poolName,
+    workQueueName: d.work_pool?.work_queue_name ?? options.defaultWorkQueue ?? null,
+    jobVariables: d.work_pool?.job_variables ?? {},
+    concurrencyLimit: concurrency == null ? null : typeof concurrency === 'number' ? concurrency : concurrency.limit,
+    collisionStrategy: concurrency != null && typeof concurrency === 'object' ? concurrency.collision_strategy ?? 'ENQUEUE' : null,
+    pullSteps: d.pull ?? options.topPull ?? null,
+  };
 }
 
 function splitEntrypoint(entrypoint: string): [string, string] {

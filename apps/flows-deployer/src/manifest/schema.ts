@@ -65,6 +65,9 @@ export const manifestScheduleSchema = z
 
 const steps = z.array(z.record(z.string(), z.unknown()).refine((step) => Object.keys(step).length === 1, 'each step is a map with one key: the step\'s import path'));
 
+/** `path/to/file.py:function`. */
+export const ENTRYPOINT = /^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** One entry of `deployments:`. */
 export const manifestDeploymentSchema = z
   .object({
@@ -73,7 +76,7 @@ export const manifestDeploymentSchema = z
     flow_name: prefectName.optional(),
     entrypoint: z
       .string()
-      .regex(/^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$/, 'must be <path/to/file.py>:<function name>, e.g. flows/ingest.py:ingest_posts'),
+      .regex(ENTRYPOINT, 'must be <path/to/file.py>:<function name>, e.g. flows/ingest.py:ingest_posts'),
     description: z.string().nullable().optional(),
     // YAML reads `version: 1.2` as a number; Prefect stores a string.
     version: z.union([z.string(), z.number()]).transform((v) => String(v)).nullable().optional(),
