@@ -60,8 +60,9 @@ function patternToRegex(raw: string): { regex: string; ignore: boolean } | undef
   }
   const segments = pattern.split('/');
   const isDirPattern = segments[segments.length - 1] === '';
-  if (segments[0] === '') segments.shift();
-  else if (segments.length === 1 || (segments.length === 2 && segments[1] === '')) {
+  if (segments[0] === '') {
+    segments.shift(); // a leading slash anchors to the root
+  } else if (segments.length === 1 || (segments.length === 2 && segments[1] === '')) {
     if (segments[0] !== '**') segments.unshift('**');
   }
   if (segments.length === 0) throw new Error(`invalid pattern ${JSON.stringify(raw)}`);
@@ -76,11 +77,14 @@ function patternToRegex(raw: string): { regex: string; ignore: boolean } | undef
   segments.forEach((seg, i) => {
     const last = i === n - 1;
     if (seg === '**') {
-      if (i === 0) regex += '^(?:.+/)?';
-      else if (!last) {
-        regex += '(?:/.+)?';
+      if (i === 0) {
+        regex += '^(?:.+/)?'; // any leading folders
+      } else if (!last) {
+        regex += '(?:/.+)?'; // zero or more inner folders
         needSlash = true;
-      } else regex += isDirPattern ? DIR_MARK : '/';
+      } else {
+        regex += isDirPattern ? DIR_MARK : '/'; // everything below
+      }
       return;
     }
     if (i === 0) regex += '^';

@@ -101,13 +101,18 @@ function readBlockItems(lines: readonly string[], start: number): { items: strin
   offset++;
   for (; offset < lines.length; offset++) {
     const line = lines[offset];
-    if (isEmpty(line)) current.push('');
-    else if (line.startsWith(' '.repeat(indent * 2))) current.push(line.slice(indent * 2));
-    else if (line.startsWith(' '.repeat(indent + 1))) current.push(line.replace(/^\s+/, ''));
-    else if (line.startsWith(' '.repeat(indent))) {
-      items.push(current);
+    if (isEmpty(line)) {
+      current.push('');
+    } else if (line.startsWith(' '.repeat(indent * 2))) {
+      current.push(line.slice(indent * 2)); // continuation
+    } else if (line.startsWith(' '.repeat(indent + 1))) {
+      current.push(line.replace(/^\s+/, '')); // "confusing indentation": still a continuation
+    } else if (line.startsWith(' '.repeat(indent))) {
+      items.push(current); // a new item
       current = [line.slice(indent)];
-    } else break;
+    } else {
+      break; // end of the section
+    }
   }
   items.push(current);
   return { items, end: offset - 1 };

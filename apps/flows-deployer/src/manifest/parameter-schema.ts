@@ -354,9 +354,13 @@ export class ModuleSchemas {
       if (parent) {
         const parentKind = this.classKind(parent, seen);
         if (parentKind !== 'plain') return parentKind;
-      } else if (qualified && ENUM_BASES.has(qualified)) kind = 'enum';
-      else if (qualified && MODEL_BASES.has(qualified)) return 'model';
-      else if (qualified !== 'builtins.str' && qualified !== 'builtins.int' && qualified !== 'builtins.float' && qualified !== 'builtins.object') return 'unknown';
+      } else if (qualified && ENUM_BASES.has(qualified)) {
+        kind = 'enum';
+      } else if (qualified && MODEL_BASES.has(qualified)) {
+        return 'model';
+      } else if (!['builtins.str', 'builtins.int', 'builtins.float', 'builtins.object'].includes(qualified ?? '')) {
+        return 'unknown';
+      }
     }
     return kind;
   }

@@ -62,8 +62,9 @@ export function parsePythonModule(source: string): PyModule {
       decorators = children(statement).filter((c) => c.name === 'Decorator');
       node = children(statement).find((c) => c.name === 'FunctionDefinition' || c.name === 'ClassDefinition') ?? statement;
     }
-    if (node.name === 'ImportStatement') readImport(source, node, imports);
-    else if (node.name === 'FunctionDefinition') {
+    if (node.name === 'ImportStatement') {
+      readImport(source, node, imports);
+    } else if (node.name === 'FunctionDefinition') {
       const name = node.getChild('VariableName');
       if (name) functions.set(text(source, name), { name: text(source, name), node, decorators });
     } else if (node.name === 'ClassDefinition') {
