@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { inspectFlowSource } from '../src/manifest/flow-source';
 import { APP_DIR } from './support/workspace';
+import { inspectFlowSource } from '../src/manifest/flow-source';
 
 /**
  * Conformance table: flow signature → the `parameter_openapi_schema` Prefect 3.8.3 stores.

@@ -367,24 +367,9 @@ export class ModuleSchemas {
 
   /** `enum_schema` + `_enum_schema`'s title/description: `{title, description?, enum, type?}`. */
   private enumSchema(cls: PyClass, what: string): JsonSchema | undefined {
-    const src = this.module.source;
     const members: unknown[] = [];
     const kinds = new Set<string>();
-    const isStrEnum = cls.bases.some((b) => this.resolve(text(src, b)).qualified === 'enum.StrEnum');
-    let lastInt = 0;
-    for (const statement of cls.body) {
-      if (statement.name !== 'AssignStatement') continue;
-      const [target, op, value] = children(statement);
-      if (target?.name !== 'VariableName' || op?.name !== 'AssignOp' || !value) continue;
-      const name = text(src, target);
-      if (/^_.*_$/.test(name)) continue; // _ignore_, _order_, dunders
-      let v: PyValue | undefined;
-      if (value.name === 'CallExpression' && this.resolve(text(src, value.firstChild!)).qualified === 'enum.auto') {
-        v = isStrEnum ? { kind: 'str', value: name.toLowerCase() } : { kind: 'int', value: ++lastInt };
-      } else {
-        v = this.evaluate(value);
-        if (v?.kind === 'int') lastInt = v.value;
-      }
+    for (const { name, value: v } of this.enumMembers(cls)) {
       const json = v && toJsonDefault(v);
       if (!v || !json) {
         this.note(what, `the value of ${cls.name}.${name} is not a constant; the enum's schema is not known`);
@@ -555,13 +540,21 @@ export class ModuleSchemas {
   }
 
   private enumMember(cls: PyClass, member: string): PyValue | undefined {
+    const found = this.enumMembers(cls).find((m) => m.name === member);
+    return found?.value && { kind: 'enum', cls: cls.name, member, value: found.value };
+  }
+
+  /** `NAME = value` entries of an Enum body in order, `auto()` numbered as Enum/StrEnum do. */
+  private enumMembers(cls: PyClass): Array<{ name: string; value: PyValue | undefined }> {
     const src = this.module.source;
-    let lastInt = 0;
     const isStrEnum = cls.bases.some((b) => this.resolve(text(src, b)).qualified === 'enum.StrEnum');
+    const out: Array<{ name: string; value: PyValue | undefined }> = [];
+    let lastInt = 0;
     for (const statement of cls.body) {
       const [target, op, value] = children(statement);
       if (statement.name !== 'AssignStatement' || target?.name !== 'VariableName' || op?.name !== 'AssignOp' || !value) continue;
       const name = text(src, target);
+      if (/^_.*_$/.test(name)) continue; // _ignore_, _order_, dunders
       let v: PyValue | undefined;
       if (value.name === 'CallExpression' && this.resolve(text(src, value.firstChild!)).qualified === 'enum.auto') {
         v = isStrEnum ? { kind: 'str', value: name.toLowerCase() } : { kind: 'int', value: ++lastInt };
@@ -569,9 +562,9 @@ export class ModuleSchemas {
         v = this.evaluate(value);
         if (v?.kind === 'int') lastInt = v.value;
       }
-      if (name === member) return v && { kind: 'enum', cls: cls.name, member, value: v };
+      out.push({ name, value: v });
     }
-    return undefined;
+    return out;
   }
 
   private callValue(callee: string, positional: PyValue[], keywords: Map<string, PyValue>): PyValue | undefined {
