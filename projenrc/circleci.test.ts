@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { circleciRoleArn } from './circleci';
+import { circleciRoleArn, deployContext } from './circleci';
 import { ENVIRONMENTS, loadConfig } from '../packages/config/src';
 
 const text = readFileSync(join(__dirname, '..', '.circleci', 'config.yml'), 'utf8');
@@ -31,28 +32,52 @@ describe('.circleci/config.yml', () => {
     expect(workflowJob('check')).toEqual({});
     const setup = circle.commands.setup.steps.map((s: any) => (typeof s === 'string' ? s : Object.keys(s)[0]));
     expect(setup.indexOf('restore_cache')).toBeLessThan(setup.indexOf('save_cache'));
-    expect(setup).toContain('nx/set-shas');
+    expect(setup.slice(-2)).toEqual(['when', 'unless']); // empty-tree base with deploy-all, else nx/set-shas
+    expect(JSON.stringify(circle.commands.setup.steps.at(-1))).toContain('nx/set-shas');
     expect(commandsOf('check').join('\n')).toContain('scripts/test.sh --affected --base=$NX_BASE --head=$NX_HEAD');
   });
 
-  it('deploys staging from staging-v2 and prod from main behind an approval', () => {
-    expect(workflowJob('deploy-staging')).toEqual({ requires: ['check'], filters: { branches: { only: ['staging-v2'] } } });
+  it('is valid against CircleCI\'s published config schema', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, 'testing', 'circleci-config.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(circle) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('is refused by that schema when a key is misspelt (the check can fail)', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, 'testing', 'circleci-config.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const broken = { ...circle, jobs: { ...circle.jobs, check: { ...circle.jobs.check, step: circle.jobs.check.steps } } };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('deploys staging from staging-v2 and prod from main behind an approval, one deploy per environment at a time', () => {
+    const deploy = (env: 'staging' | 'prod', requires: string, branch: string) => ({
+      requires: [requires],
+      filters: { branches: { only: [branch] } },
+      context: [`blog-data-${env}-deploy`],
+      'serial-group': `<< pipeline.project.slug >>/deploy-${env}`,
+    });
+    expect(workflowJob('deploy-staging')).toEqual(deploy('staging', 'check', 'staging-v2'));
     expect(workflowJob('approve-prod')).toEqual({
       type: 'approval',
       requires: ['check'],
       filters: { branches: { only: ['main'] } },
     });
-    expect(workflowJob('deploy-prod')).toEqual({ requires: ['approve-prod'], filters: { branches: { only: ['main'] } } });
+    expect(workflowJob('deploy-prod')).toEqual(deploy('prod', 'approve-prod', 'main'));
   });
 
-  it.each(ENVIRONMENTS)('deploy-%s assumes its two OIDC roles and deploys only what is affected', (env) => {
+  it.each(ENVIRONMENTS)('deploy-%s assumes its two OIDC roles for 3 h and runs nx affected -t deploy from a strict base', (env) => {
     const config = loadConfig({ env, environ: {} });
     const job = circle.jobs[`deploy-${env}`];
     expect(job.environment.PLATFORM_ENV).toBe(env);
-    const roles = job.steps.filter((s: any) => s['aws-cli/setup']).map((s: any) => s['aws-cli/setup'].role_arn);
-    expect(roles).toEqual([circleciRoleArn(config, 'deploy'), circleciRoleArn(config, 'ecr-push')]);
-    expect(roles[0]).toBe(`arn:aws:iam::${config.aws.accountId}:role/blog-data-${env}-circleci-deploy`);
-    expect(commandsOf(`deploy-${env}`).join('\n')).toContain('scripts/deploy-affected.sh --base=$NX_BASE --head=$NX_HEAD');
+    const setups = job.steps.filter((s: any) => s['aws-cli/setup']).map((s: any) => s['aws-cli/setup']);
+    expect(setups.map((s: any) => s.role_arn)).toEqual([circleciRoleArn(config, 'deploy'), circleciRoleArn(config, 'ecr-push')]);
+    expect(setups.map((s: any) => s.session_duration)).toEqual(['10800', '10800']);
+    expect(setups.map((s: any) => s.set_aws_env_vars)).toEqual([false, false]);
+    expect(job.steps[0]).toEqual({ setup: { 'deploy-branch': config.circleci.deployBranch, 'strict-base': true } });
+    expect(workflowJob(`deploy-${env}`).context).toEqual([deployContext(config)]);
+    expect(commandsOf(`deploy-${env}`).join('\n')).toContain('pnpm nx affected -t deploy --base=$NX_BASE --head=$NX_HEAD');
+    expect(commandsOf(`deploy-${env}`).join('\n')).not.toMatch(/deploy-affected|sudo .*deploy/);
   });
 
   it('references no long-lived AWS key anywhere', () => {

@@ -1,6 +1,7 @@
 import { typescript, YamlFile } from 'projen';
 // The generator reads the same source of truth as every package (config's public index).
 import { ENVIRONMENTS, EnvironmentName, loadConfig, namePrefix, PlatformConfig } from '../packages/config/src';
+import { VERSIONS } from './versions';
 
 /**
  * Pinned orbs: Node installs Node and pnpm, Nx computes the affected base, aws-cli assumes the
@@ -19,7 +20,16 @@ const TOOLS = { terraform: '1.11.4', moto: '5.2.1' };
 /** Root for apt and the test services' own dockerd; PATH keeps the orb's Node and pnpm. */
 const AS_ROOT = 'sudo -E env "PATH=$PATH"';
 
-/** AWS CLI profiles the deploy job writes; scripts/deploy-affected.sh picks one per project. */
+/** The hash of git's empty tree: as a base, every file of HEAD counts as changed. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Pipeline parameter that deploys every project: the first deploy of an environment, and recovery. */
+export const DEPLOY_ALL = 'deploy-all';
+
+/** The workflow every job runs in; nx/set-shas looks for its last green run. */
+const WORKFLOW = 'check-and-deploy';
+
+/** AWS CLI profiles the deploy job writes; the deploy steps pick one per project. */
 export const DEPLOY_PROFILES = { deploy: 'blog-data-deploy', ecrPush: 'blog-data-ecr-push' } as const;
 
 /** ARN of a role the infra bootstrap stack creates for CircleCI (see packages/infra ci-access). */
@@ -27,7 +37,16 @@ export function circleciRoleArn(config: PlatformConfig, role: 'deploy' | 'ecr-pu
   return `arn:aws:iam::${config.aws.accountId}:role/${namePrefix(config)}-circleci-${role}`;
 }
 
-/** The deploy job of one environment: OIDC roles, then the affected deploy targets in order. */
+/**
+ * The restricted context of an environment's deploy job. It holds CIRCLE_API_TOKEN (nx/set-shas
+ * reads the last green pipeline through the API) and is restricted to the deploy branch, so a
+ * feature branch's job cannot read the token (README "Deploy to AWS for real").
+ */
+export function deployContext(config: PlatformConfig): string {
+  return `${namePrefix(config)}-deploy`;
+}
+
+/** The deploy job of one environment: OIDC roles, then `nx affected -t deploy` (delivery order). */
 function deployJob(config: PlatformConfig) {
   const assume = (role: 'deploy' | 'ecr-push', profile: string) => ({
     'aws-cli/setup': {
@@ -35,7 +54,10 @@ function deployJob(config: PlatformConfig) {
       profile_name: profile,
       region: config.aws.region,
       role_session_name: `circleci-${config.env}-${role}`,
-      session_duration: '3600',
+      // Must not exceed the role's MaxSessionDuration (ci-access.ts); covers a first apply.
+      session_duration: String(config.circleci.sessionSeconds),
+      // Two profiles: the orb writes each one's keys to its own file, not to $BASH_ENV.
+      set_aws_env_vars: false,
     },
   });
   return {
@@ -46,13 +68,15 @@ function deployJob(config: PlatformConfig) {
       ECR_PUSH_AWS_PROFILE: DEPLOY_PROFILES.ecrPush,
     },
     steps: [
-      { setup: { 'deploy-branch': config.circleci.deployBranch } },
+      // A deploy must never guess its base: no token or no green run is an error, not HEAD~1.
+      { setup: { 'deploy-branch': config.circleci.deployBranch, 'strict-base': true } },
       assume('deploy', DEPLOY_PROFILES.deploy),
       assume('ecr-push', DEPLOY_PROFILES.ecrPush),
       {
         run: {
           name: `Deploy what changed to ${config.env}`,
-          command: `${AS_ROOT} bash scripts/deploy-affected.sh --base=$NX_BASE --head=$NX_HEAD`,
+          // As the job's user: the aws-cli orb wrote the profiles under this user's HOME.
+          command: 'pnpm nx affected -t deploy --base=$NX_BASE --head=$NX_HEAD --output-style=static',
           no_output_timeout: '45m',
         },
       },
@@ -70,14 +94,22 @@ function deployWorkflowJobs(configs: PlatformConfig[]) {
       jobs.push({ [`approve-${config.env}`]: { type: 'approval', requires, filters } });
       requires = [`approve-${config.env}`];
     }
-    jobs.push({ [`deploy-${config.env}`]: { requires, filters } });
+    jobs.push({
+      [`deploy-${config.env}`]: {
+        requires,
+        filters,
+        context: [deployContext(config)],
+        // One deploy of an environment at a time, across pipelines (two approved main pushes).
+        'serial-group': `<< pipeline.project.slug >>/deploy-${config.env}`,
+      },
+    });
   }
   return jobs;
 }
 
 /**
  * `.circleci/config.yml`. Every push runs lint, build and test of what changed since the last
- * green build on main (nx/set-shas). The machine executor gives root and a kernel, so the same
+ * green build (nx/set-shas). The machine executor gives root and a kernel, so the same
  * scripts/test.sh that CI here runs can start its own dockerd, registry and AWS emulator.
  */
 export function configureCircleCi(root: typescript.TypeScriptProject): YamlFile {
@@ -95,10 +127,18 @@ export function configureCircleCi(root: typescript.TypeScriptProject): YamlFile 
       paths: ['~/.pnpm-store'],
     },
   };
+  const deployAll = `<< pipeline.parameters.${DEPLOY_ALL} >>`;
   return new YamlFile(root, '.circleci/config.yml', {
     obj: {
       version: 2.1,
       orbs: ORBS,
+      parameters: {
+        [DEPLOY_ALL]: {
+          type: 'boolean',
+          default: false,
+          description: 'Deploy every project, not only what changed (first deploy of an environment, recovery)',
+        },
+      },
       executors: {
         linux: {
           machine: { image: 'ubuntu-2404:current' },
@@ -108,28 +148,59 @@ export function configureCircleCi(root: typescript.TypeScriptProject): YamlFile 
       },
       commands: {
         setup: {
-          description: 'Node 20, pnpm store cache, workspace install and the Nx base/head SHAs',
+          description: 'Node 20 and pnpm, pnpm store cache, workspace install and the Nx base/head SHAs',
           parameters: {
             'deploy-branch': {
               type: 'string',
               default: 'main',
               description: 'Branch whose last green build is the affected base',
             },
+            'strict-base': {
+              type: 'boolean',
+              default: false,
+              description: 'Fail when the last green build cannot be found instead of falling back to HEAD~1',
+            },
           },
           steps: [
             'checkout',
-            { 'node/install': { 'node-version': '20.19' } },
+            // The orb installs pnpm only when asked (node orb 7.1.0, commands/install.yml).
+            { 'node/install': { 'node-version': '20.19', 'install-pnpm': true, 'pnpm-version': VERSIONS.pnpm } },
             restorePnpmStore,
-            { 'terraform/install': { terraform_version: TOOLS.terraform } },
-            { run: { name: 'AWS emulator', command: `${AS_ROOT} python3 -m pip install --quiet 'moto[server]==${TOOLS.moto}'` } },
             {
               run: {
                 name: 'Install',
-                command: `pnpm config set store-dir ~/.pnpm-store && ${AS_ROOT} bash scripts/bootstrap.sh`,
+                // As the job's user, so that later steps (and the deploy) own node_modules.
+                command: 'pnpm config set store-dir ~/.pnpm-store && bash scripts/bootstrap.sh',
               },
             },
             savePnpmStore,
-            { 'nx/set-shas': { 'main-branch-name': '<< parameters.deploy-branch >>' } },
+            {
+              when: {
+                condition: deployAll,
+                steps: [
+                  {
+                    run: {
+                      name: 'Nx base: the empty tree (deploy everything)',
+                      command: `echo "export NX_BASE=${EMPTY_TREE}; export NX_HEAD=$(git rev-parse HEAD)" >> "$BASH_ENV"`,
+                    },
+                  },
+                ],
+              },
+            },
+            {
+              unless: {
+                condition: deployAll,
+                steps: [
+                  {
+                    'nx/set-shas': {
+                      'main-branch-name': '<< parameters.deploy-branch >>',
+                      'workflow-name': WORKFLOW,
+                      'error-on-no-successful-workflow': '<< parameters.strict-base >>',
+                    },
+                  },
+                ],
+              },
+            },
           ],
         },
       },
@@ -138,6 +209,23 @@ export function configureCircleCi(root: typescript.TypeScriptProject): YamlFile 
           executor: 'linux',
           steps: [
             { setup: {} },
+            { 'terraform/install': { terraform_version: TOOLS.terraform } },
+            {
+              run: {
+                name: 'AWS emulator',
+                // A virtualenv: Ubuntu 24.04's python refuses pip installs outside one (PEP 668).
+                // --system-site-packages reuses what the image's python already has.
+                command: [
+                  'python3 -m venv --system-site-packages ~/.venvs/moto',
+                  `~/.venvs/moto/bin/python -m pip install --quiet 'moto[server]==${TOOLS.moto}'`,
+                  'echo \'export PATH="$HOME/.venvs/moto/bin:$PATH"\' >> "$BASH_ENV"',
+                ].join('\n'),
+              },
+            },
+            {
+              // Debian packages of the test services (docker-registry, htpasswd, busybox) need root.
+              run: { name: 'Test services', command: `${AS_ROOT} bash scripts/bootstrap.sh` },
+            },
             {
               run: {
                 name: 'Lint, build and test what changed',
@@ -150,7 +238,7 @@ export function configureCircleCi(root: typescript.TypeScriptProject): YamlFile 
         ...Object.fromEntries(configs.map((c) => [`deploy-${c.env}`, deployJob(c)])),
       },
       workflows: {
-        'check-and-deploy': { jobs: ['check', ...deployWorkflowJobs(configs)] },
+        [WORKFLOW]: { jobs: ['check', ...deployWorkflowJobs(configs)] },
       },
     },
   });

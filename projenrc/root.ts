@@ -48,6 +48,8 @@ export function createRoot(): typescript.TypeScriptProject {
       `@types/node@${VERSIONS.nodeTypes}`,
       'yaml@^2.8.1',
       'zod@^4.1.0',
+      // Validates the generated .circleci/config.yml against CircleCI's published schema (draft-07).
+      'ajv@^8.17.1',
       '@nx/eslint-plugin@^23.2.1',
     ],
     tsconfigDev: {

@@ -7,3 +7,5 @@ export { ENVIRONMENT_BUILDERS, ENVIRONMENT_INPUTS, defaultsFor, mergeDeep, PROJE
 export type { DeepPartial, EnvironmentBuilder } from './environments';
 export { BOOTSTRAP_OUTPUTS, flattenTerraformOutputs, PLATFORM_OUTPUTS } from './outputs';
 export type { PlatformOutputName } from './outputs';
+export { assertRealIdentities, IDENTITIES_FILE, placeholderIdentities } from './real-identities';
+export { IDENTITIES } from './environments/identities';

@@ -22,7 +22,7 @@ function range(from: number, to: number, step: number): number[] {
 const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const awsRegion = z
   .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-2');
 const s3BucketName = z
   .string()
   .regex(
@@ -33,6 +33,10 @@ const logGroupName = z.string().regex(/^[\w\-./#]{1,512}$/, 'must be a CloudWatc
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, 'must be an IPv4 CIDR between /16 and /28');
+/** A git branch name that is also safe inside an IAM pattern: no `*`, `?`, `$` or `..`. */
+const branchName = z
+  .string()
+  .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9_][A-Za-z0-9._/-]*$/, 'must be a branch name (letters, digits, . _ / -; no * ? $ or ..)');
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 
 /** CPU units and memory (MiB) of one Fargate task. */
@@ -204,10 +208,21 @@ export const platformConfigSchema = z
       .object({
         organizationId: uuid,
         projectId: uuid,
-        /** Branch whose pushes deploy this environment. */
-        deployBranch: z.string().min(1),
+        /** The repository as CircleCI's OIDC token names it (`vcs-origin`): `github.com/<owner>/<repo>`. */
+        vcsOrigin: z
+          .string()
+          .regex(/^[a-z0-9.-]+\.[a-z]{2,}(\/[A-Za-z0-9_.-]+){2,}$/, 'must be a repository URL without scheme, e.g. github.com/acme/blog-data'),
+        /** Branch whose pushes deploy this environment; the only one that may assume the deploy role. */
+        deployBranch: branchName,
+        /** Branches whose jobs may assume the ECR push role. */
+        publishBranches: z.array(branchName).min(1),
         /** Whether a person must approve the deploy job. */
         requireApproval: z.boolean(),
+        /**
+         * Seconds the deploy job's AWS session lasts: the CI roles' MaxSessionDuration and the
+         * aws-cli orb's session_duration. AWS allows 3600–43200.
+         */
+        sessionSeconds: z.number().int().min(3600).max(43200),
       })
       .strict(),
     state: z

@@ -8,10 +8,10 @@ describe('derived names', () => {
   });
 
   it('builds the ECR image reference by tag, or by digest when pinned', () => {
-    expect(ecrRegistryHost(dev)).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com');
-    expect(imageReference(dev)).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(ecrRegistryHost(dev)).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com');
+    expect(imageReference(dev)).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
     const digest = `sha256:${'a'.repeat(64)}`;
-    expect(imageReference(dev, digest)).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest}`);
+    expect(imageReference(dev, digest)).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${digest}`);
   });
 
   it('serves https on the domain, else http on the ALB', () => {

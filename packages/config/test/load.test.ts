@@ -150,7 +150,7 @@ describe('overrides from PLATFORM_* variables', () => {
 describe('validation rules, one line per problem naming environment and field', () => {
   const cases: [string, Record<string, string>, string][] = [
     ['account id', { PLATFORM_AWS__ACCOUNT_ID: '1234' }, 'prod.aws.accountId: must be a 12-digit AWS account id'],
-    ['region', { PLATFORM_AWS__REGION: 'europe' }, 'prod.aws.region: must be an AWS region such as eu-west-1'],
+    ['region', { PLATFORM_AWS__REGION: 'europe' }, 'prod.aws.region: must be an AWS region such as eu-west-2'],
     ['ACU order', { PLATFORM_AURORA__MIN_ACU: '2' }, 'prod.aurora.maxAcu: must be ≥ minAcu (2)'],
     ['ACU step', { PLATFORM_AURORA__MIN_ACU: '0.7' }, 'prod.aurora.minAcu: must be a multiple of 0.5'],
     ['max ACU floor', { PLATFORM_AURORA__MAX_ACU: '0.5' }, 'prod.aurora.maxAcu: must be ≥ 1'],

@@ -185,29 +185,7 @@ describe('IAM least privilege', () => {
     });
   });
 
-  it('trusts only the configured CircleCI organization and project on both CI roles', () => {
-    const config = configFor('dev', {
-      circleci: { organizationId: '11111111-2222-3333-4444-555555555555', projectId: '66666666-7777-8888-9999-000000000000' },
-    });
-    const { bootstrap } = synthBoth(config);
-    expect(one(bootstrap, 'aws_iam_openid_connect_provider')).toMatchObject({
-      url: 'https://oidc.circleci.com/org/11111111-2222-3333-4444-555555555555',
-      client_id_list: ['11111111-2222-3333-4444-555555555555'],
-    });
-    for (const part of ['ecr-push_role', 'deploy_role']) {
-      const [statement] = JSON.parse(one(bootstrap, 'aws_iam_role', part).assume_role_policy).Statement as PolicyStatement[];
-      expect(statement).toMatchObject({
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { 'oidc.circleci.com/org/11111111-2222-3333-4444-555555555555:aud': '11111111-2222-3333-4444-555555555555' },
-          StringLike: {
-            'oidc.circleci.com/org/11111111-2222-3333-4444-555555555555:sub':
-              'org/11111111-2222-3333-4444-555555555555/project/66666666-7777-8888-9999-000000000000/user/*',
-          },
-        },
-      });
-    }
-  });
+  // The CI roles' trust (branch-pinned OIDC subjects) is tested in ci-trust.test.ts.
 
   it('lets the CircleCI push role write to the blog-data repository only', () => {
     const statements = rolePolicy(dev.bootstrap, 'ecr-push_policy');

@@ -1,3 +1,4 @@
+import { IDENTITIES } from './identities';
 import type { EnvironmentName, PlatformConfigInput } from '../schema';
 
 /** Deep-partial, for environment files that only say how they differ from the defaults. */
@@ -25,6 +26,7 @@ export const PROJECT = 'blog-data';
  */
 export function defaultsFor(env: EnvironmentName, accountId: string, region: string): PlatformConfigInput {
   const suffix = env === 'prod' ? '' : `-${env}`;
+  const deployBranch = env === 'prod' ? 'main' : env === 'staging' ? 'staging-v2' : 'dev';
   return {
     env,
     project: PROJECT,
@@ -75,10 +77,16 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       flowStorage: `${PROJECT}-prefect-flows-${env}-${accountId}`,
     },
     circleci: {
-      organizationId: '00000000-0000-0000-0000-000000000000',
-      projectId: '00000000-0000-0000-0000-000000000000',
-      deployBranch: env === 'prod' ? 'main' : env === 'staging' ? 'staging-v2' : 'dev',
+      ...IDENTITIES.circleci,
+      deployBranch,
+      publishBranches: [deployBranch],
       requireApproval: env === 'prod',
+      // A first apply creates Aurora (cluster ~10 min, then its writer ~10–15 min), the ALB, the
+      // ECS services (steady state only once the database answers) and builds both images: about
+      // 45–60 min in one sitting, up to ~90 min when AWS is slow or a replacement recreates the
+      // database. The credentials are fetched once at job start and cannot be refreshed (the OIDC
+      // token lives one hour), so the session gets 3 h: twice the worst first apply.
+      sessionSeconds: 3 * 3600,
     },
     state: { bucket: `${PROJECT}-tfstate-${accountId}-${region}`, keyPrefix: `${PROJECT}/${env}` },
     alarms: {},

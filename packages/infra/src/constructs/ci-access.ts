@@ -9,6 +9,14 @@ export interface CiAccessProps extends ArnScope {
   readonly organizationId: string;
   /** CircleCI project id (UUID); only its jobs may assume the roles. Required. */
   readonly projectId: string;
+  /** Repository URL as CircleCI puts it in the token, e.g. `github.com/acme/blog-data`. Required. */
+  readonly vcsOrigin: string;
+  /** Branches whose jobs may assume the deploy role (the environment's deploy branch). Required. */
+  readonly deployBranches: readonly string[];
+  /** Branches whose jobs may assume the ECR push role. Required. */
+  readonly publishBranches: readonly string[];
+  /** MaxSessionDuration of both roles, seconds (3600–43200). Required. */
+  readonly maxSessionSeconds: number;
   /** Prefix of the environment's resource names, e.g. `blog-data-dev`. Required. */
   readonly namePrefix: string;
   /** ARN of the ECR repository the push role may write to. Required. */
@@ -34,14 +42,22 @@ export interface CiAccessProps extends ArnScope {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What a git branch name may be here: no IAM wildcards (`*`, `?`) or policy variables (`${`). */
+const BRANCH = /^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
+/** `github.com/<owner>/<repo>` (or another host); no wildcards. */
+const VCS_ORIGIN = /^[a-z0-9.-]+\.[a-z]{2,}(\/[A-Za-z0-9_.-]+){2,}$/;
+/** A CircleCI user id (UUID) in an IAM pattern: exactly 36 characters, so it cannot swallow a `/`-path. */
+const USER_ID_PATTERN = '????????-????-????-????-????????????';
 
 /**
  * CircleCI's way into the account, without long-lived keys: the org's OIDC
- * provider and two roles that only this project's jobs can assume
- * (`sub` = `org/<org>/project/<project>/user/*`, `aud` = the org id):
- * an image-push role limited to one ECR repository, and a deploy role that can
- * apply the platform stack (resources named after the environment only) and
- * run the deployer task. The bootstrap stack itself is applied by an admin.
+ * provider and two roles that only this project's jobs on named branches can
+ * assume, matched on the v2 token's `sub`
+ * (`org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/refs/heads/<branch>`,
+ * the only claims besides `aud` IAM can match): an image-push role limited to
+ * one ECR repository, and a deploy role that can apply the platform stack
+ * (resources named after the environment only) and run the deployer task.
+ * The bootstrap stack itself is applied by an admin.
  */
 export class CiAccess extends Construct {
   /** The OIDC identity provider. */
@@ -58,27 +74,47 @@ export class CiAccess extends Construct {
         throw new Error(`CiAccess.${field}: "${props[field]}" must be a CircleCI UUID`);
       }
     }
+    if (!VCS_ORIGIN.test(props.vcsOrigin)) {
+      throw new Error(`CiAccess.vcsOrigin: "${props.vcsOrigin}" must be a repository URL without scheme, e.g. github.com/acme/blog-data`);
+    }
+    for (const field of ['deployBranches', 'publishBranches'] as const) {
+      const bad = props[field].find((b) => !BRANCH.test(b));
+      if (props[field].length === 0 || bad !== undefined) {
+        throw new Error(`CiAccess.${field}: ${bad === undefined ? 'at least one branch' : `"${bad}"`} (branch names without * ? $ or ..)`);
+      }
+    }
     const issuer = `oidc.circleci.com/org/${props.organizationId}`;
     this.provider = new IamOpenidConnectProvider(this, 'oidc', {
       url: `https://${issuer}`,
       clientIdList: [props.organizationId],
     });
-    const trust = policyDocument([
-      {
-        Effect: 'Allow',
-        Principal: { Federated: this.provider.arn },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { [`${issuer}:aud`]: props.organizationId },
-          StringLike: { [`${issuer}:sub`]: `org/${props.organizationId}/project/${props.projectId}/user/*` },
+    const trust = (branches: readonly string[]) =>
+      policyDocument([
+        {
+          Effect: 'Allow',
+          Principal: { Federated: this.provider.arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { [`${issuer}:aud`]: props.organizationId },
+            StringLike: {
+              [`${issuer}:sub`]: branches.map(
+                (branch) =>
+                  `org/${props.organizationId}/project/${props.projectId}/user/${USER_ID_PATTERN}` +
+                  `/vcs-origin/${props.vcsOrigin}/vcs-ref/refs/heads/${branch}`,
+              ),
+            },
+            // A branch named `x/vcs-ref/refs/heads/main` ends like main's subject: a subject that
+            // names vcs-ref (or vcs-origin) twice is refused whatever else it matches.
+            StringNotLike: { [`${issuer}:sub`]: ['*/vcs-ref/*/vcs-ref/*', '*/vcs-origin/*/vcs-origin/*'] },
+          },
         },
-      },
-    ]);
+      ]);
 
     this.ecrPushRole = new Role(this, 'ecr-push', {
       roleName: `${props.namePrefix}-circleci-ecr-push`,
-      description: 'CircleCI (one project) pushes the Prefect image to ECR',
-      assumeRolePolicy: trust,
+      description: 'CircleCI (one project, publishing branches) pushes images to ECR',
+      assumeRolePolicy: trust(props.publishBranches),
+      maxSessionDuration: props.maxSessionSeconds,
       policies: {
         'ecr-push': [
           { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -105,8 +141,9 @@ export class CiAccess extends Construct {
 
     this.deployRole = new Role(this, 'deploy', {
       roleName: `${props.namePrefix}-circleci-deploy`,
-      description: 'CircleCI (one project) applies the platform stack and runs the deployer task',
-      assumeRolePolicy: trust,
+      description: 'CircleCI (one project, the deploy branch) applies the platform stack and runs the deployer task',
+      assumeRolePolicy: trust(props.deployBranches),
+      maxSessionDuration: props.maxSessionSeconds,
       policies: { 'deploy-platform': deployStatements(props) },
     });
   }
