@@ -97,8 +97,8 @@ start_moto() {
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
-export AWS_REGION=eu-west-1
-export AWS_DEFAULT_REGION=eu-west-1
+export AWS_REGION=eu-west-2
+export AWS_DEFAULT_REGION=eu-west-2
 export AWS_EC2_METADATA_DISABLED=true
 export TEST_AWS_ACCOUNT_ID=$emulator_account
 ENV

@@ -37,8 +37,8 @@ describe('flows-deployer against the contract server', () => {
     const pool = server.workPools.get('blog-data-pool');
     expect(pool?.type).toBe('ecs');
     const vars = pool?.base_job_template.variables.properties;
-    expect(vars.cluster.default).toBe('arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev');
-    expect(vars.image.default).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(vars.cluster.default).toBe('arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev');
+    expect(vars.image.default).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
     expect(vars.prefect_api_auth_string_secret_arn.default).toMatch(/secret:blog-data-dev\/prefect-api-auth/);
     expect(vars.network_configuration.default).toEqual({
       awsvpcConfiguration: {
@@ -169,13 +169,13 @@ describe('flows-deployer against the contract server', () => {
   it('pins the image digest from image-builder\'s result and then updates only the pool', async () => {
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
     const resultFile = `${ws.dir}/image-result.json`;
-    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    const repo = '111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data';
     // The shape image-builder's `publish --output` writes.
     const result = (d: string) => ({ image: 'prefect-base', status: 'pushed', repository: repo, tags: ['prefect-3-python3.12-ecs', 'src-0123abcd'], digest: d, reference: `${repo}@${d}` });
     writeFileSync(resultFile, JSON.stringify(result(digest('a'))));
     expect((await cli('apply', '--image-result', resultFile)).code).toBe(0);
     const image = () => server.workPools.get('blog-data-pool')?.base_job_template.variables.properties.image.default;
-    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest('a')}`);
+    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${digest('a')}`);
 
     writeFileSync(resultFile, JSON.stringify(result(digest('b'))));
     server.clearLog();
@@ -183,7 +183,7 @@ describe('flows-deployer against the contract server', () => {
     expect(plan.stdout).toMatch(/~ update\s+work pool\s+blog-data-pool\s+variables\.properties\.image\.default/);
     expect((await cli('apply', '--image-result', resultFile)).code).toBe(0);
     expect(server.writes.map((w) => `${w.method} ${w.route}`)).toEqual(['PATCH /work_pools/{name}']);
-    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest('b')}`);
+    expect(image()).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${digest('b')}`);
   });
 
   it('takes the pool over when it appears between plan and create (409)', async () => {

@@ -65,7 +65,7 @@ describe('CLI (offline, no server)', () => {
       FLOWS_DEPLOYER_INFRA_OUTPUTS: readFileSync(ws.outputs, 'utf8'),
     });
     expect(run.code).toBe(0);
-    expect(run.json().jobDefaults.cluster).toBe('arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev');
+    expect(run.json().jobDefaults.cluster).toBe('arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev');
   });
 
   it('reports config errors per field', async () => {

@@ -14,7 +14,7 @@ maybe('flow code in S3 (AWS emulator)', () => {
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
   };
-  const region = process.env.AWS_REGION ?? 'eu-west-1';
+  const region = process.env.AWS_REGION ?? 'eu-west-2';
   const bucket = `flows-deployer-test-${Date.now()}`;
   const s3 = new S3Client({
     region,

@@ -23,7 +23,7 @@ function poolResponse(template: unknown, type = 'ecs') {
 describe('ECS job template', () => {
   it('fills the 3.8.3 template variables with our defaults', () => {
     const props = render().variables.properties;
-    expect(props.cluster.default).toBe('arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev');
+    expect(props.cluster.default).toBe('arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev');
     expect(props.vpc_id.default).toBe('vpc-0a1b2c3d4e5f60718');
     expect(props.execution_role_arn.default).toBe('arn:aws:iam::111111111111:role/blog-data-dev-ecs-execution');
     expect(props.task_role_arn.default).toBe('arn:aws:iam::111111111111:role/blog-data-dev-flow-run');
@@ -31,7 +31,7 @@ describe('ECS job template', () => {
     expect(props.configure_cloudwatch_logs.default).toBe(true);
     expect(props.cloudwatch_logs_options.default).toEqual({
       'awslogs-group': '/ecs/dev/prefect-flow-runs',
-      'awslogs-region': 'eu-west-1',
+      'awslogs-region': 'eu-west-2',
       'awslogs-stream-prefix': 'flow-runs',
     });
     expect(props.cpu.default).toBe(512);
@@ -59,17 +59,17 @@ describe('ECS job template', () => {
   });
 
   it('pins the image by digest when one is known, else uses the configured tag', () => {
-    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    const repo = '111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data';
     expect(resolveImage(config, { digest: DIGEST, repositoryUrl: repo })).toEqual({ reference: `${repo}@${DIGEST}`, source: '--image-digest' });
     expect(resolveImage(config, { repositoryUrl: repo })).toEqual({ reference: `${repo}:prefect-3-python3.12-ecs`, source: 'config tag' });
-    expect(resolveImage(config, {}).reference).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(resolveImage(config, {}).reference).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
     expect(() => resolveImage(config, { digest: 'sha256:nope' })).toThrow(/--image-digest "sha256:nope" is not sha256:<64 hex>/);
   });
 
   it('pins what image-builder pushed, warns about a foreign registry and refuses the deployer image', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'image-result-'));
     const file = path.join(dir, 'image.json');
-    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    const repo = '111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data';
     try {
       writeFileSync(file, JSON.stringify({ image: 'prefect-base', repository: '127.0.0.1:5000/blog-data', digest: DIGEST, reference: `127.0.0.1:5000/blog-data@${DIGEST}` }));
       const local = resolveImage(config, { imageResultFile: file, repositoryUrl: repo });

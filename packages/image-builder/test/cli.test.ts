@@ -84,7 +84,7 @@ describe('which image, which tags', () => {
 
   it('gives prefect-base the configured rolling tag and repository, in docker/prefect-base of the repository', () => {
     const options = resolvePublishOptions(flags({}), { ...io(), cwd: path.join(__dirname, '..') });
-    expect(options).toMatchObject({ image: 'prefect-base', rollingTag: 'prefect-3-python3.12-ecs', repository: 'blog-data', fallbackRegistryHost: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' });
+    expect(options).toMatchObject({ image: 'prefect-base', rollingTag: 'prefect-3-python3.12-ecs', repository: 'blog-data', fallbackRegistryHost: '123456789012.dkr.ecr.eu-west-2.amazonaws.com' });
     expect(options.contextDir).toBe(path.resolve(__dirname, '../../../docker/prefect-base'));
   });
 
@@ -104,12 +104,12 @@ describe('which image, which tags', () => {
 
 describe('inputs', () => {
   it('reads ecr_repository_url from terraform output -json and from a flat map', () => {
-    const url = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-data';
+    const url = '123456789012.dkr.ecr.eu-west-2.amazonaws.com/blog-data';
     const tf = path.join(dir, 'tf.json');
     writeFileSync(tf, JSON.stringify({ ecr_repository_url: { value: url, type: 'string', sensitive: false } }));
     const flat = path.join(dir, 'flat.json');
     writeFileSync(flat, JSON.stringify({ ecr_repository_url: url }));
-    const expected = { registryHost: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', repository: 'blog-data' };
+    const expected = { registryHost: '123456789012.dkr.ecr.eu-west-2.amazonaws.com', repository: 'blog-data' };
     expect(readInfraOutputs(tf)).toEqual(expected);
     expect(readInfraOutputs(flat)).toEqual(expected);
   });

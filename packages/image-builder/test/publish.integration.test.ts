@@ -22,7 +22,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 describeWithServices('publish against the real engine, registry and AWS emulator',
   ['DOCKER_HOST', 'TEST_REGISTRY', 'TEST_BUSYBOX_IMAGE', 'AWS_ENDPOINT_URL'], (env) => {
     const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
-    const region = process.env.AWS_REGION ?? 'eu-west-1';
+    const region = process.env.AWS_REGION ?? 'eu-west-2';
     // A repository of our own: the registry and emulator are shared with other suites.
     const repository = `ib-test-${randomBytes(4).toString('hex')}`;
     const ecrClient = new ECRClient({ region });

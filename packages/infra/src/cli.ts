@@ -118,11 +118,11 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   // Settings first: bad settings must fail before anything is written.
   const config = loadConfig({ env: options.env, environ });
   const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
-  // Real AWS with the committed example accounts or CircleCI ids would fail late ("Failed to assume role").
-  if (options.command !== 'synth') assertRealIdentities(config, { emulator: !!emulatorEndpoint });
   if (!options.autoApprove && (options.command === 'apply' || options.command === 'destroy') && !process.stdin.isTTY) {
     throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
   }
+  // Real AWS with the committed example accounts or CircleCI ids would fail late ("Failed to assume role").
+  if (options.command !== 'synth') assertRealIdentities(config, { emulator: !!emulatorEndpoint });
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
   const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint });

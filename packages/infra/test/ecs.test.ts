@@ -20,7 +20,7 @@ describe('ECS', () => {
   it('runs the Prefect server with its command, sizes from config and the image at the configured tag', () => {
     expect(server.command).toEqual(['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', '4200']);
     expect(serverTask).toMatchObject({ cpu: '256', memory: '512', network_mode: 'awsvpc', requires_compatibilities: ['FARGATE'] });
-    expect(server.image).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(server.image).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
     expect(server.portMappings).toEqual([{ containerPort: 4200, hostPort: 4200, protocol: 'tcp' }]);
   });
 
@@ -28,7 +28,7 @@ describe('ECS', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const pinned = synthBoth(configFor('dev', { image: { digest } })).platform;
     expect(containers(one(pinned, 'aws_ecs_task_definition', 'prefect-server'))[0].image).toBe(
-      `111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data@${digest}`,
+      `111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${digest}`,
     );
   });
 
@@ -98,7 +98,7 @@ describe('ECS', () => {
   it('defines a one-off deployer task (no service) for apps/flows-deployer', () => {
     expect(Object.keys(resources(dev, 'aws_ecs_service'))).toHaveLength(2);
     expect(deployer.name).toBe('flows-deployer');
-    expect(deployer.image).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data:flows-deployer');
+    expect(deployer.image).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:flows-deployer');
     expect(env(deployer)).toMatchObject({ PLATFORM_ENV: 'dev', PREFECT_API_URL: expect.stringMatching(/\/api$/) });
     expect(deployer.logConfiguration.options['awslogs-group']).toContain('aws_cloudwatch_log_group.logs_deployer_');
   });

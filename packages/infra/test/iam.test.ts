@@ -97,11 +97,11 @@ describe('IAM least privilege', () => {
     const key = policies(platform).find((p) => p.keyPolicy)!;
     expect(key.statements.map((s) => s.Principal)).toEqual([
       { AWS: 'arn:aws:iam::111111111111:root' },
-      { Service: 'logs.eu-west-1.amazonaws.com' },
+      { Service: 'logs.eu-west-2.amazonaws.com' },
       { Service: 'cloudwatch.amazonaws.com' },
     ]);
     expect(key.statements[1].Condition).toEqual({
-      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:111111111111:log-group:*' },
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-2:111111111111:log-group:*' },
     });
   });
 
@@ -110,7 +110,7 @@ describe('IAM least privilege', () => {
 
   it('lets the execution role pull only blog-data, read only the platform secrets and write only its log groups', () => {
     const pull = rolePolicy(dev.platform, 'execution_policy-pull-image');
-    expect(pull[1].Resource).toBe('arn:aws:ecr:eu-west-1:111111111111:repository/blog-data');
+    expect(pull[1].Resource).toBe('arn:aws:ecr:eu-west-2:111111111111:repository/blog-data');
     const secrets = rolePolicy(dev.platform, 'execution_policy-read-secrets');
     expect(secrets[0].Resource).toEqual([
       expect.stringContaining('aws_secretsmanager_secret.api-auth_secret_'),
@@ -118,7 +118,7 @@ describe('IAM least privilege', () => {
     ]);
     const logs = rolePolicy(dev.platform, 'execution_policy-write-logs');
     expect(logs[0].Resource).toEqual(
-      ['api', 'worker', 'deployer', 'flow-runs'].map((g) => `arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/prefect-${g}:*`),
+      ['api', 'worker', 'deployer', 'flow-runs'].map((g) => `arn:aws:logs:eu-west-2:111111111111:log-group:/ecs/dev/prefect-${g}:*`),
     );
   });
 
@@ -126,11 +126,11 @@ describe('IAM least privilege', () => {
     const statements = rolePolicy(dev.platform, 'worker_policy-run-flow-tasks');
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.RunTasksOnlyInTheCluster.Condition).toEqual({
-      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev' },
+      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev' },
     });
     expect(bySid.WatchAndStopTasksInTheCluster).toMatchObject({
       Action: ['ecs:DescribeTasks', 'ecs:StopTask', 'ecs:TagResource'],
-      Resource: 'arn:aws:ecs:eu-west-1:111111111111:task/prefect-dev/*',
+      Resource: 'arn:aws:ecs:eu-west-2:111111111111:task/prefect-dev/*',
     });
     expect(bySid.PassOnlyTheFlowRunRoles.Resource).toEqual([
       expect.stringContaining('aws_iam_role.iam_execution_role_'),
@@ -138,7 +138,7 @@ describe('IAM least privilege', () => {
     ]);
     expect(bySid.PassOnlyTheFlowRunRoles.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect(list(bySid.NetworkLookupsHaveNoResourceScope.Action)).toEqual(['ec2:DescribeSubnets', 'ec2:DescribeVpcs']);
-    expect(bySid.StreamFlowRunLogs.Resource).toBe('arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/prefect-flow-runs:*');
+    expect(bySid.StreamFlowRunLogs.Resource).toBe('arn:aws:logs:eu-west-2:111111111111:log-group:/ecs/dev/prefect-flow-runs:*');
   });
 
   it('makes blog-data-pipeline-role 1-hour, trusted by flow runs (and admins), limited to the data buckets', () => {
@@ -209,33 +209,33 @@ describe('IAM least privilege', () => {
     const account = 'arn:aws:iam::111111111111';
     for (const role of Object.values(resources(p, 'aws_iam_role'))) expect([role.name, allowed('iam', `${account}:role/${role.name}`)]).toEqual([role.name, true]);
     const secret = one(p, 'aws_secretsmanager_secret').name as string;
-    expect(allowed('secretsmanager', `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${secret}-AbCdEf`)).toBe(true);
+    expect(allowed('secretsmanager', `arn:aws:secretsmanager:eu-west-2:111111111111:secret:${secret}-AbCdEf`)).toBe(true);
     for (const g of Object.values(resources(p, 'aws_cloudwatch_log_group'))) {
-      expect(allowed('logs', `arn:aws:logs:eu-west-1:111111111111:log-group:${g.name as string}`)).toBe(true);
+      expect(allowed('logs', `arn:aws:logs:eu-west-2:111111111111:log-group:${g.name as string}`)).toBe(true);
     }
     for (const alarm of Object.values(resources(p, 'aws_cloudwatch_metric_alarm'))) {
-      expect(allowed('cloudwatch', `arn:aws:cloudwatch:eu-west-1:111111111111:alarm:${alarm.alarm_name as string}`)).toBe(true);
+      expect(allowed('cloudwatch', `arn:aws:cloudwatch:eu-west-2:111111111111:alarm:${alarm.alarm_name as string}`)).toBe(true);
     }
-    expect(allowed('sns', `arn:aws:sns:eu-west-1:111111111111:${one(p, 'aws_sns_topic').name as string}`)).toBe(true);
-    expect(allowed('ecs', 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev')).toBe(true);
-    expect(allowed('ecs', 'arn:aws:ecs:eu-west-1:111111111111:task-definition/blog-data-dev-server:3')).toBe(true);
-    expect(allowed('rds', `arn:aws:rds:eu-west-1:111111111111:cluster:${one(p, 'aws_rds_cluster').cluster_identifier as string}`)).toBe(true);
-    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/${one(p, 'aws_lb').name as string}/abc`)).toBe(true);
-    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/${one(p, 'aws_lb_target_group').name as string}/abc`)).toBe(true);
+    expect(allowed('sns', `arn:aws:sns:eu-west-2:111111111111:${one(p, 'aws_sns_topic').name as string}`)).toBe(true);
+    expect(allowed('ecs', 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev')).toBe(true);
+    expect(allowed('ecs', 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-server:3')).toBe(true);
+    expect(allowed('rds', `arn:aws:rds:eu-west-2:111111111111:cluster:${one(p, 'aws_rds_cluster').cluster_identifier as string}`)).toBe(true);
+    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-2:111111111111:loadbalancer/app/${one(p, 'aws_lb').name as string}/abc`)).toBe(true);
+    expect(allowed('elasticloadbalancing', `arn:aws:elasticloadbalancing:eu-west-2:111111111111:targetgroup/${one(p, 'aws_lb_target_group').name as string}/abc`)).toBe(true);
     expect(allowed('s3', `arn:aws:s3:::${one(p, 'aws_s3_bucket').bucket as string}`)).toBe(true);
     // ...and nothing outside the environment.
     expect(allowed('iam', `${account}:role/blog-data-prod-prefect-worker`)).toBe(false);
-    expect(allowed('secretsmanager', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:other/thing-AbCdEf')).toBe(false);
+    expect(allowed('secretsmanager', 'arn:aws:secretsmanager:eu-west-2:111111111111:secret:other/thing-AbCdEf')).toBe(false);
   });
 
   it('limits the deploy role to the environment: its state objects, names and log groups', () => {
     const statements = rolePolicy(dev.bootstrap, 'deploy_policy');
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.TerraformState.Resource).toBe('arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-1/blog-data/dev/*');
+    expect(bySid.TerraformState.Resource).toBe('arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/*');
     expect(bySid.Roles.Resource).toEqual(['arn:aws:iam::111111111111:role/blog-data-dev-*', 'arn:aws:iam::111111111111:role/blog-data-pipeline-role']);
     expect(bySid.LogGroups.Resource).toEqual([
-      'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/*',
-      'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/dev/*:*',
+      'arn:aws:logs:eu-west-2:111111111111:log-group:/ecs/dev/*',
+      'arn:aws:logs:eu-west-2:111111111111:log-group:/ecs/dev/*:*',
     ]);
     expect(bySid.Certificates).toBeUndefined();
     // The deploy role can manage the environment's roles but never its own or the push role.

@@ -42,7 +42,7 @@ describe('network', () => {
     );
     const services = Object.values(resources(platform, 'aws_vpc_endpoint')).map((e) => e.service_name as string);
     expect(services).toEqual(
-      expect.arrayContaining(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'sts', 's3'].map((s) => `com.amazonaws.eu-west-1.${s}`)),
+      expect.arrayContaining(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'sts', 's3'].map((s) => `com.amazonaws.eu-west-2.${s}`)),
     );
     expect(resources(platform, 'aws_nat_gateway')).toEqual({});
   });

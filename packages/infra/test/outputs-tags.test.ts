@@ -37,7 +37,7 @@ describe('outputs', () => {
     // Without a domain both are built by terraform's join() from the ALB's DNS name.
     expect(platform.output.prefect_url.value).toBe('${join("", ["http://", aws_lb.load-balancer_alb_15AADC07.dns_name])}');
     expect(platform.output.prefect_api_url.value).toBe('${join("", ["http://", aws_lb.load-balancer_alb_15AADC07.dns_name, "/api"])}');
-    expect(platform.output.ecr_repository_url.value).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data');
+    expect(platform.output.ecr_repository_url.value).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data');
     expect(platform.output.ecr_repository_name.value).toBe('blog-data');
     expect(platform.output.log_group_flow_runs.value).toContain('aws_cloudwatch_log_group.logs_flowRuns_');
     expect(platform.output.task_subnet_ids.value).toMatch(/^\$\{tolist\(\[aws_subnet\.network_public-0_.*\.id, aws_subnet\.network_public-1_.*\.id\]\)\}$/);
@@ -54,15 +54,15 @@ describe('tags, provider and backend', () => {
   });
 
   it('pins real deployments to the configured account and region', () => {
-    expect(dev.platform.provider.aws[0]).toMatchObject({ region: 'eu-west-1', allowed_account_ids: ['111111111111'] });
+    expect(dev.platform.provider.aws[0]).toMatchObject({ region: 'eu-west-2', allowed_account_ids: ['111111111111'] });
     expect(dev.platform.provider.aws[0].skip_credentials_validation).toBeUndefined();
   });
 
   it('keeps state in the bootstrap bucket with native S3 locking and encryption', () => {
     expect(dev.platform.terraform.backend.s3).toEqual({
-      bucket: 'blog-data-tfstate-111111111111-eu-west-1',
+      bucket: 'blog-data-tfstate-111111111111-eu-west-2',
       key: 'blog-data/dev/blog-data-dev-platform.tfstate',
-      region: 'eu-west-1',
+      region: 'eu-west-2',
       encrypt: true,
       use_lockfile: true,
     });

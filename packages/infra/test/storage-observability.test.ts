@@ -43,7 +43,7 @@ describe('storage', () => {
   });
 
   it('keeps terraform state in the same kind of bucket, old versions expiring after 90 days', () => {
-    expectSecureBucket(bucketParts(dev.bootstrap, 'state'), 'blog-data-tfstate-111111111111-eu-west-1');
+    expectSecureBucket(bucketParts(dev.bootstrap, 'state'), 'blog-data-tfstate-111111111111-eu-west-2');
     expect(one(dev.bootstrap, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration).toEqual([{ noncurrent_days: 90 }]);
     expect(one(dev.bootstrap, 'aws_s3_bucket').force_destroy).toBe(false);
   });

@@ -96,6 +96,15 @@ describe('platform-infra CLI on bad input', () => {
     expect(err).toContain('error: apply asks for confirmation: pass --auto-approve when not on a terminal');
     expect(fs.existsSync(dir)).toBe(false);
   });
+
+  it('refuses the committed placeholder identities on real AWS, one line per field, before writing anything', async () => {
+    const dir = outdir();
+    const { code, err } = await runCli(['plan', '--env', 'prod', '--outdir', dir], { PATH: process.env.PATH });
+    expect(code).toBe(1);
+    expect(err.split('\n').filter((l) => l.includes('is a placeholder'))).toHaveLength(4);
+    expect(err).toContain('error: prod.aws.accountId: "333333333333" is a placeholder: set IDENTITIES.aws.prod.accountId');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
 });
 
 describe('construct props are validated', () => {

@@ -51,7 +51,7 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
   c.cleanups.push(() => c.ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })));
   const subnets = [];
   for (const [i, az] of ['a', 'b'].entries()) {
-    const subnet = (await c.ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.77.${i}.0/24`, AvailabilityZone: `eu-west-1${az}` }))).Subnet!;
+    const subnet = (await c.ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.77.${i}.0/24`, AvailabilityZone: `${process.env.AWS_REGION ?? 'eu-west-2'}${az}` }))).Subnet!;
     c.cleanups.push(() => c.ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.SubnetId })));
     subnets.push(subnet);
   }

@@ -3,6 +3,8 @@ import { estimateCost, loadPriceBook, main, OpsError, PriceBook, toCents } from 
 
 /** A config without PLATFORM_* overrides from the shell that runs the tests. */
 const config = (env: string, overrides: Record<string, string> = {}) => loadConfig({ env, environ: overrides });
+/** The arithmetic below was written against eu-west-1's prices; the default region is eu-west-2. */
+const EU_WEST_1 = { PLATFORM_AWS__REGION: 'eu-west-1' };
 const item = (e: ReturnType<typeof estimateCost>, id: string) => {
   const found = e.items.find((i) => i.id === id);
   if (!found) throw new Error(`no item ${id} in ${e.items.map((i) => i.id).join(', ')}`);
@@ -13,7 +15,7 @@ describe('cost estimate', () => {
   const book = loadPriceBook();
 
   it('itemizes the default prod configuration to the cent from the eu-west-1 list prices', () => {
-    const e = estimateCost(config('prod'), book);
+    const e = estimateCost(config('prod', EU_WEST_1), book);
     // Each expectation: quantity × price from data/aws-prices.json (eu-west-1), rounded to the cent.
     const expected: Record<string, [quantity: number, monthly: number]> = {
       'fargate-server-vcpu': [182.5, 7.39], // 0.25 vCPU × 730 h × $0.04048 = 7.3876
@@ -39,21 +41,22 @@ describe('cost estimate', () => {
   });
 
   it('compares the total with the manual set-up figure of $46–71', () => {
-    const e = estimateCost(config('prod'), book);
+    const e = estimateCost(config('prod', EU_WEST_1), book);
     expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 48.26 });
   });
 
   it('uses each line\'s own quantity × unit price, so the total is the sum of the rounded lines', () => {
-    const e = estimateCost(config('staging'), book);
+    const e = estimateCost(config('staging', EU_WEST_1), book);
     for (const i of e.items) expect(i.monthlyUsd).toBe(toCents(i.quantity * i.unitPriceUsd));
     expect(e.totalUsd).toBe(toCents(e.items.reduce((s, i) => s + i.monthlyUsd, 0)));
   });
 
   it('adds the NAT gateway hours, its data processing and its public IP only when enabled', () => {
-    const off = estimateCost(config('prod'), book);
+    const off = estimateCost(config('prod', EU_WEST_1), book);
     expect(off.items.map((i) => i.id)).not.toContain('nat-hours');
 
     const on = estimateCost(config('prod', {
+      ...EU_WEST_1,
       PLATFORM_NETWORK__PRIVATE_SUBNETS: 'true',
       PLATFORM_NETWORK__NAT_GATEWAY: 'true',
     }), book);
@@ -66,6 +69,7 @@ describe('cost estimate', () => {
 
   it('prices interface endpoints per zone when vpcEndpoints is on', () => {
     const e = estimateCost(config('prod', {
+      ...EU_WEST_1,
       PLATFORM_NETWORK__PRIVATE_SUBNETS: 'true',
       PLATFORM_NETWORK__VPC_ENDPOINTS: 'true',
     }), book);
@@ -75,6 +79,7 @@ describe('cost estimate', () => {
 
   it('follows the configured sizes (worker 1024/2048, Aurora min 2 ACU)', () => {
     const e = estimateCost(config('prod', {
+      ...EU_WEST_1,
       PLATFORM_WORKER__CPU: '1024',
       PLATFORM_WORKER__MEMORY: '2048',
       PLATFORM_AURORA__MIN_ACU: '2',
@@ -83,6 +88,13 @@ describe('cost estimate', () => {
     expect(item(e, 'fargate-worker-vcpu')).toMatchObject({ quantity: 730, monthlyUsd: 29.55 }); // 730 × 0.04048 = 29.5504
     expect(item(e, 'fargate-worker-memory')).toMatchObject({ quantity: 1460, monthlyUsd: 6.49 }); // 1460 × 0.004445 = 6.4897
     expect(item(e, 'aurora-acu')).toMatchObject({ quantity: 1460, monthlyUsd: 189.8 });
+  });
+
+  it('prices the default configuration in eu-west-2, the production runbook\'s region', () => {
+    const e = estimateCost(config('prod'), book);
+    expect(e.region).toBe('eu-west-2');
+    expect(item(e, 'alb-hours').monthlyUsd).toBe(19.32); // 730 × $0.02646 = 19.3158
+    expect(item(e, 'fargate-server-vcpu').monthlyUsd).toBe(8.5); // 182.5 × $0.04656 = 8.4972
   });
 
   it('uses us-east-1 prices for an environment there', () => {
@@ -94,19 +106,19 @@ describe('cost estimate', () => {
   it('refuses a region the price file does not have, naming the regions it has', () => {
     const run = () => estimateCost(config('prod', { PLATFORM_AWS__REGION: 'ap-southeast-2' }), book, 'data/aws-prices.json');
     expect(run).toThrow(OpsError);
-    expect(run).toThrow('no prices for region ap-southeast-2 (data/aws-prices.json): add a "ap-southeast-2" entry from the AWS pricing pages (regions priced: us-east-1, eu-west-1)');
+    expect(run).toThrow('no prices for region ap-southeast-2 (data/aws-prices.json): add a "ap-southeast-2" entry from the AWS pricing pages (regions priced: us-east-1, eu-west-2, eu-west-1)');
   });
 
   it('ships prices with a date and a source page for every service', () => {
     expect(book.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    for (const region of ['eu-west-1', 'us-east-1']) {
+    for (const region of ['eu-west-1', 'eu-west-2', 'us-east-1']) {
       expect(Object.keys(book.regions[region]).sort()).toEqual(Object.keys(book.sources).sort());
     }
   });
 
   it('does not fail silently on a price book without the region\'s entry', () => {
     const partial: PriceBook = { ...book, regions: { 'us-east-1': book.regions['us-east-1'] } };
-    expect(() => estimateCost(config('prod'), partial)).toThrow(/no prices for region eu-west-1/);
+    expect(() => estimateCost(config('prod', EU_WEST_1), partial)).toThrow(/no prices for region eu-west-1/);
   });
 });
 
@@ -119,13 +131,13 @@ describe('platform-ops cost', () => {
   };
 
   it('prints JSON with --json', async () => {
-    const res = await run(['cost', '--env', 'prod', '--json']);
+    const res = await run(['cost', '--env', 'prod', '--json'], EU_WEST_1);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 119.26, reference: { differenceUsd: 48.26 } });
   });
 
   it('prints a table with the total and the comparison', async () => {
-    const res = await run(['cost', '--env', 'prod']);
+    const res = await run(['cost', '--env', 'prod'], EU_WEST_1);
     expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.13 +\$47\.45/);
     expect(res.out).toContain('total: $119.26 per month');
     expect(res.out).toContain('$48.26 above the manual set-up (production runbook) figure of $46–71/month');

@@ -16,7 +16,7 @@ describeWithServices('logs against the AWS emulator (CloudWatch Logs)', ['AWS_EN
   }));
 
   beforeAll(async () => {
-    logs = new CloudWatchLogsClient({ region: process.env.AWS_REGION ?? 'eu-west-1' });
+    logs = new CloudWatchLogsClient({ region: process.env.AWS_REGION ?? 'eu-west-2' });
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     for (const task of [taskA, taskB]) {
       await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: `prefect-server/prefect-server/${task}` }));

@@ -9,7 +9,7 @@ export const APP_DIR = path.join(__dirname, '..', '..');
 
 /** Platform outputs as `terraform output -json` prints them. */
 export const TERRAFORM_OUTPUTS = {
-  ecs_cluster_arn: { value: 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev', type: 'string', sensitive: false },
+  ecs_cluster_arn: { value: 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev', type: 'string', sensitive: false },
   ecs_cluster_name: { value: 'prefect-dev', type: 'string', sensitive: false },
   vpc_id: { value: 'vpc-0a1b2c3d4e5f60718', type: 'string', sensitive: false },
   task_subnet_ids: { value: ['subnet-0aaa1111bbbb2222c', 'subnet-0ddd3333eeee4444f'], type: ['list', 'string'], sensitive: false },
@@ -18,12 +18,12 @@ export const TERRAFORM_OUTPUTS = {
   execution_role_arn: { value: 'arn:aws:iam::111111111111:role/blog-data-dev-ecs-execution', type: 'string', sensitive: false },
   flow_run_task_role_arn: { value: 'arn:aws:iam::111111111111:role/blog-data-dev-flow-run', type: 'string', sensitive: false },
   api_auth_secret_arn: {
-    value: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:blog-data-dev/prefect-api-auth-Ab12Cd',
+    value: 'arn:aws:secretsmanager:eu-west-2:111111111111:secret:blog-data-dev/prefect-api-auth-Ab12Cd',
     type: 'string',
     sensitive: false,
   },
   log_group_flow_runs: { value: '/ecs/dev/prefect-flow-runs', type: 'string', sensitive: false },
-  ecr_repository_url: { value: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data', type: 'string', sensitive: false },
+  ecr_repository_url: { value: '111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data', type: 'string', sensitive: false },
   prefect_api_url: { value: 'http://blog-data-dev-alb.example.invalid/api', type: 'string', sensitive: false },
   flow_storage_bucket: { value: 'blog-data-prefect-flows-dev-111111111111', type: 'string', sensitive: false },
 };
