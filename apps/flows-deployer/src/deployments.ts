@@ -1,8 +1,7 @@
-import type { Schemas } from '@blog-data/prefect-api';
+import { isServerNormalizedRrule, type Schemas } from '@blog-data/prefect-api';
 import { canonicalJson, diffValues, FieldChange } from './diff';
 import type { ResolvedDeployment } from './manifest/load';
 import type { ManifestSchedule } from './manifest/schema';
-import { isServerNormalizedRrule } from './rrule-dtstart';
 
 /** Every deployment this tool writes carries this tag; prune only ever deletes deployments with it. */
 export const MANAGED_TAG = 'managed-by:flows-deployer';

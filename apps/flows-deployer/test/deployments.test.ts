@@ -1,9 +1,8 @@
-import { Schemas } from '@blog-data/prefect-api';
+import { normalizeRruleString, Schemas } from '@blog-data/prefect-api';
 import { DeploymentBody, desiredDeploymentBody, diffDeployment, MANAGED_TAG, normalizeSchedule } from '../src/deployments';
 import { diffValues } from '../src/diff';
 import { ResolvedDeployment } from '../src/manifest/load';
 import { buildPlan, planHasChanges } from '../src/plan';
-import { normalizeRruleString } from '../src/rrule-dtstart';
 import { loadEcsBaseTemplate } from '../src/work-pool';
 
 const base: ResolvedDeployment = {

@@ -1,7 +1,8 @@
 import createClient from 'openapi-fetch';
+import { AdaptiveLimit } from './adaptive-limit';
 import { messageOf, PrefectApiError } from './errors';
 import type { components, paths } from './generated/prefect-3.8.3';
-import { DEFAULT_RETRY_POLICY, isRetryableError, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
+import { DEFAULT_RETRY_POLICY, isOverloadStatus, isRetryableError, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
 import { Semaphore } from './semaphore';
 import { ApiSettings, authorizationHeader } from './settings';
 
@@ -66,6 +67,8 @@ export function isWriteRequest(method: string, pathname: string): boolean {
 export function createPrefectApi(settings: ApiSettings, options: PrefectClientOptions = {}): PrefectApi {
   const stats = options.stats ?? newRequestStats();
   const semaphore = new Semaphore(settings.concurrency);
+  // Writes also pass an adaptive limit: one at a time once a SQLite server answers 503.
+  const writeLimit = new AdaptiveLimit(settings.concurrency);
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries ?? settings.maxRetries };
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -76,14 +79,15 @@ export function createPrefectApi(settings: ApiSettings, options: PrefectClientOp
     const url = new URL(request.url);
     const route = `${request.method} ${routeOf(url.pathname, basePath)}`;
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
-    if (isWriteRequest(request.method, url.pathname)) stats.writes++;
+    const write = isWriteRequest(request.method, url.pathname);
+    if (write) stats.writes++;
     // The body stream can be read only once; keep a pristine copy for every attempt.
     const body = request.body ? await request.arrayBuffer() : undefined;
     for (let attempt = 0; ; attempt++) {
       let outcome: { response: Response } | { error: unknown };
       stats.requests++;
       if (attempt > 0) stats.retries++;
-      outcome = await semaphore.run(async () => {
+      const send = (): Promise<typeof outcome> => semaphore.run(async () => {
         try {
           const response = await doFetch(request.url, {
             method: request.method,
@@ -96,6 +100,7 @@ export function createPrefectApi(settings: ApiSettings, options: PrefectClientOp
           return { error };
         }
       });
+      outcome = write ? await writeLimit.run(send, (o) => 'response' in o && isOverloadStatus(o.response.status)) : await send();
       if ('response' in outcome) {
         const { response } = outcome;
         if (!isRetryableStatus(response.status) || attempt >= policy.maxRetries) return response;

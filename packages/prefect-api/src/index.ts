@@ -6,3 +6,5 @@ export * from './retry';
 export * from './semaphore';
 export * from './health';
 export type { components, operations, paths } from './generated/prefect-3.8.3';
+export * from './rrule-dtstart';
+export * from './adaptive-limit';

@@ -38,6 +38,11 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599 && status !== 501);
 }
 
+/** The server asks us to send less: 503 (SQLite's `database is locked`, a server at capacity) or 429. */
+export function isOverloadStatus(status: number): boolean {
+  return status === 503 || status === 429;
+}
+
 /** Network-level failures worth retrying: refused/reset connections, DNS hiccups, timeouts. */
 export function isRetryableError(err: unknown): boolean {
   if (!isErrorLike(err)) return false;

@@ -7,10 +7,15 @@
  * - Invalid request bodies get FastAPI's 422 `{detail: [{loc, msg, type}]}`; unknown fields
  *   are `extra_forbidden`, like the real server's `extra="forbid"` models.
  * - Semantics the deployer relies on: `POST /flows/` upserts by name (201/200),
- *   `POST /deployments/` upserts by (flow_id, name) and replaces schedules,
- *   `POST /work_pools/` → 409 when it exists, `PATCH /work_pools/{name}`, 404s, filters,
- *   server-side defaults (cron day_or, timezone UTC, interval anchor dates); worker heartbeats,
- *   the workers filter and the work pool status they drive (see ./workers.ts).
+ *   `POST /deployments/` upserts by (flow_id, name) and rebuilds every schedule from
+ *   schedule/active/parameters/slug only (so `max_scheduled_runs` is dropped, as by 3.8.3),
+ *   `POST /deployments/{id}/schedules` keeps it, rrules without DTSTART are stored with the one
+ *   the 3.8.3 server prepends, `POST /work_pools/` → 409 when it exists, `PATCH /work_pools/{name}`,
+ *   404s, filters, server-side defaults (cron day_or, rrule timezone UTC, interval anchor dates);
+ *   worker heartbeats, the workers filter and the work pool status they drive (see ./workers.ts).
+ * - A SQLite-like mode (`database: 'sqlite'`): write transactions hold the database's one write
+ *   lock for `writeLatencyMs`, and a write that overlaps one is answered 503 like the real server
+ *   answers `database is locked`; the default (`'postgres'`, as on Aurora) lets writes overlap.
  * - Basic auth like `PREFECT_SERVER_API_AUTH_STRING` (401 without it), fault injection,
  *   and a log of every request so tests can count writes from the server's side.
  * A response that breaks the contract is answered with 500 and recorded in `violations`.
@@ -22,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { PREFECT_API_CONTRACT_VERSION, PREFECT_OPENAPI_DOCUMENT } from '../document';
+import { normalizeRruleString } from '../rrule-dtstart';
 import { WorkerRegistry } from './workers';
 
 type Json = Record<string, any>;
@@ -132,14 +138,45 @@ export function validationDetail(errors: readonly ErrorObject[], root: 'body' | 
 
 const READ_ONLY_POST = /\/(filter|count|paginate)$/;
 
+/**
+ * `PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS` default
+ * (src/prefect/settings/models/server/root.py L103-111 at tag 3.8.3).
+ */
+export const MAX_SCHEDULED_RUNS_LIMIT = 50;
+
+/** How the test server behaves; every field is optional. */
+export interface ContractServerOptions {
+  /** Basic auth string the server requires (`PREFECT_SERVER_API_AUTH_STRING`); default none. */
+  readonly authString?: string;
+  /** Emulates a server whose upsert replaces schedules only when given some (pre-3.x); default false. */
+  readonly keepSchedulesOnEmptyUpsert?: boolean;
+  /**
+   * The database behind the server. `'sqlite'`: one write transaction at a time, an overlapping
+   * write gets 503 (see {@link PrefectContractServer.lockedWrites}); `'postgres'` (default, Aurora):
+   * writes run concurrently.
+   */
+  readonly database?: 'sqlite' | 'postgres';
+  /** How long one write transaction takes, in ms; default 0 (5 for `'sqlite'`, so overlaps can happen). */
+  readonly writeLatencyMs?: number;
+}
+
 /** The contract-enforcing test server. Start with {@link PrefectContractServer.start}. */
 export class PrefectContractServer {
   /** Starts on 127.0.0.1 on a free port. */
-  static async start(options: { authString?: string; keepSchedulesOnEmptyUpsert?: boolean } = {}): Promise<PrefectContractServer> {
-    const server = new PrefectContractServer(options.authString, options.keepSchedulesOnEmptyUpsert ?? false);
+  static async start(options: ContractServerOptions = {}): Promise<PrefectContractServer> {
+    const server = new PrefectContractServer(options);
     await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
     return server;
   }
+
+  /** Writes answered 503 because another write held the SQLite lock (`'sqlite'` mode). */
+  lockedWrites = 0;
+  /** The write transaction holding the SQLite lock, if any. */
+  private writer: Promise<void> | undefined;
+  private readonly keepSchedulesOnEmptyUpsert: boolean;
+  private readonly authString: string | undefined;
+  private readonly database: 'sqlite' | 'postgres';
+  private readonly writeLatencyMs: number;
 
   /** Every request, in arrival order. */
   readonly requests: LoggedRequest[] = [];
@@ -154,11 +191,11 @@ export class PrefectContractServer {
   private readonly faults: Fault[] = [];
   private readonly http: http.Server;
 
-  private constructor(
-    private readonly authString: string | undefined,
-    /** Emulates a server whose upsert replaces schedules only when given some. */
-    private readonly keepSchedulesOnEmptyUpsert: boolean,
-  ) {
+  private constructor(options: ContractServerOptions) {
+    this.authString = options.authString;
+    this.keepSchedulesOnEmptyUpsert = options.keepSchedulesOnEmptyUpsert ?? false;
+    this.database = options.database ?? 'postgres';
+    this.writeLatencyMs = options.writeLatencyMs ?? (this.database === 'sqlite' ? 5 : 0);
     this.http = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         this.violations.push(`handler crashed: ${(err as Error).stack}`);
@@ -268,7 +305,30 @@ export class PrefectContractServer {
       }
     }
 
-    const [status, payload] = this.route(method, route, params, body);
+    const write = method !== 'GET' && !(method === 'POST' && READ_ONLY_POST.test(route));
+    if (write && this.database === 'sqlite' && this.writer) {
+      // Prefect opens write transactions DEFERRED and reads first (e.g. the work pool, the
+      // existing deployment); once another writer commits, that read snapshot is stale and SQLite
+      // answers SQLITE_BUSY_SNAPSHOT, which the server turns into 503 "Service Unavailable"
+      // (src/prefect/server/api/server.py L319-329 is_client_retryable_exception and L398-411
+      // custom_internal_exception_handler at tag 3.8.3; database/configurations.py L604-616 BEGIN DEFERRED).
+      while (this.writer) await this.writer;
+      this.lockedWrites++;
+      return send(503, { exception_message: 'Service Unavailable' }, route);
+    }
+    let release: (() => void) | undefined;
+    if (write && this.database === 'sqlite') this.writer = new Promise<void>((resolve) => (release = resolve));
+    let status: number;
+    let payload: unknown;
+    try {
+      if (write && this.writeLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeLatencyMs));
+      [status, payload] = this.route(method, route, params, body);
+    } finally {
+      if (release) {
+        this.writer = undefined;
+        release();
+      }
+    }
     if (status < 300 && payload !== undefined) {
       // 201 for upserts is what the server sends though the document lists only 200.
       const validator = op.responseValidator(String(status)) ?? op.responseValidator('200');
@@ -304,6 +364,8 @@ export class PrefectContractServer {
         return this.deployments.has(params.id) ? [200, this.deployments.get(params.id)] : [404, { detail: 'Deployment not found' }];
       case 'PATCH /deployments/{id}':
         return this.patchDeployment(params.id, body);
+      case 'POST /deployments/{id}/schedules':
+        return this.addSchedules(params.id, body as unknown as Json[]);
       case 'DELETE /deployments/{id}/schedules/{schedule_id}': {
         const d = this.deployments.get(params.id);
         const before = d?.schedules.length ?? 0;
@@ -394,7 +456,13 @@ export class PrefectContractServer {
     return [...items].sort((a, b) => sortKey(a).localeCompare(sortKey(b))).slice(offset, offset + limit);
   }
 
-  private schedulesFrom(deploymentId: string, schedules: Json[]): Json[] {
+  /**
+   * Stored schedules for `schedules`. `rebuilt`: the upsert and PATCH paths re-create each
+   * schedule from only schedule/active/parameters/slug (src/prefect/server/models/deployments.py
+   * L220-234 and L384-401 at tag 3.8.3), so `max_scheduled_runs` is lost; the schedule endpoint
+   * persists the whole `DeploymentScheduleCreate` (L1112-1144).
+   */
+  private schedulesFrom(deploymentId: string, schedules: Json[], rebuilt: boolean): Json[] {
     const now = new Date().toISOString();
     return schedules.map((s) => ({
       id: randomUUID(),
@@ -403,10 +471,23 @@ export class PrefectContractServer {
       deployment_id: deploymentId,
       schedule: withScheduleDefaults(s.schedule),
       active: s.active ?? true,
-      max_scheduled_runs: s.max_scheduled_runs ?? null,
+      max_scheduled_runs: rebuilt ? null : s.max_scheduled_runs ?? null,
       parameters: s.parameters ?? {},
       slug: s.slug ?? null,
     }));
+  }
+
+  /** `POST /deployments/{id}/schedules` (src/prefect/server/api/deployments.py L1259-1290 at tag 3.8.3). */
+  private addSchedules(id: string, schedules: Json[]): [number, unknown] {
+    const d = this.deployments.get(id);
+    if (!d) return [404, { detail: 'Deployment not found.' }];
+    const problem = maxScheduledRunsProblem(schedules, ['body']);
+    if (problem) return [422, problem];
+    const slugs = [...d.schedules, ...schedules].map((s: Json) => s.slug).filter((slug: unknown) => slug != null);
+    if (new Set(slugs).size < slugs.length) return [409, { detail: 'Schedule slugs must be unique within a deployment.' }];
+    const created = this.schedulesFrom(id, schedules, false);
+    d.schedules = [...created, ...d.schedules];
+    return [201, created];
   }
 
   private queueId(pool: string, queue: string): string {
@@ -420,16 +501,19 @@ export class PrefectContractServer {
     if (body.work_pool_name && !this.workPools.has(body.work_pool_name)) {
       return [404, { detail: `Work pool "${body.work_pool_name}" not found.` }];
     }
+    const runsProblem = maxScheduledRunsProblem(body.schedules ?? [], ['body', 'schedules']);
+    if (runsProblem) return [422, runsProblem];
     const problem = this.parameterProblem(body.enforce_parameter_schema ?? true, body.parameters ?? {}, body.parameter_openapi_schema);
     if (problem) return [409, { detail: problem }];
     const existing = [...this.deployments.values()].find((d) => d.flow_id === body.flow_id && d.name === body.name);
     const now = new Date().toISOString();
     if (existing) {
-      // Upsert: only the fields sent are overwritten; schedules, when sent, are replaced.
-      const { schedules, concurrency_limit: limit, ...rest } = body;
+      // Upsert: only the fields sent are overwritten; the schedules are always deleted and
+      // re-created, sent or not (models/deployments.py L211-234 at tag 3.8.3).
+      const { schedules = [], concurrency_limit: limit, ...rest } = body;
       Object.assign(existing, rest, { updated: now });
-      const replace = schedules !== undefined && !(this.keepSchedulesOnEmptyUpsert && schedules.length === 0);
-      if (replace) existing.schedules = this.schedulesFrom(existing.id, schedules);
+      const replace = !(this.keepSchedulesOnEmptyUpsert && schedules.length === 0);
+      if (replace) existing.schedules = this.schedulesFrom(existing.id, schedules, true);
       if (limit !== undefined) this.setConcurrency(existing, limit, body.concurrency_options);
       this.fillQueue(existing);
       return [200, existing];
@@ -444,7 +528,7 @@ export class PrefectContractServer {
       description: body.description ?? null,
       flow_id: body.flow_id,
       paused: body.paused ?? false,
-      schedules: this.schedulesFrom(id, body.schedules ?? []),
+      schedules: this.schedulesFrom(id, body.schedules ?? [], true),
       concurrency_limit: null,
       global_concurrency_limit: null,
       concurrency_options: null,
@@ -478,7 +562,7 @@ export class PrefectContractServer {
     if (!existing) return [404, { detail: 'Deployment not found' }];
     const { schedules, concurrency_limit: limit, ...rest } = body;
     Object.assign(existing, rest, { updated: new Date().toISOString() });
-    if (schedules !== undefined) existing.schedules = this.schedulesFrom(id, schedules);
+    if (schedules != null) existing.schedules = this.schedulesFrom(id, schedules, true);
     if (limit !== undefined) this.setConcurrency(existing, limit, body.concurrency_options);
     this.fillQueue(existing);
     return [204, undefined];
@@ -569,9 +653,15 @@ function templateProblem(template: Json | undefined): string | undefined {
     `Your job configuration uses the following undeclared variable(s): ${missing.join(' ,')}.`;
 }
 
-/** Server-side schedule defaults (pydantic validators in prefect.server.schemas.schedules). */
+/**
+ * What the 3.8.3 server stores for a schedule it is sent (src/prefect/server/schemas/schedules.py
+ * at tag 3.8.3): cron keeps a missing timezone as null (`default_timezone` returns it unchanged
+ * without an anchor date, _internal/schemas/validators.py L244-273) and day_or defaults to true;
+ * an interval gets now as its anchor and UTC; an rrule's timezone defaults to "UTC" and the rule
+ * gets the DTSTART `normalize_schedule_rrule` prepends (server/schemas/actions.py L105-116).
+ */
 function withScheduleDefaults(schedule: Json): Json {
-  if ('cron' in schedule) return { cron: schedule.cron, timezone: schedule.timezone ?? 'UTC', day_or: schedule.day_or ?? true };
+  if ('cron' in schedule) return { cron: schedule.cron, timezone: schedule.timezone ?? null, day_or: schedule.day_or ?? true };
   if ('interval' in schedule) {
     return {
       interval: schedule.interval,
@@ -579,5 +669,19 @@ function withScheduleDefaults(schedule: Json): Json {
       timezone: schedule.timezone ?? 'UTC',
     };
   }
-  return { rrule: schedule.rrule, timezone: schedule.timezone ?? 'UTC' };
+  const timezone = schedule.timezone === undefined ? 'UTC' : schedule.timezone;
+  return { rrule: normalizeRruleString(schedule.rrule, { timezone }), timezone };
+}
+
+/**
+ * FastAPI's 422 for a `max_scheduled_runs` over the server's limit (`validate_schedule_max_scheduled_runs`,
+ * _internal/schemas/validators.py L182-185, on DeploymentScheduleCreate, server/schemas/actions.py L133-140).
+ */
+function maxScheduledRunsProblem(schedules: Json[], loc: Array<string | number>): Json | undefined {
+  const detail = schedules.flatMap((s, i) =>
+    s.max_scheduled_runs != null && s.max_scheduled_runs > MAX_SCHEDULED_RUNS_LIMIT
+      ? [{ type: 'value_error', loc: [...loc, i, 'max_scheduled_runs'], msg: `Value error, \`max_scheduled_runs\` must be less than or equal to ${MAX_SCHEDULED_RUNS_LIMIT}.` }]
+      : [],
+  );
+  return detail.length > 0 ? { detail } : undefined;
 }
