@@ -89,7 +89,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
       `constructs@${VERSIONS.constructs}`,
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
     ],
-    devDeps: [TEST_SUPPORT],
+    // The rehearsal reads the API password back from the emulator to prove no log or state holds it.
+    devDeps: [TEST_SUPPORT, '@aws-sdk/client-secrets-manager@^3.900.0'],
     bin: { 'platform-infra': 'bin/platform-infra.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {

@@ -36,7 +36,7 @@ function renderSummary(config: ReturnType<typeof loadConfig>): string {
     ['environment', config.env],
     ['account / region', `${config.aws.accountId} / ${config.aws.region}`],
     ['network', config.network.mode === 'create' ? `new VPC ${config.network.cidr}` : `existing ${config.network.vpcId}`],
-    ['domain', config.domain?.name ?? '(none: ALB over HTTP)'],
+    ['domain', config.domain?.name ?? (config.endpoint === 'cloudfront' ? '(none: HTTPS on CloudFront)' : '(none: ALB over plain HTTP)')],
     ['ECS cluster', config.ecs.clusterName],
     ['server cpu/memory', `${config.server.cpu}/${config.server.memory}`],
     ['worker cpu/memory', `${config.worker.cpu}/${config.worker.memory}`],

@@ -20,3 +20,20 @@ export function imageReference(config: PlatformConfig, digest = config.image.dig
 export function publicBaseUrl(config: PlatformConfig, albDnsName: string): string {
   return config.domain ? `https://${config.domain.name}` : `http://${albDnsName}`;
 }
+
+/**
+ * What a deploy of this configuration should say out loud: settings that are allowed but
+ * weaken the platform (plain HTTP in dev, prod's database without deletion protection).
+ */
+export function configWarnings(config: PlatformConfig): string[] {
+  const warnings: string[] = [];
+  if (config.endpoint === 'insecure-http' && !config.domain) {
+    warnings.push(
+      `${config.env} serves the Prefect API over plain HTTP (endpoint: insecure-http): the basic-auth password crosses the network in clear text`,
+    );
+  }
+  if (config.env === 'prod' && !config.aurora.deletionProtection) {
+    warnings.push('prod database deletion protection is OFF (aurora.deletionProtection: false, confirmed): terraform destroy deletes the prod database');
+  }
+  return warnings;
+}

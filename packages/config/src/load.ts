@@ -78,5 +78,8 @@ function describeIssue(env: string, issue: z.core.$ZodIssue, overrides: readonly
   }
   const dotted = [env, ...path].join('.');
   const source = overrides.find((o) => o.path.join('.') === path.join('.'));
+  if (source && issue.code === 'invalid_type' && issue.expected === 'number') {
+    message = `must be a plain decimal number (got "${source.raw}")`;
+  }
   return `${dotted}: ${message}${source ? ` (from ${source.variable})` : ''}`;
 }

@@ -53,9 +53,13 @@ export function applyOverrides<T extends object>(input: T, overrides: readonly C
   return copy as T;
 }
 
+/** Plain decimal only: `Number()` would also take `0x10`, `0b1`, `1e3`, `Infinity` and blanks. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 function coerce(raw: string, current: unknown): unknown {
   const trimmed = raw.trim();
-  if (typeof current === 'number') return trimmed === '' ? raw : Number.isNaN(Number(trimmed)) ? raw : Number(trimmed);
+  // Anything else stays a string, which the schema then reports as "expected number".
+  if (typeof current === 'number') return DECIMAL.test(trimmed) ? Number(trimmed) : raw;
   if (typeof current === 'boolean') return trimmed === 'true' ? true : trimmed === 'false' ? false : raw;
   if (typeof current === 'string') return raw;
   if (Array.isArray(current) || /^[[{]/.test(trimmed) || current !== undefined) {

@@ -4,6 +4,12 @@ import { z } from 'zod';
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
+/**
+ * The sentence prod's `aurora.deletionProtectionOffConfirmation` must hold before deletion
+ * protection can be turned off: a bare `false` (an override, a typo) is refused.
+ */
+export const PROD_DELETION_PROTECTION_OFF = 'I accept that terraform destroy deletes the prod database';
+
 /** Fargate accepts only these cpu/memory pairs (MiB); anything else fails at RegisterTaskDefinition. */
 export const FARGATE_MEMORY_BY_CPU: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
@@ -126,6 +132,13 @@ export const platformConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * How the API is served when there is no `domain`: `cloudfront` = HTTPS on CloudFront's own
+     * certificate and *.cloudfront.net name, the ALB internal behind it (a VPC origin);
+     * `insecure-http` = the internet-facing ALB over plain HTTP, basic auth in clear text (dev only).
+     * With a `domain` the ALB serves HTTPS on it and this must stay `cloudfront`.
+     */
+    endpoint: z.enum(['cloudfront', 'insecure-http']),
     ecs: z
       .object({
         clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, - or _'),
@@ -145,6 +158,8 @@ export const platformConfigSchema = z
         databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a PostgreSQL identifier'),
         backupRetentionDays: z.number().int().min(1).max(35),
         deletionProtection: z.boolean(),
+        /** Prod only: deletion protection may be off only when this holds {@link PROD_DELETION_PROTECTION_OFF}. */
+        deletionProtectionOffConfirmation: z.string().optional(),
         performanceInsightsRetentionDays: z.union([z.literal(7), z.literal(31), z.literal(731)]),
       })
       .strict()
@@ -242,6 +257,23 @@ export const platformConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.endpoint === 'insecure-http' && c.env !== 'dev') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `${c.env} serves the API over HTTPS only: set domain (Route 53) or endpoint "cloudfront" (no domain needed)`,
+      });
+    }
+    if (c.endpoint === 'insecure-http' && c.domain) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: '"insecure-http" contradicts domain (the ALB serves HTTPS on it): remove one' });
+    }
+    if (c.env === 'prod' && !c.aurora.deletionProtection && c.aurora.deletionProtectionOffConfirmation !== PROD_DELETION_PROTECTION_OFF) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aurora', 'deletionProtection'],
+        message: `false in prod needs aurora.deletionProtectionOffConfirmation = "${PROD_DELETION_PROTECTION_OFF}"`,
+      });
+    }
     for (const [key, group] of Object.entries({
       api: c.logs.api,
       worker: c.logs.worker,

@@ -136,7 +136,7 @@ describe('overrides from PLATFORM_* variables', () => {
 
   it('names the variable when an override is invalid', () => {
     expect(problemsOf(() => load('prod', { PLATFORM_SERVER__CPU: 'lots' }))).toContain(
-      'prod.server.cpu: Invalid input: expected number, received string (from PLATFORM_SERVER__CPU)',
+      'prod.server.cpu: must be a plain decimal number (got "lots") (from PLATFORM_SERVER__CPU)',
     );
   });
 

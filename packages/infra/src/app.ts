@@ -5,6 +5,7 @@ import { App } from 'cdktf';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { PlatformStack } from './stacks/platform-stack';
 import { BackendKind } from './stacks/stack-settings';
+import { terraformLiterals } from './terraform-literal';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -44,7 +45,8 @@ export function stackNames(config: PlatformConfig): { bootstrap: string; platfor
  */
 export function buildApp(options: BuildAppOptions = {}): PlatformApp {
   const config = options.config ?? loadConfig({ env: options.env, environ: options.environ });
-  const settings = { config, backend: options.backend ?? 's3', emulatorEndpoint: options.emulatorEndpoint };
+  // Every settings string reaches terraform as a literal, never as an expression.
+  const settings = { config: terraformLiterals(config), backend: options.backend ?? 's3', emulatorEndpoint: options.emulatorEndpoint };
   const outdir = options.outdir ?? 'cdktf.out';
   // cdktf creates the outdir itself, but not its parents.
   fs.mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });

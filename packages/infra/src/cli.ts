@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertRealIdentities, ConfigError, loadConfig } from '@blog-data/config';
+import { assertRealIdentities, ConfigError, configWarnings, loadConfig } from '@blog-data/config';
 import { buildApp, stackNames } from './app';
 import { BackendKind } from './stacks/stack-settings';
 import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
@@ -105,6 +105,8 @@ export interface CommandResult {
   readonly outputsFile?: string;
   /** `output` without `--outputs-file`: the stack's `terraform output -json`. */
   readonly outputs?: unknown;
+  /** Allowed but weakening settings (plain HTTP in dev, prod without deletion protection), said on every run. */
+  readonly warnings: readonly string[];
   readonly ok: boolean;
 }
 
@@ -130,7 +132,7 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
 
   const names = stackNames(config);
   const order = selectStacks(options, names);
-  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint };
+  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings: configWarnings(config) };
   if (options.command === 'synth') {
     return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
   }
@@ -222,6 +224,7 @@ export async function main(
   try {
     options = parseArgs(argv);
     const result = await runCommand(options, environ);
+    for (const warning of result.warnings) err.write(`warning: ${warning}\n`);
     if (result.outputs !== undefined && !options.json) {
       // `output` without a file: the outputs themselves, as `terraform output -json` prints them.
       out.write(`${JSON.stringify(result.outputs, null, 2)}\n`);

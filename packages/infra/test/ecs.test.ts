@@ -63,7 +63,7 @@ describe('ECS', () => {
   });
 
   it('points the UI at the public URL and checks /api/health in the container', () => {
-    expect(env(server).PREFECT_UI_API_URL).toMatch(/^http:\/\/\$\{aws_lb\.load-balancer_alb_.*\.dns_name\}\/api$/);
+    expect(env(server).PREFECT_UI_API_URL).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\.cloudfront_distribution_.*\.domain_name\}\/api$/);
     expect(server.healthCheck.command[0]).toBe('CMD-SHELL');
     expect(server.healthCheck.command[1]).toContain('http://127.0.0.1:4200/api/health');
   });
@@ -79,9 +79,9 @@ describe('ECS', () => {
     });
   });
 
-  it('runs the worker on the configured pool with the API URL of the ALB', () => {
+  it('runs the worker on the configured pool with the HTTPS API URL (CloudFront)', () => {
     expect(worker.command).toEqual(['prefect', 'worker', 'start', '--pool', 'blog-data-pool', '--type', 'ecs']);
-    expect(env(worker).PREFECT_API_URL).toMatch(/^http:\/\/\$\{aws_lb\.load-balancer_alb_.*\.dns_name\}\/api$/);
+    expect(env(worker).PREFECT_API_URL).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\.cloudfront_distribution_.*\.domain_name\}\/api$/);
     expect(one(dev, 'aws_ecs_service', 'prefect-worker')).toMatchObject({
       desired_count: 1,
       deployment_circuit_breaker: { enable: true, rollback: true },

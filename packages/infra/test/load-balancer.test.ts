@@ -1,7 +1,7 @@
 import { configFor, one, resources, synthBoth } from './helpers';
 
 describe('load balancer', () => {
-  const plain = synthBoth(configFor('dev')).platform;
+  const plain = synthBoth(configFor('dev', { endpoint: 'insecure-http' })).platform;
   const domain = { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' };
   const secure = synthBoth(configFor('dev', { domain })).platform;
 
@@ -23,12 +23,13 @@ describe('load balancer', () => {
     });
   });
 
-  it('without a domain: one plain HTTP listener and no certificate or DNS', () => {
+  it('with explicit insecure HTTP (dev): one plain HTTP listener, no certificate, DNS or CloudFront', () => {
     const listeners = Object.values(resources(plain, 'aws_lb_listener'));
     expect(listeners).toHaveLength(1);
     expect(listeners[0]).toMatchObject({ port: 80, protocol: 'HTTP', default_action: [{ type: 'forward' }] });
     expect(resources(plain, 'aws_acm_certificate')).toEqual({});
     expect(resources(plain, 'aws_route53_record')).toEqual({});
+    expect(resources(plain, 'aws_cloudfront_distribution')).toEqual({});
     expect(plain.output.prefect_url.value).toMatch(/^\$\{join\("", \["http:\/\/", aws_lb\.[\w-]+\.dns_name\]\)\}$/);
   });
 
@@ -56,6 +57,51 @@ describe('load balancer', () => {
     });
     expect(secure.output.prefect_url.value).toBe('https://prefect.example.com');
     expect(secure.output.prefect_api_url.value).toBe('https://prefect.example.com/api');
+  });
+
+  it('behind CloudFront (no domain, the default): the ALB is internal and only reachable as a VPC origin', () => {
+    const cf = synthBoth(configFor('staging')).platform;
+    expect(one(cf, 'aws_lb')).toMatchObject({ internal: true });
+    expect(Object.values(resources(cf, 'aws_lb_listener'))).toEqual([expect.objectContaining({ port: 80, protocol: 'HTTP' })]);
+    expect(one(cf, 'aws_cloudfront_vpc_origin').vpc_origin_endpoint_config).toEqual([
+      {
+        name: 'blog-data-staging-alb',
+        arn: expect.stringMatching(/^\$\{aws_lb\.load-balancer_alb_\w+\.arn\}$/),
+        http_port: 80,
+        https_port: 443,
+        origin_protocol_policy: 'http-only',
+        origin_ssl_protocols: [{ items: ['TLSv1.2'], quantity: 1 }],
+      },
+    ]);
+  });
+
+  it('behind CloudFront: HTTPS on CloudFront\'s certificate, HTTP redirected, nothing cached, Authorization forwarded', () => {
+    const cf = synthBoth(configFor('staging')).platform;
+    const distribution = one(cf, 'aws_cloudfront_distribution');
+    expect(distribution).toMatchObject({
+      enabled: true,
+      viewer_certificate: { cloudfront_default_certificate: true },
+      origin: [{ domain_name: expect.stringContaining('aws_lb.load-balancer_alb_'), vpc_origin_config: { vpc_origin_id: expect.stringContaining('aws_cloudfront_vpc_origin.') } }],
+      default_cache_behavior: {
+        viewer_protocol_policy: 'redirect-to-https',
+        allowed_methods: expect.arrayContaining(['GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS']),
+        origin_request_policy_id: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      },
+    });
+    expect(distribution.origin[0].custom_origin_config).toBeUndefined();
+    expect(one(cf, 'aws_cloudfront_cache_policy')).toMatchObject({
+      default_ttl: 0,
+      min_ttl: 0,
+      parameters_in_cache_key_and_forwarded_to_origin: { headers_config: { header_behavior: 'whitelist', headers: { items: ['Authorization'] } } },
+    });
+    expect(cf.output.prefect_api_url.value).toMatch(/^\$\{join\("", \["https:\/\/", aws_cloudfront_distribution\.[\w-]+\.domain_name, "\/api"\]\)\}$/);
+  });
+
+  it('in the emulator (no CloudFront VPC origins in moto): the internal ALB and its CloudFront-only group, no distribution', () => {
+    const emu = synthBoth(configFor('dev'), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' }).platform;
+    expect(one(emu, 'aws_lb')).toMatchObject({ internal: true });
+    expect(resources(emu, 'aws_cloudfront_distribution')).toEqual({});
+    expect(one(emu, 'aws_vpc_security_group_ingress_rule', 'alb-in').prefix_list_id).toContain('aws_ec2_managed_prefix_list');
   });
 
   it('protects the prod ALB from deletion', () => {

@@ -9,7 +9,7 @@ function rules(s: ReturnType<typeof synthBoth>['platform'], type: string, group:
   return Object.values(resources(s, type))
     .filter((r) => (r.security_group_id as string).startsWith(groupRef(group)))
     .map((r) => {
-      const peer = r.cidr_ipv4 ?? (r.referenced_security_group_id as string).replace(/^\$\{aws_security_group\.security-groups_([a-z-]+)_.*$/, '$1');
+      const peer = r.cidr_ipv4 ?? (r.prefix_list_id ? 'cloudfront-prefix-list' : undefined) ?? (r.referenced_security_group_id as string).replace(/^\$\{aws_security_group\.security-groups_([a-z-]+)_.*$/, '$1');
       return `${r.from_port}-${r.to_port}/${r.ip_protocol} ${peer}`;
     })
     .sort();
@@ -69,6 +69,7 @@ describe('network', () => {
 
 describe('security groups', () => {
   const { platform } = synthBoth(configFor('dev'));
+  const insecure = synthBoth(configFor('dev', { endpoint: 'insecure-http' })).platform;
 
   it('admits 4200 on the server only from the ALB and ECS tasks', () => {
     expect(rules(platform, ingress, 'server')).toEqual(['4200-4200/tcp alb', '4200-4200/tcp flow-run', '4200-4200/tcp worker']);
@@ -88,9 +89,18 @@ describe('security groups', () => {
     expect(rules(platform, egress, 'database')).toEqual([]);
   });
 
-  it('opens the ALB to the internet on 80 only without a domain, and lets it reach only the server', () => {
-    expect(rules(platform, ingress, 'alb')).toEqual(['80-80/tcp 0.0.0.0/0']);
+  it('behind CloudFront: admits only CloudFront\'s origin-facing servers on 80, and lets the ALB reach only the server', () => {
+    expect(rules(platform, ingress, 'alb')).toEqual(['80-80/tcp cloudfront-prefix-list']);
     expect(rules(platform, egress, 'alb')).toEqual(['4200-4200/tcp server']);
+    expect(one(platform, 'aws_vpc_security_group_ingress_rule', 'alb-in').prefix_list_id).toMatch(
+      /^\$\{data\.aws_ec2_managed_prefix_list\.security-groups_cloudfront-origin-facing_\w+\.id\}$/,
+    );
+    expect(Object.values(platform.data!.aws_ec2_managed_prefix_list)).toEqual([{ name: 'com.amazonaws.global.cloudfront.origin-facing' }]);
+  });
+
+  it('with explicit insecure HTTP (dev): opens the ALB to the internet on 80 only', () => {
+    expect(rules(insecure, ingress, 'alb')).toEqual(['80-80/tcp 0.0.0.0/0']);
+    expect(rules(insecure, egress, 'alb')).toEqual(['4200-4200/tcp server']);
   });
 
   it('opens 80 and 443 with a domain, and tasks then reach the API over HTTPS only', () => {
@@ -99,15 +109,21 @@ describe('security groups', () => {
     expect(rules(withDomain, egress, 'worker')).toEqual(['4200-4200/tcp server', '443-443/tcp 0.0.0.0/0', '53-53/udp 0.0.0.0/0']);
   });
 
-  it('lets worker and flow-run tasks out to HTTPS, the ALB over HTTP (no domain), the server and DNS only', () => {
+  it('lets worker and flow-run tasks out to HTTPS (CloudFront), the server and DNS only', () => {
     for (const group of ['worker', 'flow-run']) {
-      expect(rules(platform, egress, group)).toEqual([
+      expect(rules(platform, egress, group)).toEqual(['4200-4200/tcp server', '443-443/tcp 0.0.0.0/0', '53-53/udp 0.0.0.0/0']);
+    }
+  });
+
+  it('with insecure HTTP lets worker and flow-run tasks out to the ALB over HTTP too', () => {
+    for (const group of ['worker', 'flow-run']) {
+      expect(rules(insecure, egress, group)).toEqual([
         '4200-4200/tcp server',
         '443-443/tcp 0.0.0.0/0',
         '53-53/udp 0.0.0.0/0',
         '80-80/tcp 0.0.0.0/0',
       ]);
-      expect(rules(platform, ingress, group)).toEqual([]);
+      expect(rules(insecure, ingress, group)).toEqual([]);
     }
   });
 

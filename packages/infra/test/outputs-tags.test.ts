@@ -34,9 +34,11 @@ describe('outputs', () => {
   });
 
   it('gives the values the consumers expect', () => {
-    // Without a domain both are built by terraform's join() from the ALB's DNS name.
-    expect(platform.output.prefect_url.value).toBe('${join("", ["http://", aws_lb.load-balancer_alb_15AADC07.dns_name])}');
-    expect(platform.output.prefect_api_url.value).toBe('${join("", ["http://", aws_lb.load-balancer_alb_15AADC07.dns_name, "/api"])}');
+    // Without a domain both are built by terraform's join() from CloudFront's DNS name.
+    expect(platform.output.prefect_url.value).toBe('${join("", ["https://", aws_cloudfront_distribution.cloudfront_distribution_37F7370C.domain_name])}');
+    expect(platform.output.prefect_api_url.value).toBe(
+      '${join("", ["https://", aws_cloudfront_distribution.cloudfront_distribution_37F7370C.domain_name, "/api"])}',
+    );
     expect(platform.output.ecr_repository_url.value).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data');
     expect(platform.output.ecr_repository_name.value).toBe('blog-data');
     expect(platform.output.log_group_flow_runs.value).toContain('aws_cloudwatch_log_group.logs_flowRuns_');

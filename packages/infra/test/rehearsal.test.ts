@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requireService } from '@blog-data/test-support';
 import { offlineTerraformEnv } from './terraform';
 import { CliOptions, CommandResult, parseArgs, runCommand } from '../src/cli';
@@ -36,6 +37,11 @@ describe('rehearsal against the AWS emulator', () => {
     ...parseArgs([...argv, '--env', 'dev', '--backend', 'local', '--outdir', outdir]),
     terraformOutput: 'capture',
   });
+  /** Every file under a directory (state, plan and synthesized files), as text. */
+  const filesUnder = (dir: string): [string, string][] =>
+    fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.parentPath.includes(`${path.sep}.terraform`))
+      .map((e) => [path.join(e.parentPath, e.name), fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')]);
   const explain = (r: CommandResult) => r.stacks.map((s) => `${s.stack} exit ${s.exitCode}\n${(s.log ?? '').slice(-3000)}`).join('\n');
   let applied = false;
 
@@ -70,6 +76,20 @@ describe('rehearsal against the AWS emulator', () => {
     const drift = plan.stacks.filter((s) => s.changes).map((s) => `${s.stack}\n${s.log ?? ''}`);
     expect(drift).toEqual([]);
     expect(plan.stacks.map((s) => s.changes)).toEqual([false, false]);
+
+    // The API password never appears in a plan, an apply log, the state or the outputs: read it
+    // back from the emulator, then search every log and every file terraform wrote.
+    const secrets = new SecretsManagerClient({ endpoint, region, credentials: { accessKeyId: environ.AWS_ACCESS_KEY_ID!, secretAccessKey: environ.AWS_SECRET_ACCESS_KEY! } });
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.api_auth_secret_arn.value as string }));
+    const [user, password] = (secret.SecretString ?? '').split(':');
+    expect(user).toBe('prefect');
+    expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
+    const logs = [apply, plan].flatMap((r) => r.stacks.map((st): [string, string] => [`${r.command} ${st.stack}`, st.log ?? '']));
+    expect(logs.map(([, log]) => log.length).every((n) => n > 0)).toBe(true);
+    const written = [...filesUnder(outdir), [outputsFile, fs.readFileSync(outputsFile, 'utf8')] as [string, string]];
+    expect(written.some(([file]) => file.endsWith('blog-data-dev-platform.tfstate'))).toBe(true);
+    const leaks = [...logs, ...written].filter(([, text]) => text.includes(password)).map(([where]) => where);
+    expect(leaks).toEqual([]);
 
     const destroy = await runCommand(options(['destroy', '--auto-approve']), environ);
     applied = !destroy.ok;

@@ -58,6 +58,10 @@ describe('platform-infra CLI on bad input', () => {
     [['synth', '--env', 'qa'], '--env: unknown environment "qa"'],
     [['synth'], 'dev.aurora.maxAcu: must be ≥ minAcu (4)', { PLATFORM_AURORA__MIN_ACU: '4' }],
     [['synth'], 'dev.domain.hostedZoneId', { PLATFORM_DOMAIN__NAME: 'prefect.example.com' }],
+    [['synth', '--env', 'staging'], 'staging.endpoint: staging serves the API over HTTPS only', { PLATFORM_ENDPOINT: 'insecure-http' }],
+    [['synth', '--env', 'prod'], 'prod.endpoint: prod serves the API over HTTPS only', { PLATFORM_ENDPOINT: 'insecure-http' }],
+    [['synth', '--env', 'prod'], 'prod.aurora.deletionProtection: false in prod needs', { PLATFORM_AURORA__DELETION_PROTECTION: 'false' }],
+    [['synth'], 'dev.server.cpu: must be a plain decimal number (got "0x100")', { PLATFORM_SERVER__CPU: '0x100' }],
   ] as [string[], string, NodeJS.ProcessEnv?][])('%j with %s: one clear line, exit 1, nothing synthesized', async (argv, message, environ = {}) => {
     const dir = outdir();
     const { code, err, out } = await runCli([...argv, '--outdir', dir], environ);
@@ -67,6 +71,15 @@ describe('platform-infra CLI on bad input', () => {
     expect(err).toMatch(/^error: /);
     expect(err).toContain(message);
     expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('says out loud when dev serves plain HTTP, and stays quiet over HTTPS', async () => {
+    const http = await runCli(['synth', '--outdir', outdir()], { PLATFORM_ENDPOINT: 'insecure-http' });
+    expect(http.code).toBe(0);
+    expect(http.err).toBe(
+      'warning: dev serves the Prefect API over plain HTTP (endpoint: insecure-http): the basic-auth password crosses the network in clear text\n',
+    );
+    expect((await runCli(['synth', '--outdir', outdir()])).err).toBe('');
   });
 
   it('rejects unknown commands and options with usage, exit 2', async () => {

@@ -39,6 +39,8 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       natGateway: false,
       vpcEndpoints: false,
     },
+    // HTTPS without a domain; dev may opt into plain HTTP with endpoint: 'insecure-http'.
+    endpoint: 'cloudfront',
     ecs: { clusterName: `prefect-${env}`, containerInsights: env === 'prod' },
     server: { cpu: 256, memory: 512 },
     worker: { cpu: 256, memory: 512 },

@@ -1,6 +1,6 @@
-import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
 /** Properties of {@link ApiAuthSecret}. */
@@ -15,18 +15,27 @@ export interface ApiAuthSecretProps {
   readonly passwordLength?: number;
   /** Days Secrets Manager keeps a deleted secret (0 = delete at once, else 7–30). Default 7. */
   readonly recoveryWindowInDays?: number;
+  /** Generation of the password: raising it writes a new one (rotation). Default 1. */
+  readonly passwordVersion?: number;
 }
 
 /**
  * The Prefect API's basic-auth string `user:password` in Secrets Manager. The
  * password comes from Secrets Manager's own generator (no random provider
- * offline). The data source draws a new password on every plan, so the secret
- * version ignores later changes: the first value stays until someone rotates it
- * on purpose (`terraform apply -replace` on the version).
+ * offline) through the *ephemeral* `aws_secretsmanager_random_password` into the
+ * write-only `secret_string_wo`: terraform never stores it in state or plan files
+ * and never prints it. (The data source of the same name used the password as its
+ * id, so every apply log showed `Read complete … [id=<password>]`.) It is written
+ * once per `passwordVersion`; raise that to rotate.
+ *
+ * cdktf 0.21 has no ephemeral blocks, so the block is added as raw JSON (an escape
+ * hatch); `terraform validate` checks it with the rest of the stack.
  */
 export class ApiAuthSecret extends Construct {
   /** The secret; containers get it through ECS `secrets`, never as plain environment. */
   readonly secret: SecretsmanagerSecret;
+  /** Name of the ephemeral `aws_secretsmanager_random_password` block (never in state). */
+  readonly ephemeralPasswordName: string;
 
   constructor(scope: Construct, id: string, props: ApiAuthSecretProps) {
     super(scope, id);
@@ -47,16 +56,21 @@ export class ApiAuthSecret extends Construct {
       kmsKeyId: props.kmsKeyArn,
       recoveryWindowInDays: recovery,
     });
+    const version = props.passwordVersion ?? 1;
+    if (!Number.isInteger(version) || version < 1) {
+      throw new Error(`ApiAuthSecret.passwordVersion: ${version} must be a whole number ≥ 1`);
+    }
     // Letters and digits only: the string goes into an HTTP Authorization header and URLs.
-    const password = new DataAwsSecretsmanagerRandomPassword(this, 'password', {
-      passwordLength: length,
-      excludePunctuation: true,
-      includeSpace: false,
+    this.ephemeralPasswordName = `${this.node.id}_password_${this.node.addr.slice(-8)}`.replace(/[^\w-]/g, '_');
+    TerraformStack.of(this).addOverride(`ephemeral.aws_secretsmanager_random_password.${this.ephemeralPasswordName}`, {
+      password_length: length,
+      exclude_punctuation: true,
+      include_space: false,
     });
     new SecretsmanagerSecretVersion(this, 'value', {
       secretId: this.secret.id,
-      secretString: `${props.user}:${password.randomPassword}`,
-      lifecycle: { ignoreChanges: ['secret_string'] },
+      secretStringWo: `${props.user}:\${ephemeral.aws_secretsmanager_random_password.${this.ephemeralPasswordName}.random_password}`,
+      secretStringWoVersion: version,
     });
   }
 }

@@ -22,6 +22,8 @@ export interface LoadBalancerProps {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string };
   /** Seconds an idle connection stays open; Prefect's UI and workers hold websockets. Default 3600. */
   readonly idleTimeoutSeconds?: number;
+  /** Internal ALB (no internet address), for CloudFront's VPC origin; not with a domain. Default false. */
+  readonly internal?: boolean;
   /** Refuse `terraform destroy` of the ALB (prod). Default false. */
   readonly deletionProtection?: boolean;
   /** TLS policy of the HTTPS listener. Default `ELBSecurityPolicy-TLS13-1-2-2021-06` (TLS 1.3, 1.2 for older clients). */
@@ -34,7 +36,8 @@ export interface LoadBalancerProps {
  * domain: an ACM certificate validated through Route 53, HTTPS with a TLS 1.3
  * policy, HTTP redirected to HTTPS and an alias record. Without a domain the
  * API is plain HTTP on the ALB's DNS name: basic auth then crosses the internet
- * unencrypted, so use that only for dev or behind a VPN.
+ * unencrypted, so use that only for dev. `internal` makes it reachable from the VPC only:
+ * CloudFront's VPC origin (`CloudFrontEntry`) then serves it over HTTPS.
  */
 export class LoadBalancer extends Construct {
   /** The ALB. */
@@ -60,6 +63,9 @@ export class LoadBalancer extends Construct {
     if (props.domain && !props.domain.hostedZoneId) {
       throw new Error('LoadBalancer.domain.hostedZoneId: required with domain.name (the certificate is validated through Route 53)');
     }
+    if (props.internal && props.domain) {
+      throw new Error('LoadBalancer.internal: an internal ALB cannot serve a public domain (use CloudFront in front of it, or no domain)');
+    }
     const sslPolicy = props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06';
     if (!sslPolicy.startsWith('ELBSecurityPolicy-TLS13-')) {
       throw new Error(`LoadBalancer.sslPolicy: "${sslPolicy}" must be a TLS 1.3 policy (ELBSecurityPolicy-TLS13-*)`);
@@ -69,7 +75,7 @@ export class LoadBalancer extends Construct {
     this.alb = new Lb(this, 'alb', {
       name: short.slice(0, 32),
       loadBalancerType: 'application',
-      internal: false,
+      internal: props.internal ?? false,
       subnets: props.subnetIds,
       securityGroups: [props.securityGroupId],
       idleTimeout: idle,

@@ -1,3 +1,4 @@
+import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -14,11 +15,19 @@ export interface SecurityGroupsProps {
   readonly vpcId: string;
   /** Prefix of the group names, e.g. `blog-data-dev`. Required. */
   readonly namePrefix: string;
-  /** Ports the ALB listens on from the internet: [80] without a domain, [80, 443] with one. Required. */
+  /** Ports the ALB listens on: [80] without a domain, [80, 443] with one. Required. */
   readonly listenerPorts: readonly number[];
+  /**
+   * Who may reach the ALB: `internet`, or `cloudfront` = only CloudFront's origin-facing servers
+   * (AWS's managed prefix list), for an internal ALB behind a VPC origin. Default `internet`.
+   */
+  readonly albSource?: 'internet' | 'cloudfront';
 }
 
-type Peer = { readonly cidr: string } | { readonly group: SecurityGroup };
+/** AWS's managed prefix list of CloudFront's origin-facing servers (global). */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
+
+type Peer = { readonly cidr: string } | { readonly group: SecurityGroup } | { readonly prefixList: string };
 
 /**
  * The traffic rules, one group per role, least privilege:
@@ -54,15 +63,26 @@ export class SecurityGroups extends Construct {
         lifecycle: { createBeforeDestroy: true },
         tags: { Name: `${props.namePrefix}-${name}` },
       });
-    this.alb = group('alb', 'Prefect load balancer: HTTP(S) from the internet');
+    const fromCloudFront = props.albSource === 'cloudfront';
+    if (fromCloudFront && props.listenerPorts.includes(443)) {
+      throw new Error('SecurityGroups.listenerPorts: 443 goes with albSource "internet" (CloudFront reaches the internal ALB on 80)');
+    }
+    this.alb = group('alb', fromCloudFront ? 'Prefect load balancer: HTTP from CloudFront only' : 'Prefect load balancer: HTTP(S) from the internet');
     this.server = group('server', 'Prefect server: 4200 from the ALB and ECS tasks');
     this.worker = group('worker', 'Prefect worker and deployer tasks');
     this.flowRun = group('flow-run', 'Prefect flow-run tasks');
     this.database = group('database', 'Aurora PostgreSQL: 5432 from the Prefect server');
 
     const anywhere = { cidr: '0.0.0.0/0' };
-    for (const port of props.listenerPorts) {
-      this.ingress(this.alb, `internet-${port}`, 'tcp', port, anywhere, `HTTP${port === 443 ? 'S' : ''} from the internet`);
+    if (fromCloudFront) {
+      const cloudfront = new DataAwsEc2ManagedPrefixList(this, 'cloudfront-origin-facing', { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
+      for (const port of props.listenerPorts) {
+        this.ingress(this.alb, `cloudfront-${port}`, 'tcp', port, { prefixList: cloudfront.id }, 'HTTP from CloudFront origin-facing servers only');
+      }
+    } else {
+      for (const port of props.listenerPorts) {
+        this.ingress(this.alb, `internet-${port}`, 'tcp', port, anywhere, `HTTP${port === 443 ? 'S' : ''} from the internet`);
+      }
     }
     this.egress(this.alb, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Forward to the Prefect server');
 
@@ -79,7 +99,7 @@ export class SecurityGroups extends Construct {
     for (const [name, sg] of [['worker', this.worker], ['flow-run', this.flowRun]] as const) {
       this.egress(sg, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, the ALB over HTTPS, package indexes');
       this.egress(sg, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Prefect API inside the VPC');
-      if (!props.listenerPorts.includes(443)) {
+      if (!props.listenerPorts.includes(443) && !fromCloudFront) {
         // Without a domain the API URL is the ALB's over plain HTTP. The ALB is internet-facing, so
         // its DNS name resolves to public IPs and a rule referencing its group would never match.
         this.egress(sg, 'http', 'tcp', 80, anywhere, `Prefect API through the ALB (HTTP, no domain) from the ${name}`);
@@ -95,7 +115,7 @@ export class SecurityGroups extends Construct {
       ipProtocol: protocol,
       fromPort: port,
       toPort: port,
-      ...('cidr' in from ? { cidrIpv4: from.cidr } : { referencedSecurityGroupId: from.group.id }),
+      ...peerOf(from),
     });
   }
 
@@ -106,7 +126,13 @@ export class SecurityGroups extends Construct {
       ipProtocol: protocol,
       fromPort: port,
       toPort: port,
-      ...('cidr' in to ? { cidrIpv4: to.cidr } : { referencedSecurityGroupId: to.group.id }),
+      ...peerOf(to),
     });
   }
+}
+
+function peerOf(peer: Peer) {
+  if ('cidr' in peer) return { cidrIpv4: peer.cidr };
+  if ('prefixList' in peer) return { prefixListId: peer.prefixList };
+  return { referencedSecurityGroupId: peer.group.id };
 }

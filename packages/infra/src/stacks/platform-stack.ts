@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
 import { Alarms } from '../constructs/alarms';
 import { ApiAuthSecret } from '../constructs/api-auth';
+import { CloudFrontEntry } from '../constructs/cloudfront-entry';
 import { Cluster } from '../constructs/cluster';
 import { Database } from '../constructs/database';
 import { DeployerTask } from '../constructs/deployer-task';
@@ -49,10 +50,13 @@ export class PlatformStack extends TerraformStack {
     const keyArn = key.key.arn;
 
     const network = new Network(this, 'network', { network: config.network, namePrefix: prefix, region: config.aws.region });
+    // Without a domain, HTTPS comes from CloudFront in front of an internal ALB (unless dev opted out).
+    const behindCloudFront = !config.domain && config.endpoint === 'cloudfront';
     const groups = new SecurityGroups(this, 'security-groups', {
       vpcId: network.vpcId,
       namePrefix: prefix,
       listenerPorts: config.domain ? [80, 443] : [80],
+      albSource: behindCloudFront ? 'cloudfront' : 'internet',
     });
     const logs = new LogGroups(this, 'logs', {
       env: config.env,
@@ -90,9 +94,15 @@ export class PlatformStack extends TerraformStack {
       subnetIds: network.publicSubnetIds,
       securityGroupId: groups.alb.id,
       domain: config.domain,
+      internal: behindCloudFront,
       deletionProtection: config.env === 'prod' && !emulator,
     });
-    const apiUrl = `${lb.url}/api`;
+    // moto has no CloudFront VPC origins or cache policies: the emulator keeps the internal ALB
+    // and its CloudFront-only security group, and serves the ALB's own name (README deviations).
+    const entry = behindCloudFront && !emulator
+      ? new CloudFrontEntry(this, 'cloudfront', { namePrefix: prefix, loadBalancerArn: lb.alb.arn, loadBalancerDnsName: lb.alb.dnsName })
+      : lb;
+    const apiUrl = `${entry.url}/api`;
 
     const repositoryArn = arnFor(arnScope, 'ecr', `repository/${config.image.repository}`);
     const roles = new PlatformRoles(this, 'iam', {
@@ -140,7 +150,7 @@ export class PlatformStack extends TerraformStack {
         secretArn: database.masterSecretArn,
       },
       apiAuthSecretArn: apiAuth.secret.arn,
-      publicUrl: lb.url,
+      publicUrl: entry.url,
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.server.id, assignPublicIp: network.assignPublicIp },
       targetGroupArn: lb.targetGroup.arn,
       listener: lb.forwardingListener,
@@ -176,8 +186,8 @@ export class PlatformStack extends TerraformStack {
     const contract: Partial<Record<PlatformOutputName, [value: unknown, description: string]>> = {
       // Fn.join, not template strings: these also go through jsonencode() for the deployer task,
       // and cdktf cannot hand a `${…}` inside a string to a built-in function reliably.
-      prefect_url: [joinUrl(...lb.urlParts), 'Prefect UI base URL'],
-      prefect_api_url: [joinUrl(...lb.urlParts, '/api'), 'Prefect API URL (PREFECT_API_URL)'],
+      prefect_url: [joinUrl(...entry.urlParts), 'Prefect UI base URL'],
+      prefect_api_url: [joinUrl(...entry.urlParts, '/api'), 'Prefect API URL (PREFECT_API_URL)'],
       alb_dns_name: [lb.alb.dnsName, 'DNS name of the load balancer'],
       ecs_cluster_arn: [cluster.cluster.arn, 'ECS cluster ARN'],
       ecs_cluster_name: [cluster.cluster.name, 'ECS cluster name'],
