@@ -21,6 +21,11 @@ export function publicBaseUrl(config: PlatformConfig, albDnsName: string): strin
   return config.domain ? `https://${config.domain.name}` : `http://${albDnsName}`;
 }
 
+/** Whether the API is served by CloudFront in front of an internal ALB: HTTPS without a domain. */
+export function servedThroughCloudFront(config: PlatformConfig): boolean {
+  return !config.domain && config.endpoint === 'cloudfront';
+}
+
 /**
  * What a deploy of this configuration should say out loud: settings that are allowed but
  * weaken the platform (plain HTTP in dev, prod's database without deletion protection).

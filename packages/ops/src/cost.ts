@@ -1,4 +1,4 @@
-import type { PlatformConfig } from '@blog-data/config';
+import { PlatformConfig, servedThroughCloudFront } from '@blog-data/config';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
 
 /** One line of the estimate. */
@@ -141,14 +141,16 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
   const zones = net.mode === 'create' ? net.azCount : net.publicSubnetIds.length;
   const tasksPublic = net.mode === 'create' ? !net.privateSubnets : net.privateSubnetIds.length === 0;
   const nat = net.mode === 'create' && net.natGateway;
-  const publicIps = zones + (tasksPublic ? 2 : 0) + (nat ? 1 : 0);
-  const ipParts = [`ALB ${zones}`, tasksPublic ? 'server + worker tasks 2' : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
+  // Behind CloudFront (no domain) the ALB is internal: no public addresses of its own.
+  const albIps = servedThroughCloudFront(config) ? 0 : zones;
+  const publicIps = albIps + (tasksPublic ? 2 : 0) + (nat ? 1 : 0);
+  const ipParts = [albIps ? `ALB ${albIps}` : '', tasksPublic ? 'server + worker tasks 2' : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
   add({
     id: 'public-ipv4',
     service: 'VPC',
     unit: 'IP-hours',
     assumed: false,
-    description: `${publicIps} public IPv4 addresses (${ipParts})`,
+    description: `${publicIps} public IPv4 addresses (${ipParts || 'none'})`,
     quantity: publicIps * hours,
     unitPriceUsd: p.publicIpv4.hour,
   });
@@ -167,6 +169,20 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
       unitPriceUsd: p.vpcEndpoint.azHour,
     });
     add({ id: 'vpc-endpoints-data', service: 'PrivateLink', unit: 'GB', assumed: true, description: 'data processed by the endpoints', quantity: a.vpcEndpointProcessedGbPerMonth, unitPriceUsd: p.vpcEndpoint.gbProcessed });
+  }
+
+  if (servedThroughCloudFront(config)) {
+    add({
+      id: 'cloudfront-requests',
+      service: 'CloudFront',
+      unit: 'million HTTPS requests',
+      assumed: true,
+      description: 'HTTPS in front of the internal ALB (no domain): API, UI and worker requests',
+      quantity: a.cloudfrontRequestsMillionsPerMonth,
+      unitPriceUsd: p.cloudfront.httpsRequestsPerMillion,
+    });
+    add({ id: 'cloudfront-data-out', service: 'CloudFront', unit: 'GB', assumed: true, description: 'data transfer out to viewers', quantity: a.cloudfrontDataOutGbPerMonth, unitPriceUsd: p.cloudfront.dataOutGb });
+    add({ id: 'cloudfront-to-origin', service: 'CloudFront', unit: 'GB', assumed: true, description: 'data transfer from the edge to the ALB (requests and uploads)', quantity: a.cloudfrontDataOutGbPerMonth, unitPriceUsd: p.cloudfront.toOriginGb });
   }
 
   const totalUsd = toCents(items.reduce((sum, i) => sum + i.monthlyUsd, 0));
@@ -196,6 +212,7 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
 /** Whether an assumption feeds a line of this configuration (NAT and endpoint volumes only when those exist). */
 function usedAssumption(name: string, config: PlatformConfig): boolean {
   const net = config.network;
+  if (name.startsWith('cloudfront')) return servedThroughCloudFront(config);
   if (name === 'natProcessedGbPerMonth') return net.mode === 'create' && net.natGateway;
   if (name === 'vpcEndpointProcessedGbPerMonth' || name === 'interfaceEndpoints') return net.mode === 'create' && net.vpcEndpoints;
   if (name.startsWith('containerInsights')) return config.ecs.containerInsights;

@@ -14,6 +14,8 @@ export interface RegionPrices {
   readonly nat: { readonly hour: number; readonly gbProcessed: number };
   readonly vpcEndpoint: { readonly azHour: number; readonly gbProcessed: number };
   readonly publicIpv4: { readonly hour: number };
+  /** Edge prices for viewers in North America and Europe (PriceClass_100). */
+  readonly cloudfront: { readonly httpsRequestsPerMillion: number; readonly dataOutGb: number; readonly toOriginGb: number };
 }
 
 /** Usage the configuration cannot tell; each documented in `assumptionNotes`. */
@@ -31,6 +33,8 @@ export interface CostAssumptions {
   readonly kmsKeys: number;
   readonly secrets: number;
   readonly interfaceEndpoints: number;
+  readonly cloudfrontRequestsMillionsPerMonth: number;
+  readonly cloudfrontDataOutGbPerMonth: number;
 }
 
 /** `data/aws-prices.json`. */

@@ -33,22 +33,36 @@ describe('cost estimate', () => {
       'container-insights': [32, 9.6], // prod has Container Insights on: 8 + 2 × 12 metrics × $0.30
       'kms-keys': [1, 1],
       'secrets': [2, 0.8],
-      'public-ipv4': [2920, 14.6], // ALB in 2 zones + server and worker tasks in public subnets = 4 × 730 h × $0.005
+      // No domain: the ALB is internal behind CloudFront, so only the server and worker tasks (public subnets) = 2 × 730 h × $0.005
+      'public-ipv4': [1460, 7.3],
+      'cloudfront-requests': [1, 1.2], // 1 million HTTPS requests × $1.20 (Europe)
+      'cloudfront-data-out': [2, 0.17], // 2 GB × $0.085
+      'cloudfront-to-origin': [2, 0.04], // 2 GB × $0.02
     };
     expect(Object.fromEntries(e.items.map((i) => [i.id, [i.quantity, i.monthlyUsd]]))).toEqual(expected);
-    expect(e.totalUsd).toBe(119.26);
+    expect(e.totalUsd).toBe(113.37);
     expect(e).toMatchObject({ env: 'prod', region: 'eu-west-1', currency: 'USD', pricesAsOf: book.asOf, hoursPerMonth: 730 });
   });
 
   it('compares the total with the manual set-up figure of $46–71', () => {
     const e = estimateCost(config('prod', EU_WEST_1), book);
-    expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 48.26 });
+    expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 42.37 });
   });
 
   it('uses each line\'s own quantity × unit price, so the total is the sum of the rounded lines', () => {
     const e = estimateCost(config('staging', EU_WEST_1), book);
     for (const i of e.items) expect(i.monthlyUsd).toBe(toCents(i.quantity * i.unitPriceUsd));
     expect(e.totalUsd).toBe(toCents(e.items.reduce((s, i) => s + i.monthlyUsd, 0)));
+  });
+
+  it('prices the ALB\'s public addresses and no CloudFront with a domain or explicit insecure HTTP (dev)', () => {
+    const domain = estimateCost(config('prod', { ...EU_WEST_1, PLATFORM_DOMAIN: '{"name":"prefect.example.com","hostedZoneId":"Z0123456789ABC"}' }), book);
+    expect(domain.items.map((i) => i.id).filter((id) => id.startsWith('cloudfront'))).toEqual([]);
+    expect(item(domain, 'public-ipv4')).toMatchObject({ quantity: 4 * 730, monthlyUsd: 14.6, description: '4 public IPv4 addresses (ALB 2, server + worker tasks 2)' });
+    expect(domain.totalUsd).toBe(toCents(113.37 - 1.2 - 0.17 - 0.04 - 7.3 + 14.6));
+    const http = estimateCost(config('dev', { ...EU_WEST_1, PLATFORM_ENDPOINT: 'insecure-http' }), book);
+    expect(http.items.map((i) => i.id).filter((id) => id.startsWith('cloudfront'))).toEqual([]);
+    expect(http.notes.join('\n')).not.toContain('cloudfront');
   });
 
   it('adds the NAT gateway hours, its data processing and its public IP only when enabled', () => {
@@ -62,9 +76,9 @@ describe('cost estimate', () => {
     }), book);
     expect(item(on, 'nat-hours')).toMatchObject({ quantity: 730, monthlyUsd: 35.04 }); // 730 × $0.048
     expect(item(on, 'nat-data')).toMatchObject({ quantity: 20, monthlyUsd: 0.96, assumed: true }); // 20 GB × $0.048
-    // Private tasks lose their public IPs, the NAT gateway gains one: ALB 2 + NAT 1.
-    expect(item(on, 'public-ipv4')).toMatchObject({ quantity: 3 * 730, monthlyUsd: 10.95 });
-    expect(on.totalUsd).toBe(toCents(119.26 + 35.04 + 0.96 - 14.6 + 10.95));
+    // Private tasks lose their public IPs, the NAT gateway gains one (the ALB is internal): NAT 1.
+    expect(item(on, 'public-ipv4')).toMatchObject({ quantity: 730, monthlyUsd: 3.65 });
+    expect(on.totalUsd).toBe(toCents(113.37 + 35.04 + 0.96 - 7.3 + 3.65));
   });
 
   it('prices interface endpoints per zone when vpcEndpoints is on', () => {
@@ -133,14 +147,14 @@ describe('platform-ops cost', () => {
   it('prints JSON with --json', async () => {
     const res = await run(['cost', '--env', 'prod', '--json'], EU_WEST_1);
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 119.26, reference: { differenceUsd: 48.26 } });
+    expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 113.37, reference: { differenceUsd: 42.37 } });
   });
 
   it('prints a table with the total and the comparison', async () => {
     const res = await run(['cost', '--env', 'prod'], EU_WEST_1);
     expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.13 +\$47\.45/);
-    expect(res.out).toContain('total: $119.26 per month');
-    expect(res.out).toContain('$48.26 above the manual set-up (production runbook) figure of $46–71/month');
+    expect(res.out).toContain('total: $113.37 per month');
+    expect(res.out).toContain('$42.37 above the manual set-up (production runbook) figure of $46–71/month');
   });
 
   it('reports an unknown region as one error line and exit 1', async () => {

@@ -1,4 +1,4 @@
-import { ecrRegistryHost, imageReference, namePrefix } from '@blog-data/config';
+import { ecrRegistryHost, imageReference, namePrefix, servedThroughCloudFront } from '@blog-data/config';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
@@ -51,7 +51,7 @@ export class PlatformStack extends TerraformStack {
 
     const network = new Network(this, 'network', { network: config.network, namePrefix: prefix, region: config.aws.region });
     // Without a domain, HTTPS comes from CloudFront in front of an internal ALB (unless dev opted out).
-    const behindCloudFront = !config.domain && config.endpoint === 'cloudfront';
+    const behindCloudFront = servedThroughCloudFront(config);
     const groups = new SecurityGroups(this, 'security-groups', {
       vpcId: network.vpcId,
       namePrefix: prefix,
