@@ -77,7 +77,8 @@ function describeIssue(env: string, issue: z.core.$ZodIssue, overrides: readonly
     message = 'unknown setting';
   }
   const dotted = [env, ...path].join('.');
-  const source = overrides.find((o) => o.path.join('.') === path.join('.'));
+  // The variable that set this field or a whole object/array above it (PLATFORM_TAGS='{…}').
+  const source = overrides.find((o) => o.path.join('.') === path.join('.')) ?? overrides.find((o) => path.join('.').startsWith(`${o.path.join('.')}.`));
   if (source && issue.code === 'invalid_type' && issue.expected === 'number') {
     message = `must be a plain decimal number (got "${source.raw}")`;
   }

@@ -274,6 +274,16 @@ export const platformConfigSchema = z
         message: `false in prod needs aurora.deletionProtectionOffConfirmation = "${PROD_DELETION_PROTECTION_OFF}"`,
       });
     }
+    c.iam.adminPrincipalArns.forEach((arn, i) => {
+      // A trust to another account is how a role leaks out of the environment (issue #12).
+      if (!arn.includes(`:iam::${c.aws.accountId}:`)) {
+        ctx.addIssue({ code: 'custom', path: ['iam', 'adminPrincipalArns', i], message: `must be a principal of this account (${c.aws.accountId})` });
+      }
+    });
+    if (c.tags.environment !== c.env) {
+      // The deploy role's EC2, KMS and secret permissions are conditioned on this tag.
+      ctx.addIssue({ code: 'custom', path: ['tags', 'environment'], message: `must be "${c.env}" (the deploy role's permissions are conditioned on it)` });
+    }
     for (const [key, group] of Object.entries({
       api: c.logs.api,
       worker: c.logs.worker,

@@ -68,3 +68,18 @@ describe('numbers in overrides', () => {
     expect(loadConfig({ env: 'dev', environ: { PLATFORM_AURORA__MAX_ACU: raw } }).aurora.maxAcu).toBe(value);
   });
 });
+
+describe('what the deploy role relies on', () => {
+  it('refuses admin principals of another account (a trust that leaves the environment)', () => {
+    expect(problemsOf('prod', { PLATFORM_IAM__ADMIN_PRINCIPAL_ARNS: '["arn:aws:iam::999999999999:role/admin"]' })).toEqual([
+      'prod.iam.adminPrincipalArns.0: must be a principal of this account (333333333333) (from PLATFORM_IAM__ADMIN_PRINCIPAL_ARNS)',
+    ]);
+    expect(loadConfig({ env: 'prod', environ: { PLATFORM_IAM__ADMIN_PRINCIPAL_ARNS: '["arn:aws:iam::333333333333:role/admin"]' } }).iam.adminPrincipalArns).toHaveLength(1);
+  });
+
+  it('keeps the environment tag equal to the environment (the deploy role\'s ABAC conditions use it)', () => {
+    expect(problemsOf('staging', { PLATFORM_TAGS: '{"project":"blog-data","environment":"prod"}' })).toEqual([
+      'staging.tags.environment: must be "staging" (the deploy role\'s permissions are conditioned on it) (from PLATFORM_TAGS)',
+    ]);
+  });
+});

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, namePrefix, PlatformConfig } from '@blog-data/config';
+import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { App } from 'cdktf';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { PlatformStack } from './stacks/platform-stack';
-import { BackendKind } from './stacks/stack-settings';
+import { BackendKind, stackNames } from './stacks/stack-settings';
 import { terraformLiterals } from './terraform-literal';
 
 /** Options of {@link buildApp}. */
@@ -33,11 +33,6 @@ export interface PlatformApp {
   readonly platform: PlatformStack;
 }
 
-/** Stack names of an environment: `<project>-<env>-bootstrap` and `<project>-<env>-platform`. */
-export function stackNames(config: PlatformConfig): { bootstrap: string; platform: string } {
-  return { bootstrap: `${namePrefix(config)}-bootstrap`, platform: `${namePrefix(config)}-platform` };
-}
-
 /**
  * Builds (does not synthesize) the stacks of one environment. Settings are
  * loaded and validated first, so bad settings throw `ConfigError` before
@@ -56,3 +51,5 @@ export function buildApp(options: BuildAppOptions = {}): PlatformApp {
   const platform = new PlatformStack(app, names.platform, settings);
   return { app, config, bootstrap, platform };
 }
+
+export { stackNames };

@@ -25,6 +25,12 @@ export interface CiAccessProps extends ArnScope {
   readonly stateBucket: string;
   /** Key prefix of this environment's state objects. Required. */
   readonly stateKeyPrefix: string;
+  /** Object key of the platform stack's state (CI reads and writes it). Required. */
+  readonly platformStateKey: string;
+  /** Object key of the bootstrap stack's state (an admin applies it; CI may not touch it). Required. */
+  readonly bootstrapStateKey: string;
+  /** The tag every resource of the environment carries (`config.tags`), e.g. `environment` = `dev`. Required. */
+  readonly environmentTag: { readonly key: string; readonly value: string };
   /** KMS key ARN of the state bucket. Required. */
   readonly stateKmsKeyArn: string;
   /** Name of the environment's ECS cluster. Required. */
@@ -40,6 +46,20 @@ export interface CiAccessProps extends ArnScope {
   /** Route 53 hosted zone of the domain, when there is one. Default none. */
   readonly hostedZoneId?: string;
 }
+
+/** The EC2 calls that create what the platform's network needs; each carries the environment's tags. */
+const NETWORK_CREATES = [
+  'CreateVpc',
+  'CreateSubnet',
+  'CreateInternetGateway',
+  'CreateRouteTable',
+  'CreateSecurityGroup',
+  'CreateNatGateway',
+  'AllocateAddress',
+  'CreateVpcEndpoint',
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What a git branch name may be here: no IAM wildcards (`*`, `?`) or policy variables (`${`). */
@@ -69,6 +89,14 @@ export class CiAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: CiAccessProps) {
     super(scope, id);
+    for (const key of [props.platformStateKey, props.bootstrapStateKey]) {
+      if (!key.startsWith(`${props.stateKeyPrefix}/`)) {
+        throw new Error(`CiAccess.platformStateKey/bootstrapStateKey: "${key}" must lie under stateKeyPrefix "${props.stateKeyPrefix}/"`);
+      }
+    }
+    if (!props.environmentTag.key || !props.environmentTag.value) {
+      throw new Error('CiAccess.environmentTag: a tag key and value are required (the deploy role\'s EC2, KMS and secret permissions are conditioned on it)');
+    }
     for (const field of ['organizationId', 'projectId'] as const) {
       if (!UUID.test(props[field])) {
         throw new Error(`CiAccess.${field}: "${props[field]}" must be a CircleCI UUID`);
@@ -163,18 +191,37 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
     `arn:${partition}:iam::${props.accountId}:role/${p}-*`,
     `arn:${partition}:iam::${props.accountId}:role/${props.pipelineRoleName}`,
   ];
+  const stateObject = (key: string) => `arn:${partition}:s3:::${props.stateBucket}/${key}`;
+  const tag = props.environmentTag;
+  // ABAC: what the environment created carries its tag (the provider's default_tags), so EC2 and
+  // KMS calls that AWS cannot scope by name are scoped by the tag on the resource or the request.
+  const taggedResource = { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } };
+  const taggedRequest = { StringEquals: { [`aws:RequestTag/${tag.key}`]: tag.value } };
+  // RDS tags the master-password secret it creates with the cluster's ARN.
+  const rdsSecretTag = 'aws:rds:primaryDBClusterArn';
+  const clusters = a('rds', `cluster:${p}-*`);
   const statements: PolicyStatement[] = [
     {
+      // The platform stack's state and its native lock file, nothing else under the prefix.
       Sid: 'TerraformState',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      Resource: `arn:${partition}:s3:::${props.stateBucket}/${props.stateKeyPrefix}/*`,
+      Resource: [stateObject(props.platformStateKey), stateObject(`${props.platformStateKey}.tflock`)],
     },
     {
       Sid: 'TerraformStateList',
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: `arn:${partition}:s3:::${props.stateBucket}`,
+      Condition: { StringLike: { 's3:prefix': [`${props.stateKeyPrefix}/*`] } },
+    },
+    {
+      // An admin applies the bootstrap stack (the CI roles themselves) from this state: CI writing
+      // it would make the admin apply CI's edits (confused deputy).
+      Sid: 'NeverTheBootstrapState',
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: [stateObject(props.bootstrapStateKey), stateObject(`${props.bootstrapStateKey}.*`)],
     },
     {
       Sid: 'TerraformStateKey',
@@ -195,7 +242,6 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
         'rds:Describe*',
         'logs:DescribeLogGroups',
         'cloudwatch:DescribeAlarms',
-        'kms:CreateKey',
         'kms:ListAliases',
         'secretsmanager:GetRandomPassword',
         'acm:RequestCertificate',
@@ -204,7 +250,47 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       ],
       Resource: '*',
     },
-    { Sid: 'Network', Effect: 'Allow', Action: 'ec2:*', Resource: a('ec2', '*') },
+    {
+      // AWS-owned prefix lists (CloudFront's origin-facing servers) are read, never written.
+      Sid: 'AwsManagedPrefixLists',
+      Effect: 'Allow',
+      Action: 'ec2:GetManagedPrefixListEntries',
+      Resource: `arn:${partition}:ec2:${props.region}:aws:prefix-list/*`,
+    },
+    {
+      Sid: 'NetworkCreatesTaggedForTheEnvironment',
+      Effect: 'Allow',
+      Action: NETWORK_CREATES.map((action) => `ec2:${action}`),
+      Resource: a('ec2', '*'),
+      Condition: taggedRequest,
+    },
+    {
+      // Tags only as part of a create: tagging someone else's resource would hand it to ABAC.
+      Sid: 'NetworkTagsOnCreate',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: a('ec2', '*'),
+      Condition: { StringEquals: { [`aws:RequestTag/${tag.key}`]: tag.value, 'ec2:CreateAction': [...NETWORK_CREATES] } },
+    },
+    { Sid: 'NetworkOfTheEnvironment', Effect: 'Allow', Action: 'ec2:*', Resource: a('ec2', '*'), Condition: taggedResource },
+    {
+      // Sharing a snapshot or an image, or changing an instance (user data, role, security groups),
+      // are ways out of the environment that the platform never needs.
+      Sid: 'NeverShareOrChangeInstances',
+      Effect: 'Deny',
+      Action: [
+        'ec2:ModifySnapshotAttribute',
+        'ec2:ModifyImageAttribute',
+        'ec2:ModifyFpgaImageAttribute',
+        'ec2:ModifyInstanceAttribute',
+        'ec2:ModifyInstanceMetadataOptions',
+        'ec2:AssociateIamInstanceProfile',
+        'ec2:ReplaceIamInstanceProfileAssociation',
+        'rds:ModifyDBClusterSnapshotAttribute',
+        'rds:ModifyDBSnapshotAttribute',
+      ],
+      Resource: '*',
+    },
     {
       Sid: 'Ecs',
       Effect: 'Allow',
@@ -228,28 +314,103 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       ],
     },
     {
+      // CloudFront ids are random: distributions, VPC origins and cache policies of the account.
+      Sid: 'CloudFront',
+      Effect: 'Allow',
+      Action: 'cloudfront:*',
+      Resource: [
+        arnFor(props, 'cloudfront', 'distribution/*', { global: true }),
+        arnFor(props, 'cloudfront', 'vpcorigin/*', { global: true }),
+        arnFor(props, 'cloudfront', 'cache-policy/*', { global: true }),
+        arnFor(props, 'cloudfront', 'origin-request-policy/*', { global: true }),
+      ],
+    },
+    {
       Sid: 'Database',
       Effect: 'Allow',
       Action: 'rds:*',
       Resource: [
-        a('rds', `cluster:${p}-*`),
+        clusters,
         a('rds', `db:${p}-*`),
         a('rds', `subgrp:${p}-*`),
         a('rds', `cluster-snapshot:${p}-*`),
       ],
     },
     {
-      Sid: 'Secrets',
+      Sid: 'SecretsByName',
       Effect: 'Allow',
       Action: 'secretsmanager:*',
-      // `rds!` secrets are the ones RDS creates for the managed master password.
-      Resource: [a('secretsmanager', `secret:${p}/*`), a('secretsmanager', 'secret:rds!*')],
+      Resource: a('secretsmanager', `secret:${p}/*`),
     },
     {
-      Sid: 'Keys',
+      // The master-password secret RDS creates for the environment's cluster, and only that one.
+      Sid: 'DatabaseSecretCreatedByRds',
       Effect: 'Allow',
-      Action: 'kms:*',
-      Resource: [a('kms', 'key/*'), a('kms', `alias/${p}*`)],
+      Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+      Resource: a('secretsmanager', 'secret:rds!*'),
+      Condition: { StringLike: { [`aws:RequestTag/${rdsSecretTag}`]: clusters } },
+    },
+    {
+      Sid: 'DatabaseSecretByTag',
+      Effect: 'Allow',
+      Action: 'secretsmanager:*',
+      Resource: a('secretsmanager', 'secret:rds!*'),
+      Condition: { StringLike: { [`aws:ResourceTag/${rdsSecretTag}`]: clusters } },
+    },
+    {
+      Sid: 'KeysCreatedForTheEnvironment',
+      Effect: 'Allow',
+      Action: ['kms:CreateKey', 'kms:TagResource'],
+      Resource: '*',
+      Condition: taggedRequest,
+    },
+    {
+      // KMS cannot tell the tags CreateKey writes from a later TagResource: never re-tag a key that
+      // belongs to another environment into this one.
+      Sid: 'NeverAdoptAnotherEnvironmentsKey',
+      Effect: 'Deny',
+      Action: ['kms:TagResource', 'kms:UntagResource'],
+      Resource: a('kms', 'key/*'),
+      Condition: { StringNotEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value }, Null: { [`aws:ResourceTag/${tag.key}`]: 'false' } },
+    },
+    {
+      Sid: 'KeysOfTheEnvironment',
+      Effect: 'Allow',
+      Action: [
+        'kms:DescribeKey',
+        'kms:GetKeyPolicy',
+        'kms:GetKeyRotationStatus',
+        'kms:ListResourceTags',
+        'kms:PutKeyPolicy',
+        'kms:EnableKeyRotation',
+        'kms:UpdateKeyDescription',
+        'kms:ScheduleKeyDeletion',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:CreateAlias',
+        'kms:UpdateAlias',
+        'kms:DeleteAlias',
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'kms:ReEncrypt*',
+      ],
+      Resource: a('kms', 'key/*'),
+      Condition: taggedResource,
+    },
+    {
+      // RDS, Secrets Manager and CloudWatch Logs use the key through grants of their own.
+      Sid: 'KeyGrantsForAwsServices',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: a('kms', 'key/*'),
+      Condition: { ...taggedResource, Bool: { 'kms:GrantIsForAWSResource': true } },
+    },
+    {
+      Sid: 'KeyAliases',
+      Effect: 'Allow',
+      Action: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
+      Resource: a('kms', `alias/${p}*`),
     },
     {
       Sid: 'LogGroups',
@@ -274,6 +435,15 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Condition: { StringEquals: { 'iam:PermissionsBoundary': props.permissionsBoundaryArn } },
     },
     {
+      // IAM has no condition key on a trust policy's principals, so CI never rewrites one: trust is
+      // written only when a role is created (with the boundary), from settings that config limits to
+      // this account's principals. See the README for the residual risk and the organization-level guard.
+      Sid: 'NoTrustPolicyChanges',
+      Effect: 'Deny',
+      Action: 'iam:UpdateAssumeRolePolicy',
+      Resource: '*',
+    },
+    {
       Sid: 'Roles',
       Effect: 'Allow',
       Action: [
@@ -285,12 +455,18 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
         'iam:DeleteRole',
         'iam:UpdateRole',
         'iam:UpdateRoleDescription',
-        'iam:UpdateAssumeRolePolicy',
         'iam:TagRole',
         'iam:UntagRole',
-        'iam:PassRole',
       ],
       Resource: platformRoles,
+    },
+    {
+      // ECS task definitions are the only thing the platform hands its roles to.
+      Sid: 'PassRolesToEcsTasksOnly',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: platformRoles,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     },
     {
       Sid: 'ReadTheBoundary',
@@ -315,7 +491,19 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
     {
       Sid: 'NeverDisableTheStateKey',
       Effect: 'Deny',
-      Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:CreateGrant'],
+      Action: [
+        'kms:ScheduleKeyDeletion',
+        'kms:DisableKey',
+        'kms:DisableKeyRotation',
+        'kms:PutKeyPolicy',
+        'kms:CreateGrant',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:UpdateKeyDescription',
+        'kms:CreateAlias',
+        'kms:UpdateAlias',
+        'kms:DeleteAlias',
+      ],
       Resource: props.stateKmsKeyArn,
     },
     {

@@ -16,6 +16,8 @@ export interface PermissionsBoundaryProps extends ArnScope {
   readonly bucketNames: readonly string[];
   /** Name of the pipeline role flow runs assume. Required. */
   readonly pipelineRoleName: string;
+  /** The tag every resource of the environment carries, e.g. `environment` = `dev`; keys are used only when they carry it. Required. */
+  readonly environmentTag: { readonly key: string; readonly value: string };
 }
 
 /** Name of the boundary policy of an environment; the platform stack attaches it to every role it creates. */
@@ -62,12 +64,26 @@ export class PermissionsBoundary extends Construct {
           Resource: a('logs', `log-group:/ecs/${props.env}/*:*`),
         },
         {
-          Sid: 'Secrets',
+          Sid: 'SecretsByName',
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
-          Resource: [a('secretsmanager', `secret:${props.namePrefix}/*`), a('secretsmanager', 'secret:rds!*')],
+          Resource: a('secretsmanager', `secret:${props.namePrefix}/*`),
         },
-        { Sid: 'Keys', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: a('kms', 'key/*') },
+        {
+          // The database master secret RDS created for the environment's cluster (RDS tags it with the cluster ARN).
+          Sid: 'DatabaseSecretByTag',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: a('secretsmanager', 'secret:rds!*'),
+          Condition: { StringLike: { 'aws:ResourceTag/aws:rds:primaryDBClusterArn': a('rds', `cluster:${props.namePrefix}-*`) } },
+        },
+        {
+          Sid: 'KeysOfTheEnvironment',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: a('kms', 'key/*'),
+          Condition: { StringEquals: { [`aws:ResourceTag/${props.environmentTag.key}`]: props.environmentTag.value } },
+        },
         {
           Sid: 'FlowRunTasks',
           Effect: 'Allow',
@@ -89,10 +105,11 @@ export class PermissionsBoundary extends Construct {
           Resource: '*',
         },
         {
-          Sid: 'PassPlatformRoles',
+          Sid: 'PassPlatformRolesToEcsTasks',
           Effect: 'Allow',
           Action: 'iam:PassRole',
           Resource: `arn:${partition}:iam::${props.accountId}:role/${props.namePrefix}-*`,
+          Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         },
         {
           Sid: 'AssumePipelineRole',

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { configureStack, StackSettings } from './stack-settings';
+import { configureStack, StackSettings, stackNames, stateKey } from './stack-settings';
 import { CiAccess } from '../constructs/ci-access';
 import { EncryptionKey } from '../constructs/kms-key';
 import { PermissionsBoundary } from '../constructs/permissions-boundary';
@@ -48,6 +48,8 @@ export class BootstrapStack extends TerraformStack {
       kmsKeyArn: key.key.arn,
       forceDelete: emulator,
     });
+    // config guarantees tags.environment = env on every resource (default_tags).
+    const environmentTag = { key: 'environment', value: config.env };
     const boundary = new PermissionsBoundary(this, 'boundary', {
       ...scopeArn,
       namePrefix: `${config.project}-${config.env}`,
@@ -56,6 +58,7 @@ export class BootstrapStack extends TerraformStack {
       repositoryName: config.image.repository,
       bucketNames: [...new Set(Object.values(config.buckets))],
       pipelineRoleName: config.iam.pipelineRoleName,
+      environmentTag,
     });
     this.ciAccess = new CiAccess(this, 'circleci', {
       ...scopeArn,
@@ -69,6 +72,9 @@ export class BootstrapStack extends TerraformStack {
       repositoryArn: this.registry.repository.arn,
       stateBucket: config.state.bucket,
       stateKeyPrefix: config.state.keyPrefix,
+      platformStateKey: stateKey(config, stackNames(config).platform),
+      bootstrapStateKey: stateKey(config, id),
+      environmentTag,
       stateKmsKeyArn: key.key.arn,
       clusterName: config.ecs.clusterName,
       env: config.env,

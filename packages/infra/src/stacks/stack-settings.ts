@@ -3,6 +3,17 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { ignoreEmulatorDrift } from './emulator-drift';
 
+/** Stack names of an environment: `<project>-<env>-bootstrap` and `<project>-<env>-platform`. */
+export function stackNames(config: PlatformConfig): { bootstrap: string; platform: string } {
+  const prefix = `${config.project}-${config.env}`;
+  return { bootstrap: `${prefix}-bootstrap`, platform: `${prefix}-platform` };
+}
+
+/** The S3 object key of a stack's state in the state bucket. */
+export function stateKey(config: PlatformConfig, stackName: string): string {
+  return `${config.state.keyPrefix}/${stackName}.tfstate`;
+}
+
 /** Where a stack keeps its terraform state. */
 export type BackendKind = 's3' | 'local';
 
@@ -51,7 +62,7 @@ export function configureStack(stack: TerraformStack, stackName: string, setting
   } else {
     new S3Backend(stack, {
       bucket: config.state.bucket,
-      key: `${config.state.keyPrefix}/${stackName}.tfstate`,
+      key: stateKey(config, stackName),
       region: config.aws.region,
       encrypt: true,
     });
