@@ -9,3 +9,5 @@ export { BOOTSTRAP_OUTPUTS, flattenTerraformOutputs, PLATFORM_OUTPUTS } from './
 export type { PlatformOutputName } from './outputs';
 export { assertRealIdentities, IDENTITIES_FILE, placeholderIdentities } from './real-identities';
 export { IDENTITIES } from './environments/identities';
+export { IMAGE_DIGEST, imageResultSchema } from './image-result';
+export type { ImageResult } from './image-result';

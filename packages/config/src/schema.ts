@@ -180,8 +180,10 @@ export const platformConfigSchema = z
       .object({
         repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, 'must be an ECR repository name'),
         tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker tag'),
-        /** When set, tasks pin this digest instead of the rolling tag. */
+        /** Digest of the Prefect image the server and worker run (else infra takes it from --image-result). */
         digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>').optional(),
+        /** Digest of the flows-deployer image the deployer task runs (else from --image-result). */
+        deployerDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>').optional(),
       })
       .strict(),
     logs: z

@@ -4,6 +4,7 @@ import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { App } from 'cdktf';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { PlatformStack } from './stacks/platform-stack';
+import { pinnedImages } from './image-results';
 import { BackendKind, stackNames } from './stacks/stack-settings';
 import { terraformLiterals } from './terraform-literal';
 
@@ -21,6 +22,8 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** AWS emulator endpoint (the local rehearsal); default: none, real AWS. */
   readonly emulatorEndpoint?: string;
+  /** Whether the stacks may be applied, so both images must be pinned by digest. Default true (false: output, destroy). */
+  readonly forApply?: boolean;
 }
 
 /** The synthesizable app of one environment and its two stacks. */
@@ -40,8 +43,10 @@ export interface PlatformApp {
  */
 export function buildApp(options: BuildAppOptions = {}): PlatformApp {
   const config = options.config ?? loadConfig({ env: options.env, environ: options.environ });
+  // Before anything is written: the task definitions' images must be pinned by digest.
+  const images = pinnedImages(config, { forApply: options.forApply });
   // Every settings string reaches terraform as a literal, never as an expression.
-  const settings = { config: terraformLiterals(config), backend: options.backend ?? 's3', emulatorEndpoint: options.emulatorEndpoint };
+  const settings = { config: terraformLiterals(config), backend: options.backend ?? 's3', emulatorEndpoint: options.emulatorEndpoint, images };
   const outdir = options.outdir ?? 'cdktf.out';
   // cdktf creates the outdir itself, but not its parents.
   fs.mkdirSync(path.dirname(path.resolve(outdir)), { recursive: true });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertRealIdentities, ConfigError, configWarnings, loadConfig } from '@blog-data/config';
 import { buildApp, stackNames } from './app';
+import { withPublishedDigests } from './image-results';
 import { BackendKind } from './stacks/stack-settings';
 import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
 
@@ -12,6 +13,8 @@ const USAGE = `usage: platform-infra <synth|plan|apply|destroy|output> [options]
   --auto-approve             apply/destroy without asking
   --outputs-file FILE        apply/output: write the platform stack's \`terraform output -json\` there
                              (output without it prints them; output reads state only, changes nothing)
+  --image-result FILE        image-builder's publish result (repeatable: the Prefect image, flows-deployer);
+                             task definitions pin its digest (else image.digest / image.deployerDigest)
   --outdir DIR               where stacks are synthesized (default: <package>/cdktf.out)
   --json                     machine-readable summary on stdout (terraform's own output goes to stderr)
   --verbose                  stack traces on errors
@@ -28,6 +31,8 @@ export interface CliOptions {
   readonly stack: StackChoice;
   readonly autoApprove: boolean;
   readonly outputsFile?: string;
+  /** image-builder publish results whose digests the task definitions pin. */
+  readonly imageResults: readonly string[];
   readonly outdir: string;
   readonly json: boolean;
   readonly verbose: boolean;
@@ -46,10 +51,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   const values: Record<string, string> = {};
   const flags = new Set<string>();
+  const imageResults: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (['--auto-approve', '--json', '--verbose'].includes(arg)) {
       flags.add(arg);
+    } else if (arg === '--image-result') {
+      const value = rest[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      imageResults.push(path.resolve(value));
     } else if (['--env', '--backend', '--stack', '--outputs-file', '--outdir'].includes(arg)) {
       const value = rest[++i];
       if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
@@ -77,6 +87,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     stack: stack as StackChoice,
     autoApprove: flags.has('--auto-approve'),
     outputsFile: values['--outputs-file'],
+    imageResults,
     outdir: path.resolve(values['--outdir'] ?? path.join(__dirname, '..', 'cdktf.out')),
     json: flags.has('--json'),
     verbose: flags.has('--verbose'),
@@ -118,7 +129,7 @@ export interface CommandResult {
  */
 export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
   // Settings first: bad settings must fail before anything is written.
-  const config = loadConfig({ env: options.env, environ });
+  const config = withPublishedDigests(loadConfig({ env: options.env, environ }), options.imageResults);
   const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
   if (!options.autoApprove && (options.command === 'apply' || options.command === 'destroy') && !process.stdin.isTTY) {
     throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
@@ -127,7 +138,8 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   if (options.command !== 'synth') assertRealIdentities(config, { emulator: !!emulatorEndpoint });
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
-  const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint });
+  const forApply = options.command !== 'output' && options.command !== 'destroy';
+  const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint, forApply });
   app.synth();
 
   const names = stackNames(config);

@@ -1,6 +1,7 @@
 export { buildApp, stackNames } from './app';
 export type { BuildAppOptions, PlatformApp } from './app';
 export { BootstrapStack } from './stacks/bootstrap-stack';
-export { PlatformStack, DEPLOYER_IMAGE_TAG } from './stacks/platform-stack';
+export { PlatformStack } from './stacks/platform-stack';
+export { DEPLOYER_IMAGE, withPublishedDigests } from './image-results';
 export type { BackendKind, StackSettings } from './stacks/stack-settings';
 export { PLATFORM_OUTPUTS, BOOTSTRAP_OUTPUTS } from './outputs';

@@ -1,4 +1,4 @@
-import { configFor, containers, one, resources, synthBoth } from './helpers';
+import { configFor, containers, one, resources, synthBoth, TEST_DIGESTS } from './helpers';
 
 const SECRET_NAMES = /PASSWORD|SECRET|TOKEN|AUTH_STRING|CONNECTION_URL/i;
 
@@ -17,10 +17,10 @@ describe('ECS', () => {
     expect(one(prod, 'aws_ecs_cluster').setting).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
   });
 
-  it('runs the Prefect server with its command, sizes from config and the image at the configured tag', () => {
+  it('runs the Prefect server with its command, sizes from config and the published image by digest', () => {
     expect(server.command).toEqual(['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', '4200']);
     expect(serverTask).toMatchObject({ cpu: '256', memory: '512', network_mode: 'awsvpc', requires_compatibilities: ['FARGATE'] });
-    expect(server.image).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:prefect-3-python3.12-ecs');
+    expect(server.image).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${TEST_DIGESTS.digest}`);
     expect(server.portMappings).toEqual([{ containerPort: 4200, hostPort: 4200, protocol: 'tcp' }]);
   });
 
@@ -98,7 +98,7 @@ describe('ECS', () => {
   it('defines a one-off deployer task (no service) for apps/flows-deployer', () => {
     expect(Object.keys(resources(dev, 'aws_ecs_service'))).toHaveLength(2);
     expect(deployer.name).toBe('flows-deployer');
-    expect(deployer.image).toBe('111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data:flows-deployer');
+    expect(deployer.image).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${TEST_DIGESTS.deployerDigest}`);
     expect(env(deployer)).toMatchObject({ PLATFORM_ENV: 'dev', PREFECT_API_URL: expect.stringMatching(/\/api$/) });
     expect(deployer.logConfiguration.options['awslogs-group']).toContain('aws_cloudwatch_log_group.logs_deployer_');
   });
@@ -131,5 +131,29 @@ describe('ECS', () => {
   it('sends every container to its own log group', () => {
     expect(server.logConfiguration.options['awslogs-group']).toContain('logs_api_');
     expect(worker.logConfiguration.options['awslogs-group']).toContain('logs_worker_');
+  });
+});
+
+describe('images', () => {
+  it('no task definition of any environment or variant references a tag: repository@sha256 only', () => {
+    const variants = [
+      ...(['dev', 'staging', 'prod'] as const).map((env) => configFor(env)),
+      configFor('dev', { endpoint: 'insecure-http' }),
+      configFor('dev', { network: { mode: 'create', privateSubnets: true, natGateway: true } }),
+    ];
+    let checked = 0;
+    for (const config of variants) {
+      for (const task of Object.values(resources(synthBoth(config).platform, 'aws_ecs_task_definition'))) {
+        for (const container of containers(task)) {
+          expect(container.image).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/blog-data@sha256:[0-9a-f]{64}$/);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(variants.length * 3);
+  });
+
+  it('keeps tags immutable in the repository, so a pushed tag can never be re-pointed', () => {
+    expect(one(synthBoth(configFor('prod')).bootstrap, 'aws_ecr_repository')).toMatchObject({ image_tag_mutability: 'IMMUTABLE' });
   });
 });

@@ -5,9 +5,14 @@ import { DeepPartial, ENVIRONMENT_INPUTS, EnvironmentName, mergeDeep, PlatformCo
 import { Testing, TerraformStack } from 'cdktf';
 import { buildApp, PlatformApp } from '../src/app';
 
-/** Settings of an environment with a patch over the committed ones, validated like the real thing. */
+/** Digests standing in for what image-builder published (task definitions need both). */
+export const TEST_DIGESTS = { digest: `sha256:${'a'.repeat(64)}`, deployerDigest: `sha256:${'d'.repeat(64)}` } as const;
+/** The same as `PLATFORM_*` variables, for tests that load settings from the environment. */
+export const TEST_DIGEST_ENV = { PLATFORM_IMAGE__DIGEST: TEST_DIGESTS.digest, PLATFORM_IMAGE__DEPLOYER_DIGEST: TEST_DIGESTS.deployerDigest };
+
+/** Settings of an environment (with published digests) and a patch over them, validated like the real thing. */
 export function configFor(env: EnvironmentName = 'dev', patch?: DeepPartial<PlatformConfigInput>): PlatformConfig {
-  return validateConfig(mergeDeep(ENVIRONMENT_INPUTS[env], patch));
+  return validateConfig(mergeDeep(mergeDeep(ENVIRONMENT_INPUTS[env], { image: TEST_DIGESTS }), patch));
 }
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));

@@ -27,6 +27,9 @@ const UNSCOPABLE = new Set([
   'sts:GetCallerIdentity',
   // Creates whose resource does not exist yet, so there is no ARN to name.
   'kms:CreateKey',
+  // The tags CreateKey writes (only with aws:RequestTag = the environment; re-tagging another
+  // environment's key is denied explicitly).
+  'kms:TagResource',
   'acm:RequestCertificate',
   'secretsmanager:GetRandomPassword',
 ]);
@@ -231,7 +234,20 @@ describe('IAM least privilege', () => {
   it('limits the deploy role to the environment: its state objects, names and log groups', () => {
     const statements = rolePolicy(dev.bootstrap, 'deploy_policy');
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.TerraformState.Resource).toBe('arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/*');
+    expect(bySid.TerraformState.Resource).toEqual([
+      'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-platform.tfstate',
+      'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-platform.tfstate.tflock',
+    ]);
+    // The bootstrap stack's state is an admin's: CI may neither write nor delete it.
+    expect(bySid.NeverTheBootstrapState).toEqual({
+      Sid: 'NeverTheBootstrapState',
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: [
+        'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-bootstrap.tfstate',
+        'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-bootstrap.tfstate.*',
+      ],
+    });
     expect(bySid.Roles.Resource).toEqual(['arn:aws:iam::111111111111:role/blog-data-dev-*', 'arn:aws:iam::111111111111:role/blog-data-pipeline-role']);
     expect(bySid.LogGroups.Resource).toEqual([
       'arn:aws:logs:eu-west-2:111111111111:log-group:/ecs/dev/*',

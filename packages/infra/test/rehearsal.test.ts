@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requireService } from '@blog-data/test-support';
+import { TEST_DIGEST_ENV } from './helpers';
 import { offlineTerraformEnv } from './terraform';
 import { CliOptions, CommandResult, parseArgs, runCommand } from '../src/cli';
 import { PLATFORM_OUTPUTS } from '../src/outputs';
@@ -30,6 +31,8 @@ describe('rehearsal against the AWS emulator', () => {
     // The emulator's account; the config's ARNs must match what it creates.
     PLATFORM_AWS__ACCOUNT_ID: '123456789012',
     PLATFORM_AWS__REGION: region,
+    // What image-builder publishes in the real flow (moto's ECR cannot take layer uploads).
+    ...TEST_DIGEST_ENV,
   };
   const outdir = path.join(work, 'cdktf.out');
   const outputsFile = path.join(work, 'outputs.json');
@@ -95,7 +98,9 @@ describe('rehearsal against the AWS emulator', () => {
     applied = !destroy.ok;
     expect({ ok: destroy.ok, log: destroy.ok ? '' : explain(destroy) }).toEqual({ ok: true, log: '' });
     expect(destroy.stacks.map((s) => s.stack)).toEqual(['blog-data-dev-platform', 'blog-data-dev-bootstrap']);
-  });
+    // The teardown's log holds the password no more than the rest.
+    expect(destroy.stacks.filter((st) => (st.log ?? '').includes(password)).map((st) => st.stack)).toEqual([]);
+  }, 40 * 60_000);
 
   afterAll(async () => {
     // A failed run must not leave resources behind in the shared emulator.

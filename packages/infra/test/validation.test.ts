@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '@blog-data/config';
 import { App, TerraformStack } from 'cdktf';
-import { configFor } from './helpers';
+import { TEST_DIGEST_ENV, configFor } from './helpers';
 import { buildApp } from '../src/app';
 import { main } from '../src/cli';
 import { Alarms } from '../src/constructs/alarms';
@@ -32,7 +32,9 @@ class Capture {
 async function runCli(argv: string[], environ: NodeJS.ProcessEnv = {}) {
   const out = new Capture();
   const err = new Capture();
-  const code = await main(argv, out as never, err as never, environ);
+  // Published digests unless a test says otherwise (task definitions need them).
+  const merged = Object.entries({ ...TEST_DIGEST_ENV, ...environ }).filter(([, value]) => value !== undefined);
+  const code = await main(argv, out as never, err as never, Object.fromEntries(merged));
   return { code, out: out.text, err: err.text };
 }
 
@@ -80,6 +82,39 @@ describe('platform-infra CLI on bad input', () => {
       'warning: dev serves the Prefect API over plain HTTP (endpoint: insecure-http): the basic-auth password crosses the network in clear text\n',
     );
     expect((await runCli(['synth', '--outdir', outdir()])).err).toBe('');
+  });
+
+  it('refuses to synthesize a task definition without a digest, naming the setting and the fix', async () => {
+    const dir = outdir();
+    const { code, err } = await runCli(['synth', '--env', 'prod', '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined });
+    expect(code).toBe(1);
+    expect(err.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: prod\.image\.digest: task definitions run images by digest only: pass --image-result .* or set PLATFORM_IMAGE__DIGEST=sha256:…$/),
+    ]);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('pins the digests of image-builder\'s publish results (--image-result)', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-images-'));
+    const result = (image: string, digest: string | undefined) => {
+      const file = path.join(work, `${image}.json`);
+      fs.writeFileSync(file, JSON.stringify({ image, repository: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/blog-data', digest, status: 'pushed' }));
+      return file;
+    };
+    const prefect = result('prefect-base', `sha256:${'1'.repeat(64)}`);
+    const deployer = result('flows-deployer', `sha256:${'2'.repeat(64)}`);
+    const dir = outdir();
+    const ok = await runCli(['synth', '--image-result', prefect, '--image-result', deployer, '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined, PLATFORM_IMAGE__DEPLOYER_DIGEST: undefined });
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    const stack = fs.readFileSync(path.join(dir, 'stacks', 'blog-data-dev-platform', 'cdk.tf.json'), 'utf8');
+    expect(stack).toContain(`blog-data@sha256:${'1'.repeat(64)}`);
+    expect(stack).toContain(`blog-data@sha256:${'2'.repeat(64)}`);
+
+    const unpushed = await runCli(['synth', '--image-result', result('prefect-base', undefined), '--outdir', outdir()]);
+    expect(unpushed).toMatchObject({ code: 1, err: expect.stringMatching(/prefect-base has no digest \(published with --no-push or --dry-run\)/) });
+    const garbage = path.join(work, 'garbage.json');
+    fs.writeFileSync(garbage, '{"image": 3}');
+    expect((await runCli(['synth', '--image-result', garbage, '--outdir', outdir()])).err).toMatch(/^error: --image-result .*garbage\.json: image: /);
   });
 
   it('rejects unknown commands and options with usage, exit 2', async () => {

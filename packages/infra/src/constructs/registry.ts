@@ -15,9 +15,11 @@ export interface RegistryProps {
 }
 
 /**
- * The ECR repository of the Prefect image (and the flows-deployer image, by
- * tag): KMS-encrypted, scanned on push, untagged images expire. Tags stay
- * mutable because the platform deploys a rolling tag unless a digest is pinned.
+ * The ECR repository of the Prefect image and the flows-deployer image:
+ * KMS-encrypted, scanned on push, untagged images expire. Tags are IMMUTABLE:
+ * a pushed tag can never be pointed at other content, and tasks run images by
+ * digest only (provider 5.100 has no tag-mutability exclusion filters, so there
+ * is no mutable rolling tag either).
  */
 export class Registry extends Construct {
   /** The repository. */
@@ -34,7 +36,7 @@ export class Registry extends Construct {
     }
     this.repository = new EcrRepository(this, 'repository', {
       name: props.repositoryName,
-      imageTagMutability: 'MUTABLE',
+      imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: props.kmsKeyArn }],
       forceDelete: props.forceDelete ?? false,

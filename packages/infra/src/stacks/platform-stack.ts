@@ -1,4 +1,4 @@
-import { ecrRegistryHost, imageReference, namePrefix, servedThroughCloudFront } from '@blog-data/config';
+import { ecrRegistryHost, namePrefix, servedThroughCloudFront } from '@blog-data/config';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
@@ -18,11 +18,9 @@ import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SecurityGroups } from '../constructs/security-groups';
+import { pinnedImages } from '../image-results';
 import { PLATFORM_OUTPUTS, PlatformOutputName } from '../outputs';
 import { arnFor, partitionOf } from '../policy';
-
-/** Tag of the flows-deployer image in the platform's repository (built by image-builder from docker/flows-deployer). */
-export const DEPLOYER_IMAGE_TAG = 'flows-deployer';
 
 /**
  * One environment's Prefect platform: network and security groups, Aurora,
@@ -37,6 +35,7 @@ export class PlatformStack extends TerraformStack {
     const { config } = settings;
     const emulator = settings.emulatorEndpoint !== undefined;
     const prefix = namePrefix(config);
+    const { prefect: image, deployer: deployerImage } = settings.images ?? pinnedImages(config);
     const arnScope = { region: config.aws.region, accountId: config.aws.accountId };
 
     const key = new EncryptionKey(this, 'key', {
@@ -132,7 +131,6 @@ export class PlatformStack extends TerraformStack {
       ],
     });
 
-    const image = imageReference(config);
     const server = new PrefectServer(this, 'prefect-server', {
       namePrefix: prefix,
       clusterArn: cluster.cluster.arn,
@@ -214,7 +212,7 @@ export class PlatformStack extends TerraformStack {
     };
     const deployer = new DeployerTask(this, 'deployer', {
       namePrefix: prefix,
-      image: `${ecrRegistryHost(config)}/${config.image.repository}:${DEPLOYER_IMAGE_TAG}`,
+      image: deployerImage,
       cpu: config.deployer.cpu,
       memory: config.deployer.memory,
       executionRoleArn: roles.execution.role.arn,

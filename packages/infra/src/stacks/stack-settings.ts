@@ -28,6 +28,8 @@ export interface StackSettings {
    * Also relaxes what an emulator cannot do and what blocks a clean teardown there.
    */
   readonly emulatorEndpoint?: string;
+  /** The images task definitions run, `repository@sha256:…` (see `pinnedImages`). Required by the platform stack. */
+  readonly images?: { readonly prefect: string; readonly deployer: string };
 }
 
 /**
