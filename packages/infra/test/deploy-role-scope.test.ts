@@ -1,51 +1,26 @@
 import { configFor, one, synthBoth } from './helpers';
-import { evaluate, IamDecision, IamRequest } from './iam-policy-evaluator';
+import { Decision, evaluate, IamRequest } from './iam-evaluator';
 import { PolicyStatement } from '../src/policy';
 
 const ACCOUNT = '111111111111';
-const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${ACCOUNT}:${resource}`;
+const REGION = 'eu-west-2';
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 const dev = { 'aws:ResourceTag/environment': 'dev' };
 const prod = { 'aws:ResourceTag/environment': 'prod' };
 const devCluster = { 'aws:ResourceTag/aws:rds:primaryDBClusterArn': arn('rds', 'cluster:blog-data-dev-prefect') };
 
-describe('the IAM evaluator used below', () => {
-  const statements: PolicyStatement[] = [
-    { Effect: 'Allow', Action: 's3:Get*', Resource: 'arn:aws:s3:::b/*' },
-    { Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/env': 'dev' } } },
-    { Effect: 'Deny', Action: 'ec2:Terminate*', Resource: '*', Condition: { StringNotEquals: { 'aws:ResourceTag/keep': 'no' } } },
-    { Effect: 'Allow', Action: 'kms:TagResource', Resource: '*', Condition: { Null: { 'aws:RequestTag/env': 'false' } } },
-  ];
-  it.each([
-    [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' }, 'allow'],
-    [{ action: 'S3:getobject', resource: 'arn:aws:s3:::b/k' }, 'allow'],
-    [{ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' }, 'implicit-deny'],
-    [{ action: 's3:GetObject', resource: 'arn:aws:s3:::c/k' }, 'implicit-deny'],
-    [{ action: 'ec2:StopInstances', resource: 'i', context: { 'aws:ResourceTag/env': 'dev' } }, 'allow'],
-    [{ action: 'ec2:StopInstances', resource: 'i', context: { 'aws:ResourceTag/env': 'prod' } }, 'implicit-deny'],
-    [{ action: 'ec2:StopInstances', resource: 'i' }, 'implicit-deny'],
-    // A negated operator is true when the key is missing, so the deny applies.
-    [{ action: 'ec2:TerminateInstances', resource: 'i', context: { 'aws:ResourceTag/env': 'dev' } }, 'explicit-deny'],
-    [{ action: 'ec2:TerminateInstances', resource: 'i', context: { 'aws:ResourceTag/env': 'dev', 'aws:ResourceTag/keep': 'no' } }, 'allow'],
-    [{ action: 'kms:TagResource', resource: 'k', context: { 'aws:RequestTag/env': 'x' } }, 'allow'],
-    [{ action: 'kms:TagResource', resource: 'k' }, 'implicit-deny'],
-  ] as [IamRequest, IamDecision][])('%j → %s', (request, decision) => {
-    expect(evaluate(statements, request)).toBe(decision);
-  });
-
-  it('refuses operators it does not model', () => {
-    expect(() => evaluate([{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': 'x' } } }], { action: 'a:b', resource: 'r' })).toThrow(
-      'condition operator DateGreaterThan is not modelled',
-    );
-  });
-});
-
 describe('the deploy role stays inside its environment', () => {
   const { bootstrap } = synthBoth(configFor('dev'));
-  const policyOf = (part: string): PolicyStatement[] =>
-    (JSON.parse(one(bootstrap, part.startsWith('aws_iam_policy') ? 'aws_iam_policy' : 'aws_iam_role_policy', part.replace('aws_iam_policy:', '')).policy) as { Statement: PolicyStatement[] }).Statement;
+  // ARNs of resources in the same stack are terraform references (`${aws_kms_key.key_….arn}`);
+  // they stand for one fixed ARN each, which is what IAM sees once applied.
+  const policyOf = (part: string): PolicyStatement[] => {
+    const raw = one(bootstrap, part.startsWith('aws_iam_policy') ? 'aws_iam_policy' : 'aws_iam_role_policy', part.replace('aws_iam_policy:', '')).policy as string;
+    return (JSON.parse(raw.replace(/\$\{(aws_[a-z_]+)\.([\w-]+)\.arn\}/g, 'arn:test:$1/$2')) as { Statement: PolicyStatement[] }).Statement;
+  };
   const deploy = policyOf('deploy_policy');
-  const stateKey = /\$\{aws_kms_key\.key_\w+\.arn\}/.exec(JSON.stringify(deploy))![0];
-  const state = (key: string) => `arn:aws:s3:::blog-data-tfstate-${ACCOUNT}-eu-west-1/blog-data/dev/${key}`;
+  const stateKey = /arn:test:aws_kms_key\/key_\w+/.exec(JSON.stringify(deploy))![0];
+  const boundaryArn = /arn:test:aws_iam_policy\/boundary_policy_\w+/.exec(JSON.stringify(deploy))![0];
+  const state = (key: string) => `arn:aws:s3:::blog-data-tfstate-${ACCOUNT}-${REGION}/blog-data/dev/${key}`;
 
   it.each([
     // EC2: creates only when tagged for the environment, changes only to what carries its tag.
@@ -86,14 +61,16 @@ describe('the deploy role stays inside its environment', () => {
     ['pass a role to anything', { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/blog-data-dev-prefect-worker` }, 'implicit-deny'],
     ['rewrite a trust policy', { action: 'iam:UpdateAssumeRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/blog-data-pipeline-role` }, 'explicit-deny'],
     ['create a role without the boundary', { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/blog-data-dev-x` }, 'implicit-deny'],
+    ['create a role with the boundary', { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/blog-data-dev-x`, context: { 'iam:PermissionsBoundary': boundaryArn } }, 'allow'],
+    ['change the CI roles', { action: 'iam:PutRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/blog-data-dev-circleci-deploy`, context: { 'iam:PermissionsBoundary': boundaryArn } }, 'explicit-deny'],
     // State: the platform stack's object and lock, never the bootstrap stack's.
     ['write the platform state', { action: 's3:PutObject', resource: state('blog-data-dev-platform.tfstate') }, 'allow'],
     ['take the platform state lock', { action: 's3:PutObject', resource: state('blog-data-dev-platform.tfstate.tflock') }, 'allow'],
     ['write the bootstrap state', { action: 's3:PutObject', resource: state('blog-data-dev-bootstrap.tfstate') }, 'explicit-deny'],
     ['delete the bootstrap state', { action: 's3:DeleteObject', resource: state('blog-data-dev-bootstrap.tfstate') }, 'explicit-deny'],
     ['write any other key under the prefix', { action: 's3:PutObject', resource: state('evil.tfstate') }, 'implicit-deny'],
-  ] as [string, IamRequest, IamDecision][])('%s → %s', (_name, request, decision) => {
-    expect(evaluate(deploy, request)).toBe(decision);
+  ] as [string, Omit<IamRequest, 'context'> & { context?: Record<string, string> }, Decision][])('%s → %s', (_name, request, decision) => {
+    expect(evaluate(deploy, { context: {}, ...request })).toBe(decision);
   });
 
   const boundary = policyOf('aws_iam_policy:boundary');
@@ -104,7 +81,7 @@ describe('the deploy role stays inside its environment', () => {
     ['decrypt with another key', { action: 'kms:Decrypt', resource: arn('kms', 'key/k-prod'), context: prod }, 'implicit-deny'],
     ['read the environment\'s RDS secret', { action: 'secretsmanager:GetSecretValue', resource: arn('secretsmanager', 'secret:rds!cluster-1-AbCdEf'), context: devCluster }, 'allow'],
     ['read another RDS secret', { action: 'secretsmanager:GetSecretValue', resource: arn('secretsmanager', 'secret:rds!cluster-2-AbCdEf') }, 'implicit-deny'],
-  ] as [string, IamRequest, IamDecision][])('the permissions boundary: %s → %s', (_name, request, decision) => {
-    expect(evaluate(boundary, request)).toBe(decision);
+  ] as [string, Omit<IamRequest, 'context'> & { context?: Record<string, string> }, Decision][])('the permissions boundary: %s → %s', (_name, request, decision) => {
+    expect(evaluate(boundary, { context: {}, ...request })).toBe(decision);
   });
 });

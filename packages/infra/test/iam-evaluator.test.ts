@@ -53,6 +53,27 @@ describe('the IAM evaluator used by the trust-policy tests', () => {
     expect(evaluate([allow()], { ...request({}), action: 'sts:AssumeRole' })).toBe('implicit-deny');
   });
 
+  it('evaluates identity policies: resources, Null, Bool, ArnLike and IfExists', () => {
+    const policy: PolicyStatement[] = [
+      { Effect: 'Allow', Action: 's3:Get*', Resource: 'arn:aws:s3:::b/*' },
+      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+      { Effect: 'Allow', Action: 'kms:TagResource', Resource: '*', Condition: { Null: { 'aws:RequestTag/env': 'false' } } },
+      { Effect: 'Allow', Action: 'ecs:RunTask', Resource: '*', Condition: { ArnLike: { 'ecs:cluster': 'arn:aws:ecs:*:1:cluster/c' } } },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*', Condition: { StringEqualsIfExists: { 'ec2:CreateAction': 'CreateVpc' } } },
+    ];
+    const ask = (action: string, resource: string, context: Record<string, string> = {}) => evaluate(policy, { action, resource, context });
+    expect(ask('s3:GetObject', 'arn:aws:s3:::b/k')).toBe('allow');
+    expect(ask('s3:GetObject', 'arn:aws:s3:::c/k')).toBe('implicit-deny');
+    expect(ask('kms:CreateGrant', 'k', { 'kms:GrantIsForAWSResource': 'true' })).toBe('allow');
+    expect(ask('kms:CreateGrant', 'k', { 'kms:GrantIsForAWSResource': 'false' })).toBe('implicit-deny');
+    expect(ask('kms:TagResource', 'k', { 'aws:RequestTag/env': 'x' })).toBe('allow');
+    expect(ask('kms:TagResource', 'k')).toBe('implicit-deny');
+    expect(ask('ecs:RunTask', 't', { 'ecs:cluster': 'arn:aws:ecs:eu-west-2:1:cluster/c' })).toBe('allow');
+    expect(ask('ec2:CreateTags', 'r')).toBe('allow');
+    expect(ask('ec2:CreateTags', 'r', { 'ec2:CreateAction': 'CreateSubnet' })).toBe('implicit-deny');
+    expect(() => evaluate([allow()], { action: 'sts:AssumeRoleWithWebIdentity', resource: 'r', context: {} })).toThrow('identity policy statement has no Principal');
+  });
+
   it('refuses operators and policy variables it does not model', () => {
     expect(() => evaluate([allow({ ForAnyValueStringLike: { sub: 'x' } } as any)], request({ sub: 'x' }))).toThrow('not modelled');
     expect(() => evaluate([allow({ StringLike: { sub: '${aws:username}' } })], request({ sub: 'x' }))).toThrow('not modelled');
