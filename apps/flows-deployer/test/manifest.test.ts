@@ -292,6 +292,14 @@ deployments:
     expect(empty.description).toBeNull(); // no docstring either: Prefect sends null
   });
 
+  it('reads and parses each flow file once however many deployments use it', () => {
+    const reads: string[] = [];
+    const yaml = `deployments:\n${Array.from({ length: 50 }, (_, i) => `  - name: d${i}\n    entrypoint: flows/posts.py:${i % 2 ? 'load_posts' : 'with_name'}\n`).join('')}`;
+    const m = parseManifest(yaml, { file: 'prefect.yaml', workPool: 'blog-data-pool', readFile: (f) => (reads.push(f), readFile(f)) });
+    expect(m.deployments).toHaveLength(50);
+    expect(reads).toEqual(['flows/posts.py']);
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     expect(problems('deployments:\n  - name: x\n    entrypoint: [unclosed\n')[0]).toMatch(/^prefect\.yaml:\d+:\d+: /);
     expect(problems('deployments:\n  - name: x\n    name: y\n    entrypoint: flows/posts.py:load_posts\n')[0]).toMatch(/Map keys must be unique/);

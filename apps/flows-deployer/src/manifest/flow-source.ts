@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SyntaxNode } from '@lezer/common';
 import { cleandoc, googleParameterDescriptions } from './docstrings';
 import { buildParameterSchema, ModuleSchemas, SignatureParameter } from './parameter-schema';
-import { callArguments, children, commaItems, decoratorParts, docstringNode, parsePythonModule, text } from './python-module';
+import { callArguments, children, commaItems, decoratorParts, docstringNode, parsePythonModule, PyModule, text } from './python-module';
 
 /**
  * Reads what `prefect deploy` learns by importing the flow (Prefect 3.8.3
@@ -36,9 +36,13 @@ export function defaultFlowName(functionName: string): string {
 /** Parameters a flow may not have (`Flow.__init__` → `raise_for_reserved_arguments`, flows.py line 333). */
 const RESERVED_PARAMETERS = ['return_state', 'wait_for'];
 
-/** Finds `def <functionName>` at module level and reads it as Prefect would; throws when absent or not a flow. */
-export function inspectFlowSource(source: string, functionName: string): FlowSource {
-  const module = parsePythonModule(source);
+/**
+ * Finds `def <functionName>` at module level and reads it as Prefect would; throws when absent or
+ * not a flow. Pass a parsed module to read several flows of one file without parsing it again.
+ */
+export function inspectFlowSource(file: string | PyModule, functionName: string): FlowSource {
+  const module = typeof file === 'string' ? parsePythonModule(file) : file;
+  const source = module.source;
   if (module.syntaxErrorLine !== undefined) throw new Error(`Python syntax error near line ${module.syntaxErrorLine}`);
   const fn = module.functions.get(functionName);
   if (!fn) throw new Error(`no module-level function "${functionName}"`);

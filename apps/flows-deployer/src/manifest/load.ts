@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { defaultFlowName, FlowSource, inspectFlowSource } from './flow-source';
+import { parsePythonModule, PyModule } from './python-module';
 import { ENTRYPOINT, ManifestDeployment, manifestDeploymentSchema, ManifestSchedule, manifestSchema } from './schema';
 import { DeployerError, ValidationProblems } from '../errors';
 
@@ -108,7 +109,7 @@ export function parseManifest(
   // Every deployment is checked on its own, so one malformed entry never hides the problems of the others.
   const rawDeployments = Array.isArray((raw as { deployments?: unknown })?.deployments) ? (raw as { deployments: unknown[] }).deployments : [];
   const topPull = manifestSchema.shape.pull.safeParse((raw as { pull?: unknown })?.pull);
-  const context = { ...options, topPull: topPull.success ? topPull.data ?? null : null };
+  const context: ResolveContext = { ...options, topPull: topPull.success ? topPull.data ?? null : null, modules: new Map(), flows: new Map() };
   const warnings: string[] = [];
   const deployments: ResolvedDeployment[] = [];
   if (parsed.success && (parsed.data.build || parsed.data.push)) {
@@ -116,7 +117,7 @@ export function parseManifest(
   }
   rawDeployments.forEach((entry, index) => {
     const report = (t: string): void => void problems.push({ deployment: index, text: t });
-    const one = manifestDeploymentSchema.safeParse(entry);
+    const one = parsed.success ? { success: true as const, data: parsed.data.deployments[index] } : manifestDeploymentSchema.safeParse(entry);
     if (one.success) {
       const resolved = resolveDeployment(one.data, index, context, report, warnings);
       if (resolved) deployments.push(resolved);
@@ -156,6 +157,9 @@ type ResolveContext = LoadManifestOptions & {
   readonly file: string;
   readonly readFile: (file: string) => string;
   readonly topPull: Record<string, unknown>[] | null;
+  /** Parsed flow files by path, and inspected flows (or their problem) by entrypoint. */
+  readonly modules: Map<string, PyModule>;
+  readonly flows: Map<string, FlowSource | string>;
 };
 
 /** The flow behind an entrypoint, or undefined after reporting why it cannot be read. */
@@ -167,19 +171,35 @@ function readFlow(entrypoint: string, where: string, options: ResolveContext, re
     report(`${where}.entrypoint: ${relFile} is outside the project folder (the manifest's directory); flow files must live inside it`);
     return undefined;
   }
-  let source: string;
-  try {
-    source = options.readFile(relFile);
-  } catch (err) {
-    if (err instanceof OutsideProjectError) report(`${where}.entrypoint: ${relFile} ${err.message}; flow files must live inside it`);
-    else report(`${where}.entrypoint: file ${relFile} not found (paths are relative to the manifest's directory)`);
+  // Many deployments share a flow file (and often a flow): read and parse each once per manifest.
+  let outcome = options.flows.get(entrypoint);
+  if (!outcome) {
+    outcome = inspectEntrypoint(relFile, functionName, options);
+    options.flows.set(entrypoint, outcome);
+  }
+  if (typeof outcome === 'string') {
+    report(`${where}.entrypoint: ${outcome}`);
     return undefined;
   }
+  return outcome;
+}
+
+/** The flow, or the problem (without the `where` prefix). */
+function inspectEntrypoint(relFile: string, functionName: string, options: ResolveContext): FlowSource | string {
+  let module = options.modules.get(relFile);
+  if (!module) {
+    try {
+      module = parsePythonModule(options.readFile(relFile));
+    } catch (err) {
+      if (err instanceof OutsideProjectError) return `${relFile} ${err.message}; flow files must live inside it`;
+      return `file ${relFile} not found (paths are relative to the manifest's directory)`;
+    }
+    options.modules.set(relFile, module);
+  }
   try {
-    return inspectFlowSource(source, functionName);
+    return inspectFlowSource(module, functionName);
   } catch (err) {
-    report(`${where}.entrypoint: ${(err as Error).message} in ${relFile}`);
-    return undefined;
+    return `${(err as Error).message} in ${relFile}`;
   }
 }
 
