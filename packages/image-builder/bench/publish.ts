@@ -1,44 +1,54 @@
 /**
- * Benchmark (not a test): image-builder publish vs `docker build` + `docker push`.
+ * Benchmark (not a test): image-builder publish vs `docker build` + `docker push`
+ * on the same engine and registry, both sides interleaved in the same run.
  *
- *   eval "$(scripts/test-services.sh up)"            # from the repo root
- *   cd packages/image-builder && npx projen compile && npx ts-node bench/publish.ts [rounds]
+ *   pnpm bench                                            # from the repo root: every benchmark, services started
+ *   eval "$(scripts/test-services.sh up)"                 # or only this one, from the repo root:
+ *   (cd packages/image-builder && pnpm exec projen compile && pnpm exec projen bench -- [rounds] [small|large])
  *
- * Each round builds the busybox-app fixture with fresh content (a unique file,
- * so every step from the COPY on misses the cache) both ways, and times:
- * - image-builder full publish (CLI process: context, ECR login, lookup, build, push, verify, tag),
- * - image-builder no-op publish (same content again),
- * - docker CLI: `docker build` (classic builder, as the image-builder uses) + `docker push`.
- * Prints the median of each and the full-publish ratio.
+ * Fixtures (generated, deterministic, on the local busybox base; nothing is pulled): the large one
+ * has ~400 MB in 10 layers, the small one ~256 KB in 2. Each round gives each side its own fresh
+ * data (a new seed), so "cold" means new to the build cache and to the registry, then runs:
+ * cold full publish; no-op (same again); last small layer changed (must upload exactly that layer,
+ * the config and one manifest — counted by a proxy in front of the registry); retag only (the
+ * change undone: image-builder moves its tag back, the CLI pair rebuilds from cache and pushes).
+ * Within a scenario the side that goes first alternates per round. Exit code 1 when a target of
+ * issue #18 is missed (see targets.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { FixtureShape, LARGE, SMALL, writeAppLayer, writeFixture } from './fixture';
+import { Measured, missedTargets, renderPhases, renderTable, Sample, Scenario, SCENARIOS } from './targets';
+import { UploadCounter } from './upload-counter';
 
 const REQUIRED = ['DOCKER_HOST', 'TEST_REGISTRY', 'TEST_BUSYBOX_IMAGE', 'AWS_ENDPOINT_URL'];
-const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'busybox-app');
 const CLI = path.join(__dirname, '..', 'bin', 'image-builder.js');
+const ROLLING = 'bench';
 
-function timed(fn: () => void): number {
+/** Runs a command to completion; resolves stdout, rejects with stderr's tail. Async, so the proxy in this process keeps serving. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdin.end(input ?? '');
+    child.on('error', reject);
+    child.on('close', (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.slice(0, 2).join(' ')} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+}
+
+async function timed(fn: () => Promise<Omit<Sample, 'ms' | 'uploads'>>, counter: UploadCounter): Promise<Sample> {
+  counter.take();
   const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function freshContext(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ib-bench-'));
-  cpSync(FIXTURE, dir, { recursive: true });
-  writeFileSync(path.join(dir, 'app', 'round.txt'), randomBytes(16).toString('hex'));
-  return dir;
+  const extra = await fn();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, uploads: counter.take(), ...extra };
 }
 
 async function main(): Promise<void> {
@@ -48,87 +58,103 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const rounds = Number(process.argv[2] ?? 3);
-  const registry = process.env.TEST_REGISTRY as string;
+  const only = process.argv[3];
+  const shapes = [SMALL, LARGE].filter((s) => !only || s.name.startsWith(only));
+  const [upHost, upPort] = (process.env.TEST_REGISTRY as string).split(':');
+  const counter = new UploadCounter({ host: upHost, port: Number(upPort) });
+  const registry = await counter.start();
   const base = process.env.TEST_BUSYBOX_IMAGE as string;
   const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
-  const repository = `ib-bench-${randomBytes(4).toString('hex')}`;
+  const runId = randomBytes(4).toString('hex');
   const ecr = new ECRClient({ region: process.env.AWS_REGION ?? 'eu-west-1' });
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
-  const dockerConfig = mkdtempSync(path.join(tmpdir(), 'ib-bench-docker-'));
-  const env = {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'ib-bench-'));
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     PLATFORM_AWS__ACCOUNT_ID: account,
-    PLATFORM_IMAGE__REPOSITORY: repository,
-    DOCKER_CONFIG: dockerConfig,
+    DOCKER_CONFIG: path.join(scratch, 'docker-config'),
+    // image-builder remembers context hashes here, as it does in ~/.cache for a user.
+    XDG_CACHE_HOME: path.join(scratch, 'cache'),
     DOCKER_BUILDKIT: '0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const run = (cmd: string, args: string[], input?: string) =>
-    execFileSync(cmd, args, { env, input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  run('docker', ['login', '-u', process.env.TEST_REGISTRY_USER ?? 'AWS', '--password-stdin', registry],
+  await run('docker', ['login', '-u', process.env.TEST_REGISTRY_USER ?? 'AWS', '--password-stdin', registry], env,
     process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`);
 
-  const samples = { full: [] as number[], noop: [] as number[], cli: [] as number[] };
-  const dirs: string[] = [];
-  const imageIds = new Set<string>();
+  const results: Measured[] = [];
+  const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    for (let round = 1; round <= rounds; round++) {
-      const ours = freshContext();
-      dirs.push(ours);
-      const publish = ['publish', '--context', ours, '--registry', registry, '--build-arg', `BASE_IMAGE=${base}`, '--json'];
-      let output = '';
-      samples.full.push(timed(() => {
-        output = run('node', [CLI, ...publish]);
-      }));
-      const first = JSON.parse(output) as { status: string; imageId: string };
-      if (first.status !== 'pushed') throw new Error(`round ${round}: expected a full publish, got ${first.status}`);
-      imageIds.add(first.imageId);
-      samples.noop.push(timed(() => {
-        output = run('node', [CLI, ...publish]);
-      }));
-      const again = JSON.parse(output) as { status: string };
-      if (again.status !== 'noop') throw new Error(`round ${round}: expected a no-op, got ${again.status}`);
-
-      const theirs = freshContext();
-      dirs.push(theirs);
-      const ref = `${registry}/${repository}:cli-${round}`;
-      samples.cli.push(timed(() => {
-        run('docker', ['build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', ref, theirs]);
-        run('docker', ['push', '-q', ref]);
-      }));
-      imageIds.add(run('docker', ['image', 'inspect', '-f', '{{.Id}}', ref]).trim());
-      process.stderr.write(`round ${round}/${rounds}: full ${samples.full.at(-1)!.toFixed(0)} ms, no-op ${samples.noop.at(-1)!.toFixed(0)} ms, docker CLI ${samples.cli.at(-1)!.toFixed(0)} ms\n`);
-    }
-  } finally {
-    for (const id of imageIds) {
-      try {
-        run('docker', ['rmi', '-f', id]);
-      } catch {
-        // already gone
+    for (const shape of shapes) {
+      const samples = new Map<Scenario, { ours: Sample[]; cli: Sample[] }>(SCENARIOS.map((s) => [s, { ours: [], cli: [] }]));
+      for (let round = 1; round <= rounds; round++) {
+        const sides = await prepareRound(shape, round);
+        for (const scenario of SCENARIOS) {
+          if (scenario === 'last small layer changed') for (const side of sides) writeAppLayer(side.dir, 'v2');
+          if (scenario === 'retag only') for (const side of sides) writeAppLayer(side.dir, 'v1');
+          // Interleaved: the side that goes first alternates, so a busy spell on the shared CPU hits both.
+          const order = round % 2 ? sides : [...sides].reverse();
+          for (const side of order) {
+            const sample = await timed(side.publish, counter);
+            samples.get(scenario)![side.kind].push(sample);
+            process.stderr.write(`  ${shape.name} r${round} ${scenario}, ${side.kind}: ${sample.ms.toFixed(0)} ms${sample.status ? ` (${sample.status})` : ''}\n`);
+          }
+        }
+        await Promise.all(sides.map((s) => s.clean()));
+      }
+      for (const scenario of SCENARIOS) {
+        const s = samples.get(scenario)!;
+        results.push({ fixture: shape.name, large: shape === LARGE, scenario, ours: s.ours, cli: s.cli });
       }
     }
-    for (const dir of [...dirs, dockerConfig]) rmSync(dir, { recursive: true, force: true });
-    await ecr.send(new DeleteRepositoryCommand({ repositoryName: repository, force: true })).catch(() => undefined);
+  } finally {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+    await counter.stop();
+    rmSync(scratch, { recursive: true, force: true });
     ecr.destroy();
   }
 
-  const full = median(samples.full);
-  const cli = median(samples.cli);
-  const rows: [string, string, string][] = [
-    ['scenario', `median of ${rounds} (ms)`, 'vs docker CLI'],
-    ['image-builder publish, no-op', median(samples.noop).toFixed(0), (median(samples.noop) / cli).toFixed(2)],
-    ['image-builder publish, full', full.toFixed(0), (full / cli).toFixed(2)],
-    ['docker build + docker push', cli.toFixed(0), '1.00'],
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  process.stdout.write(`${line(rows[0])}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.slice(1).map(line).join('\n')}\n`);
-  process.stdout.write('\nfull publish also verifies the manifest and config in the registry and tags two tags; the CLI pair does neither.\n');
-  // The issue's target: a no-op publish takes at most 3 s.
-  const NOOP_LIMIT_MS = 3000;
-  if (median(samples.noop) > NOOP_LIMIT_MS) {
-    process.stderr.write(`error: no-op publish took ${median(samples.noop).toFixed(0)} ms, over the ${NOOP_LIMIT_MS} ms target\n`);
+  process.stdout.write(`\n${renderTable(results, rounds)}\n\nimage-builder phases (median ms):\n${renderPhases(results)}\n`);
+  const missed = missedTargets(results);
+  if (missed.length) {
+    for (const m of missed) process.stderr.write(`error: target missed: ${m}\n`);
     process.exitCode = 1;
+  } else {
+    process.stdout.write('\nall targets met (full ≤ 1.1× the CLI pair, no-op ≤ 1 s and ≤ 0.3× on the large fixture, one-layer change = 1 layer + config + 1 manifest)\n');
+  }
+
+  /** Both sides' contexts (fresh seed each), repositories and publish commands for one round. */
+  async function prepareRound(shape: FixtureShape, round: number) {
+    const make = async (kind: 'ours' | 'cli') => {
+      const dir = path.join(scratch, `${kind}-${shape.layerBytes.length}-${round}`);
+      writeFixture(dir, shape, `${runId}/${kind}/${shape.name}/${round}`, 'v1');
+      const repository = `ib-bench-${runId}-${kind}-${shape.layerBytes.length}-${round}`;
+      if (kind === 'ours') {
+        await ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
+        cleanup.push(() => ecr.send(new DeleteRepositoryCommand({ repositoryName: repository, force: true })));
+      }
+      const ref = `${registry}/${repository}:${ROLLING}`;
+      const images = new Set<string>();
+      const publish = kind === 'ours'
+        ? async () => {
+          const out = await run('node', [CLI, 'publish', '--context', dir, '--registry', registry, '--rolling-tag', ROLLING,
+            '--build-arg', `BASE_IMAGE=${base}`, '--json'], { ...env, PLATFORM_IMAGE__REPOSITORY: repository });
+          const result = JSON.parse(out) as { durations: Record<string, number>; imageId?: string; status: string };
+          if (result.imageId) images.add(result.imageId);
+          return { durations: result.durations, imageId: result.imageId, status: result.status };
+        }
+        : async () => {
+          const id = (await run('docker', ['build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', ref, dir], env)).trim();
+          await run('docker', ['push', '-q', ref], env);
+          images.add(id);
+          return { imageId: id };
+        };
+      const clean = async () => {
+        rmSync(dir, { recursive: true, force: true });
+        const local = (await run('docker', ['image', 'ls', '-q', '--no-trunc', `${registry}/${repository}`], env)).split('\n').filter(Boolean);
+        await run('docker', ['rmi', '-f', ...new Set([...images, ...local])], env).catch(() => undefined);
+      };
+      return { kind, dir, publish, clean };
+    };
+    return [await make('ours'), await make('cli')];
   }
 }
 
