@@ -19,6 +19,8 @@ export interface BuildImageOptions {
   readonly noCache?: boolean;
   /** Called with every engine message as it arrives (progress display). */
   readonly onEvent?: (event: EngineEvent, state: BuildState) => void;
+  /** Cancels the build: the request is closed, and the engine stops building when its client goes. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the build has done so far, for progress display and error messages. */
@@ -121,7 +123,9 @@ export class BuildMonitor {
  * API. The image is NOT tagged here: tagging happens only after the build and
  * the platform check succeeded, so a failed build never moves a tag.
  */
-export async function buildImage(docker: Docker, context: BuildContext, options: BuildImageOptions = {}): Promise<BuiltImage> {
+export async function buildImage(
+  docker: Docker, context: Pick<BuildContext, 'dir' | 'dockerfile' | 'pack'>, options: BuildImageOptions = {},
+): Promise<BuiltImage> {
   const monitor = new BuildMonitor(context.dockerfile);
   let stream: NodeJS.ReadableStream;
   try {
@@ -135,6 +139,7 @@ export async function buildImage(docker: Docker, context: BuildContext, options:
       forcerm: true,
       pull: options.pull ? 'true' : undefined,
       nocache: options.noCache ?? false,
+      abortSignal: options.signal,
     } as Docker.ImageBuildOptions);
   } catch (err) {
     throw engineRequestError(err, 'build', describeEngine(docker), context.dir);

@@ -3,9 +3,19 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import * as tar from 'tar-fs';
 import { PublishError } from './errors';
 import { FileHashCache } from './file-hash-cache';
+
+/** A build context listed (what is sent is known) but not hashed yet. */
+export interface ListedBuildContext extends Omit<BuildContext, 'filesHash'> {
+  /**
+   * True when every file's stat matches the hash cache: nothing changed since a
+   * publish hashed it (a no-op or a retag is likely). False without a cache.
+   */
+  readonly unchanged: boolean;
+  /** sha256 (hex) over every sent path, its mode and its content; reads only what the cache does not know. */
+  hash(): Promise<string>;
+}
 
 /** A build context ready to send to the engine. */
 export interface BuildContext {
@@ -47,6 +57,13 @@ const FIXED_MTIME = new Date(0);
  * are always sent, as the Docker CLI does, even when a rule matches them.
  */
 export async function readBuildContext(dir: string, options: ReadBuildContextOptions = {}): Promise<BuildContext> {
+  const listed = await listBuildContext(dir, options);
+  const { unchanged: _unchanged, hash, ...context } = listed;
+  return { ...context, filesHash: await hash() };
+}
+
+/** {@link readBuildContext} in two steps: what is sent now, its hash when asked. */
+export async function listBuildContext(dir: string, options: ReadBuildContextOptions = {}): Promise<ListedBuildContext> {
   const root = path.resolve(dir);
   const dockerfile = toPosix(options.dockerfile ?? 'Dockerfile');
   const dockerfilePath = path.join(root, dockerfile);
@@ -72,9 +89,13 @@ export async function readBuildContext(dir: string, options: ReadBuildContextOpt
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const cache = await FileHashCache.open(options.hashCacheFile);
-  const filesHash = await hashFiles(root, files, cache);
-  await cache.save(files);
+  const unchanged = await cache.knowsAll(root, files);
   const dockerfileText = await fs.readFile(dockerfilePath, 'utf8');
+  const hash = async () => {
+    const filesHash = await hashFiles(root, files, cache);
+    await cache.save(files);
+    return filesHash;
+  };
 
   return {
     dir: root,
@@ -82,8 +103,11 @@ export async function readBuildContext(dir: string, options: ReadBuildContextOpt
     dockerfileText,
     ignoreFile: ignoreName,
     files,
-    filesHash,
-    pack: () => tar.pack(root, {
+    unchanged,
+    hash,
+    // tar-fs is loaded only when something is built: a no-op publish never packs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pack: () => (require('tar-fs') as typeof import('tar-fs')).pack(root, {
       entries: files.map((f) => f.split('/').join(path.sep)),
       map: (header) => ({
         ...header,

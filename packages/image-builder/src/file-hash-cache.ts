@@ -38,12 +38,24 @@ export class FileHashCache {
     return cache;
   }
 
+  /** Whether every file's stat matches a remembered entry (nothing to read); false without a cache. */
+  async knowsAll(root: string, files: readonly string[]): Promise<boolean> {
+    if (!this.file || this.entries.size === 0) return false;
+    for (const rel of files) {
+      const cached = this.entries.get(rel);
+      if (!cached) return false;
+      const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
+      if (!st || !sameStat(cached, statKey(st))) return false;
+    }
+    return true;
+  }
+
   /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
   async hash(rel: string, abs: string): Promise<string> {
     const st = await fs.stat(abs, { bigint: true });
-    const key: Entry = [String(st.size), String(st.ino), String(st.mtimeNs), String(st.ctimeNs), ''];
+    const key = statKey(st);
     const cached = this.entries.get(rel);
-    if (cached && cached.slice(0, 4).every((v, i) => v === key[i])) return cached[4];
+    if (cached && sameStat(cached, key)) return cached[4];
     const sha = createHash('sha256').update(await fs.readFile(abs)).digest('hex');
     const now = BigInt(Date.now()) * 1_000_000n;
     if (this.file && now - st.ctimeNs > RACY_WINDOW_NS && now - st.mtimeNs > RACY_WINDOW_NS) {
@@ -74,4 +86,12 @@ export class FileHashCache {
       // A read-only cache directory is not a reason to fail a publish.
     }
   }
+}
+
+function statKey(st: { size: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint }): Entry {
+  return [String(st.size), String(st.ino), String(st.mtimeNs), String(st.ctimeNs), ''];
+}
+
+function sameStat(a: Entry, b: Entry): boolean {
+  return a.slice(0, 4).every((v, i) => v === b[i]);
 }

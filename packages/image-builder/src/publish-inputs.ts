@@ -1,5 +1,5 @@
 import { TARGET_PLATFORM } from './build';
-import { BuildContext, readBuildContext } from './context';
+import { listBuildContext, ListedBuildContext } from './context';
 import { sourceInfo } from './git';
 import { buildMetadata, labelsSetIn, withoutKeys } from './metadata';
 import { buildInputsHash, contentTag, publishTags } from './tags';
@@ -19,9 +19,9 @@ export interface PublishInputsOptions {
   readonly hashCacheFile?: string;
 }
 
-/** The build context and everything derived from it: build args, labels, the content tag. */
-export interface PublishInputs {
-  readonly context: BuildContext;
+/** What a build needs: the listed context, build args and labels (the content is not hashed yet). */
+export interface PreparedBuild {
+  readonly context: ListedBuildContext;
   readonly buildArgs: Readonly<Record<string, string>>;
   /** Every label the image carries. */
   readonly labels: Readonly<Record<string, string>>;
@@ -30,15 +30,19 @@ export interface PublishInputs {
    * step, so the ones the Dockerfile sets itself (from the same build args) are left to it.
    */
   readonly apiLabels: Readonly<Record<string, string>>;
+}
+
+/** The build context and everything derived from it: build args, labels, the content tag. */
+export interface PublishInputs extends PreparedBuild {
   /** `src-<hash of context, Dockerfile, platform, build args, labels>`. */
   readonly contentTag: string;
   /** Rolling tag, content tag, extra tags. */
   readonly tags: readonly string[];
 }
 
-/** Reads the context (and the Dockerfile, once) and names the build. */
-export async function readPublishInputs(options: PublishInputsOptions): Promise<PublishInputs> {
-  const context = await readBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
+/** Lists the context (and reads the Dockerfile, once) and derives build args and labels: enough to start a build. */
+export async function prepareBuild(options: PublishInputsOptions): Promise<PreparedBuild> {
+  const context = await listBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
   const { buildArgs, labels } = buildMetadata({
     image: options.image,
     rollingTag: options.rollingTag,
@@ -48,21 +52,19 @@ export async function readPublishInputs(options: PublishInputsOptions): Promise<
     buildArgs: options.buildArgs,
     labels: options.labels,
   });
+  return { context, buildArgs, labels, apiLabels: withoutKeys(labels, labelsSetIn(context.dockerfileText)) };
+}
+
+/** Hashes the prepared context into the content tag and lists the tags. */
+export async function nameBuild(prepared: PreparedBuild, options: Pick<PublishInputsOptions, 'rollingTag' | 'extraTags'>): Promise<PublishInputs> {
   // No label carries the content tag: then a change that does not change the image (a comment in
   // the Dockerfile) rebuilds from cache to the same image id, and only a tag moves.
   const content = contentTag(buildInputsHash({
-    filesHash: context.filesHash,
-    dockerfile: context.dockerfile,
+    filesHash: await prepared.context.hash(),
+    dockerfile: prepared.context.dockerfile,
     platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
-    buildArgs,
-    labels,
+    buildArgs: prepared.buildArgs,
+    labels: prepared.labels,
   }));
-  return {
-    context,
-    buildArgs,
-    labels,
-    apiLabels: withoutKeys(labels, labelsSetIn(context.dockerfileText)),
-    contentTag: content,
-    tags: publishTags(options.rollingTag, content, options.extraTags),
-  };
+  return { ...prepared, contentTag: content, tags: publishTags(options.rollingTag, content, options.extraTags) };
 }

@@ -4,9 +4,9 @@ import type Docker from 'dockerode';
 import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage, pingEngine } from './engine';
-import { describePlan, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
+import { describePlan, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
-import { PublishInputs, readPublishInputs } from './publish-inputs';
+import { nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
 import { RegistrySession, StaticRegistryAuth } from './registry-session';
 import { readRegistryState } from './registry-state';
@@ -108,7 +108,15 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   opening?.catch(() => undefined);
 
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
-  const inputs = await run.timed('context', () => readPublishInputs(options));
+  const prepared = await run.timed('context', () => prepareBuild(options));
+  // A changed context will most likely be built: start the build now, so that hashing, login and
+  // the registry look-up run while the engine builds (as `docker build` starts at once). Nothing is
+  // tagged or pushed before the plan says so; any other plan cancels this build.
+  const early = mode === 'publish' && (options.force || !prepared.context.unchanged) ? run.startBuild(prepared) : undefined;
+  const inputs = await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
+    early?.cancel();
+    throw err;
+  });
   options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
   const planContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
 
@@ -120,6 +128,19 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     return run.finish(inputs, { status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
   }
 
+  try {
+    return await publishToRegistry(run, inputs, opening, planContext, early);
+  } finally {
+    // A plan other than build-push (or a failure) leaves the early build unused: stop it.
+    early?.cancel();
+  }
+}
+
+/** Login, look-up, plan, and carrying the plan out. */
+async function publishToRegistry(
+  run: PublishRun, inputs: PublishInputs, opening: Promise<RegistrySession>, planContext: PlanContext, early: EarlyBuild | undefined,
+): Promise<PublishResult> {
+  const { options } = run;
   run.phase('log in to the registry');
   const session = await opening;
   const repositoryRef = `${session.host}/${options.repository}`;
@@ -148,7 +169,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
         run.note(describePlan(plan, where));
         return run.finish(inputs, { status: 'planned', pushed: false, noop: false, repository: repositoryRef });
       }
-      return buildPushVerify(run, inputs, session, state, planContext);
+      return buildPushVerify(run, inputs, session, state, planContext, early);
     case 'build-local':
       throw new Error('unreachable: no-push is handled before the registry is read');
   }
@@ -156,7 +177,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
 
 /** The build-push plan: build, push unless the registry has the image, verify, move the other tags. */
 async function buildPushVerify(
-  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState, planContext: Parameters<typeof planUpload>[0],
+  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState, planContext: PlanContext, early: EarlyBuild | undefined,
 ): Promise<PublishResult> {
   const { options } = run;
   const repositoryRef = `${session.host}/${options.repository}`;
@@ -164,7 +185,7 @@ async function buildPushVerify(
   // The content tag is missing, so the repository may be too: say so before a long build.
   if (options.ecr && !state.tags[content]) await options.ecr.ensureRepository(options.repository);
 
-  const built = await run.buildAndCheckPlatform(inputs);
+  const built = await (early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs));
   options.reporter?.note(`built ${built.id} (linux/amd64)`);
   await tagLocally(options.docker, built.id, session.host, options.repository, inputs.tags);
 
@@ -216,6 +237,14 @@ async function buildPushVerify(
   });
 }
 
+/** A build started before the plan was known. */
+interface EarlyBuild {
+  readonly result: Promise<BuiltImage>;
+  /** How long it took, once done. */
+  ms: number;
+  cancel(): void;
+}
+
 /** Bookkeeping of one publish: phases, durations, notes, and the result. */
 class PublishRun {
   private readonly durations: Record<string, number> = {};
@@ -250,20 +279,45 @@ class PublishRun {
     }
   }
 
+  /** A build started before the plan; `cancel` stops it (a no-op when it already ended). */
+  startBuild(prepared: PreparedBuild): EarlyBuild {
+    const abort = new AbortController();
+    const started = Date.now();
+    const result = this.buildAndCheckPlatform(prepared, abort.signal).then((image) => {
+      // Counted as the build phase only when the plan uses it (a cancelled build is not a build).
+      build.ms = Date.now() - started;
+      return image;
+    });
+    // Awaited only when the plan is build-push; otherwise its failure (or cancellation) does not matter.
+    result.catch(() => undefined);
+    const build: EarlyBuild = { result, ms: 0, cancel: () => abort.abort() };
+    return build;
+  }
+
+  /** Waits for an early build the plan uses, and books its time as the build phase. */
+  async useEarlyBuild(early: EarlyBuild): Promise<BuiltImage> {
+    this.phase('build linux/amd64 (started while the registry was read)');
+    const image = await early.result;
+    this.durations.build = early.ms;
+    return image;
+  }
+
   /** The classic builder; the platform is requested, and checked after because it may be ignored. */
-  async buildAndCheckPlatform(inputs: PublishInputs): Promise<BuiltImage> {
-    this.phase('build linux/amd64');
+  async buildAndCheckPlatform(prepared: PreparedBuild, signal?: AbortSignal): Promise<BuiltImage> {
+    if (!signal) this.phase('build linux/amd64');
     const { docker } = this.options;
     await pingEngine(docker);
-    const image = await this.timed('build', () => buildImage(docker, inputs.context, {
-      buildArgs: inputs.buildArgs,
-      labels: inputs.apiLabels,
+    const build = () => buildImage(docker, prepared.context, {
+      buildArgs: prepared.buildArgs,
+      labels: prepared.apiLabels,
       pull: this.options.pull,
       noCache: this.options.noCache,
+      signal,
       onEvent: (e, s) => this.reporter.buildEvent(e, s),
-    }));
+    });
+    const image = await (signal ? build() : this.timed('build', build));
     this.reporter.endLine();
-    await refuseOtherPlatforms(docker, image.id, `${inputs.context.dir}/${inputs.context.dockerfile}`);
+    await refuseOtherPlatforms(docker, image.id, `${prepared.context.dir}/${prepared.context.dockerfile}`);
     return image;
   }
 
