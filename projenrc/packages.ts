@@ -142,7 +142,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   });
   imageBuilder.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['docker-images']);
   imageBuilder.addTask('bench', {
-    description: 'Publish (full and no-op) vs docker build + docker push on a fixture; needs the test services',
+    description: 'Publish vs docker build + docker push (cold, no-op, last-layer change, retag) on a ~400 MB and a small fixture; fails when a target of #18 is missed; needs the test services',
     exec: 'ts-node --transpile-only bench/publish.ts',
     receiveArgs: true,
   });

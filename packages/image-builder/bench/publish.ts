@@ -57,8 +57,13 @@ async function main(): Promise<void> {
     process.stderr.write(`error: missing ${missing.join(', ')} (bench environment): run eval "$(scripts/test-services.sh up)" first\n`);
     process.exit(2);
   }
-  const rounds = Number(process.argv[2] ?? 3);
-  const only = process.argv[3];
+  // `projen bench -- 3 large` passes the `--` through.
+  const [roundsArg = '3', only] = process.argv.slice(2).filter((a) => a !== '--');
+  const rounds = Number(roundsArg);
+  if (!/^[1-9]\d*$/.test(roundsArg) || (only && only !== 'small' && only !== 'large')) {
+    process.stderr.write(`error: invalid arguments "${process.argv.slice(2).join(' ')}" (bench/publish.ts): write [rounds] [small|large], e.g. 3 large\n`);
+    process.exit(2);
+  }
   const shapes = [SMALL, LARGE].filter((s) => !only || s.name.startsWith(only));
   const [upHost, upPort] = (process.env.TEST_REGISTRY as string).split(':');
   const counter = new UploadCounter({ host: upHost, port: Number(upPort) });
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
     ecr.destroy();
   }
 
-  process.stdout.write(`\n${renderTable(results, rounds)}\n\nimage-builder phases (median ms):\n${renderPhases(results)}\n`);
+  process.stdout.write(`\n${renderTable(results, rounds)}\n\nphases (median ms):\n${renderPhases(results)}\n`);
   const missed = missedTargets(results);
   if (missed.length) {
     for (const m of missed) process.stderr.write(`error: target missed: ${m}\n`);
@@ -142,10 +147,12 @@ async function main(): Promise<void> {
           return { durations: result.durations, imageId: result.imageId, status: result.status };
         }
         : async () => {
+          const t0 = Date.now();
           const id = (await run('docker', ['build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', ref, dir], env)).trim();
+          const t1 = Date.now();
           await run('docker', ['push', '-q', ref], env);
           images.add(id);
-          return { imageId: id };
+          return { imageId: id, durations: { build: t1 - t0, push: Date.now() - t1, total: Date.now() - t0 } };
         };
       const clean = async () => {
         rmSync(dir, { recursive: true, force: true });

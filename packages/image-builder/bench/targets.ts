@@ -92,15 +92,20 @@ export function renderTable(results: readonly Measured[], rounds: number): strin
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** Median phase durations of image-builder per fixture and scenario: where the time goes. */
+/** Median phase durations per fixture and scenario, both sides: where the time goes. */
 export function renderPhases(results: readonly Measured[]): string {
+  const phases = (samples: readonly Sample[]) => {
+    const names = [...new Set(samples.flatMap((s) => Object.keys(s.durations ?? {})))];
+    const parts = names.map((n) => `${n} ${median(samples.map((s) => s.durations?.[n] ?? 0)).toFixed(0)}`);
+    // Outside the measured phases: process start-up (Node, module loading, config), exit.
+    parts.push(`outside ${median(samples.map((s) => s.ms - (s.durations?.total ?? 0))).toFixed(0)}`);
+    return parts.join(', ');
+  };
   const lines: string[] = [];
   for (const r of results) {
-    const names = [...new Set(r.ours.flatMap((s) => Object.keys(s.durations ?? {})))];
-    const parts = names.map((n) => `${n} ${median(r.ours.map((s) => s.durations?.[n] ?? 0)).toFixed(0)}`);
-    // What the process costs outside publishImage: Node start-up, module loading, config, exit.
-    parts.push(`process ${median(r.ours.map((s) => s.ms - (s.durations?.total ?? 0))).toFixed(0)}`);
-    lines.push(`${r.fixture}, ${r.scenario} (${r.ours[0]?.status ?? '?'}): ${parts.join(', ')} ms`);
+    lines.push(`${r.fixture}, ${r.scenario} (${r.ours[0]?.status ?? '?'}):`);
+    lines.push(`  image-builder  ${phases(r.ours)} ms`);
+    lines.push(`  docker CLI     ${phases(r.cli)} ms`);
   }
   return lines.join('\n');
 }
