@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const base = process.env.TEST_BUSYBOX_IMAGE as string;
   const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
   const runId = randomBytes(4).toString('hex');
-  const ecr = new ECRClient({ region: process.env.AWS_REGION ?? 'eu-west-1' });
+  const ecr = new ECRClient({ region: process.env.AWS_REGION ?? 'eu-west-2' });
   const scratch = mkdtempSync(path.join(tmpdir(), 'ib-bench-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
