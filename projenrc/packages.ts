@@ -85,19 +85,25 @@ export function addPackages(root: typescript.TypeScriptProject) {
     deps: [
       CONFIG,
       ECS_ROLLOUT,
+      '@aws-sdk/client-ecs@^3.900.0',
       `cdktf@${VERSIONS.cdktf}`,
       `constructs@${VERSIONS.constructs}`,
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
     ],
     // The rehearsal reads the API password back from the emulator to prove no log or state holds it.
     devDeps: [TEST_SUPPORT, '@aws-sdk/client-secrets-manager@^3.900.0'],
-    bin: { 'platform-infra': 'bin/platform-infra.js' },
+    bin: { 'platform-infra': 'bin/platform-infra.js', 'platform-release': 'bin/platform-release.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
       // The platform stack only: the bootstrap stack (state bucket, OIDC, the CI roles themselves) is
       // applied by an admin, and the CI deploy role is deliberately unable to change it.
       // The outputs are what image-builder and flows-deployer read.
-      deploy: deployTarget([`node bin/platform-infra.js apply --stack platform --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`]),
+      // Then the server release: the migration task to its end, and only then the server service
+      // moves to the new task definition (terraform registers it but leaves the service alone).
+      deploy: deployTarget([
+        `node bin/platform-infra.js apply --stack platform --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`,
+        `node bin/platform-release.js roll --outputs-file ${ARTIFACTS}/infra-outputs.json`,
+      ]),
     },
   });
   // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.

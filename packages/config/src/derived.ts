@@ -37,6 +37,9 @@ export function configWarnings(config: PlatformConfig): string[] {
       `${config.env} serves the Prefect API over plain HTTP (endpoint: insecure-http): the basic-auth password crosses the network in clear text`,
     );
   }
+  if (!config.alarms.email && !config.alarms.webhookSecretName) {
+    warnings.push(`${config.env} alarms reach nobody: set alarms.email or alarms.webhookSecretName in packages/config/src/environments/${config.env}.ts`);
+  }
   if (config.env === 'prod' && !config.aurora.deletionProtection) {
     warnings.push('prod database deletion protection is OFF (aurora.deletionProtection: false, confirmed): terraform destroy deletes the prod database');
   }

@@ -30,6 +30,10 @@ export const PLATFORM_OUTPUTS = [
   'deployer_task_definition_arn',
   'flow_storage_bucket',
   'alarm_topic_arn',
+  'server_service_name',
+  'server_task_definition_arn',
+  'migration_task_definition_arn',
+  'migration_container_name',
 ] as const;
 
 /** Name of one platform-stack output. */

@@ -253,6 +253,11 @@ export const platformConfigSchema = z
       .object({
         /** Where alarm e-mails go; omit for SNS only. */
         email: z.email('must be an e-mail address').optional(),
+        /**
+         * Secrets Manager secret (name) holding an HTTPS webhook URL (PagerDuty, Opsgenie, Slack…)
+         * the alarm topic posts to; created by a person, never in git. Must be `<project>-<env>/…`.
+         */
+        webhookSecretName: z.string().regex(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name').optional(),
       })
       .strict(),
     tags: z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, 'must be a valid AWS tag key'), z.string().max(256)),
@@ -295,6 +300,10 @@ export const platformConfigSchema = z
       if (!group.startsWith(`/ecs/${c.env}/`)) {
         ctx.addIssue({ code: 'custom', path: ['logs', key], message: `must start with /ecs/${c.env}/` });
       }
+    }
+    const webhook = c.alarms.webhookSecretName;
+    if (webhook !== undefined && !webhook.startsWith(`${c.project}-${c.env}/`)) {
+      ctx.addIssue({ code: 'custom', path: ['alarms', 'webhookSecretName'], message: `must start with ${c.project}-${c.env}/ (the platform's secrets)` });
     }
     const names = Object.entries(c.buckets);
     const seen = new Map<string, string>();

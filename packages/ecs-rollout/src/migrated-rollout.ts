@@ -57,21 +57,28 @@ export interface DowngradeRollback {
   readonly downgrade?: OneOffTask;
 }
 
+/** What a rollback did. */
+export interface RollbackResult {
+  /** The downgrade task's outcome, when there was one. */
+  readonly downgrade?: TaskOutcome;
+  readonly services: MigratedRolloutResult['services'];
+}
+
 /**
  * Rolls back with the schema: stops the services (desired 0), downgrades the schema with
  * the newer release's code, then starts the older task definitions. The services are down
  * in between, because neither the old code on the new schema nor the new code on the old
  * one is safe. A failed downgrade leaves the services stopped and says so.
  */
-export async function rollBackWithDowngrade(ecs: ECSClient, rollback: DowngradeRollback, waits: RolloutWaits = {}): Promise<MigratedRolloutResult | { readonly services: MigratedRolloutResult['services'] }> {
+export async function rollBackWithDowngrade(ecs: ECSClient, rollback: DowngradeRollback, waits: RolloutWaits = {}): Promise<RollbackResult> {
   for (const s of rollback.services) {
     await updateServiceAndWait(ecs, { cluster: rollback.cluster, service: s.service, desiredCount: 0 }, waits.service);
   }
-  let migration: TaskOutcome | undefined;
+  let downgrade: TaskOutcome | undefined;
   if (rollback.downgrade) {
-    migration = await runTaskToCompletion(ecs, rollback.downgrade, waits.task);
-    if (!migration.ok) {
-      throw new RolloutError(`downgrade task failed: ${migration.summary}; the services are stopped (desired 0) until the schema matches a release`);
+    downgrade = await runTaskToCompletion(ecs, rollback.downgrade, waits.task);
+    if (!downgrade.ok) {
+      throw new RolloutError(`downgrade task failed: ${downgrade.summary}; the services are stopped (desired 0) until the schema matches a release`);
     }
   }
   const services = [];
@@ -79,5 +86,5 @@ export async function rollBackWithDowngrade(ecs: ECSClient, rollback: DowngradeR
     const update = { cluster: rollback.cluster, service: s.service, taskDefinition: s.taskDefinition, desiredCount: s.desiredCount };
     services.push({ service: s.service, ...(await updateServiceAndWait(ecs, update, waits.service)) });
   }
-  return migration ? { migration, services } : { services };
+  return { downgrade, services };
 }

@@ -133,10 +133,10 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     }, { task: fast, service: fast });
 
     expect(sent.filter((c) => c === 'UpdateServiceCommand' || c === 'RunTaskCommand')).toEqual(['UpdateServiceCommand', 'RunTaskCommand', 'UpdateServiceCommand']);
-    expect('migration' in result && result.migration.ok).toBe(true);
+    expect(result.downgrade?.ok).toBe(true);
     const svc = await serverTaskDefinition();
     expect(svc).toMatchObject({ taskDefinition: oldServer, desiredCount: 1 });
-    const task = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: ['migration' in result ? result.migration.taskArn : ''] }))).tasks![0];
+    const task = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [result.downgrade!.taskArn] }))).tasks![0];
     expect(task.overrides?.containerOverrides?.[0]).toMatchObject({ name: 'prefect-migrate', command: ['prefect', 'server', 'database', 'downgrade', '-y', '-r', '7a73514ca2d6'] });
   });
 });

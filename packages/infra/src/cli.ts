@@ -116,7 +116,7 @@ export interface CommandResult {
   readonly outputsFile?: string;
   /** `output` without `--outputs-file`: the stack's `terraform output -json`. */
   readonly outputs?: unknown;
-  /** Allowed but weakening settings (plain HTTP in dev, prod without deletion protection), said on every run. */
+  /** Allowed but weakening settings (plain HTTP in dev, prod without deletion protection, alarms without a subscriber), said on every run. */
   readonly warnings: readonly string[];
   readonly ok: boolean;
 }

@@ -68,12 +68,13 @@ describe('ECS', () => {
     expect(server.healthCheck.command[1]).toContain('http://127.0.0.1:4200/api/health');
   });
 
-  it('deploys the server as one replica behind the target group, with a circuit breaker that rolls back', () => {
+  it('deploys the server as one replica behind the target group, with a circuit breaker that stops a failed release', () => {
     const service = one(dev, 'aws_ecs_service', 'prefect-server');
     expect(service).toMatchObject({
       desired_count: 1,
       launch_type: 'FARGATE',
-      deployment_circuit_breaker: { enable: true, rollback: true },
+      // No automatic rollback: it would run the old code on the migrated schema (runtime-reliability.test.ts).
+      deployment_circuit_breaker: { enable: true, rollback: false },
       load_balancer: [{ container_name: 'prefect-server', container_port: 4200, target_group_arn: expect.stringContaining('aws_lb_target_group') }],
       network_configuration: { assign_public_ip: true, security_groups: [expect.stringContaining('security-groups_server_')] },
     });

@@ -164,7 +164,8 @@ describe('IAM least privilege', () => {
   it('caps every platform role with the bootstrap permissions boundary, and CI may write roles only with it', () => {
     const boundaryArn = 'arn:aws:iam::111111111111:policy/blog-data-dev-platform-boundary';
     const roles = Object.values(resources(dev.platform, 'aws_iam_role'));
-    expect(roles).toHaveLength(6);
+    // Six task and pipeline roles, and the two of the rotation restart (EventBridge, Step Functions).
+    expect(roles).toHaveLength(8);
     for (const role of roles) expect({ role: role.name, boundary: role.permissions_boundary }).toEqual({ role: role.name, boundary: boundaryArn });
     expect(one(dev.bootstrap, 'aws_iam_policy', 'boundary')).toMatchObject({ name: 'blog-data-dev-platform-boundary' });
 

@@ -98,10 +98,13 @@ describe('observability', () => {
       'AWS/ApplicationELB:HealthyHostCount',
       'AWS/ApplicationELB:UnHealthyHostCount',
       'AWS/ECS:CPUUtilization',
+      // The worker's running-task count (CPU samples; see runtime-reliability.test.ts).
+      'AWS/ECS:CPUUtilization',
       'AWS/ECS:MemoryUtilization',
       'AWS/RDS:CPUUtilization',
       'AWS/RDS:DatabaseConnections',
       'AWS/RDS:ServerlessDatabaseCapacity',
+      'Prefect/blog-data-dev:WorkerApiErrors',
     ]);
     for (const a of alarms) {
       expect(a.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_.*\.arn\}$/)]);

@@ -51,7 +51,8 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       minAcu: 0.5,
       maxAcu: 1,
       databaseName: 'prefect',
-      backupRetentionDays: env === 'prod' ? 14 : 1,
+      // Staging keeps a week, enough to restore after a bad release found days later.
+      backupRetentionDays: env === 'prod' ? 14 : env === 'staging' ? 7 : 1,
       deletionProtection: env === 'prod',
       performanceInsightsRetentionDays: 7,
     },

@@ -1,3 +1,4 @@
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
@@ -17,6 +18,27 @@ export interface AlarmThresholds {
   readonly databaseConnections?: number;
   /** Fraction of max ACU that counts as "at capacity". Default 0.9. */
   readonly databaseCapacityFraction?: number;
+  /** Worker 401/connection errors per 5 minutes, 2 periods in a row (a server restart makes a few). Default 5. */
+  readonly workerApiErrorsPer5Minutes?: number;
+}
+
+/**
+ * What the worker logs when it cannot use the API: 401 (wrong or rotated auth string) and
+ * httpx's connection errors (security groups, the ALB, a stopped server). CloudWatch Logs
+ * filter syntax: `?term` ORs terms; quoted terms hold spaces.
+ */
+export const WORKER_API_ERROR_PATTERN = '?"401 Unauthorized" ?ConnectError ?ConnectTimeout ?"All connection attempts failed"';
+
+/** The worker service, watched for running below desired and for API errors in its log. */
+export interface WorkerWatch {
+  /** ECS service name of the worker. */
+  readonly serviceName: string;
+  /** Tasks the service should run. */
+  readonly desiredCount: number;
+  /** Log group of the worker. */
+  readonly logGroupName: string;
+  /** Container Insights on the cluster (then RunningTaskCount exists; else CPU samples count tasks). */
+  readonly containerInsights: boolean;
 }
 
 /** Properties of {@link Alarms}. */
@@ -39,6 +61,10 @@ export interface AlarmsProps {
   readonly kmsKeyArn: string;
   /** Where alarm e-mails go (`config.alarms.email`); omit for SNS only. Default none. */
   readonly email?: string;
+  /** HTTPS webhook (PagerDuty, Opsgenie, Slack…) subscribed to the topic; from a secret, so usually a token. Default none. */
+  readonly webhookUrl?: string;
+  /** The worker service to watch. Required. */
+  readonly worker: WorkerWatch;
   /** Threshold overrides. Default see {@link AlarmThresholds}. */
   readonly thresholds?: AlarmThresholds;
 }
@@ -57,6 +83,7 @@ export class Alarms extends Construct {
       databaseCpuPercent: 80,
       databaseConnections: 80,
       databaseCapacityFraction: 0.9,
+      workerApiErrorsPer5Minutes: 5,
       ...props.thresholds,
     };
     for (const key of ['serverCpuPercent', 'serverMemoryPercent', 'databaseCpuPercent'] as const) {
@@ -69,9 +96,19 @@ export class Alarms extends Construct {
       throw new Error(`Alarms.email: "${props.email}" is not an e-mail address`);
     }
 
+    if (props.webhookUrl !== undefined && !props.webhookUrl.includes('${') && !props.webhookUrl.startsWith('https://')) {
+      throw new Error('Alarms.webhookUrl: must be an https:// URL (SNS posts alarms to it)');
+    }
+
     this.topic = new SnsTopic(this, 'topic', { name: `${props.namePrefix}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
     if (props.email) {
       new SnsTopicSubscription(this, 'email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.email });
+    }
+    if (props.webhookUrl !== undefined) {
+      // SNS posts a SubscriptionConfirmation first; PagerDuty and Opsgenie confirm by themselves,
+      // other endpoints must visit its SubscribeURL. `platform-ops doctor` reports a topic that
+      // has no confirmed subscriber.
+      new SnsTopicSubscription(this, 'webhook', { topicArn: this.topic.arn, protocol: 'https', endpoint: props.webhookUrl });
     }
 
     const alarm = (
@@ -85,7 +122,7 @@ export class Alarms extends Construct {
         evaluationPeriods: number;
         threshold: number;
         comparisonOperator: string;
-        dimensions: Record<string, string>;
+        dimensions?: Record<string, string>;
         treatMissingData?: string;
       },
     ) =>
@@ -199,6 +236,50 @@ export class Alarms extends Construct {
       threshold: t.databaseConnections,
       comparisonOperator: 'GreaterThanThreshold',
       dimensions: db,
+    });
+
+    const worker = props.worker;
+    const workerService = { ClusterName: props.clusterName, ServiceName: worker.serviceName };
+    alarm('worker-not-running', `The Prefect worker runs fewer than ${worker.desiredCount} task(s): no flow run starts`, worker.containerInsights
+      ? {
+        namespace: 'ECS/ContainerInsights',
+        metricName: 'RunningTaskCount',
+        statistic: 'Minimum',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: worker.desiredCount,
+        comparisonOperator: 'LessThanThreshold',
+        dimensions: workerService,
+        treatMissingData: 'breaching',
+      }
+      // Without Container Insights each running task reports one CPU sample per minute.
+      : {
+        namespace: 'AWS/ECS',
+        metricName: 'CPUUtilization',
+        statistic: 'SampleCount',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: worker.desiredCount,
+        comparisonOperator: 'LessThanThreshold',
+        dimensions: workerService,
+        treatMissingData: 'breaching',
+      });
+    const metricNamespace = `Prefect/${props.namePrefix}`;
+    new CloudwatchLogMetricFilter(this, 'worker-api-errors-filter', {
+      name: `${props.namePrefix}-worker-api-errors`,
+      logGroupName: worker.logGroupName,
+      pattern: WORKER_API_ERROR_PATTERN,
+      metricTransformation: { namespace: metricNamespace, name: 'WorkerApiErrors', value: '1', defaultValue: '0' },
+    });
+    alarm('worker-api-errors', 'The worker gets 401s or cannot connect to the Prefect API (auth string, security groups, server down)', {
+      namespace: metricNamespace,
+      metricName: 'WorkerApiErrors',
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 2,
+      threshold: t.workerApiErrorsPer5Minutes,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
     });
   }
 }

@@ -521,6 +521,13 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
     { Sid: 'Alarms', Effect: 'Allow', Action: 'cloudwatch:*', Resource: a('cloudwatch', `alarm:${p}-*`) },
     { Sid: 'AlarmTopic', Effect: 'Allow', Action: 'sns:*', Resource: a('sns', `${p}-*`) },
     {
+      // The database-rotation restart: the rule, its target and the state machine.
+      Sid: 'RotationRestart',
+      Effect: 'Allow',
+      Action: ['events:*', 'states:*'],
+      Resource: [a('events', `rule/${p}-*`), a('states', `stateMachine:${p}-*`), a('states', `execution:${p}-*:*`)],
+    },
+    {
       Sid: 'ReadImages',
       Effect: 'Allow',
       Action: ['ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:ListImages'],

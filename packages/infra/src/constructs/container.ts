@@ -30,6 +30,8 @@ export interface ContainerSpec {
   readonly port?: number;
   /** Shell command that exits 0 when healthy. */
   readonly healthCheckCommand?: string;
+  /** Hard memory limit of the container, MiB; default none (the task's memory). */
+  readonly memory?: number;
   /** Seconds the container may take to become healthy (migrations on first start). */
   readonly healthCheckStartPeriod?: number;
 }
@@ -56,6 +58,7 @@ export function containerDefinitions(spec: ContainerSpec): string {
       image: spec.image,
       essential: true,
       ...(spec.command ? { command: spec.command } : {}),
+      ...(spec.memory ? { memory: spec.memory } : {}),
       // Empty lists are left out: ECS drops them, and terraform would see a diff on every plan.
       ...(environment.length > 0 ? { environment } : {}),
       ...(secrets.length > 0 ? { secrets } : {}),

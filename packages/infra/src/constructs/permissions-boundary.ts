@@ -91,6 +91,14 @@ export class PermissionsBoundary extends Construct {
           Resource: [a('ecs', 'task-definition/*'), a('ecs', `task/${props.clusterName}/*`), a('ecs', `cluster/${props.clusterName}`)],
         },
         {
+          // The rotation restart (DatabaseRotationRestart): EventBridge starts the state machine,
+          // which forces a new deployment of the cluster's services.
+          Sid: 'RestartServicesAfterRotation',
+          Effect: 'Allow',
+          Action: ['states:StartExecution', 'ecs:UpdateService', 'ecs:DescribeServices'],
+          Resource: [a('states', `stateMachine:${props.namePrefix}-*`), a('ecs', `service/${props.clusterName}/*`)],
+        },
+        {
           Sid: 'NoResourceScope',
           Effect: 'Allow',
           Action: [

@@ -2,6 +2,7 @@ import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
+import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
 import { PREFECT_PORT } from './security-groups';
 
 /** Where tasks run. */
@@ -19,12 +20,7 @@ export interface PrefectServerProps extends PrefectTaskProps {
   /** ECS cluster ARN. Required. */
   readonly clusterArn: string;
   /** Aurora writer endpoint, port, database and the RDS-managed secret `{username, password}`. Required. */
-  readonly database: {
-    readonly host: string;
-    readonly port: number;
-    readonly name: string;
-    readonly secretArn: string;
-  };
+  readonly database: PrefectDatabaseConnection;
   /** Secret holding the basic-auth string `user:password`. Required. */
   readonly apiAuthSecretArn: string;
   /** Public base URL (`https://<domain>` or `http://<alb>`); the UI calls `<url>/api`. Required. */
@@ -69,6 +65,7 @@ export class PrefectServer extends Construct {
       throw new Error(`PrefectServer.publicUrl: "${props.publicUrl}" must start with http:// or https://`);
     }
     this.serviceName = 'prefect-server';
+    const db = prefectDatabaseSettings(props.database);
     this.task = new FargateTask(this, 'task', {
       family: `${props.namePrefix}-server`,
       cpu: props.cpu,
@@ -83,15 +80,15 @@ export class PrefectServer extends Construct {
         environment: {
           PREFECT_UI_API_URL: `${props.publicUrl}/api`,
           PREFECT_UI_URL: props.publicUrl,
-          PREFECT_SERVER_DATABASE_DRIVER: 'postgresql+asyncpg',
-          PREFECT_SERVER_DATABASE_HOST: props.database.host,
-          PREFECT_SERVER_DATABASE_PORT: String(props.database.port),
-          PREFECT_SERVER_DATABASE_NAME: props.database.name,
+          ...db.environment,
+          // Migrations are their own deploy step (MigrationTask), never run by a serving task.
+          // Prefect 3.8.3 reads this as server.database.migrate_on_start; PREFECT_API_DATABASE_MIGRATE_ON_START
+          // is the older alias of the same field (src/prefect/settings/models/server/database.py, lines 253-261).
+          PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false',
           PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
         },
         secrets: {
-          PREFECT_SERVER_DATABASE_USER: `${props.database.secretArn}:username::`,
-          PREFECT_SERVER_DATABASE_PASSWORD: `${props.database.secretArn}:password::`,
+          ...db.secrets,
           PREFECT_SERVER_API_AUTH_STRING: props.apiAuthSecretArn,
         },
         // /api/health is exempt from basic auth. python is in every Prefect image; curl is not.
@@ -109,10 +106,15 @@ export class PrefectServer extends Construct {
       launchType: 'FARGATE',
       // One replica on purpose: see the class comment (not HA without Redis).
       desiredCount: 1,
-      // Rolling deploys start the new task before stopping the old one: a short overlap, no downtime.
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
+      // Never two servers at once: the old task stops before the new one starts (a minute or two
+      // of downtime per release), so old and new code never share the schema or run the
+      // in-process background services twice.
+      deploymentMinimumHealthyPercent: 0,
+      deploymentMaximumPercent: 100,
+      // A failed release stops, it does not roll back by itself: the previous task definition
+      // would run old code on the already migrated schema. `platform-infra rollback-server`
+      // downgrades the schema first (packages/infra/README.md, "Migrations and rollback").
+      deploymentCircuitBreaker: { enable: true, rollback: false },
       healthCheckGracePeriodSeconds: grace,
       enableExecuteCommand: false,
       propagateTags: 'SERVICE',
@@ -123,6 +125,11 @@ export class PrefectServer extends Construct {
       },
       loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'prefect-server', containerPort: PREFECT_PORT }],
       dependsOn: [props.listener],
+      lifecycle: {
+        // The release step (`platform-infra roll-server`) moves the service to the new task
+        // definition after the migration task succeeded; terraform only registers revisions.
+        ignoreChanges: ['task_definition'],
+      },
     });
   }
 }

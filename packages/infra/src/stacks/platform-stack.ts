@@ -1,4 +1,5 @@
 import { ecrRegistryHost, namePrefix, servedThroughCloudFront } from '@blog-data/config';
+import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings } from './stack-settings';
@@ -12,10 +13,12 @@ import { PlatformRoles } from '../constructs/iam';
 import { EncryptionKey } from '../constructs/kms-key';
 import { LoadBalancer } from '../constructs/load-balancer';
 import { LogGroups } from '../constructs/log-groups';
+import { MigrationTask } from '../constructs/migration-task';
 import { Network } from '../constructs/network';
 import { permissionsBoundaryName } from '../constructs/permissions-boundary';
 import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
+import { DatabaseRotationRestart } from '../constructs/rotation-restart';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SecurityGroups } from '../constructs/security-groups';
 import { pinnedImages } from '../image-results';
@@ -104,10 +107,11 @@ export class PlatformStack extends TerraformStack {
     const apiUrl = `${entry.url}/api`;
 
     const repositoryArn = arnFor(arnScope, 'ecr', `repository/${config.image.repository}`);
+    // Created by the bootstrap stack; the deploy role may only write roles that carry it.
+    const permissionsBoundary = `arn:${partitionOf(config.aws.region)}:iam::${config.aws.accountId}:policy/${permissionsBoundaryName(prefix)}`;
     const roles = new PlatformRoles(this, 'iam', {
       ...arnScope,
-      // Created by the bootstrap stack; the deploy role may only write roles that carry it.
-      permissionsBoundary: `arn:${partitionOf(config.aws.region)}:iam::${config.aws.accountId}:policy/${permissionsBoundaryName(prefix)}`,
+      permissionsBoundary,
       namePrefix: prefix,
       clusterName: config.ecs.clusterName,
       repositoryArn,
@@ -131,6 +135,24 @@ export class PlatformStack extends TerraformStack {
       ],
     });
 
+    const databaseConnection = {
+      host: database.endpoint,
+      port: database.port,
+      name: database.databaseName,
+      secretArn: database.masterSecretArn,
+    };
+    // Run by the release step before the server service moves to a new task definition.
+    const migration = new MigrationTask(this, 'migration', {
+      namePrefix: prefix,
+      image,
+      cpu: config.server.cpu,
+      memory: config.server.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.server.role.arn,
+      logGroup: logs.groups.api.name,
+      region: config.aws.region,
+      database: databaseConnection,
+    });
     const server = new PrefectServer(this, 'prefect-server', {
       namePrefix: prefix,
       clusterArn: cluster.cluster.arn,
@@ -141,19 +163,23 @@ export class PlatformStack extends TerraformStack {
       taskRoleArn: roles.server.role.arn,
       logGroup: logs.groups.api.name,
       region: config.aws.region,
-      database: {
-        host: database.endpoint,
-        port: database.port,
-        name: database.databaseName,
-        secretArn: database.masterSecretArn,
-      },
+      database: databaseConnection,
       apiAuthSecretArn: apiAuth.secret.arn,
       publicUrl: entry.url,
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.server.id, assignPublicIp: network.assignPublicIp },
       targetGroupArn: lb.targetGroup.arn,
       listener: lb.forwardingListener,
     });
-    new PrefectWorker(this, 'prefect-worker', {
+    new DatabaseRotationRestart(this, 'db-rotation-restart', {
+      ...arnScope,
+      namePrefix: prefix,
+      secretArn: database.masterSecretArn,
+      clusterName: config.ecs.clusterName,
+      serviceNames: [server.serviceName],
+      permissionsBoundary,
+      emulatorParameterNames: emulator,
+    });
+    const worker = new PrefectWorker(this, 'prefect-worker', {
       namePrefix: prefix,
       clusterArn: cluster.cluster.arn,
       image,
@@ -178,6 +204,16 @@ export class PlatformStack extends TerraformStack {
       databaseMaxAcu: config.aurora.maxAcu,
       kmsKeyArn: keyArn,
       email: config.alarms.email,
+      // The URL usually carries a token: it lives in a secret a person created, never in git.
+      webhookUrl: config.alarms.webhookSecretName
+        ? new DataAwsSecretsmanagerSecretVersion(this, 'alarm-webhook', { secretId: config.alarms.webhookSecretName }).secretString
+        : undefined,
+      worker: {
+        serviceName: worker.service.name,
+        desiredCount: 1,
+        logGroupName: logs.groups.worker.name,
+        containerInsights: config.ecs.containerInsights,
+      },
     });
 
     // The contract with image-builder and flows-deployer: names and meanings are fixed. No secret values.
@@ -209,6 +245,10 @@ export class PlatformStack extends TerraformStack {
       log_group_flow_runs: [logs.groups.flowRuns.name, 'Log group of flow runs'],
       flow_storage_bucket: [flowStorage.bucket.bucket, 'Flow code and results bucket'],
       alarm_topic_arn: [alarms.topic.arn, 'SNS topic of the alarms'],
+      server_service_name: [server.service.name, 'ECS service of the Prefect server'],
+      server_task_definition_arn: [server.task.definition.arn, 'Newest server task definition; the release step moves the service to it after the migration'],
+      migration_task_definition_arn: [migration.task.definition.arn, 'One-off task: prefect server database upgrade -y'],
+      migration_container_name: [migration.containerName, 'Container of the migration task'],
     };
     const deployer = new DeployerTask(this, 'deployer', {
       namePrefix: prefix,
