@@ -56,13 +56,13 @@ describe('migrations as their own step (issue 15.2)', () => {
 
 describe('the release plan', () => {
   const outputs = {
-    ecs_cluster_arn: 'arn:aws:ecs:eu-west-1:111111111111:cluster/prefect-dev',
+    ecs_cluster_arn: 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev',
     task_subnet_ids: ['subnet-0aaa', 'subnet-0bbb'],
     assign_public_ip: true,
     server_security_group_id: 'sg-0server',
     server_service_name: 'prefect-server',
-    server_task_definition_arn: 'arn:aws:ecs:eu-west-1:111111111111:task-definition/blog-data-dev-server:7',
-    migration_task_definition_arn: 'arn:aws:ecs:eu-west-1:111111111111:task-definition/blog-data-dev-migrate:7',
+    server_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-server:7',
+    migration_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-migrate:7',
     migration_container_name: 'prefect-migrate',
   };
 
@@ -131,7 +131,7 @@ describe('rotation-proof database credentials (issue 15.1)', () => {
 
   it('lets the state machine update only the server service, and the rule only start that machine', () => {
     const machinePolicy = JSON.parse(one(dev, 'aws_iam_role_policy', 'db-rotation-restart_machine-role').policy);
-    expect(machinePolicy.Statement).toEqual([{ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: ['arn:aws:ecs:eu-west-1:111111111111:service/prefect-dev/prefect-server'] }]);
+    expect(machinePolicy.Statement).toEqual([{ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: ['arn:aws:ecs:eu-west-2:111111111111:service/prefect-dev/prefect-server'] }]);
     expect(JSON.parse(role('machine-role').assume_role_policy).Statement[0].Principal).toEqual({ Service: 'states.amazonaws.com' });
     const rulePolicy = JSON.parse(one(dev, 'aws_iam_role_policy', 'db-rotation-restart_rule-role').policy);
     expect(rulePolicy.Statement[0]).toMatchObject({ Action: 'states:StartExecution', Resource: expect.stringMatching(/aws_sfn_state_machine/) });
@@ -145,7 +145,7 @@ describe('rotation-proof database credentials (issue 15.1)', () => {
       Sid: 'RestartServicesAfterRotation',
       Effect: 'Allow',
       Action: ['states:StartExecution', 'ecs:UpdateService', 'ecs:DescribeServices'],
-      Resource: ['arn:aws:states:eu-west-1:111111111111:stateMachine:blog-data-dev-*', 'arn:aws:ecs:eu-west-1:111111111111:service/prefect-dev/*'],
+      Resource: ['arn:aws:states:eu-west-2:111111111111:stateMachine:blog-data-dev-*', 'arn:aws:ecs:eu-west-2:111111111111:service/prefect-dev/*'],
     });
   });
 
