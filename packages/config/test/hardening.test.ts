@@ -23,10 +23,12 @@ describe('HTTPS outside dev', () => {
   });
 
   it('lets dev opt into plain HTTP explicitly, and says so', () => {
-    const dev = loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'insecure-http' } });
+    // With an alarm subscriber, so that the plain-HTTP warning is the only one.
+    const subscribed = { PLATFORM_ALARMS__EMAIL: 'ops@example.com' };
+    const dev = loadConfig({ env: 'dev', environ: { ...subscribed, PLATFORM_ENDPOINT: 'insecure-http' } });
     expect(dev.endpoint).toBe('insecure-http');
     expect(configWarnings(dev)).toEqual([expect.stringContaining('dev serves the Prefect API over plain HTTP')]);
-    expect(configWarnings(loadConfig({ env: 'dev', environ: {} }))).toEqual([]);
+    expect(configWarnings(loadConfig({ env: 'dev', environ: subscribed }))).toEqual([]);
   });
 
   it('refuses plain HTTP together with a domain', () => {

@@ -151,7 +151,8 @@ describe('images', () => {
         }
       }
     }
-    expect(checked).toBe(variants.length * 3);
+    // server, worker, deployer and the migration task
+    expect(checked).toBe(variants.length * 4);
   });
 
   it('keeps tags immutable in the repository, so a pushed tag can never be re-pointed', () => {

@@ -76,12 +76,20 @@ describe('platform-infra CLI on bad input', () => {
   });
 
   it('says out loud when dev serves plain HTTP, and stays quiet over HTTPS', async () => {
-    const http = await runCli(['synth', '--outdir', outdir()], { PLATFORM_ENDPOINT: 'insecure-http' });
+    // With an alarm subscriber, so that the only warning is the one under test.
+    const subscribed = { PLATFORM_ALARMS__EMAIL: 'ops@example.com' };
+    const http = await runCli(['synth', '--outdir', outdir()], { ...subscribed, PLATFORM_ENDPOINT: 'insecure-http' });
     expect(http.code).toBe(0);
     expect(http.err).toBe(
       'warning: dev serves the Prefect API over plain HTTP (endpoint: insecure-http): the basic-auth password crosses the network in clear text\n',
     );
-    expect((await runCli(['synth', '--outdir', outdir()])).err).toBe('');
+    expect((await runCli(['synth', '--outdir', outdir()], subscribed)).err).toBe('');
+  });
+
+  it('warns on every run of an environment whose alarms reach nobody', async () => {
+    expect((await runCli(['synth', '--outdir', outdir()])).err).toBe(
+      'warning: dev alarms reach nobody: set alarms.email or alarms.webhookSecretName in packages/config/src/environments/dev.ts\n',
+    );
   });
 
   it('refuses to synthesize a task definition without a digest, naming the setting and the fix', async () => {
@@ -104,7 +112,7 @@ describe('platform-infra CLI on bad input', () => {
     const prefect = result('prefect-base', `sha256:${'1'.repeat(64)}`);
     const deployer = result('flows-deployer', `sha256:${'2'.repeat(64)}`);
     const dir = outdir();
-    const ok = await runCli(['synth', '--image-result', prefect, '--image-result', deployer, '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined, PLATFORM_IMAGE__DEPLOYER_DIGEST: undefined });
+    const ok = await runCli(['synth', '--image-result', prefect, '--image-result', deployer, '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined, PLATFORM_IMAGE__DEPLOYER_DIGEST: undefined, PLATFORM_ALARMS__EMAIL: 'ops@example.com' });
     expect(ok).toMatchObject({ code: 0, err: '' });
     const stack = fs.readFileSync(path.join(dir, 'stacks', 'blog-data-dev-platform', 'cdk.tf.json'), 'utf8');
     expect(stack).toContain(`blog-data@sha256:${'1'.repeat(64)}`);
