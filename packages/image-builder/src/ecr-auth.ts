@@ -74,14 +74,18 @@ export class EcrAuth {
     return this.cached;
   }
 
-  /** Fails clearly when the repository does not exist: infra creates it, this tool never does. */
-  async ensureRepository(repositoryName: string): Promise<void> {
+  /**
+   * Fails clearly when the repository does not exist (infra creates it, this tool never
+   * does); else says whether its tags are immutable (a pushed tag can then never move).
+   */
+  async ensureRepository(repositoryName: string): Promise<{ readonly immutableTags: boolean }> {
     const where = `repository ${repositoryName}, account ${this.options.accountId}, region ${this.options.region}`;
     try {
-      await this.client.send(new DescribeRepositoriesCommand({
+      const out = await this.client.send(new DescribeRepositoriesCommand({
         registryId: this.options.accountId,
         repositoryNames: [repositoryName],
       }));
+      return { immutableTags: out.repositories?.[0]?.imageTagMutability === 'IMMUTABLE' };
     } catch (err) {
       if ((err as { name?: string }).name === 'RepositoryNotFoundException') {
         throw new PublishError('ECR repository does not exist', where,

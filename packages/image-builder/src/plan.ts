@@ -12,6 +12,11 @@ export interface PlanContext {
   readonly contentTag: string;
   /** Every tag the image should have, the content tag included. */
   readonly tags: readonly string[];
+  /**
+   * The repository's tags are immutable (ECR `IMMUTABLE`, as infra creates it): an existing tag
+   * can never be pointed elsewhere, so only missing tags are written. Default false.
+   */
+  readonly immutableTags?: boolean;
 }
 
 /** Where one tag points in the registry (its linux/amd64 image when it names an index). */
@@ -51,7 +56,7 @@ export function planPublish(context: PlanContext, registry: RegistryState | unde
   const dryRun = context.mode === 'dry-run';
   if (context.force) return { kind: 'build-push', reason: 'forced', dryRun };
   if (!registry.content) return { kind: 'build-push', reason: 'new-content', dryRun };
-  const move = tagsToMove(context.tags, registry, registry.content.digest);
+  const move = tagsToMove(context, registry, registry.content.digest);
   if (move.length === 0) return { kind: 'noop', image: registry.content };
   return { kind: 'retag', image: registry.content, move, dryRun };
 }
@@ -74,9 +79,21 @@ export function planUpload(context: PlanContext, registry: RegistryState, builtI
   return { kind: 'push' };
 }
 
-/** The tags that do not point at `digest` yet, in the order given. */
-export function tagsToMove(tags: readonly string[], registry: RegistryState, digest: string, alreadyThere: readonly string[] = []): string[] {
-  return tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== digest);
+/**
+ * The tags that do not point at `digest` yet, in the order given; with immutable
+ * tags only the missing ones (see {@link frozenTags} for the others).
+ */
+export function tagsToMove(
+  context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, digest: string, alreadyThere: readonly string[] = [],
+): string[] {
+  return context.tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== digest
+    && !(context.immutableTags && registry.tags[tag]));
+}
+
+/** Tags that point elsewhere and cannot move because the repository's tags are immutable. */
+export function frozenTags(context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, digest: string): string[] {
+  if (!context.immutableTags) return [];
+  return context.tags.filter((tag) => registry.tags[tag] && registry.tags[tag]?.digest !== digest);
 }
 
 /** One sentence per plan, for `--dry-run` and the notes of a result. */

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage, pingEngine } from './engine';
-import { describePlan, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
+import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
 import { nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
@@ -106,6 +106,9 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   // Logging in needs nothing from the context: it runs while the context is read.
   const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
   opening?.catch(() => undefined);
+  // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
+  const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
+  repository?.catch(() => undefined);
 
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
   const prepared = await run.timed('context', () => prepareBuild(options));
@@ -118,7 +121,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     throw err;
   });
   options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
-  const planContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
+  const planContext: PlanContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
 
   if (!opening) {
     const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
@@ -129,7 +132,8 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   }
 
   try {
-    return await publishToRegistry(run, inputs, opening, planContext, early);
+    const immutableTags = (await repository)?.immutableTags ?? false;
+    return await publishToRegistry(run, inputs, opening, { ...planContext, immutableTags }, early);
   } finally {
     // A plan other than build-push (or a failure) leaves the early build unused: stop it.
     early?.cancel();
@@ -153,6 +157,7 @@ async function publishToRegistry(
     repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, options.repository, image.digest), imageId: image.configDigest,
   });
 
+  if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image.digest);
   switch (plan.kind) {
     case 'noop':
       run.note(describePlan(plan, where));
@@ -182,9 +187,6 @@ async function buildPushVerify(
   const { options } = run;
   const repositoryRef = `${session.host}/${options.repository}`;
   const content = inputs.contentTag;
-  // The content tag is missing, so the repository may be too: say so before a long build.
-  if (options.ecr && !state.tags[content]) await options.ecr.ensureRepository(options.repository);
-
   const built = await (early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs));
   options.reporter?.note(`built ${built.id} (linux/amd64)`);
   await tagLocally(options.docker, built.id, session.host, options.repository, inputs.tags);
@@ -218,7 +220,8 @@ async function buildPushVerify(
   const verified = await run.timed('verify', () => session.withAuthRetry((registry) =>
     verifyRemoteImage(registry, options.repository, digest, built.id)));
   options.reporter?.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
-  const move = tagsToMove(inputs.tags, state, verified.digest, upload.kind === 'push' ? [content] : []);
+  const move = tagsToMove(planContext, state, verified.digest, upload.kind === 'push' ? [content] : []);
+  noteFrozen(run, planContext, state, verified.digest);
   if (move.length) {
     await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(options.repository, verified.digest, move)));
     options.reporter?.note(`tagged ${move.join(', ')}`);
@@ -235,6 +238,15 @@ async function buildPushVerify(
     reference: imageRef(session.host, options.repository, verified.digest),
     imageId: built.id,
   });
+}
+
+/** Says which tags stay where they are because the repository's tags are immutable. */
+function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, digest: string): void {
+  const frozen = frozenTags(context, state, digest);
+  if (frozen.length) {
+    run.note(`left ${frozen.join(', ')} where ${frozen.length > 1 ? 'they point' : 'it points'}: the repository's tags are immutable; `
+      + `tasks run the verified digest ${digest}, not a tag`);
+  }
 }
 
 /** A build started before the plan was known. */

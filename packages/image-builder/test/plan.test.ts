@@ -1,4 +1,4 @@
-import { describePlan, PlanContext, planPublish, planUpload, PublishPlan, RegistryState, tagsToMove } from '../src/plan';
+import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishPlan, RegistryState, tagsToMove } from '../src/plan';
 import type { VerifiedImage } from '../src/verify';
 
 const CONTENT = 'src-aaaaaaaaaaaa';
@@ -38,6 +38,10 @@ describe('planPublish: every outcome', () => {
     ['dry run of a build+push', context({ mode: 'dry-run' }), registry(undefined, OLD), { kind: 'build-push', reason: 'new-content', dryRun: true }],
     ['dry run with --force', context({ mode: 'dry-run', force: true }), registry(NEW, NEW), { kind: 'build-push', reason: 'forced', dryRun: true }],
     ['--no-push builds locally without the registry', context({ mode: 'no-push' }), undefined, { kind: 'build-local' }],
+    ['immutable tags: a rolling tag elsewhere cannot move, so nothing to do', context({ immutableTags: true }), registry(NEW, OLD), { kind: 'noop', image: NEW }],
+    ['immutable tags: a missing tag is still written', context({ immutableTags: true }), registry(NEW, undefined),
+      { kind: 'retag', image: NEW, move: [ROLLING], dryRun: false }],
+    ['immutable tags: new content is built and pushed', context({ immutableTags: true }), registry(undefined, OLD), { kind: 'build-push', reason: 'new-content', dryRun: false }],
   ];
 
   it.each(cases)('%s', (_name, ctx, state, expected) => {
@@ -65,8 +69,15 @@ describe('planUpload: after the build', () => {
 
 describe('tagsToMove', () => {
   it('lists the tags not at the digest yet, leaving out the ones the push itself set', () => {
-    expect(tagsToMove([ROLLING, CONTENT, 'v1'], registry(undefined, OLD, { v1: NEW }), NEW.digest, [CONTENT])).toEqual([ROLLING]);
-    expect(tagsToMove([ROLLING, CONTENT], registry(undefined, undefined), NEW.digest)).toEqual([ROLLING, CONTENT]);
+    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1'] }, registry(undefined, OLD, { v1: NEW }), NEW.digest, [CONTENT])).toEqual([ROLLING]);
+    expect(tagsToMove({ tags: [ROLLING, CONTENT] }, registry(undefined, undefined), NEW.digest)).toEqual([ROLLING, CONTENT]);
+  });
+
+  it('never moves an existing tag of an immutable repository, and names it', () => {
+    const state = registry(undefined, OLD, { v1: NEW });
+    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW.digest, [CONTENT])).toEqual(['v2']);
+    expect(frozenTags({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW.digest)).toEqual([ROLLING]);
+    expect(frozenTags({ tags: [ROLLING, CONTENT] }, state, NEW.digest)).toEqual([]);
   });
 });
 

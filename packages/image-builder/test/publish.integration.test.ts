@@ -320,6 +320,25 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       }
     });
 
+    it('never moves an existing tag of an IMMUTABLE repository (as infra creates it): pushes the new content tag, leaves the rolling tag, says so', async () => {
+      const immutable = `${repository}-immutable`;
+      await ecrClient.send(new CreateRepositoryCommand({ repositoryName: immutable, imageTagMutability: 'IMMUTABLE' }));
+      const dir = fixture('busybox-app');
+      try {
+        const first = await publish(dir, { repository: immutable });
+        expect(first.status).toBe('pushed');
+        appendFileSync(path.join(dir, 'app', 'run.sh'), 'echo immutable\n');
+        const second = await publish(dir, { repository: immutable });
+        expect(second).toMatchObject({ status: 'pushed', tags: [ROLLING, second.contentTag] });
+        expect(second.digest).not.toBe(first.digest);
+        expect(second.notes.join('\n')).toContain(`left ${ROLLING} where it points: the repository's tags are immutable`);
+        expect((await registry.getManifest(immutable, ROLLING))?.digest).toBe(first.digest);
+        expect((await registry.getManifest(immutable, second.contentTag))?.digest).toBe(second.digest);
+      } finally {
+        await ecrClient.send(new DeleteRepositoryCommand({ repositoryName: immutable, force: true })).catch(() => undefined);
+      }
+    });
+
     it('says which repository, account and region when the repository does not exist', async () => {
       const error = await failure(publishImage({
         image: 'x',
