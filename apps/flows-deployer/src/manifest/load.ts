@@ -70,14 +70,16 @@ export function loadManifest(file: string, options: LoadManifestOptions): Resolv
   return parseManifest(text, { ...options, file: label, readFile });
 }
 
-/** Thrown by a reader when a path leaves the project (e.g. through a symlink). */
-export class OutsideProjectError extends Error {}
+/** The `code` of the error a reader throws for a path that leaves the project (e.g. through a symlink). */
+export const OUTSIDE_PROJECT = 'EOUTSIDEPROJECT';
 
 /** Reads a file of the project, refusing anything whose real path leaves the project folder. */
 export function readProjectFile(projectDir: string, relFile: string): string {
   const real = realpathSync(path.resolve(projectDir, relFile));
   const inside = path.relative(realpathSync(projectDir), real);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) throw new OutsideProjectError(`resolves to ${real}, outside the project folder`);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    throw Object.assign(new Error(`resolves to ${real}, outside the project folder`), { code: OUTSIDE_PROJECT });
+  }
   return readFileSync(real, 'utf8');
 }
 
@@ -191,7 +193,7 @@ function inspectEntrypoint(relFile: string, functionName: string, options: Resol
     try {
       module = parsePythonModule(options.readFile(relFile));
     } catch (err) {
-      if (err instanceof OutsideProjectError) return `${relFile} ${err.message}; flow files must live inside it`;
+      if ((err as NodeJS.ErrnoException).code === OUTSIDE_PROJECT) return `${relFile} ${(err as Error).message}; flow files must live inside it`;
       return `file ${relFile} not found (paths are relative to the manifest's directory)`;
     }
     options.modules.set(relFile, module);
