@@ -3,8 +3,7 @@ import { JsonFile, typescript } from 'projen';
 /**
  * `nx.json`: which targets are cached and in what order they run. `build`
  * waits for the builds of dependencies, `test` and `lint` for a built
- * dependency graph, and `deploy` for the dependencies' deploys, so that infra
- * goes out before the image and the image before the flows.
+ * dependency graph; `deploy` targets chain infra → image → flows themselves.
  */
 export function configureNx(root: typescript.TypeScriptProject): void {
   new JsonFile(root, 'nx.json', {
@@ -41,8 +40,8 @@ export function configureNx(root: typescript.TypeScriptProject): void {
           inputs: ['default', '{workspaceRoot}/.eslintrc.json'],
           cache: true,
         },
+        // Each deploy target names its own order (workspace-package.ts deployTarget); never cached.
         deploy: {
-          dependsOn: ['build', '^deploy'],
           cache: false,
         },
       },

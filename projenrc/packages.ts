@@ -1,9 +1,6 @@
 import { JsonFile, typescript } from 'projen';
 import { VERSIONS } from './versions';
-import { addWorkspacePackage, DEPLOY_ARTIFACTS, deployTarget, NPM_SCOPE, projenTarget } from './workspace-package';
-
-/** The deploy artifacts folder as seen from a package directory. */
-const ARTIFACTS = `../../${DEPLOY_ARTIFACTS}`;
+import { addWorkspacePackage, deployTarget, NPM_SCOPE, projenTarget } from './workspace-package';
 
 const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
 /** Dev-only: the rule every integration test follows about missing services. */
@@ -98,12 +95,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
       // The platform stack only: the bootstrap stack (state bucket, OIDC, the CI roles themselves) is
       // applied by an admin, and the CI deploy role is deliberately unable to change it.
       // The outputs are what image-builder and flows-deployer read.
-      // Then the server release: the migration task to its end, and only then the server service
-      // moves to the new task definition (terraform registers it but leaves the service alone).
-      deploy: deployTarget([
-        `node bin/platform-infra.js apply --stack platform --auto-approve --outputs-file ${ARTIFACTS}/infra-outputs.json`,
-        `node bin/platform-release.js roll --outputs-file ${ARTIFACTS}/infra-outputs.json`,
-      ]),
+      deploy: deployTarget('infra'),
     },
   });
   // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.
@@ -128,25 +120,18 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'image-builder': 'bin/image-builder.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
-      // The Prefect image (server, worker, flow runs) and the one-off deployer task's image.
-      deploy: deployTarget([
-        `node bin/image-builder.js publish --image prefect-base --output ${ARTIFACTS}/image.json`,
-        `node bin/image-builder.js publish --image flows-deployer --context ../.. --dockerfile docker/flows-deployer/Dockerfile --output ${ARTIFACTS}/deployer-image.json`,
-      ]),
+      // The Prefect image (server, worker, flow runs), after infra.
+      deploy: deployTarget('image-builder', 'infra'),
     },
   });
-  // docker/ is a project of its own so that a Dockerfile change marks image-builder affected
-  // (Nx maps changed files to projects by directory; nx.json has no file → project mapping).
-  new JsonFile(root, 'docker/project.json', {
-    obj: {
-      name: 'docker-images',
-      $schema: '../node_modules/nx/schemas/project-schema.json',
-      projectType: 'library',
-      tags: ['scope:shared'],
-      targets: {},
-    },
-  });
-  imageBuilder.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['docker-images']);
+  // Each image's folder is an Nx project of its own, so that a Dockerfile change marks the project
+  // that publishes it affected (Nx maps changed files to projects by directory).
+  for (const [dir, name] of [['prefect-base', 'prefect-base-image'], ['flows-deployer', 'flows-deployer-image']]) {
+    new JsonFile(root, `docker/${dir}/project.json`, {
+      obj: { name, $schema: '../../node_modules/nx/schemas/project-schema.json', projectType: 'library', tags: ['scope:shared'], targets: {} },
+    });
+  }
+  imageBuilder.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['prefect-base-image']);
   imageBuilder.addTask('bench', {
     description: 'Publish vs docker build + docker push (cold, no-op, last-layer change, retag) on a ~400 MB and a small fixture; fails when a target of #18 is missed; needs the test services',
     exec: 'ts-node --transpile-only bench/publish.ts',
@@ -167,16 +152,31 @@ export function addPackages(root: typescript.TypeScriptProject) {
     devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
-      // Reads FLOWS_DEPLOYER_INFRA_OUTPUTS / FLOWS_DEPLOYER_IMAGE_RESULT (scripts/deploy-affected.sh sets them).
-      deploy: deployTarget(['node bin/flows-deployer.js apply --manifest prefect.yaml --prune']),
+      // Publishes the deployer image, pins the ECS deployer task to it, then applies the flows with
+      // infra's outputs and the image digest (packages/delivery).
+      deploy: deployTarget('flows-deployer', 'image-builder'),
     },
   });
+  // The deployer image is built from this app (docker/flows-deployer); a new Prefect image
+  // re-pins the work pool's job template, so both make the flows deploy.
+  flowsDeployer.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['flows-deployer-image', 'image-builder']);
   // `pnpm --filter @blog-data/flows-deployer start -- plan`
   flowsDeployer.package.setScript('start', 'node bin/flows-deployer.js');
   flowsDeployer.addTask('bench', {
     description: '100 deployments against the contract server: apply, no-op re-run, one change; times and request counts',
     exec: 'ts-node --transpile-only -P bench/tsconfig.json bench/apply-100.ts',
     receiveArgs: true,
+  });
+
+  const delivery = addWorkspacePackage(root, {
+    outdir: 'packages/delivery',
+    nxName: 'delivery',
+    scope: 'scope:app',
+    description: 'Deploys what changed in delivery order (infra → image → flows): the steps behind nx affected -t deploy',
+    deps: [CONFIG, 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
+    devDeps: [TEST_SUPPORT],
+    bin: { 'platform-deploy': 'bin/platform-deploy.js' },
+    jestConfig: { testTimeout: 600_000 },
   });
 
   const ops = addWorkspacePackage(root, {
@@ -206,7 +206,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   // with the build and `platform-ops dashboard` serves it without a build step of its own.
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
-  return { config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, ops, projenTarget };
+  return { config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, projenTarget };
 }
 
 /**

@@ -142,17 +142,20 @@ export function addWorkspacePackage(
   return project;
 }
 
-/** Where deploy targets leave what the next one reads (infra outputs, pushed image digest). */
+/** Where deploy steps leave what the next one reads (infra outputs, pushed image digests). */
 export const DEPLOY_ARTIFACTS = '.deploy';
 
 /**
- * An Nx `deploy` target: commands run in order from the package directory, for the environment
- * in PLATFORM_ENV or the one named by `--configuration=<env>`.
+ * An Nx `deploy` target: one step of `platform-deploy` (packages/delivery), run from the workspace
+ * root for the environment in PLATFORM_ENV or `--configuration=<env>`. `upstream` is the deploy
+ * step whose artifacts this one reads: Nx runs it first, and it is a no-op when it did not change,
+ * so `nx affected -t deploy` keeps the delivery order without redeploying what is unchanged.
  */
-export function deployTarget(commands: string[]) {
+export function deployTarget(project: string, upstream?: string) {
   return {
     executor: 'nx:run-commands',
-    options: { commands, cwd: '{projectRoot}', parallel: false },
+    options: { command: `node packages/delivery/bin/platform-deploy.js step ${project}`, cwd: '{workspaceRoot}' },
+    dependsOn: ['build', { projects: ['delivery'], target: 'build' }, ...(upstream ? [{ projects: [upstream], target: 'deploy' }] : [])],
     configurations: Object.fromEntries(ENVIRONMENTS.map((env) => [env, { env: { PLATFORM_ENV: env } }])),
   };
 }

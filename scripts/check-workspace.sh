@@ -21,23 +21,29 @@ ok "projen leaves no diff"
 
 affected() { pnpm exec nx show projects --affected --files="$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
 got=$(affected packages/image-builder/src/index.ts)
-[ "$got" = "image-builder" ] || fail "a change in image-builder should affect only image-builder, got: $got"
+[ "$got" = "flows-deployer image-builder" ] || fail "a change in image-builder should affect it and the flows (which pin its image), got: $got"
 got=$(affected packages/config/src/schema.ts)
-[ "$got" = "config flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
+[ "$got" = "config delivery flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
 got=$(affected packages/prefect-api/src/client.ts)
 [ "$got" = "flows-deployer ops prefect-api" ] || fail "a change in prefect-api should affect it, the deployer and ops, got: $got"
 ok "nx affected follows the project graph"
 
-order() { bash scripts/deploy-affected.sh --dry-run --files="$1" | sed -n 's/^deploy order: //p'; }
-got=$(order packages/image-builder/src/index.ts)
-[ "$got" = "image-builder" ] || fail "an image-builder change should deploy image-builder alone, got: $got"
+# The deploy plan nx affected -t deploy follows (packages/delivery): "project:reason" in order.
+order() {
+  node packages/delivery/bin/platform-deploy.js plan --files="$1" |
+    sed -n 's/^  [0-9]*\. \([a-z-]*\): deploy (changed)$/\1:changed/p; s/^  [0-9]*\. \([a-z-]*\): hand on.*/\1:upstream/p' | tr '\n' ' ' | sed 's/ $//'
+}
+got=$(order packages/infra/src/main.ts)
+[ "$got" = "infra:changed" ] || fail "an infra change should deploy infra alone, got: $got"
 got=$(order packages/config/src/schema.ts)
-[ "$got" = "infra image-builder flows-deployer" ] || fail "a config change should deploy all three in order, got: $got"
+[ "$got" = "infra:changed image-builder:changed flows-deployer:changed" ] || fail "a config change should deploy all three in order, got: $got"
 got=$(order apps/flows-deployer/prefect.yaml)
-[ "$got" = "flows-deployer" ] || fail "a manifest change should deploy the flows alone, got: $got"
+[ "$got" = "infra:upstream image-builder:upstream flows-deployer:changed" ] || fail "a manifest change should deploy the flows after no-op upstream steps, got: $got"
 got=$(order docker/prefect-base/Dockerfile)
-[ "$got" = "image-builder" ] || fail "a Dockerfile change should deploy the image alone, got: $got"
-ok "deploy-affected: only what changed, in delivery order"
+[ "$got" = "infra:upstream image-builder:changed flows-deployer:changed" ] || fail "a Prefect Dockerfile change should publish the image and re-pin the flows, got: $got"
+got=$(order docker/flows-deployer/Dockerfile)
+[ "$got" = "infra:upstream image-builder:upstream flows-deployer:changed" ] || fail "a deployer Dockerfile change should deploy the flows (and their deployer image), got: $got"
+ok "deploy plan: only what changed, in delivery order"
 
 # Module boundaries: config may import nothing from the repo, nobody imports another's src/.
 boundary_probe() { # boundary_probe <package dir> <import line>: lint must reject it

@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { flattenTerraformOutputs, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { z } from 'zod';
+import { DeployError } from './errors';
+
+/** Where one deploy run's steps leave what the next step reads (gitignored). */
+export const ARTIFACTS_DIR = '.deploy';
+
+/** The artifact files, relative to the workspace root. */
+export const ARTIFACT_FILES = {
+  infraOutputs: join(ARTIFACTS_DIR, 'infra-outputs.json'),
+  image: join(ARTIFACTS_DIR, 'image.json'),
+  deployerImage: join(ARTIFACTS_DIR, 'deployer-image.json'),
+  deployerTask: join(ARTIFACTS_DIR, 'deployer-task.json'),
+} as const;
+
+/** The platform outputs every later step reads: all of them, ids and ARNs (never secrets). */
+export const infraOutputsSchema = z.object(
+  Object.fromEntries(PLATFORM_OUTPUTS.map((name) => [name, z.union([z.string(), z.boolean(), z.array(z.string())])])) as unknown as Record<
+    (typeof PLATFORM_OUTPUTS)[number],
+    z.ZodType<string | boolean | string[]>
+  >,
+);
+export type InfraOutputs = z.infer<typeof infraOutputsSchema>;
+
+/** What this package reads from image-builder's `publish --output` file. */
+export const imageResultSchema = z.object({
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>'),
+  reference: z.string().regex(/^[^@\s]+@sha256:[0-9a-f]{64}$/, 'must be <repository>@sha256:<64 hex>'),
+});
+export type ImageResult = z.infer<typeof imageResultSchema>;
+
+/** The deployer task definition revision pinned to the published deployer image. */
+export const deployerTaskSchema = z.object({ taskDefinitionArn: z.string().min(1), image: z.string().min(1) });
+export type DeployerTask = z.infer<typeof deployerTaskSchema>;
+
+/** Reads and validates one artifact; a missing or malformed file names the file and the field. */
+export function readArtifact<T>(
+  root: string,
+  file: string,
+  schema: z.ZodType<T>,
+  missingFix: string,
+  transform: (raw: unknown) => unknown = (x) => x,
+): T {
+  const path = join(root, file);
+  if (!existsSync(path)) throw new DeployError(`${file} does not exist`, file, missingFix);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new DeployError(`${file} is not JSON (${(e as Error).message})`, file, 'delete it and run the step that writes it again');
+  }
+  const parsed = schema.safeParse(transform(raw));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DeployError(`${file}: ${issue.path.join('.') || '(root)'} ${issue.message}`, file, 'delete it and run the step that writes it again');
+  }
+  return parsed.data;
+}
+
+/** Reads the platform outputs artifact (terraform's `output -json` shape or a flat map). */
+export function readInfraOutputs(root: string, env: string): InfraOutputs {
+  return readArtifact(
+    root,
+    ARTIFACT_FILES.infraOutputs,
+    infraOutputsSchema,
+    `the platform stack has no outputs here yet: run \`pnpm nx run infra:deploy --configuration=${env}\` first ` +
+      '(a first deploy of an environment: the CircleCI pipeline with deploy-all=true, README "Deploy to AWS for real")',
+    flattenTerraformOutputs,
+  );
+}
+
+/** Writes an artifact as pretty JSON, creating the folder. */
+export function writeArtifact(root: string, file: string, value: unknown): void {
+  const path = join(root, file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { namePrefix, PlatformConfig } from '@blog-data/config';
+import { z } from 'zod';
+import { ARTIFACT_FILES, infraOutputsSchema, readInfraOutputs, writeArtifact } from './artifacts';
+import { runTool, ToolRun } from './processes';
+
+const INFRA_BIN = 'packages/infra/bin/platform-infra.js';
+const RELEASE_BIN = 'packages/infra/bin/platform-release.js';
+
+/** What the last successful apply of the platform stack left next to its state. */
+export const appliedRecordSchema = z.object({
+  /** sha256 of the synthesized platform stack (cdk.tf.json) that was applied. */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  appliedAt: z.string(),
+  outputs: infraOutputsSchema,
+});
+export type AppliedRecord = z.infer<typeof appliedRecordSchema>;
+
+/** Apply or hand on the last apply's outputs, and why. */
+export interface InfraDecision {
+  readonly action: 'apply' | 'reuse';
+  readonly reason: string;
+}
+
+/**
+ * Decides the infra step: the synthesized stack is the whole input of `terraform apply`, so when
+ * it is byte-identical to the last applied one there is nothing to apply (a failed apply records
+ * nothing, so it is retried). Drift made outside terraform is not looked for here.
+ */
+export function decideInfra(fingerprint: string, record: AppliedRecord | undefined): InfraDecision {
+  if (!record) return { action: 'apply', reason: 'no record of an applied platform stack (first deploy)' };
+  if (record.fingerprint !== fingerprint) return { action: 'apply', reason: `the stack differs from the one applied at ${record.appliedAt}` };
+  return { action: 'reuse', reason: `unchanged since ${record.appliedAt}: reusing its outputs` };
+}
+
+/** sha256 of the synthesized stack. */
+export function fingerprintOf(stackJson: string): string {
+  return createHash('sha256').update(stackJson).digest('hex');
+}
+
+/** Where the applied record lives: beside the environment's terraform state. */
+export function recordLocation(config: PlatformConfig): { bucket: string; key: string } {
+  return { bucket: config.state.bucket, key: `${config.state.keyPrefix}/deploys/platform-applied.json` };
+}
+
+/** The I/O the infra step needs (replaced by fakes in unit tests). */
+export interface InfraStepIo {
+  synth(): Promise<string>;
+  readRecord(): Promise<AppliedRecord | undefined>;
+  writeRecord(record: AppliedRecord): Promise<void>;
+  apply(): Promise<void>;
+  now(): Date;
+}
+
+/** Runs the infra step: apply when the stack changed, else hand on the recorded outputs. */
+export async function runInfraStep(
+  root: string,
+  config: PlatformConfig,
+  io: InfraStepIo,
+  options: { readonly dryRun: boolean; readonly log: (line: string) => void },
+): Promise<InfraDecision> {
+  const fingerprint = fingerprintOf(await io.synth());
+  const record = await io.readRecord();
+  const decision = decideInfra(fingerprint, record);
+  options.log(`infra: ${decision.action} — ${decision.reason}`);
+  if (options.dryRun) return decision;
+  if (decision.action === 'reuse') {
+    writeArtifact(root, ARTIFACT_FILES.infraOutputs, record!.outputs);
+    return decision;
+  }
+  await io.apply();
+  const outputs = readInfraOutputs(root, config.env);
+  await io.writeRecord({ fingerprint, appliedAt: io.now().toISOString(), outputs });
+  return decision;
+}
+
+/** The real I/O: the infra CLI for synth and apply, S3 for the record. */
+export function infraStepIo(root: string, config: PlatformConfig, options: { readonly profile?: string }): InfraStepIo {
+  const outdir = join(root, 'packages/infra/cdktf.out');
+  const env = options.profile ? { AWS_PROFILE: options.profile } : undefined;
+  const s3 = new S3Client({ region: config.aws.region, ...(options.profile ? { profile: options.profile } : {}) });
+  const where = recordLocation(config);
+  const apply: ToolRun = {
+    bin: INFRA_BIN,
+    args: ['apply', '--env', config.env, '--stack', 'platform', '--auto-approve', '--outputs-file', ARTIFACT_FILES.infraOutputs, '--outdir', outdir],
+    env,
+  };
+  return {
+    async synth() {
+      await runTool(root, { bin: INFRA_BIN, args: ['synth', '--env', config.env, '--outdir', outdir] });
+      return readFileSync(join(outdir, 'stacks', `${namePrefix(config)}-platform`, 'cdk.tf.json'), 'utf8');
+    },
+    async readRecord() {
+      try {
+        const got = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
+        const parsed = appliedRecordSchema.safeParse(JSON.parse(await got.Body!.transformToString()));
+        return parsed.success ? parsed.data : undefined;
+      } catch (e) {
+        if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw e;
+      }
+    },
+    async writeRecord(record) {
+      await s3.send(new PutObjectCommand({ Bucket: where.bucket, Key: where.key, Body: JSON.stringify(record), ContentType: 'application/json' }));
+    },
+    // The server release follows the apply: the migration task to its end, then the server service
+    // moves to the new task definition (platform-release; terraform leaves the service alone).
+    // Both must succeed before the apply is recorded, so a failed release is retried next time.
+    apply: async () => {
+      await runTool(root, apply);
+      await runTool(root, { bin: RELEASE_BIN, args: ['roll', '--outputs-file', ARTIFACT_FILES.infraOutputs], env });
+    },
+    now: () => new Date(),
+  };
+}

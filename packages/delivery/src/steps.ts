@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PlatformConfig } from '@blog-data/config';
+import { ARTIFACT_FILES, deployerTaskSchema, imageResultSchema, readArtifact, readInfraOutputs, writeArtifact } from './artifacts';
+import { registerPinnedDeployer } from './deployer-task';
+import { DeployError } from './errors';
+import { infraStepIo, runInfraStep } from './infra-step';
+import { DeliveryProject } from './order';
+import { describeRun, runTool, ToolRun } from './processes';
+
+const IMAGE_BIN = 'packages/image-builder/bin/image-builder.js';
+const DEPLOYER_BIN = 'apps/flows-deployer/bin/flows-deployer.js';
+
+/** What every step gets. */
+export interface StepContext {
+  /** Workspace root. */
+  readonly root: string;
+  readonly config: PlatformConfig;
+  /** Print what would run; change nothing. */
+  readonly dryRun: boolean;
+  /** AWS CLI profiles the CircleCI job wrote (aws-cli orb); unset by hand: the default chain. */
+  readonly profiles: { readonly deploy?: string; readonly ecrPush?: string };
+  readonly log: (line: string) => void;
+}
+
+/** `publish` of one image, with the push profile; reads infra's repository URL when known. */
+export function publishRun(ctx: StepContext, image: 'prefect-base' | 'flows-deployer'): ToolRun {
+  const infraOutputs = existsSync(join(ctx.root, ARTIFACT_FILES.infraOutputs)) ? ['--infra-outputs', ARTIFACT_FILES.infraOutputs] : [];
+  const where =
+    image === 'prefect-base'
+      ? ['--image', 'prefect-base', '--output', ARTIFACT_FILES.image]
+      : ['--image', 'flows-deployer', '--context', '.', '--dockerfile', 'docker/flows-deployer/Dockerfile', '--output', ARTIFACT_FILES.deployerImage];
+  return { bin: IMAGE_BIN, args: ['publish', '--env', ctx.config.env, ...where, ...infraOutputs], env: profileEnv(ctx.profiles.ecrPush ?? ctx.profiles.deploy) };
+}
+
+/** The deployer's `apply`, pinned to the image this run published. */
+export function flowsApplyRun(ctx: StepContext, apiAuth: string | undefined): ToolRun {
+  const image = existsSync(join(ctx.root, ARTIFACT_FILES.image)) ? ['--image-result', ARTIFACT_FILES.image] : [];
+  return {
+    bin: DEPLOYER_BIN,
+    args: ['apply', '--env', ctx.config.env, '--manifest', 'apps/flows-deployer/prefect.yaml', '--prune', '--infra-outputs', ARTIFACT_FILES.infraOutputs, ...image],
+    // Only the child gets the secret, through its environment: never an argument, never printed.
+    env: { ...profileEnv(ctx.profiles.deploy), ...(apiAuth === undefined ? {} : { PREFECT_API_AUTH_STRING: apiAuth }) },
+  };
+}
+
+function profileEnv(profile: string | undefined): Record<string, string> {
+  return profile ? { AWS_PROFILE: profile } : {};
+}
+
+async function run(ctx: StepContext, tool: ToolRun): Promise<void> {
+  if (ctx.dryRun) {
+    ctx.log(`  would run: ${describeRun(tool)}`);
+    return;
+  }
+  await runTool(ctx.root, tool);
+}
+
+/** Reads the API's basic-auth string with the SDK (the deploy profile); it is never logged. */
+export async function readApiAuth(client: Pick<SecretsManagerClient, 'send'>, secretArn: string): Promise<string> {
+  try {
+    const got = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!got.SecretString) throw new Error('the secret has no string value');
+    return got.SecretString;
+  } catch (e) {
+    // The SDK's message names the secret and the cause, never the value.
+    throw new DeployError(`cannot read the API auth secret: ${(e as Error).message}`, secretArn, 'check the deploy role (DEPLOY_AWS_PROFILE) may read it, and that infra:deploy has run');
+  }
+}
+
+/** Runs one project's deploy step. */
+export async function runStep(project: DeliveryProject, ctx: StepContext): Promise<void> {
+  const { config } = ctx;
+  if (project === 'infra') {
+    await runInfraStep(ctx.root, config, infraStepIo(ctx.root, config, { profile: ctx.profiles.deploy }), { dryRun: ctx.dryRun, log: ctx.log });
+    return;
+  }
+  if (project === 'image-builder') {
+    ctx.log('image-builder: publish prefect-base (a no-op when the registry holds this content)');
+    await run(ctx, publishRun(ctx, 'prefect-base'));
+    return;
+  }
+  // flows-deployer: its own image first, the ECS deployer task pinned to it, then the flows.
+  const outputs = readInfraOutputs(ctx.root, config.env);
+  ctx.log('flows-deployer: publish the deployer image');
+  await run(ctx, publishRun(ctx, 'flows-deployer'));
+  const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
+  if (ctx.dryRun) {
+    ctx.log(`  would register ${String(outputs.deployer_task_definition_arn)} pinned to the published deployer digest`);
+    ctx.log(`  would read the API auth secret ${String(outputs.api_auth_secret_arn)} and run: ${describeRun(flowsApplyRun(ctx, '…'))}`);
+    return;
+  }
+  const deployer = readArtifact(ctx.root, ARTIFACT_FILES.deployerImage, imageResultSchema, 'the deployer image publish did not write its result');
+  const ecs = new ECSClient(clientConfig);
+  const taskDefinitionArn = await registerPinnedDeployer(ecs, String(outputs.deployer_task_definition_arn), deployer.reference);
+  writeArtifact(ctx.root, ARTIFACT_FILES.deployerTask, deployerTaskSchema.parse({ taskDefinitionArn, image: deployer.reference }));
+  ctx.log(`flows-deployer: deployer task ${taskDefinitionArn} runs ${deployer.reference}`);
+  const apiAuth = await readApiAuth(new SecretsManagerClient(clientConfig), String(outputs.api_auth_secret_arn));
+  await run(ctx, flowsApplyRun(ctx, apiAuth));
+}

@@ -1,0 +1,100 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TaskDefinition } from '@aws-sdk/client-ecs';
+import { loadConfig, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { ARTIFACT_FILES, DeployError, flowsApplyRun, imageResultSchema, main, pinDeployerImage, readApiAuth, readArtifact, readInfraOutputs, StepContext } from '../src';
+
+const config = loadConfig({ env: 'staging', environ: {} });
+const scratch = () => mkdtempSync(join(tmpdir(), 'delivery-'));
+const ctx = (root: string): StepContext => ({ root, config, dryRun: false, profiles: { deploy: 'blog-data-deploy' }, log: () => {} });
+const digest = `sha256:${'a'.repeat(64)}`;
+
+describe('artifacts between the steps', () => {
+  it('says what to run when infra outputs are missing (a first deploy)', () => {
+    expect(() => readInfraOutputs(scratch(), 'staging')).toThrow(
+      '.deploy/infra-outputs.json does not exist (.deploy/infra-outputs.json): the platform stack has no outputs here yet: run `pnpm nx run infra:deploy --configuration=staging` first',
+    );
+  });
+
+  it('names the file and the missing output', () => {
+    const root = scratch();
+    mkdirSync(join(root, '.deploy'));
+    const some = Object.fromEntries(PLATFORM_OUTPUTS.filter((n) => n !== 'api_auth_secret_arn').map((n) => [n, { value: 'x', type: 'string' }]));
+    writeFileSync(join(root, ARTIFACT_FILES.infraOutputs), JSON.stringify(some));
+    expect(() => readInfraOutputs(root, 'staging')).toThrow(/^\.deploy\/infra-outputs\.json: api_auth_secret_arn /);
+  });
+
+  it('refuses an image result without a digest reference', () => {
+    const root = scratch();
+    mkdirSync(join(root, '.deploy'));
+    writeFileSync(join(root, ARTIFACT_FILES.image), JSON.stringify({ digest, reference: 'repo:latest' }));
+    expect(() => readArtifact(root, ARTIFACT_FILES.image, imageResultSchema, 'x')).toThrow(/reference must be <repository>@sha256/);
+  });
+});
+
+describe('the flows step', () => {
+  it('pins the deployer task definition to the published digest and keeps everything else', () => {
+    const current: TaskDefinition = {
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-2:1:task-definition/blog-data-staging-deployer:3',
+      family: 'blog-data-staging-deployer',
+      cpu: '256',
+      memory: '512',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      executionRoleArn: 'arn:exec',
+      taskRoleArn: 'arn:task',
+      revision: 3,
+      status: 'ACTIVE',
+      containerDefinitions: [{ name: 'flows-deployer', image: 'repo:flows-deployer', environment: [{ name: 'PLATFORM_ENV', value: 'staging' }] }],
+    };
+    const next = pinDeployerImage(current, `repo@${digest}`);
+    expect(next).toMatchObject({ family: 'blog-data-staging-deployer', cpu: '256', memory: '512', executionRoleArn: 'arn:exec', taskRoleArn: 'arn:task' });
+    expect(next.containerDefinitions).toEqual([{ name: 'flows-deployer', image: `repo@${digest}`, environment: [{ name: 'PLATFORM_ENV', value: 'staging' }] }]);
+    expect(next).not.toHaveProperty('revision');
+    expect(() => pinDeployerImage({ ...current, containerDefinitions: [] }, 'x')).toThrow(DeployError);
+  });
+
+  it('passes the API secret to the deployer through its environment only', () => {
+    const run = flowsApplyRun(ctx(scratch()), 'prefect:s3cr3t');
+    expect(run.env).toEqual({ AWS_PROFILE: 'blog-data-deploy', PREFECT_API_AUTH_STRING: 'prefect:s3cr3t' });
+    expect(run.args.join(' ')).not.toContain('s3cr3t');
+    expect(run.args).toEqual(expect.arrayContaining(['apply', '--env', 'staging', '--prune', '--infra-outputs', '.deploy/infra-outputs.json']));
+  });
+
+  it('reads the secret with the SDK and never puts it in an error', async () => {
+    const ok = { send: async () => ({ SecretString: 'prefect:s3cr3t' }) };
+    await expect(readApiAuth(ok as never, 'arn:secret')).resolves.toBe('prefect:s3cr3t');
+    const denied = { send: async () => { throw new Error('User is not authorized to perform secretsmanager:GetSecretValue'); } };
+    await expect(readApiAuth(denied as never, 'arn:secret'))
+      .rejects.toThrow(/cannot read the API auth secret: User is not authorized .*\(arn:secret\): check the deploy role/);
+  });
+});
+
+describe('platform-deploy', () => {
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    let out = '';
+    let err = '';
+    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env, root: scratch() };
+    const code = await main(argv, io);
+    return { code, out, err };
+  };
+
+  it('refuses placeholder identities outside the emulator, one line per field', async () => {
+    const res = await run(['step', 'infra', '--env', 'prod']);
+    expect(res.code).toBe(1);
+    expect(res.err.trim().split('\n')).toHaveLength(4);
+    expect(res.err).toContain('error: prod.circleci.projectId: "00000000-0000-0000-0000-000000000000" is a placeholder');
+  });
+
+  it('stops the flows step on a first deploy with what to run', async () => {
+    const res = await run(['step', 'flows-deployer', '--env', 'dev', '--dry-run'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/^error: \.deploy\/infra-outputs\.json does not exist .*run `pnpm nx run infra:deploy --configuration=dev` first/);
+  });
+
+  it('refuses an unknown project', async () => {
+    const res = await run(['step', 'ops', '--env', 'dev'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
+    expect(res).toMatchObject({ code: 1, err: 'error: unknown project "ops" (platform-deploy step): use one of infra, image-builder, flows-deployer\n' });
+  });
+});

@@ -1,0 +1,27 @@
+import { describePlan, planDeploy } from '../src';
+
+describe('the deploy plan (what nx affected -t deploy runs, in order)', () => {
+  it.each([
+    [[], []],
+    [['infra'], ['infra:changed']],
+    [['image-builder'], ['infra:upstream', 'image-builder:changed']],
+    [['flows-deployer'], ['infra:upstream', 'image-builder:upstream', 'flows-deployer:changed']],
+    [['image-builder', 'flows-deployer'], ['infra:upstream', 'image-builder:changed', 'flows-deployer:changed']],
+    [['flows-deployer', 'infra', 'image-builder'], ['infra:changed', 'image-builder:changed', 'flows-deployer:changed']],
+  ])('affected %j → %j', (affected, expected) => {
+    expect(planDeploy(affected).map((s) => `${s.project}:${s.reason}`)).toEqual(expected);
+  });
+
+  it('refuses a deploy target it cannot place', () => {
+    expect(() => planDeploy(['ops'])).toThrow('ops has a deploy target but no place in DELIVERY_ORDER (packages/delivery/src/order.ts)');
+  });
+
+  it('prints the plan for people', () => {
+    expect(describePlan('prod', planDeploy(['image-builder']))).toBe(
+      'environment: prod\ndeploy order:\n' +
+        '  1. infra: hand on its artifacts (unchanged upstream; no-op unless it differs from the last deploy)\n' +
+        '  2. image-builder: deploy (changed)\n',
+    );
+    expect(describePlan('dev', [])).toContain('nothing to deploy');
+  });
+});
