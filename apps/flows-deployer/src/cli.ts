@@ -21,6 +21,7 @@ interface CliFlags {
   detailedExitcode?: boolean;
   healthTimeout?: string;
   requestTimeout?: string;
+  timeBudget?: string;
   concurrency?: string;
   apiUrl?: string;
   authString?: string;
@@ -59,7 +60,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       .option('--json', 'machine-readable output for CI', false)
       .option('--detailed-exitcode', 'plan: exit 2 when there are changes', false)
       .option('--health-timeout <seconds>', 'how long to wait for GET /api/health; default FLOWS_DEPLOYER_HEALTH_TIMEOUT or 120')
-      .option('--request-timeout <seconds>', 'per-request timeout; default PREFECT_API_REQUEST_TIMEOUT or 60')
+      .option('--request-timeout <seconds>', 'deadline of each request (connect, headers, body, retries); default PREFECT_API_REQUEST_TIMEOUT or 60')
+      .option('--time-budget <seconds>', 'the whole run\'s time limit; default FLOWS_DEPLOYER_TIME_BUDGET or 600')
       .option('--concurrency <n>', 'requests in flight at once; default FLOWS_DEPLOYER_CONCURRENCY or 8')
       .option('--api-url <url>', 'Prefect API URL ending in /api; default PREFECT_API_URL, then the prefect_api_url output')
       .addOption(new Option('--auth-string <user:pass>', 'basic auth; prefer PREFECT_API_AUTH_STRING (flags show in ps)').hideHelp())
@@ -90,6 +92,7 @@ async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo)
     authString: flags.authString,
     apiKey: flags.apiKey,
     requestTimeout: flags.requestTimeout,
+    timeBudget: flags.timeBudget,
     concurrency: flags.concurrency,
     healthTimeout: flags.healthTimeout,
     environ: io.environ,

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
-import { createPrefectApi, newRequestStats, RequestStats, waitForHealthy } from '@blog-data/prefect-api';
+import { createPrefectApi, newRequestStats, RequestStats, startTimeBudget, waitForHealthy } from '@blog-data/prefect-api';
 import { applyPlan, AppliedChange } from './apply';
 import { DeployerError } from './errors';
 import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, flowCodeLimitsFromEnv, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly requestTimeout?: string;
   readonly concurrency?: string;
   readonly healthTimeout?: string;
+  /** Seconds the whole run may take (`--time-budget`; default FLOWS_DEPLOYER_TIME_BUDGET, then 600). */
+  readonly timeBudget?: string;
   /** Environment variables (tests pass their own). */
   readonly environ?: NodeJS.ProcessEnv;
   /** Transport override (tests, benchmark). */
@@ -116,19 +118,24 @@ export async function run(options: RunOptions): Promise<RunResult> {
       timeoutSeconds: options.requestTimeout,
       concurrency: options.concurrency,
       healthTimeoutSeconds: options.healthTimeout,
+      timeBudgetSeconds: options.timeBudget,
     },
     environ,
     typeof outputs.prefect_api_url === 'string' ? outputs.prefect_api_url : undefined,
   );
+  // Counted from the start of the run: reading files and rendering count too.
+  const budget = startTimeBudget(settings.timeBudgetMs, settings.timeBudgetSetting, started);
   progress(`waiting for ${settings.apiUrl}/health`);
   await waitForHealthy(settings, {
     fetch: options.fetch,
     stats,
+    budget,
     onWait: ({ elapsedMs, reason }) => progress(`  not healthy yet after ${Math.round(elapsedMs / 1000)}s (${reason}); retrying`),
   });
   const api = createPrefectApi(settings, {
     fetch: options.fetch,
     stats,
+    budget,
     onRetry: ({ route, attempt, delayMs, reason }) => progress(`  retry ${attempt} of ${route} in ${delayMs} ms (${reason})`),
   });
   progress('reading the work pool, deployments and flows');

@@ -5,7 +5,17 @@ import { DeployerError } from './errors';
 export interface DeployerApiSettings extends ApiSettings {
   /** How long to wait for `GET /api/health` before giving up (`FLOWS_DEPLOYER_HEALTH_TIMEOUT` seconds; default 120 s). */
   readonly healthTimeoutMs: number;
+  /** The whole run's time budget (`--time-budget` / `FLOWS_DEPLOYER_TIME_BUDGET` seconds; default 600 s). */
+  readonly timeBudgetMs: number;
+  /** The flag or variable that set the budget, named when it runs out. */
+  readonly timeBudgetSetting: string;
 }
+
+/**
+ * The default run budget: CircleCI ends a step that prints nothing for 10 minutes, so the
+ * deployer stops itself first, with a message that says why.
+ */
+export const DEFAULT_TIME_BUDGET_SECONDS = 600;
 
 /** Command-line values; each overrides its environment variable. */
 export interface ApiSettingsFlags {
@@ -16,6 +26,7 @@ export interface ApiSettingsFlags {
   readonly retries?: string | number;
   readonly concurrency?: string | number;
   readonly healthTimeoutSeconds?: string | number;
+  readonly timeBudgetSeconds?: string | number;
 }
 
 /**
@@ -62,14 +73,19 @@ export function resolveApiSettings(
     auth = { kind: 'bearer', token: apiKey };
   }
 
+  const timeoutSetting = flags.timeoutSeconds !== undefined ? '--request-timeout' : 'PREFECT_API_REQUEST_TIMEOUT';
+  const timeBudgetSetting = flags.timeBudgetSeconds !== undefined ? '--time-budget' : 'FLOWS_DEPLOYER_TIME_BUDGET';
   return {
     apiUrl,
     auth,
-    timeoutMs: seconds(flags.timeoutSeconds, environ.PREFECT_API_REQUEST_TIMEOUT, 60, 'PREFECT_API_REQUEST_TIMEOUT') * 1000,
+    timeoutMs: seconds(flags.timeoutSeconds, environ.PREFECT_API_REQUEST_TIMEOUT, 60, timeoutSetting) * 1000,
+    timeoutSetting,
     maxRetries: integer(flags.retries, environ.PREFECT_CLIENT_MAX_RETRIES, 5, 'PREFECT_CLIENT_MAX_RETRIES', 0, 20),
     concurrency: integer(flags.concurrency, environ.FLOWS_DEPLOYER_CONCURRENCY, 8, 'FLOWS_DEPLOYER_CONCURRENCY', 1, 64),
     healthTimeoutMs:
       seconds(flags.healthTimeoutSeconds, environ.FLOWS_DEPLOYER_HEALTH_TIMEOUT, 120, 'FLOWS_DEPLOYER_HEALTH_TIMEOUT') * 1000,
+    timeBudgetMs: seconds(flags.timeBudgetSeconds, environ.FLOWS_DEPLOYER_TIME_BUDGET, DEFAULT_TIME_BUDGET_SECONDS, timeBudgetSetting) * 1000,
+    timeBudgetSetting,
   };
 }
 

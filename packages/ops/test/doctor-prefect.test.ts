@@ -1,5 +1,5 @@
 import { loadConfig } from '@blog-data/config';
-import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
+import { closedLoopbackPort, MisbehavingServer, PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { AwsClients, checkPrefect, CheckResult, DoctorContext } from '../src';
 
 /**
@@ -90,8 +90,22 @@ describe('doctor\'s Prefect checks against the contract server', () => {
     const port = await closedLoopbackPort();
     const results = await checkPrefect(context({ prefectUrl: `http://127.0.0.1:${port}` }));
     const c = byId(results);
-    expect(c['prefect-api-health'].found).toBe(`GET http://127.0.0.1:${port}/api/health: ECONNREFUSED`);
+    expect(c['prefect-api-health'].found).toBe(`GET http://127.0.0.1:${port}/api/health: connection refused (ECONNREFUSED)`);
     expect(c['prefect-api-health'].fix).toContain('the API is unreachable, which the worker logs as `ConnectError`');
     expect(results.filter((r) => r.found.startsWith('not checked: the API is unreachable'))).toHaveLength(2);
+  });
+
+  it('tells an API that does not answer from one that is unreachable', async () => {
+    const hung = await MisbehavingServer.start([{ kind: 'slow-headers' }]);
+    try {
+      const url = hung.apiUrl.replace(/\/api$/, '');
+      const results = await checkPrefect(context({ prefectUrl: url, httpTimeoutMs: 300 }));
+      const health = byId(results)['prefect-api-health'];
+      expect(health.found).toBe(`GET ${url}/api/health: no response headers within 0.3 s`);
+      expect(health.fix).toMatch(/^the API accepts connections but does not answer/);
+      expect(results.filter((r) => r.found === 'not checked: the API did not answer')).toHaveLength(2);
+    } finally {
+      await hung.stop();
+    }
   });
 });

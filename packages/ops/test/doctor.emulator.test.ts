@@ -172,7 +172,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       const report = await runDoctor(context({ outputs: { ...outputs, prefect_url: `http://127.0.0.1:${port}` } }));
       expect(failedIds(report)).toEqual(['prefect-api-health', 'prefect-work-pool', 'prefect-worker-heartbeat']);
       const health = byId(report)['prefect-api-health'];
-      expect(health.found).toBe(`GET http://127.0.0.1:${port}/api/health: ECONNREFUSED`);
+      expect(health.found).toBe(`GET http://127.0.0.1:${port}/api/health: connection refused (ECONNREFUSED)`);
       expect(health.fix).toContain('the API is unreachable, which the worker logs as `ConnectError`');
     });
 

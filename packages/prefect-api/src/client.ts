@@ -1,8 +1,11 @@
 import createClient from 'openapi-fetch';
 import { AdaptiveLimit } from './adaptive-limit';
+import { AttemptOutcome, attemptRequest, Deadline } from './attempt';
+import { formatSeconds, TimeBudget } from './budget';
 import { messageOf, PrefectApiError } from './errors';
+import { describeFailure, isRetryableFailure, RequestFailure } from './failures';
 import type { components, paths } from './generated/prefect-3.8.3';
-import { DEFAULT_RETRY_POLICY, isOverloadStatus, isRetryableError, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
+import { DEFAULT_RETRY_POLICY, isOverloadStatus, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
 import { Semaphore } from './semaphore';
 import { ApiSettings, authorizationHeader } from './settings';
 
@@ -27,11 +30,14 @@ export interface RequestStats {
 export interface PrefectClientOptions {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
   readonly random?: () => number;
   /** Overrides settings.maxRetries (the health probe retries itself, so it uses 0). */
   readonly maxRetries?: number;
   /** Shares counters between clients. */
   readonly stats?: RequestStats;
+  /** The run's time budget: no request runs past it. */
+  readonly budget?: TimeBudget;
   /** Called before each retry; used to report progress on a TTY. */
   readonly onRetry?: (info: { route: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -58,11 +64,16 @@ export function isWriteRequest(method: string, pathname: string): boolean {
   return true;
 }
 
+/** How many attempts produced a response, for the "kept failing" message. */
+const attemptsOfResponse = new WeakMap<Response, { attempts: number; elapsedMs: number }>();
+
 /**
- * Creates the typed client. Every request goes through one transport that adds auth,
- * a per-request timeout, bounded concurrency and retries with jittered exponential
- * backoff on connection errors, 429 (honouring Retry-After) and 5xx. Prefect's
- * create endpoints are upserts, so retrying a POST after a lost response is safe.
+ * Creates the typed client. Every request goes through one transport that adds auth, bounds
+ * concurrency, and gives each request ONE deadline (`settings.timeoutMs`, cut short by the run's
+ * budget) covering connecting, headers, body, every retry and every backoff wait. Within it,
+ * connection failures, truncated or malformed bodies, 429 (honouring Retry-After) and 5xx are
+ * retried with jittered exponential backoff, at most `maxRetries` times. Prefect's create
+ * endpoints are upserts, so retrying a POST after a lost response is safe.
  */
 export function createPrefectApi(settings: ApiSettings, options: PrefectClientOptions = {}): PrefectApi {
   const stats = options.stats ?? newRequestStats();
@@ -72,8 +83,17 @@ export function createPrefectApi(settings: ApiSettings, options: PrefectClientOp
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries ?? settings.maxRetries };
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const basePath = new URL(settings.apiUrl).pathname;
+  const wording = { timeoutSetting: settings.timeoutSetting, budgetSetting: options.budget?.setting };
+
+  /** The request's own deadline, or the run's budget when that ends first. */
+  const deadlineFrom = (start: number): Deadline => {
+    const own: Deadline = { at: start + settings.timeoutMs, kind: 'timeout', limitMs: settings.timeoutMs };
+    const budget = options.budget;
+    return budget && budget.endsAt < own.at ? { at: budget.endsAt, kind: 'budget', limitMs: budget.totalMs } : own;
+  };
 
   const transport = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -83,35 +103,42 @@ export function createPrefectApi(settings: ApiSettings, options: PrefectClientOp
     if (write) stats.writes++;
     // The body stream can be read only once; keep a pristine copy for every attempt.
     const body = request.body ? await request.arrayBuffer() : undefined;
+    // The deadline starts with the first attempt, not while queued behind the concurrency limit.
+    let started: number | undefined;
+    let deadline: Deadline | undefined;
+    const giveUp = (failure: Pick<RequestFailure, 'kind' | 'detail' | 'error'>, attempts: number): never => {
+      const full: RequestFailure = { ...failure, method: request.method, url: request.url, attempts, elapsedMs: now() - (started ?? now()) };
+      const { summary, fix } = describeFailure(full, wording);
+      throw new PrefectApiError(summary, `${request.method} ${request.url}`, fix, { cause: full });
+    };
     for (let attempt = 0; ; attempt++) {
-      let outcome: { response: Response } | { error: unknown };
-      stats.requests++;
-      if (attempt > 0) stats.retries++;
-      const send = (): Promise<typeof outcome> => semaphore.run(async () => {
-        try {
-          const response = await doFetch(request.url, {
-            method: request.method,
-            headers: request.headers,
-            body,
-            signal: AbortSignal.timeout(settings.timeoutMs),
-          });
-          return { response };
-        } catch (error) {
-          return { error };
+      const send = (): Promise<AttemptOutcome> => semaphore.run(async (): Promise<AttemptOutcome> => {
+        started ??= now();
+        deadline ??= deadlineFrom(started);
+        if (now() >= deadline.at) {
+          return { failure: { kind: deadline.kind, detail: deadline.kind === 'budget' ? `its ${formatSeconds(deadline.limitMs)} ended before this request could start` : `no time left within ${formatSeconds(deadline.limitMs)}` } };
         }
+        stats.requests++;
+        if (attempt > 0) stats.retries++;
+        return attemptRequest(doFetch, request.url, { method: request.method, headers: request.headers, body }, deadline, now);
       });
-      outcome = write ? await writeLimit.run(send, (o) => 'response' in o && isOverloadStatus(o.response.status)) : await send();
+      const outcome = write ? await writeLimit.run(send, (o) => 'response' in o && isOverloadStatus(o.response.status)) : await send();
+      const active = deadline as Deadline;
       if ('response' in outcome) {
         const { response } = outcome;
+        attemptsOfResponse.set(response, { attempts: attempt + 1, elapsedMs: now() - (started as number) });
         if (!isRetryableStatus(response.status) || attempt >= policy.maxRetries) return response;
-        const delayMs = retryDelayMs(attempt, policy, response.headers.get('retry-after'), random);
-        await response.arrayBuffer().catch(() => undefined); // free the socket
+        const delayMs = retryDelayMs(attempt, policy, response.headers.get('retry-after'), random, now());
+        // A wait that ends past the deadline cannot help: the last answer is the result.
+        if (now() + delayMs >= active.at) return response;
         options.onRetry?.({ route, attempt: attempt + 1, delayMs, reason: `HTTP ${response.status}` });
         await sleep(delayMs);
       } else {
-        if (!isRetryableError(outcome.error) || attempt >= policy.maxRetries) throw outcome.error;
-        const delayMs = retryDelayMs(attempt, policy, undefined, random);
-        options.onRetry?.({ route, attempt: attempt + 1, delayMs, reason: messageOf(outcome.error) });
+        const { failure } = outcome;
+        if (!isRetryableFailure(failure.kind) || attempt >= policy.maxRetries) giveUp(failure, attempt + 1);
+        const delayMs = retryDelayMs(attempt, policy, undefined, random, now());
+        if (now() + delayMs >= active.at) giveUp(failure, attempt + 1);
+        options.onRetry?.({ route, attempt: attempt + 1, delayMs, reason: failure.detail });
         await sleep(delayMs);
       }
     }
@@ -140,24 +167,31 @@ interface ApiResult<D> {
 }
 
 /**
- * Awaits a typed call and returns its data, or throws a {@link PrefectApiError} that says
- * what was attempted, where, and how to fix it (401 → credentials, 422 → the field paths).
+ * Awaits a typed call and returns its data, or throws a {@link PrefectApiError} that says what
+ * was attempted, where, why (timeout, unreachable, broken connection, malformed answer, status)
+ * and how to fix it (401 → credentials, 422 → the field paths).
  */
 export async function expectOk<D>(call: Promise<ApiResult<D>>, what: string, settings: ApiSettings): Promise<D> {
   let result: ApiResult<D>;
   try {
     result = await call;
   } catch (err) {
-    throw new PrefectApiError(
-      `cannot reach the Prefect API while trying to ${what}: ${messageOf(err)}`,
-      settings.apiUrl,
-      'check PREFECT_API_URL, the security group between this task and the server, and that the server is running',
-      { cause: err },
-    );
+    const failure = requestFailureOf(err);
+    if (failure && err instanceof PrefectApiError) {
+      throw new PrefectApiError(`${err.what} while trying to ${what}`, err.where, err.fix, { cause: failure });
+    }
+    // Not a transport failure: a bug or an answer openapi-fetch could not handle.
+    throw new PrefectApiError(`unexpected failure while trying to ${what}: ${messageOf(err)}`, settings.apiUrl, 'rerun with --verbose and report it', { cause: err });
   }
   const { response } = result;
   if (response.ok) return result.data as D;
   throw apiError(response, result.error, what, settings);
+}
+
+/** The failure behind an error thrown by the client's transport, if it is one. */
+export function requestFailureOf(err: unknown): RequestFailure | undefined {
+  const cause = (err as { cause?: unknown } | undefined)?.cause as Partial<RequestFailure> | undefined;
+  return cause && typeof cause.kind === 'string' && typeof cause.url === 'string' ? (cause as RequestFailure) : undefined;
 }
 
 /** Formats a non-2xx response as one actionable line. */
@@ -182,8 +216,10 @@ export function apiError(response: Response, body: unknown, what: string, settin
     );
   }
   const detail = typeof body === 'object' && body && 'detail' in body ? JSON.stringify((body as { detail: unknown }).detail) : JSON.stringify(body ?? '');
+  const tried = attemptsOfResponse.get(response);
+  const tries = tried && tried.attempts > 1 ? ` (${tried.attempts} attempts in ${formatSeconds(tried.elapsedMs)})` : '';
   const hint = isRetryableStatus(response.status) ? 'the server kept failing after retries; check its logs and health' : 'see the detail above';
-  return new PrefectApiError(`Prefect API error while trying to ${what}: ${detail}`, where, hint);
+  return new PrefectApiError(`Prefect API error while trying to ${what}: ${detail}${tries}`, where, hint);
 }
 
 /** `body.schedules.0.schedule.crn: Extra inputs are not permitted` for each item of a FastAPI 422 detail. */

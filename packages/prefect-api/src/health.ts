@@ -1,9 +1,10 @@
-import { createPrefectApi, PrefectClientOptions, RequestStats } from './client';
+import { formatSeconds } from './budget';
+import { createPrefectApi, PrefectClientOptions, RequestStats, requestFailureOf } from './client';
 import { messageOf, PrefectApiError } from './errors';
 import { ApiSettings } from './settings';
 
 /** Options for {@link waitForHealthy}; time is injectable for tests. */
-export interface HealthOptions extends Pick<PrefectClientOptions, 'fetch'> {
+export interface HealthOptions extends Pick<PrefectClientOptions, 'fetch' | 'budget'> {
   readonly stats?: RequestStats;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -17,7 +18,8 @@ export interface HealthOptions extends Pick<PrefectClientOptions, 'fetch'> {
  * Polls `GET /api/health` until it answers 200 or `settings.healthTimeoutMs` passes.
  * The one-off deployer task can start while the server is still booting or before the
  * ALB marks it healthy, so a few failures are expected. On timeout the error names the URL
- * and the usual causes.
+ * and the usual causes. The run's budget, when given, ends the wait early: the probes are
+ * bounded by it like every other request.
  */
 export async function waitForHealthy(settings: ApiSettings & { readonly healthTimeoutMs: number }, options: HealthOptions = {}): Promise<void> {
   const now = options.now ?? Date.now;
@@ -25,7 +27,7 @@ export async function waitForHealthy(settings: ApiSettings & { readonly healthTi
   const interval = options.intervalMs ?? 2000;
   // Each probe is a single attempt with a short timeout; this loop is the retry.
   const probeSettings: ApiSettings = { ...settings, timeoutMs: Math.min(settings.timeoutMs, 10_000) };
-  const { client } = createPrefectApi(probeSettings, { fetch: options.fetch, maxRetries: 0, stats: options.stats });
+  const { client } = createPrefectApi(probeSettings, { fetch: options.fetch, maxRetries: 0, stats: options.stats, budget: options.budget, now });
   const url = `${settings.apiUrl}/health`;
   const started = now();
   let lastReason = 'no answer';
@@ -42,11 +44,21 @@ export async function waitForHealthy(settings: ApiSettings & { readonly healthTi
       }
       lastReason = `HTTP ${response.status}`;
     } catch (err) {
-      if (err instanceof PrefectApiError) throw err;
-      lastReason = messageOf(err);
+      const failure = requestFailureOf(err);
+      if (!failure) throw err;
+      if (failure.kind === 'budget') throw err;
+      lastReason = err instanceof PrefectApiError ? err.what : messageOf(err);
     }
     const elapsed = now() - started;
     const remaining = settings.healthTimeoutMs - elapsed;
+    const budget = options.budget;
+    if (budget && budget.endsAt - now() <= Math.min(interval, remaining)) {
+      throw new PrefectApiError(
+        `the run's time budget (${formatSeconds(budget.totalMs)}) ran out while waiting for the Prefect API to be healthy (last: ${lastReason})`,
+        `GET ${url}`,
+        `make the server healthy first (its ECS service and logs), or raise ${budget.setting}`,
+      );
+    }
     if (remaining <= 0) {
       throw new PrefectApiError(
         `Prefect API not healthy after ${Math.round(elapsed / 1000)}s (last: ${lastReason})`,

@@ -1,5 +1,7 @@
 export * from './document';
 export * from './errors';
+export * from './budget';
+export * from './failures';
 export * from './settings';
 export * from './client';
 export * from './retry';

@@ -1,5 +1,3 @@
-import { isErrorLike } from './errors';
-
 /** When and how long to wait before retrying a request. */
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -41,19 +39,6 @@ export function isRetryableStatus(status: number): boolean {
 /** The server asks us to send less: 503 (SQLite's `database is locked`, a server at capacity) or 429. */
 export function isOverloadStatus(status: number): boolean {
   return status === 503 || status === 429;
-}
-
-/** Network-level failures worth retrying: refused/reset connections, DNS hiccups, timeouts. */
-export function isRetryableError(err: unknown): boolean {
-  if (!isErrorLike(err)) return false;
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return true;
-  // undici wraps socket errors as TypeError('fetch failed', { cause })
-  const cause = (err as { cause?: unknown }).cause;
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
-  if (code && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+)$/.test(code)) {
-    return true;
-  }
-  return err.name === 'TypeError' && err.message === 'fetch failed';
 }
 
 /**

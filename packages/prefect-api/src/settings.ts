@@ -6,8 +6,10 @@ export interface ApiSettings {
   readonly apiUrl: string;
   /** Basic auth (`PREFECT_API_AUTH_STRING`) or bearer key (`PREFECT_API_KEY`); none for an open server. */
   readonly auth?: { readonly kind: 'basic'; readonly user: string; readonly password: string } | { readonly kind: 'bearer'; readonly token: string };
-  /** Per-request timeout in milliseconds. */
+  /** One deadline per request in milliseconds: connecting, headers, body, retries and their waits. */
   readonly timeoutMs: number;
+  /** The flag or variable that set `timeoutMs`, named in timeout messages. */
+  readonly timeoutSetting?: string;
   /** Retries after the first attempt. */
   readonly maxRetries: number;
   /** Requests in flight at once. */

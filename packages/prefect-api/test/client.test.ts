@@ -1,6 +1,7 @@
 import { createPrefectApi, expectOk, isWriteRequest } from '../src/client';
+import { classifyFetchError, isRetryableFailure } from '../src/failures';
 import { waitForHealthy } from '../src/health';
-import { backoffDelayMs, isRetryableError, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/retry';
+import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/retry';
 import { Semaphore } from '../src/semaphore';
 import { ApiSettings } from '../src/settings';
 
@@ -9,6 +10,19 @@ const settings: ApiSettings & { healthTimeoutMs: number } = { apiUrl: 'http://pr
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** A clock that only moves when the client sleeps: retries and deadlines without real waiting. */
+function fakeClock() {
+  const clock = { ms: 0, sleeps: [] as number[] };
+  return {
+    clock,
+    now: () => clock.ms,
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.ms += ms;
+    },
+  };
 }
 
 function refused(): Error {
@@ -33,12 +47,14 @@ describe('backoff', () => {
     expect(retryDelayMs(1, POLICY, null, () => 0, now)).toBe(250);
   });
 
-  it('retries 429, 5xx and connection errors only', () => {
+  it('retries 429, 5xx, connection failures and malformed answers, never a passed deadline', () => {
     expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
     expect([400, 401, 404, 409, 422, 501].some(isRetryableStatus)).toBe(false);
-    expect(isRetryableError(refused())).toBe(true);
-    expect(isRetryableError(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))).toBe(true);
-    expect(isRetryableError(new Error('bad input'))).toBe(false);
+    expect(classifyFetchError(refused(), 'headers', 0)).toEqual({ kind: 'unreachable', detail: 'connection refused (ECONNREFUSED)' });
+    const reset = Object.assign(new TypeError('terminated'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    expect(classifyFetchError(reset, 'body', 10)).toEqual({ kind: 'connection-lost', detail: 'the connection was closed after 10 bytes of the body (UND_ERR_SOCKET)' });
+    expect(['unreachable', 'connection-lost', 'malformed'].every((k) => isRetryableFailure(k as never))).toBe(true);
+    expect(['timeout', 'budget'].some((k) => isRetryableFailure(k as never))).toBe(false);
   });
 
   it('counts filter/count/paginate POSTs as reads', () => {
@@ -52,45 +68,48 @@ describe('backoff', () => {
 describe('client transport', () => {
   it('waits Retry-After on 429 and backs off on 5xx before succeeding', async () => {
     const replies = [json(429, { detail: 'slow down' }, { 'retry-after': '2' }), json(503, { detail: 'busy' }), json(200, [])];
-    const sleeps: number[] = [];
     const seen: string[] = [];
-    const api = createPrefectApi(settings, {
+    const { clock, now, sleep } = fakeClock();
+    const api = createPrefectApi({ ...settings, timeoutMs: 60_000 }, {
       fetch: (async (url: string, init: RequestInit) => {
         seen.push(`${init.method} ${url} ${String(init.body ? Buffer.from(init.body as ArrayBuffer) : '')}`);
         return replies.shift() as Response;
       }) as typeof fetch,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
+      sleep,
+      now,
       random: () => 0,
     });
     const data = await expectOk(api.client.POST('/flows/filter', { body: { limit: 1 } }), 'list flows', settings);
     expect(data).toEqual([]);
-    expect(sleeps).toEqual([2000, 250]);
+    expect(clock.sleeps).toEqual([2000, 250]);
     // The body is resent intact on every attempt.
     expect(seen).toEqual(Array(3).fill('POST http://prefect.test/api/flows/filter {"limit":1}'));
     expect(api.stats).toMatchObject({ requests: 3, retries: 2, writes: 0, byRoute: { 'POST /flows/filter': 1 } });
   });
 
-  it('gives up after maxRetries and reports the last status', async () => {
-    const api = createPrefectApi(settings, { fetch: (async () => json(502, { detail: 'bad gateway' })) as unknown as typeof fetch, sleep: async () => undefined });
+  it('gives up after maxRetries and reports the last status with the attempts', async () => {
+    const { now, sleep } = fakeClock();
+    const api = createPrefectApi({ ...settings, timeoutMs: 60_000 }, { fetch: (async () => json(502, { detail: 'bad gateway' })) as unknown as typeof fetch, sleep, now, random: () => 0 });
     await expect(expectOk(api.client.GET('/work_pools/{name}', { params: { path: { name: 'p' } } }), 'read work pool p', settings)).rejects.toThrow(
-      /Prefect API error while trying to read work pool p: "bad gateway" \(502 from .*\): the server kept failing after retries/,
+      'Prefect API error while trying to read work pool p: "bad gateway" (4 attempts in 0.9 s) (502 from http://prefect.test/api/work_pools/p): the server kept failing after retries',
     );
     expect(api.stats.requests).toBe(4);
   });
 
-  it('retries connection errors, then says the server is unreachable', async () => {
+  it('retries connection errors, then says the server is unreachable, naming the URL', async () => {
     let calls = 0;
-    const api = createPrefectApi(settings, {
+    const { now, sleep } = fakeClock();
+    const api = createPrefectApi({ ...settings, timeoutMs: 60_000 }, {
       fetch: (async () => {
         calls++;
         throw refused();
       }) as unknown as typeof fetch,
-      sleep: async () => undefined,
+      sleep,
+      now,
+      random: () => 0,
     });
     await expect(expectOk(api.client.GET('/health'), 'check health', settings)).rejects.toThrow(
-      /cannot reach the Prefect API while trying to check health: fetch failed \(ECONNREFUSED\) \(http:\/\/prefect.test\/api\): check PREFECT_API_URL/,
+      'cannot reach the Prefect API: connection refused (ECONNREFUSED) (4 attempts in 0.9 s) while trying to check health (GET http://prefect.test/api/health): check PREFECT_API_URL',
     );
     expect(calls).toBe(4);
   });
@@ -158,7 +177,7 @@ describe('health wait', () => {
         now: () => clock,
       }),
     ).rejects.toThrow(
-      'Prefect API not healthy after 5s (last: fetch failed (ECONNREFUSED)) (GET http://prefect.test/api/health): check PREFECT_API_URL points at the server (ends in /api), ' +
+      'Prefect API not healthy after 5s (last: cannot reach the Prefect API: connection refused (ECONNREFUSED)) (GET http://prefect.test/api/health): check PREFECT_API_URL points at the server (ends in /api), ' +
         'that the security group lets this task reach the ALB/server, and that the server is running (its ECS service and logs)',
     );
   });

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { publicBaseUrl } from '@blog-data/config';
-import { ApiSettings, createPrefectApi, PrefectApi, Schemas } from '@blog-data/prefect-api';
+import { ApiSettings, createPrefectApi, FailureKind, PrefectApi, requestFailureOf, Schemas } from '@blog-data/prefect-api';
 import { messageOf } from '../errors';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
@@ -28,15 +28,13 @@ function doctorApi(base: string, timeoutMs: number, authString?: string): Prefec
   const auth: ApiSettings['auth'] = authString
     ? { kind: 'basic', user: colon === -1 ? authString : authString.slice(0, colon), password: colon === -1 ? '' : authString.slice(colon + 1) }
     : undefined;
-  return createPrefectApi({ apiUrl: `${base}/api`, auth, timeoutMs, maxRetries: 0, concurrency: 1 });
+  return createPrefectApi({ apiUrl: `${base}/api`, auth, timeoutMs, timeoutSetting: '--timeout', maxRetries: 0, concurrency: 1 });
 }
 
-/** Why a request never got an answer, in the words of the runbook. */
-function unreachable(err: unknown): string {
-  const name = (err as Error).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
-  const code = ((err as { cause?: { code?: string } }).cause?.code) ?? '';
-  return code ? `${code}` : messageOf(err);
+/** Why a request got no usable answer: the shared client's diagnosis (refused, timed out, reset, malformed). */
+function noAnswer(err: unknown): { why: string; kind?: FailureKind } {
+  const failure = requestFailureOf(err);
+  return failure ? { why: failure.detail, kind: failure.kind } : { why: messageOf(err) };
 }
 
 /** A response body for a one-line finding: JSON as JSON, an ALB error page as its text. */
@@ -80,13 +78,19 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
             ? '/api/health must not need auth: the URL points at something other than the Prefect server'
             : 'the server is unhealthy: read `platform-ops logs --service api`');
   } catch (err) {
-    const why = unreachable(err);
+    const { why, kind } = noAnswer(err);
+    const unreachable = kind === undefined || kind === 'unreachable';
+    const fix = unreachable
+      ? 'the API is unreachable, which the worker logs as `ConnectError`: check the server service and ALB target checks, the ALB security group '
+        + '(80/443 from you), the worker security group\'s egress to the ALB, and that prefect_url points at this environment'
+      : kind === 'timeout'
+        ? 'the API accepts connections but does not answer: the server is overloaded or stuck (read `platform-ops logs --service api`), or --timeout is too short'
+        : 'the answer broke on the way: see the ALB checks and read `platform-ops logs --service api`';
+    const skipped = `not checked: the API ${unreachable ? 'is unreachable' : 'did not answer'}`;
     return [
-      fail(healthId, healthTitle, `GET ${healthUrl}: ${why}`,
-        'the API is unreachable, which the worker logs as `ConnectError`: check the server service and ALB target checks, the ALB security group '
-        + '(80/443 from you), the worker security group\'s egress to the ALB, and that prefect_url points at this environment'),
-      fail(poolId, poolTitle, 'not checked: the API is unreachable', 'fix the API health check first'),
-      fail(workerId, workerTitle, 'not checked: the API is unreachable', 'fix the API health check first'),
+      fail(healthId, healthTitle, `GET ${healthUrl}: ${why}`, fix),
+      fail(poolId, poolTitle, skipped, 'fix the API health check first'),
+      fail(workerId, workerTitle, skipped, 'fix the API health check first'),
     ];
   }
 
@@ -133,7 +137,7 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
       poolResult = fail(poolId, poolTitle, `GET ${poolUrl} → ${status}`, 'read `platform-ops logs --service api`');
     }
   } catch (err) {
-    poolResult = fail(poolId, poolTitle, `GET ${poolUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again and read `platform-ops logs --service api`');
+    poolResult = fail(poolId, poolTitle, `GET ${poolUrl}: ${noAnswer(err).why}`, 'the API stopped answering: run doctor again and read `platform-ops logs --service api`');
   }
   if (!poolRead) {
     return [health, poolResult, fail(workerId, workerTitle, 'not checked: the work pool could not be read', poolResult.fix as string)];
@@ -150,7 +154,7 @@ export async function checkPrefect(ctx: DoctorContext): Promise<CheckResult[]> {
     }
     return [health, poolResult, judgeWorkers(workers, pool, (ctx.now ?? (() => new Date()))())];
   } catch (err) {
-    return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl}: ${unreachable(err)}`, 'the API stopped answering: run doctor again')];
+    return [health, poolResult, fail(workerId, workerTitle, `POST ${workersUrl}: ${noAnswer(err).why}`, 'the API stopped answering: run doctor again')];
   }
 }
 

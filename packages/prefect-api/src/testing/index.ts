@@ -1,3 +1,4 @@
 export * from './contract-server';
 export * from './ports';
 export { FALLBACK_HEARTBEAT_INTERVAL_SECONDS, INACTIVITY_HEARTBEAT_MULTIPLE, WorkerRegistry } from './workers';
+export * from './misbehaving-server';
