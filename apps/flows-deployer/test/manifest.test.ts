@@ -323,6 +323,14 @@ describe('flow source inspection', () => {
     expect(flow.parameterSchema).not.toHaveProperty('definitions');
   });
 
+  it('reports a syntax error inside the flow, and ignores what the grammar cannot read elsewhere', () => {
+    expect(() => inspectFlowSource('from prefect import flow\n@flow\ndef f(a: int = ):\n    pass\n', 'f')).toThrow('Python syntax error near line 3 in the definition of "f"');
+    expect(() => inspectFlowSource('def g(:\n', 'f')).toThrow('no module-level function "f" (Python syntax error near line 1)');
+    // PEP 614 decorator expressions are valid Python the grammar flags; they do not concern flow f.
+    const ok = inspectFlowSource('from prefect import flow\n@handlers[0].wrap\ndef other(): pass\n@flow\ndef f(a: int = 1):\n    pass\n', 'f');
+    expect(ok.parameterSchema.properties).toEqual({ a: { type: 'integer', default: 1, title: 'a', position: 0 } });
+  });
+
   it('names flows the way Prefect does by default', () => {
     expect(defaultFlowName('refresh_post_metrics')).toBe('refresh-post-metrics');
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SyntaxNode } from '@lezer/common';
 import { cleandoc, googleParameterDescriptions } from './docstrings';
 import { buildParameterSchema, ModuleSchemas, SignatureParameter } from './parameter-schema';
-import { callArguments, children, commaItems, decoratorParts, docstringNode, parsePythonModule, PyModule, text } from './python-module';
+import { callArguments, children, commaItems, decoratorParts, docstringNode, lineOf, parsePythonModule, PyModule, text } from './python-module';
 
 /**
  * Reads what `prefect deploy` learns by importing the flow (Prefect 3.8.3
@@ -43,9 +43,16 @@ const RESERVED_PARAMETERS = ['return_state', 'wait_for'];
 export function inspectFlowSource(file: string | PyModule, functionName: string): FlowSource {
   const module = typeof file === 'string' ? parsePythonModule(file) : file;
   const source = module.source;
-  if (module.syntaxErrorLine !== undefined) throw new Error(`Python syntax error near line ${module.syntaxErrorLine}`);
   const fn = module.functions.get(functionName);
-  if (!fn) throw new Error(`no module-level function "${functionName}"`);
+  const firstError = module.syntaxErrors[0];
+  if (!fn) {
+    const hint = firstError === undefined ? '' : ` (Python syntax error near line ${lineOf(source, firstError)})`;
+    throw new Error(`no module-level function "${functionName}"${hint}`);
+  }
+  // Only errors inside the flow's own definition matter: that is what is read.
+  const start = fn.decorators[0]?.from ?? fn.node.from;
+  const inFlow = module.syntaxErrors.find((at) => at >= start && at < fn.node.to);
+  if (inFlow !== undefined) throw new Error(`Python syntax error near line ${lineOf(source, inFlow)} in the definition of "${functionName}"`);
   const schemas = new ModuleSchemas(module);
   const flowDecorator = fn.decorators
     .map((d) => decoratorParts(source, d))

@@ -37,8 +37,8 @@ export interface PyModule {
   readonly functions: ReadonlyMap<string, PyFunction>;
   /** `NAME = <expr>` at module level (the last one wins, as at import time). */
   readonly assignments: ReadonlyMap<string, SyntaxNode>;
-  /** 1-based line of the first syntax error, if any. */
-  readonly syntaxErrorLine?: number;
+  /** Offsets where the grammar found a syntax error (it also flags a few rare valid forms, e.g. PEP 614 decorators). */
+  readonly syntaxErrors: readonly number[];
 }
 
 /** Parses Python source into its module-level facts. */
@@ -48,10 +48,10 @@ export function parsePythonModule(source: string): PyModule {
   const classes = new Map<string, PyClass>();
   const functions = new Map<string, PyFunction>();
   const assignments = new Map<string, SyntaxNode>();
-  let syntaxErrorLine: number | undefined;
+  const syntaxErrors: number[] = [];
   tree.iterate({
     enter: (ref) => {
-      if (ref.type.isError && syntaxErrorLine === undefined) syntaxErrorLine = lineOf(source, ref.from);
+      if (ref.type.isError) syntaxErrors.push(ref.from);
     },
   });
   for (const statement of children(tree.topNode)) {
@@ -80,7 +80,7 @@ export function parsePythonModule(source: string): PyModule {
       }
     }
   }
-  return { source, imports, classes, functions, assignments, syntaxErrorLine };
+  return { source, imports, classes, functions, assignments, syntaxErrors };
 }
 
 /** The node's children in order. */
