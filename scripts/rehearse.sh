@@ -2,7 +2,8 @@
 # The local rehearsal (README command 1): the whole delivery path on this machine, no AWS
 # account needed. Installs what is missing, starts the local services, then
 #   1. validates the configuration of every environment,
-#   2. applies the dev infrastructure against the AWS emulator (local terraform state),
+#   2. applies the dev infrastructure against the AWS emulator (local terraform state), then runs
+#      the migration task to its end and only then moves the server service to the new revision,
 #   3. builds the image, logs in through the emulator's ECR auth and pushes it to the local
 #      registry, then verifies it is linux/amd64,
 #   4. plans the flow deployments (offline: manifest validated, work-pool job template rendered
@@ -53,6 +54,9 @@ rm -rf "$work" && mkdir -p "$work"
 trap teardown EXIT
 
 docker_ok=true
+# moto creates services with no running task and never moves a deployment along; with this its
+# services report their desired tasks running, so the server release can wait for "completed".
+export MOTO_ECS_SERVICE_RUNNING=1
 start_services() {
   scripts/test-services.sh up --only aws >/dev/null
   if ! scripts/test-services.sh up --only docker >/dev/null 2>"$work/docker.err"; then
@@ -78,6 +82,17 @@ apply_infra() {
   touch "$work/infra-applied"
 }
 step "apply dev infrastructure (emulator)" apply_infra
+
+# The release step of every deploy: the migration task runs to its end, and only then does the
+# server service move to the new task definition (packages/infra/README.md, "Migrations").
+release_server() {
+  # moto runs no containers: its state manager moves a task one step per DescribeTasks until
+  # STOPPED (exit code 0), as a finished `prefect server database upgrade -y` would.
+  curl -sf -X POST "$AWS_ENDPOINT_URL/moto-api/state-manager/set-transition" -H 'content-type: application/json' \
+    -d '{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1}}' >/dev/null
+  node packages/infra/bin/platform-release.js roll --env dev --outputs-file "$repo/$work/infra-outputs.json"
+}
+step "migrate, then roll the server (emulator)" release_server
 
 publish_image() {
   if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi

@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { AwsClients } from './doctor/types';
 
 /**
@@ -22,6 +23,7 @@ export function createAwsClients(region: string): AwsClients {
     ecr: new ECRClient(options),
     secrets: new SecretsManagerClient(options),
     logs: new CloudWatchLogsClient(options),
+    sns: new SNSClient(options),
   };
 }
 

@@ -28,6 +28,7 @@ export interface InfraOutputs {
   readonly log_group_worker?: string;
   readonly log_group_deployer?: string;
   readonly log_group_flow_runs?: string;
+  readonly alarm_topic_arn?: string;
   /** Not in the contract yet; used when present, else `<namePrefix>-prefect` (infra's naming). */
   readonly database_cluster_identifier?: string;
   readonly [name: string]: unknown;
@@ -48,6 +49,7 @@ export const OUTPUTS_READ_BY_DOCTOR = [
   'database_secret_arn',
   'log_group_api',
   'log_group_worker',
+  'alarm_topic_arn',
 ] as const;
 
 /**

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import {
-  admitsGroupOnPostgres, AwsClients, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop, judgeWorkers,
-  OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
+  admitsGroupOnPostgres, AwsClients, checkAlarmSubscribers, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop,
+  judgeWorkers, OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
 } from '../src';
 
 /**
@@ -273,5 +273,37 @@ describe('inputs', () => {
     expect(parseSince('2026-11-25T09:00:00Z', NOW).toISOString()).toBe('2026-11-25T09:00:00.000Z');
     expect(parseStreamName('prefect-worker/prefect-worker/0123abcd')).toEqual({ container: 'prefect-worker', taskId: '0123abcd' });
     expect(parseStreamName('odd-stream')).toEqual({ container: '', taskId: 'odd-stream' });
+  });
+});
+
+describe('alarm topic subscribers (recorded ListSubscriptionsByTopic answers; moto confirms every subscription at once)', () => {
+  const topic = 'arn:aws:sns:eu-west-2:333333333333:blog-data-prod-alarms';
+  const email = { Protocol: 'email', Endpoint: 'data-platform-alerts@example.com' };
+  const webhook = { Protocol: 'https', Endpoint: 'https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue' };
+
+  it.each<[string, Record<string, unknown>[], boolean, string]>([
+    ['no subscription at all', [], false, 'blog-data-prod-alarms has no subscription: alarms reach nobody'],
+    ['only an unconfirmed e-mail', [{ ...email, SubscriptionArn: 'PendingConfirmation' }], false, 'blog-data-prod-alarms: email data-platform-alerts@example.com (pending confirmation)'],
+    ['a confirmed webhook next to a pending e-mail', [{ ...email, SubscriptionArn: 'PendingConfirmation' }, { ...webhook, SubscriptionArn: `${topic}:1b2c` }], true,
+      'blog-data-prod-alarms: email data-platform-alerts@example.com (pending confirmation), https events.pagerduty.com (confirmed)'],
+  ])('%s', async (_name, subscriptions, ok, found) => {
+    const sns = recorded({ ListSubscriptionsByTopicCommand: () => ({ Subscriptions: subscriptions }) });
+    const result = await checkAlarmSubscribers(context({ sns },
+      { outputs: { alarm_topic_arn: topic } }));
+    expect(result).toMatchObject({ id: 'alarm-subscribers', ok, found });
+    // The webhook URL carries its integration key: never printed.
+    expect(JSON.stringify(result)).not.toContain('0123456789abcdef');
+    if (!ok) expect(result.fix).toMatch(subscriptions.length ? /Subscription Confirmation/ : /alarms\.email and\/or alarms\.webhookSecretName/);
+  });
+
+  it('reads every page of subscriptions', async () => {
+    const pages: Record<string, unknown> = { '': { Subscriptions: [{ ...email, SubscriptionArn: 'PendingConfirmation' }], NextToken: 't2' }, 't2': { Subscriptions: [{ ...webhook, SubscriptionArn: `${topic}:9` }] } };
+    const result = await checkAlarmSubscribers(context({ sns: recorded({ ListSubscriptionsByTopicCommand: (input) => pages[(input.NextToken as string) ?? ''] }) },
+      { outputs: { alarm_topic_arn: topic } }));
+    expect(result.ok).toBe(true);
+  });
+
+  it('names the missing output', async () => {
+    expect(await checkAlarmSubscribers(context({}, { outputs: {} }))).toMatchObject({ ok: false, found: 'no alarm_topic_arn' });
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { loadConfig } from '@blog-data/config';
 import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { describeWithServices, uniqueName } from '@blog-data/test-support';
@@ -25,6 +26,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     let downClusterArn: string;
     let outputsFile: string;
     let logs: CloudWatchLogsClient;
+    let sns: SNSClient;
+    let silentTopicArn: string;
     let registry: TestRegistry;
     const pushed: string[] = [];
     const groups = { api: `/ecs/dev/${run}-api`, worker: `/ecs/dev/${run}-worker`, brokenWorker: `/ecs/dev/${run}-broken-worker` };
@@ -81,8 +84,14 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       });
       expect(createPool.status).toBe(201);
       prefect.recordWorkerHeartbeat('blog-data-pool', 'ecs-worker-1', { heartbeatIntervalSeconds: 30 });
+      // The alarm topic: one with an HTTPS subscriber (moto confirms at once), one that reaches nobody.
+      sns = new SNSClient({ region });
+      const topic = await sns.send(new CreateTopicCommand({ Name: `${run}-alarms` }));
+      await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'https', Endpoint: 'https://events.pagerduty.com/integration/0123456789abcdef/enqueue' }));
+      silentTopicArn = (await sns.send(new CreateTopicCommand({ Name: `${run}-silent-alarms` }))).TopicArn!;
       outputs = {
         ...platform,
+        alarm_topic_arn: topic.TopicArn,
         ecs_cluster_arn: healthy.clusterArn,
         ecs_cluster_name: `${run}-ok`,
         prefect_url: prefectUrl,
@@ -101,6 +110,12 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       await prefect?.stop();
       if (registry) await deleteManifests(registry, repository, pushed);
       if (aws) destroyAwsClients(aws);
+      if (sns) {
+        for (const t of (await sns.send(new ListTopicsCommand({}))).Topics ?? []) {
+          if (t.TopicArn?.includes(run)) await sns.send(new DeleteTopicCommand({ TopicArn: t.TopicArn })).catch(() => undefined);
+        }
+        sns.destroy();
+      }
       if (logs) {
         for (const logGroupName of Object.values(groups)) await logs.send(new DeleteLogGroupCommand({ logGroupName })).catch(() => undefined);
         logs.destroy();
@@ -127,11 +142,19 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(c['aurora-status'].found).toMatch(/^status available, aurora-postgresql 15\.13, 0\.5–1 ACU$/);
       expect(c['aurora-security-group'].found).toContain(`admits ${outputs.server_security_group_id} (server) on 5432`);
       expect(c.secrets.found).toContain(`${run}/prefect-api-auth`);
-      expect(report.checks).toHaveLength(13);
+      expect(c['alarm-subscribers'].found).toBe(`${run}-alarms: https events.pagerduty.com (confirmed)`);
+      expect(report.checks).toHaveLength(14);
       expect(prefect.violations).toEqual([]);
       expect(prefect.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(expect.arrayContaining([
         'GET /api/health 200', 'GET /api/work_pools/blog-data-pool 200', 'POST /api/work_pools/blog-data-pool/workers/filter 200',
       ]));
+    });
+
+    it('fails an alarm topic nobody is subscribed to, and nothing else', async () => {
+      const report = await runDoctor(context({ outputs: { ...outputs, alarm_topic_arn: silentTopicArn } }));
+      expect(failedIds(report)).toEqual(['alarm-subscribers']);
+      expect(byId(report)['alarm-subscribers']).toMatchObject({ found: `${run}-silent-alarms has no subscription: alarms reach nobody` });
+      expect(byId(report)['alarm-subscribers'].fix).toContain('alarms.webhookSecretName');
     });
 
     it('fails the image check for an arm64 image with the exec-format-error fix, and nothing else', async () => {
@@ -220,6 +243,6 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(await main(['doctor', '--env', 'dev', '--infra-outputs', outputsFile], bad)).toBe(1);
       expect(bad.out.text).toContain(`✗ image ${repository}:${tagged.arm64} exists and is linux/amd64`);
       expect(bad.out.text).toContain('✓ ECS service prefect-server runs its desired tasks');
-      expect(bad.out.text).toContain('1 of 13 checks failed');
+      expect(bad.out.text).toContain('1 of 14 checks failed');
     });
   });

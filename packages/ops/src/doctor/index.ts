@@ -1,3 +1,4 @@
+import { checkAlarmSubscribers } from './alarm-subscribers';
 import { checkLoadBalancer } from './alb';
 import { checkDatabase } from './database';
 import { checkService } from './ecs';
@@ -22,6 +23,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
     checkDatabase(ctx),
     checkSecrets(ctx).then((r) => [r]),
     checkLogSignatures(ctx).then((r) => [r]),
+    checkAlarmSubscribers(ctx).then((r) => [r]),
   ]);
   const checks = groups.flat();
   return { env: ctx.config.env, ok: checks.every((c) => c.ok), checks };
@@ -34,4 +36,5 @@ export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
 export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres, databaseClusterIdentifier } from './database';
 export { checkSecrets } from './secrets';
+export { checkAlarmSubscribers, describeSubscriber, judgeSubscribers } from './alarm-subscribers';
 export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';

@@ -5,6 +5,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { PlatformConfig } from '@blog-data/config';
 import type { InfraOutputs } from '../infra-outputs';
 
@@ -38,6 +39,7 @@ export interface AwsClients {
   readonly ecr: ECRClient;
   readonly secrets: SecretsManagerClient;
   readonly logs: CloudWatchLogsClient;
+  readonly sns: SNSClient;
 }
 
 /** Everything a check may read. */
