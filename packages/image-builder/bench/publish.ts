@@ -71,11 +71,14 @@ async function main(): Promise<void> {
   const base = process.env.TEST_BUSYBOX_IMAGE as string;
   const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
   const runId = randomBytes(4).toString('hex');
-  const ecr = new ECRClient({ region: process.env.AWS_REGION ?? 'eu-west-2' });
+  const region = process.env.AWS_REGION ?? 'eu-west-2';
+  const ecr = new ECRClient({ region });
   const scratch = mkdtempSync(path.join(tmpdir(), 'ib-bench-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PLATFORM_AWS__ACCOUNT_ID: account,
+    // The repositories are created in the emulator's region; the config must name the same one.
+    PLATFORM_AWS__REGION: region,
     DOCKER_CONFIG: path.join(scratch, 'docker-config'),
     // image-builder remembers context hashes here, as it does in ~/.cache for a user.
     XDG_CACHE_HOME: path.join(scratch, 'cache'),
