@@ -8,11 +8,8 @@ import { FileHashCache } from './file-hash-cache';
 
 /** A build context listed (what is sent is known) but not hashed yet. */
 export interface ListedBuildContext extends Omit<BuildContext, 'filesHash'> {
-  /**
-   * True when every file's stat matches the hash cache: nothing changed since a
-   * publish hashed it (a no-op or a retag is likely). False without a cache.
-   */
-  readonly unchanged: boolean;
+  /** Bytes the hash must read: files whose stat the hash cache does not know (all of them without a cache). */
+  readonly unhashedBytes: number;
   /** sha256 (hex) over every sent path, its mode and its content; reads only what the cache does not know. */
   hash(): Promise<string>;
 }
@@ -58,7 +55,7 @@ const FIXED_MTIME = new Date(0);
  */
 export async function readBuildContext(dir: string, options: ReadBuildContextOptions = {}): Promise<BuildContext> {
   const listed = await listBuildContext(dir, options);
-  const { unchanged: _unchanged, hash, ...context } = listed;
+  const { unhashedBytes: _unhashedBytes, hash, ...context } = listed;
   return { ...context, filesHash: await hash() };
 }
 
@@ -89,10 +86,12 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const cache = await FileHashCache.open(options.hashCacheFile);
-  const unchanged = await cache.knowsAll(root, files);
-  const dockerfileText = await fs.readFile(dockerfilePath, 'utf8');
+  const unhashedBytes = await cache.unknownBytes(root, files);
+  const dockerfileBytes = await fs.readFile(dockerfilePath);
+  const dockerfileText = dockerfileBytes.toString('utf8');
   const hash = async () => {
-    const filesHash = await hashFiles(root, files, cache);
+    // The Dockerfile's bytes are already in hand: it is read once per publish.
+    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, createHash('sha256').update(dockerfileBytes).digest('hex')]]));
     await cache.save(files);
     return filesHash;
   };
@@ -103,7 +102,7 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
     dockerfileText,
     ignoreFile: ignoreName,
     files,
-    unchanged,
+    unhashedBytes,
     hash,
     // tar-fs is loaded only when something is built: a no-op publish never packs.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -170,13 +169,13 @@ function mayHoldMatches(dir: string, prefix: string): boolean {
   return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
-async function hashFiles(root: string, files: readonly string[], cache: FileHashCache): Promise<string> {
+async function hashFiles(root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>): Promise<string> {
   // Stat and read several files at once: most are small, and the waits overlap.
   const lines = await mapLimit(files, 16, async (rel) => {
     const abs = path.join(root, rel);
     const st = await fs.lstat(abs);
     const mode = normalisedMode(st.mode).toString(8);
-    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : await cache.hash(rel, abs);
+    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await cache.hash(rel, abs);
     return `${rel}\0${mode}\0${body}\n`;
   });
   const hash = createHash('sha256');

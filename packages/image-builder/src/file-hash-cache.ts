@@ -38,16 +38,15 @@ export class FileHashCache {
     return cache;
   }
 
-  /** Whether every file's stat matches a remembered entry (nothing to read); false without a cache. */
-  async knowsAll(root: string, files: readonly string[]): Promise<boolean> {
-    if (!this.file || this.entries.size === 0) return false;
+  /** Bytes that hashing these files would read: the files whose stat matches no remembered entry. */
+  async unknownBytes(root: string, files: readonly string[]): Promise<number> {
+    let bytes = 0;
     for (const rel of files) {
-      const cached = this.entries.get(rel);
-      if (!cached) return false;
       const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
-      if (!st || !sameStat(cached, statKey(st))) return false;
+      const cached = this.entries.get(rel);
+      if (st && !(cached && sameStat(cached, statKey(st)))) bytes += Number(st.size);
     }
-    return true;
+    return bytes;
   }
 
   /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */

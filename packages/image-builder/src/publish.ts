@@ -89,6 +89,8 @@ export interface PublishOptions {
   readonly cwd?: string;
   /** File remembering context file hashes by stat (see `readBuildContext`); default none. */
   readonly hashCacheFile?: string;
+  /** New (unhashed) context bytes from which the build starts before the plan; default 32 MiB. */
+  readonly earlyBuildBytes?: number;
 }
 
 
@@ -112,10 +114,12 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
 
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
   const prepared = await run.timed('context', () => prepareBuild(options));
-  // A changed context will most likely be built: start the build now, so that hashing, login and
-  // the registry look-up run while the engine builds (as `docker build` starts at once). Nothing is
-  // tagged or pushed before the plan says so; any other plan cancels this build.
-  const early = mode === 'publish' && (options.force || !prepared.context.unchanged) ? run.startBuild(prepared) : undefined;
+  // Much new content will most likely be built, and hashing it takes a while: start the build now,
+  // so that hashing, login and the registry look-up run while the engine builds (as `docker build`
+  // starts at once). Nothing is tagged or pushed before the plan says so; any other plan cancels
+  // this build. A small change is hashed first: it may well be a no-op or a retag.
+  const early = mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))
+    ? run.startBuild(prepared) : undefined;
   const inputs = await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
     early?.cancel();
     throw err;
@@ -239,6 +243,9 @@ async function buildPushVerify(
     imageId: built.id,
   });
 }
+
+/** New content from which a build starts before the plan (hashing it costs about as much as a build step). */
+const EARLY_BUILD_BYTES = 32 * 1024 * 1024;
 
 /** Says which tags stay where they are because the repository's tags are immutable. */
 function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, digest: string): void {
