@@ -76,8 +76,25 @@ step "build the workspace" pnpm exec nx run-many -t build --output-style=static
 step "validate configuration" node packages/config/bin/platform-config.js validate
 node packages/config/bin/platform-config.js show
 
+publish_image() {
+  if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi
+  node packages/image-builder/bin/image-builder.js publish --env dev --image rehearsal \
+    --registry "$TEST_REGISTRY" --output "$repo/$work/image.json"
+}
+# First: the task definitions infra writes pin the pushed digest.
+step "build, push and verify the image" publish_image
+
 apply_infra() {
-  node packages/infra/bin/platform-infra.js apply --env dev --backend local --auto-approve \
+  # The offline stand-in image is both the Prefect and the deployer image here; without a Docker
+  # engine a fixed stand-in digest (moto's ECS never pulls). Emulator only: see packages/infra/README.md.
+  local digest
+  if [ -f "$work/image.json" ]; then
+    digest=$(node -p 'require(process.argv[1]).digest' "$repo/$work/image.json")
+  else
+    digest=sha256:$(printf 'rehearsal without docker' | sha256sum | cut -d' ' -f1)
+  fi
+  PLATFORM_IMAGE__DIGEST=$digest PLATFORM_IMAGE__DEPLOYER_DIGEST=$digest \
+    node packages/infra/bin/platform-infra.js apply --env dev --backend local --auto-approve \
     --outputs-file "$repo/$work/infra-outputs.json"
   touch "$work/infra-applied"
 }
@@ -93,13 +110,6 @@ release_server() {
   node packages/infra/bin/platform-release.js roll --env dev --outputs-file "$repo/$work/infra-outputs.json"
 }
 step "migrate, then roll the server (emulator)" release_server
-
-publish_image() {
-  if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi
-  node packages/image-builder/bin/image-builder.js publish --env dev --image rehearsal \
-    --registry "$TEST_REGISTRY" --infra-outputs "$repo/$work/infra-outputs.json" --output "$repo/$work/image.json"
-}
-step "build, push and verify the image" publish_image
 
 plan_flows() {
   local image_args=()

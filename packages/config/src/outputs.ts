@@ -34,6 +34,8 @@ export const PLATFORM_OUTPUTS = [
   'server_task_definition_arn',
   'migration_task_definition_arn',
   'migration_container_name',
+  'prefect_image',
+  'deployer_image',
 ] as const;
 
 /** Name of one platform-stack output. */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertRealIdentities, ConfigError, configWarnings, loadConfig } from '@blog-data/config';
+import { assertRealIdentities, ConfigError, configWarnings, loadConfig, PlatformConfig } from '@blog-data/config';
 import { buildApp, stackNames } from './app';
-import { withPublishedDigests } from './image-results';
+import { withPublishedDigests, withRunningDigests } from './image-results';
 import { BackendKind } from './stacks/stack-settings';
 import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
 
@@ -129,7 +129,7 @@ export interface CommandResult {
  */
 export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
   // Settings first: bad settings must fail before anything is written.
-  const config = withPublishedDigests(loadConfig({ env: options.env, environ }), options.imageResults);
+  let config = withPublishedDigests(loadConfig({ env: options.env, environ }), options.imageResults);
   const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
   if (!options.autoApprove && (options.command === 'apply' || options.command === 'destroy') && !process.stdin.isTTY) {
     throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
@@ -139,6 +139,10 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
   const forApply = options.command !== 'output' && options.command !== 'destroy';
+  if ((options.command === 'plan' || options.command === 'apply') && options.stack !== 'bootstrap' && !(config.image.digest && config.image.deployerDigest)) {
+    // No new image this deploy: keep the digests the environment runs (from its state).
+    config = withRunningDigests(config, await readPlatformOutputs(config, options, environ, emulatorEndpoint));
+  }
   const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint, forApply });
   app.synth();
 
@@ -188,6 +192,18 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   fs.mkdirSync(path.dirname(outputsFile), { recursive: true });
   fs.writeFileSync(outputsFile, out.stdout);
   return { ...base, stacks: results, outputsFile, ok: true };
+}
+
+/** The platform stack's current outputs (`terraform output -json`), or undefined before its first apply. */
+async function readPlatformOutputs(config: PlatformConfig, options: CliOptions, environ: NodeJS.ProcessEnv, emulatorEndpoint?: string): Promise<unknown> {
+  // Only state is read, so the task definitions' images do not matter for this synth.
+  buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint, forApply: false }).app.synth();
+  const cwd = stackDir(options.outdir, stackNames(config).platform);
+  const env = terraformEnvironment(options.outdir, environ);
+  const init = await runTerraform({ cwd, env, output: 'capture', args: ['init', '-input=false', '-reconfigure', '-no-color'] });
+  if (init.exitCode !== 0) return undefined;
+  const out = await runTerraform({ cwd, env, output: 'capture', args: ['output', '-json'] });
+  return out.exitCode === 0 ? (JSON.parse(out.stdout || '{}') as unknown) : undefined;
 }
 
 function selectStacks(options: CliOptions, names: { bootstrap: string; platform: string }): string[] {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { imageReference, imageResultSchema, PlatformConfig } from '@blog-data/config';
+import { flattenTerraformOutputs, IMAGE_DIGEST, imageReference, imageResultSchema, PlatformConfig } from '@blog-data/config';
 
 /** Stands in for a missing digest in stacks that are only read or destroyed, never applied. */
 export const NEVER_APPLIED_DIGEST = `sha256:${'0'.repeat(64)}`;
@@ -55,5 +55,29 @@ export function pinnedImages(config: PlatformConfig, options: { readonly forAppl
   return {
     prefect: pin(config.image.digest, 'digest', 'prefect-base', 'PLATFORM_IMAGE__DIGEST'),
     deployer: pin(config.image.deployerDigest, 'deployerDigest', DEPLOYER_IMAGE, 'PLATFORM_IMAGE__DEPLOYER_DIGEST'),
+  };
+}
+
+/**
+ * Fills the digests still missing from what the environment runs now: the platform stack's
+ * `prefect_image` / `deployer_image` outputs (`repository@sha256:…`). A deploy without a new image
+ * thus keeps the images in place instead of needing one; before the first apply there is nothing to
+ * keep and {@link pinnedImages} asks for a publish result.
+ */
+export function withRunningDigests(config: PlatformConfig, outputs: unknown): PlatformConfig {
+  if (outputs === undefined) return config;
+  const flat = flattenTerraformOutputs(outputs);
+  const digestOf = (name: string) => {
+    const value = flat[name];
+    const digest = typeof value === 'string' ? value.slice(value.lastIndexOf('@') + 1) : undefined;
+    return digest && IMAGE_DIGEST.test(digest) && digest !== NEVER_APPLIED_DIGEST ? digest : undefined;
+  };
+  return {
+    ...config,
+    image: {
+      ...config.image,
+      digest: config.image.digest ?? digestOf('prefect_image'),
+      deployerDigest: config.image.deployerDigest ?? digestOf('deployer_image'),
+    },
   };
 }

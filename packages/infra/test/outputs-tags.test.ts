@@ -14,6 +14,7 @@ describe('outputs', () => {
       'ecr_repository_name', 'api_auth_secret_arn', 'database_secret_arn', 'log_group_api', 'log_group_worker',
       'log_group_deployer', 'log_group_flow_runs', 'deployer_task_definition_arn', 'flow_storage_bucket', 'alarm_topic_arn',
       'server_service_name', 'server_task_definition_arn', 'migration_task_definition_arn', 'migration_container_name',
+      'prefect_image', 'deployer_image',
     ]);
   });
 

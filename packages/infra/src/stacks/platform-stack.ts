@@ -249,6 +249,8 @@ export class PlatformStack extends TerraformStack {
       server_task_definition_arn: [server.task.definition.arn, 'Newest server task definition; the release step moves the service to it after the migration'],
       migration_task_definition_arn: [migration.task.definition.arn, 'One-off task: prefect server database upgrade -y'],
       migration_container_name: [migration.containerName, 'Container of the migration task'],
+      prefect_image: [image, 'Image the server and worker run (repository@sha256:…)'],
+      deployer_image: [deployerImage, 'Image of the deployer task (repository@sha256:…)'],
     };
     const deployer = new DeployerTask(this, 'deployer', {
       namePrefix: prefix,
