@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { App } from 'cdktf';
+import { pinnedImages } from './image-results';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { PlatformStack } from './stacks/platform-stack';
-import { pinnedImages } from './image-results';
 import { BackendKind, stackNames } from './stacks/stack-settings';
 import { terraformLiterals } from './terraform-literal';
 

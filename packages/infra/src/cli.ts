@@ -148,7 +148,8 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
 
   const names = stackNames(config);
   const order = selectStacks(options, names);
-  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings: configWarnings(config) };
+  const warnings = configWarnings(config);
+  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings };
   if (options.command === 'synth') {
     return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
   }
@@ -195,7 +196,12 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
 }
 
 /** The platform stack's current outputs (`terraform output -json`), or undefined before its first apply. */
-async function readPlatformOutputs(config: PlatformConfig, options: CliOptions, environ: NodeJS.ProcessEnv, emulatorEndpoint?: string): Promise<unknown> {
+async function readPlatformOutputs(
+  config: PlatformConfig,
+  options: CliOptions,
+  environ: NodeJS.ProcessEnv,
+  emulatorEndpoint?: string,
+): Promise<unknown> {
   // Only state is read, so the task definitions' images do not matter for this synth.
   buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint, forApply: false }).app.synth();
   const cwd = stackDir(options.outdir, stackNames(config).platform);

@@ -82,7 +82,8 @@ describe('rehearsal against the AWS emulator', () => {
 
     // The API password never appears in a plan, an apply log, the state or the outputs: read it
     // back from the emulator, then search every log and every file terraform wrote.
-    const secrets = new SecretsManagerClient({ endpoint, region, credentials: { accessKeyId: environ.AWS_ACCESS_KEY_ID!, secretAccessKey: environ.AWS_SECRET_ACCESS_KEY! } });
+    const credentials = { accessKeyId: environ.AWS_ACCESS_KEY_ID!, secretAccessKey: environ.AWS_SECRET_ACCESS_KEY! };
+    const secrets = new SecretsManagerClient({ endpoint, region, credentials });
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.api_auth_secret_arn.value as string }));
     const [user, password] = (secret.SecretString ?? '').split(':');
     expect(user).toBe('prefect');

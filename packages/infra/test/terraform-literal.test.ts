@@ -14,7 +14,7 @@ describe('settings strings reach terraform as literals', () => {
     expect(terraformLiteral('$${already}')).toBe('$$${already}');
     expect(terraformLiteral('cost $5 {braces}')).toBe('cost $5 {braces}');
     expect(terraformLiterals({ a: [INJECTION, 3, true], [INJECTION]: null })).toEqual({
-      a: ['$${file("/etc/hostname")}', 3, true],
+      'a': ['$${file("/etc/hostname")}', 3, true],
       '$${file("/etc/hostname")}': null,
     });
   });
