@@ -139,9 +139,14 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
   const forApply = options.command !== 'output' && options.command !== 'destroy';
-  if ((options.command === 'plan' || options.command === 'apply') && options.stack !== 'bootstrap' && !(config.image.digest && config.image.deployerDigest)) {
+  const pinsImages = options.command === 'synth' || options.command === 'plan' || options.command === 'apply';
+  const missingDigest = !(config.image.digest && config.image.deployerDigest);
+  // Only where a state can exist (the S3 backend, or a local one written before).
+  const mayHaveState = options.backend === 's3' || fs.existsSync(stackDir(options.outdir, stackNames(config).platform));
+  if (pinsImages && options.stack !== 'bootstrap' && missingDigest && mayHaveState) {
     // No new image this deploy: keep the digests the environment runs (from its state).
-    config = withRunningDigests(config, await readPlatformOutputs(config, options, environ, emulatorEndpoint));
+    const running = await readPlatformOutputs(config, options, environ, emulatorEndpoint).catch(() => undefined);
+    config = withRunningDigests(config, running);
   }
   const { app } = buildApp({ config, backend: options.backend, outdir: options.outdir, emulatorEndpoint, forApply });
   app.synth();

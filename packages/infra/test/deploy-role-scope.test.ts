@@ -68,6 +68,7 @@ describe('the deploy role stays inside its environment', () => {
     ['take the platform state lock', { action: 's3:PutObject', resource: state('blog-data-dev-platform.tfstate.tflock') }, 'allow'],
     ['write the bootstrap state', { action: 's3:PutObject', resource: state('blog-data-dev-bootstrap.tfstate') }, 'explicit-deny'],
     ['delete the bootstrap state', { action: 's3:DeleteObject', resource: state('blog-data-dev-bootstrap.tfstate') }, 'explicit-deny'],
+    ['record the applied platform stack', { action: 's3:PutObject', resource: state('deploys/platform-applied.json') }, 'allow'],
     ['write any other key under the prefix', { action: 's3:PutObject', resource: state('evil.tfstate') }, 'implicit-deny'],
   ] as [string, Omit<IamRequest, 'context'> & { context?: Record<string, string> }, Decision][])('%s → %s', (_name, request, decision) => {
     expect(evaluate(deploy, { context: {}, ...request })).toBe(decision);

@@ -238,6 +238,7 @@ describe('IAM least privilege', () => {
     expect(bySid.TerraformState.Resource).toEqual([
       'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-platform.tfstate',
       'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/blog-data-dev-platform.tfstate.tflock',
+      'arn:aws:s3:::blog-data-tfstate-111111111111-eu-west-2/blog-data/dev/deploys/*',
     ]);
     // The bootstrap stack's state is an admin's: CI may neither write nor delete it.
     expect(bySid.NeverTheBootstrapState).toEqual({

@@ -94,7 +94,8 @@ describe('platform-infra CLI on bad input', () => {
 
   it('refuses to synthesize a task definition without a digest, naming the setting and the fix', async () => {
     const dir = outdir();
-    const { code, err } = await runCli(['synth', '--env', 'prod', '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined });
+    // (A local backend without a state: there is nothing running whose digests could be kept.)
+    const { code, err } = await runCli(['synth', '--env', 'prod', '--backend', 'local', '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined });
     expect(code).toBe(1);
     expect(err.trim().split('\n')).toEqual([
       expect.stringMatching(/^error: prod\.image\.digest: task definitions run images by digest only: pass --image-result .* or set PLATFORM_IMAGE__DIGEST=sha256:…$/),

@@ -206,7 +206,12 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Sid: 'TerraformState',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      Resource: [stateObject(props.platformStateKey), stateObject(`${props.platformStateKey}.tflock`)],
+      Resource: [
+        stateObject(props.platformStateKey),
+        stateObject(`${props.platformStateKey}.tflock`),
+        // The delivery step's record of the last applied platform stack (packages/delivery).
+        stateObject(`${props.stateKeyPrefix}/deploys/*`),
+      ],
     },
     {
       Sid: 'TerraformStateList',
