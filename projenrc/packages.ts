@@ -205,6 +205,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   });
   // The dashboard page (web/, Vue 3 + Vite) is built into lib/ with the package, so Nx caches it
   // with the build and `platform-ops dashboard` serves it without a build step of its own.
+  ops.gitignore.exclude('test-artifacts/');
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
   return { config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, projenTarget };

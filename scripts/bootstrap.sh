@@ -17,6 +17,7 @@ declare -A apt_packages=(
   [docker-registry]=docker-registry
   [htpasswd]=apache2-utils
   [busybox]=busybox-static
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!apt_packages[@]}"; do

@@ -220,8 +220,18 @@ cmd_up() {
       *) die "unknown service $s (aws|docker)" ;;
     esac
   done
+  find_chromium
   sort -u "$state/env.new" >"$state/env" && rm -f "$state/env.new"
   cat "$state/env"
+}
+
+# The dashboard's browser tests drive Debian's chromium (no browser download is possible here).
+find_chromium() {
+  local c
+  for c in "${CHROMIUM_PATH:-}" "$(command -v chromium || true)" "$(command -v chromium-browser || true)"; do
+    [ -n "$c" ] && [ -x "$c" ] && { echo "export CHROMIUM_PATH=$c" >>"$state/env.new"; return 0; }
+  done
+  log "chromium not found (apt-get install chromium): the dashboard's browser tests will not run"
 }
 
 cmd_down() {

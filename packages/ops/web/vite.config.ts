@@ -39,7 +39,7 @@ function bundleBudget(file: string): Plugin {
  * dashboard never renders that banner, so vite's "didn't resolve at build time" notes about them
  * are noise. Every other warning is printed.
  */
-const logger = createLogger();
+const logger = createLogger('warn');
 const bannerNote = /marketing-banner-bg-(light|dark)\.svg/;
 const warn = logger.warn.bind(logger);
 const warnOnce = logger.warnOnce.bind(logger);

@@ -8,8 +8,8 @@ import type { InfraOutputs } from '../infra-outputs';
 import { DashboardServer, startDashboardServer } from './server';
 import { collectPlatformSnapshot } from './snapshot';
 
-/** The built page, next to the compiled server (lib/dashboard-web). */
-export const DASHBOARD_WEB_ROOT = join(__dirname, '..', 'dashboard-web');
+/** The built page (lib/dashboard-web), from the compiled server and from its sources under ts-jest alike. */
+export const DASHBOARD_WEB_ROOT = join(__dirname, '..', '..', 'lib', 'dashboard-web');
 
 /** What `platform-ops dashboard` was asked for. */
 export interface DashboardRunOptions {

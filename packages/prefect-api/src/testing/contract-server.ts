@@ -29,6 +29,7 @@ import addFormats from 'ajv-formats';
 import { PREFECT_API_CONTRACT_VERSION, PREFECT_OPENAPI_DOCUMENT } from '../document';
 import { normalizeRruleString } from '../rrule-dtstart';
 import { WorkerRegistry } from './workers';
+import { WorkspaceReads } from './workspace-reads';
 
 type Json = Record<string, any>;
 
@@ -136,7 +137,7 @@ export function validationDetail(errors: readonly ErrorObject[], root: 'body' | 
   return detail;
 }
 
-const READ_ONLY_POST = /\/(filter|count|paginate)$/;
+const READ_ONLY_POST = /(^\/ui\/|\/(filter|count|paginate|history|lateness)$)/;
 
 /**
  * `PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS` default
@@ -188,6 +189,8 @@ export class PrefectContractServer {
   /** Workers per pool; feed them with {@link recordWorkerHeartbeat} or the heartbeat route. */
   readonly workers = new WorkerRegistry();
   private readonly queueIds = new Map<string, string>();
+  /** Flow runs and the reads a dashboard makes over them. */
+  readonly workspace = new WorkspaceReads(this);
   private readonly faults: Fault[] = [];
   private readonly http: http.Server;
 
@@ -398,9 +401,12 @@ export class PrefectContractServer {
         for (const u of unsupported) this.violations.push(`${u} is not implemented here`);
         return [200, workers];
       }
-      default:
+      default: {
+        const answer = this.workspace.route(key, params, body);
+        if (answer) return answer;
         this.violations.push(`the client used ${key}, which this test server does not implement`);
         return [501, { detail: `not implemented in the contract server: ${key}` }];
+      }
     }
   }
 
@@ -426,7 +432,8 @@ export class PrefectContractServer {
     return all.filter((f) => (filter.operator === 'or_' ? tests.some((t) => t(f)) : tests.every((t) => t(f))));
   }
 
-  private filterDeployments(body: Json): Json[] {
+  /** Deployments matching a filter body (`deployments`, `work_pools`, `flows` sections). */
+  filterDeployments(body: Json): Json[] {
     for (const unsupported of ['flow_runs', 'task_runs', 'work_pool_queues']) {
       if (body[unsupported]) this.violations.push(`${unsupported} filter is not implemented here`);
     }
@@ -490,7 +497,8 @@ export class PrefectContractServer {
     return [201, created];
   }
 
-  private queueId(pool: string, queue: string): string {
+  /** The id of `pool/queue`, stable for the server's life. */
+  queueId(pool: string, queue: string): string {
     const key = `${pool}/${queue}`;
     if (!this.queueIds.has(key)) this.queueIds.set(key, randomUUID());
     return this.queueIds.get(key) as string;
