@@ -15,6 +15,8 @@ const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 /** Screenshots are test artifacts (gitignored), for a person to look at. */
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 
+jest.setTimeout(300_000);
+
 describeWithServices('platform-ops dashboard in a real browser',
   ['AWS_ENDPOINT_URL', 'TEST_REGISTRY', 'TEST_REGISTRY_USER', 'TEST_REGISTRY_PASSWORD', 'CHROMIUM_PATH'], (svc) => {
     const run = uniqueName('dash');
@@ -69,7 +71,11 @@ describeWithServices('platform-ops dashboard in a real browser',
       const clusterArn = (await emu.ecs.send(new CreateClusterCommand({ clusterName: run }))).cluster!.clusterArn!;
       emu.cleanups.push(() => emu.ecs.send(new DeleteClusterCommand({ cluster: run })));
       const taskDefinition = (await emu.ecs.send(new RegisterTaskDefinitionCommand({
-        family: `${run}-server`, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512',
+        family: `${run}-server`,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
         containerDefinitions: [{ name: 'prefect-server', image: `${svc.TEST_REGISTRY}/${repository}@${digest}`, essential: true }],
       }))).taskDefinition!;
       emu.cleanups.push(() => emu.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinition.taskDefinitionArn })));
@@ -83,7 +89,10 @@ describeWithServices('platform-ops dashboard in a real browser',
       const outputsFile = join(dir, 'outputs.json');
       const base = prefect.apiUrl.replace(/\/api$/, '');
       writeFileSync(outputsFile, JSON.stringify({
-        prefect_url: base, prefect_api_url: prefect.apiUrl, ecs_cluster_arn: clusterArn, ecr_repository_name: repository,
+        prefect_url: base,
+        prefect_api_url: prefect.apiUrl,
+        ecs_cluster_arn: clusterArn,
+        ecr_repository_name: repository,
         ecr_repository_url: `${svc.TEST_REGISTRY}/${repository}`,
       }));
       const planFile = join(dir, 'plan.json');
@@ -126,7 +135,9 @@ describeWithServices('platform-ops dashboard in a real browser',
       const problems: string[] = [];
       page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
       page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-      await page.goto(dashboardUrl);
+      // The page is one 4 MB bundle: under a loaded CI machine its first parse takes a while.
+      page.setDefaultTimeout(90_000);
+      await page.goto(dashboardUrl, { waitUntil: 'domcontentloaded' });
       return { page, problems };
     }
 

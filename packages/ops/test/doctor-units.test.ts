@@ -86,7 +86,7 @@ describe('ALB target health (recorded DescribeTargetHealth answers)', () => {
 
   it('fails when the ALB of the outputs does not exist', async () => {
     const result = await checkLoadBalancer(context({ elbv2: recorded({ DescribeLoadBalancersCommand: () => ({ LoadBalancers: [] }) }) }));
-    expect(result).toMatchObject({ ok: false, found: 'no load balancer named blog-data-prod-123.eu-west-1.elb.amazonaws.com in eu-west-1' });
+    expect(result).toMatchObject({ ok: false, found: 'no load balancer named blog-data-prod-123.eu-west-1.elb.amazonaws.com in eu-west-2' });
   });
 });
 

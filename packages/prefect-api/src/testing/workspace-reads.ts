@@ -92,8 +92,13 @@ export class WorkspaceReads {
     const startTime = started ? new Date(now.getTime() - 60_000).toISOString() : null;
     const pool = deployment?.work_pool_name ? this.state.workPools.get(deployment.work_pool_name) : undefined;
     const state = {
-      id: randomUUID(), type, name: stateName, timestamp: now.toISOString(), message: body.state?.message ?? null,
-      data: null, state_details: { flow_run_id: id },
+      id: randomUUID(),
+      type,
+      name: stateName,
+      timestamp: now.toISOString(),
+      message: body.state?.message ?? null,
+      data: null,
+      state_details: { flow_run_id: id },
     };
     const run: Json = {
       id,
@@ -110,7 +115,9 @@ export class WorkspaceReads {
       parameters: body.parameters ?? {},
       idempotency_key: body.idempotency_key ?? null,
       context: body.context ?? {},
-      empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: null, retry_delay: null, pause_keys: [], resuming: false, retry_type: null },
+      empirical_policy: {
+        max_retries: 0, retry_delay_seconds: 0, retries: null, retry_delay: null, pause_keys: [], resuming: false, retry_type: null,
+      },
       tags: body.tags ?? deployment?.tags ?? [],
       labels: body.labels ?? {},
       parent_task_run_id: null,
@@ -183,7 +190,8 @@ export class WorkspaceReads {
       const byState = new Map<string, Json>();
       for (const r of inBucket) {
         const k = `${r.state_type}/${r.state_name}`;
-        const s = byState.get(k) ?? { state_type: r.state_type, state_name: r.state_name, count_runs: 0, sum_estimated_run_time: 0, sum_estimated_lateness: 0 };
+        const s = byState.get(k)
+          ?? { state_type: r.state_type, state_name: r.state_name, count_runs: 0, sum_estimated_run_time: 0, sum_estimated_lateness: 0 };
         s.count_runs++;
         s.sum_estimated_run_time += r.estimated_run_time;
         byState.set(k, s);
