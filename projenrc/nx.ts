@@ -3,7 +3,7 @@ import { JsonFile, typescript } from 'projen';
 /**
  * `nx.json`: which targets are cached and in what order they run. `build`
  * waits for the builds of dependencies, `test` and `lint` for a built
- * dependency graph; `deploy` targets chain infra → image → flows themselves.
+ * dependency graph; `deploy` targets chain images → infra → flows themselves.
  */
 export function configureNx(root: typescript.TypeScriptProject): void {
   new JsonFile(root, 'nx.json', {

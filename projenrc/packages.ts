@@ -95,7 +95,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
       // The platform stack only: the bootstrap stack (state bucket, OIDC, the CI roles themselves) is
       // applied by an admin, and the CI deploy role is deliberately unable to change it.
       // The outputs are what image-builder and flows-deployer read.
-      deploy: deployTarget('infra'),
+      deploy: deployTarget('infra', 'image-builder'),
     },
   });
   // Synthesized stacks, their .terraform dirs and the local-backend state of the rehearsal.
@@ -120,8 +120,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'image-builder': 'bin/image-builder.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
-      // The Prefect image (server, worker, flow runs), after infra.
-      deploy: deployTarget('image-builder', 'infra'),
+      // Both images (Prefect, and the one-off deployer task's), first: infra pins their digests.
+      deploy: deployTarget('image-builder'),
     },
   });
   // Each image's folder is an Nx project of its own, so that a Dockerfile change marks the project
@@ -152,13 +152,14 @@ export function addPackages(root: typescript.TypeScriptProject) {
     devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
-      // Publishes the deployer image, pins the ECS deployer task to it, then applies the flows with
-      // infra's outputs and the image digest (packages/delivery).
-      deploy: deployTarget('flows-deployer', 'image-builder'),
+      // Applies the flows with infra's outputs and the image digest (packages/delivery), after
+      // infra has pinned the ECS deployer task to the deployer image this run published.
+      deploy: deployTarget('flows-deployer', 'infra'),
     },
   });
-  // The deployer image is built from this app (docker/flows-deployer); a new Prefect image
-  // re-pins the work pool's job template, so both make the flows deploy.
+  // The deployer image is built from this app (docker/flows-deployer): a change to either makes
+  // the flows deploy, whose chain publishes it and has infra pin the deployer task to its digest.
+  // A new Prefect image re-pins the work pool's job template, so it makes the flows deploy too.
   flowsDeployer.tryFindObjectFile('project.json')?.addOverride('implicitDependencies', ['flows-deployer-image', 'image-builder']);
   // `pnpm --filter @blog-data/flows-deployer start -- plan`
   flowsDeployer.package.setScript('start', 'node bin/flows-deployer.js');
@@ -172,7 +173,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     outdir: 'packages/delivery',
     nxName: 'delivery',
     scope: 'scope:app',
-    description: 'Deploys what changed in delivery order (infra → image → flows): the steps behind nx affected -t deploy',
+    description: 'Deploys what changed in delivery order (images → infra → flows): the steps behind nx affected -t deploy',
     deps: [CONFIG, 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
     devDeps: [TEST_SUPPORT],
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },

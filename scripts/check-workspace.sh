@@ -34,15 +34,15 @@ order() {
     sed -n 's/^  [0-9]*\. \([a-z-]*\): deploy (changed)$/\1:changed/p; s/^  [0-9]*\. \([a-z-]*\): hand on.*/\1:upstream/p' | tr '\n' ' ' | sed 's/ $//'
 }
 got=$(order packages/infra/src/main.ts)
-[ "$got" = "infra:changed" ] || fail "an infra change should deploy infra alone, got: $got"
+[ "$got" = "image-builder:upstream infra:changed" ] || fail "an infra change should deploy infra after the (no-op) image step, got: $got"
 got=$(order packages/config/src/schema.ts)
-[ "$got" = "infra:changed image-builder:changed flows-deployer:changed" ] || fail "a config change should deploy all three in order, got: $got"
+[ "$got" = "image-builder:changed infra:changed flows-deployer:changed" ] || fail "a config change should deploy all three in order, got: $got"
 got=$(order apps/flows-deployer/prefect.yaml)
-[ "$got" = "infra:upstream image-builder:upstream flows-deployer:changed" ] || fail "a manifest change should deploy the flows after no-op upstream steps, got: $got"
+[ "$got" = "image-builder:upstream infra:upstream flows-deployer:changed" ] || fail "a manifest change should deploy the flows after no-op upstream steps, got: $got"
 got=$(order docker/prefect-base/Dockerfile)
-[ "$got" = "infra:upstream image-builder:changed flows-deployer:changed" ] || fail "a Prefect Dockerfile change should publish the image and re-pin the flows, got: $got"
+[ "$got" = "image-builder:changed infra:upstream flows-deployer:changed" ] || fail "a Prefect Dockerfile change should publish the image, re-pin infra and the flows, got: $got"
 got=$(order docker/flows-deployer/Dockerfile)
-[ "$got" = "infra:upstream image-builder:upstream flows-deployer:changed" ] || fail "a deployer Dockerfile change should deploy the flows (and their deployer image), got: $got"
+[ "$got" = "image-builder:upstream infra:upstream flows-deployer:changed" ] || fail "a deployer Dockerfile change should deploy the flows (publishing the deployer image, infra re-pinning its task), got: $got"
 ok "deploy plan: only what changed, in delivery order"
 
 # Module boundaries: config may import nothing from the repo, nobody imports another's src/.

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { flattenTerraformOutputs, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { flattenTerraformOutputs, imageResultSchema, PLATFORM_OUTPUTS } from '@blog-data/config';
 import { z } from 'zod';
 import { DeployError } from './errors';
 
@@ -12,7 +12,6 @@ export const ARTIFACT_FILES = {
   infraOutputs: join(ARTIFACTS_DIR, 'infra-outputs.json'),
   image: join(ARTIFACTS_DIR, 'image.json'),
   deployerImage: join(ARTIFACTS_DIR, 'deployer-image.json'),
-  deployerTask: join(ARTIFACTS_DIR, 'deployer-task.json'),
 } as const;
 
 /** The platform outputs every later step reads: all of them, ids and ARNs (never secrets). */
@@ -24,16 +23,10 @@ export const infraOutputsSchema = z.object(
 );
 export type InfraOutputs = z.infer<typeof infraOutputsSchema>;
 
-/** What this package reads from image-builder's `publish --output` file. */
-export const imageResultSchema = z.object({
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>'),
-  reference: z.string().regex(/^[^@\s]+@sha256:[0-9a-f]{64}$/, 'must be <repository>@sha256:<64 hex>'),
+/** A pushed image as this package needs it: image-builder's publish result, with its digest. */
+export const pushedImageSchema = imageResultSchema.extend({
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex> (publish without --no-push/--dry-run)'),
 });
-export type ImageResult = z.infer<typeof imageResultSchema>;
-
-/** The deployer task definition revision pinned to the published deployer image. */
-export const deployerTaskSchema = z.object({ taskDefinitionArn: z.string().min(1), image: z.string().min(1) });
-export type DeployerTask = z.infer<typeof deployerTaskSchema>;
 
 /** Reads and validates one artifact; a missing or malformed file names the file and the field. */
 export function readArtifact<T>(

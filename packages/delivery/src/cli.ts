@@ -27,7 +27,7 @@ export function affectedDeployProjects(root: string, nxArgs: readonly string[]):
 export async function main(argv: readonly string[], io: DeployIo): Promise<number> {
   const log = (line: string) => io.stdout.write(`${line}\n`);
   const program = new Command('platform-deploy')
-    .description('Deploys what changed, in delivery order (infra → image → flows); run by the Nx deploy targets')
+    .description('Deploys what changed, in delivery order (images → infra → flows); run by the Nx deploy targets')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 

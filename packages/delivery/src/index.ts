@@ -1,9 +1,8 @@
 export * from './order';
 export * from './artifacts';
 export * from './errors';
-export { decideInfra, fingerprintOf, recordLocation, runInfraStep, appliedRecordSchema } from './infra-step';
+export { decideInfra, fingerprintOf, infraStepIo, recordLocation, runInfraStep, appliedRecordSchema } from './infra-step';
 export type { AppliedRecord, InfraDecision, InfraStepIo } from './infra-step';
-export { pinDeployerImage, DEPLOYER_CONTAINER } from './deployer-task';
 export { flowsApplyRun, publishRun, readApiAuth, runStep } from './steps';
 export type { StepContext } from './steps';
 export { main } from './cli';

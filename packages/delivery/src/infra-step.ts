@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { namePrefix, PlatformConfig } from '@blog-data/config';
 import { z } from 'zod';
-import { ARTIFACT_FILES, infraOutputsSchema, readInfraOutputs, writeArtifact } from './artifacts';
+import { ARTIFACT_FILES, infraOutputsSchema, pushedImageSchema, readArtifact, readInfraOutputs, writeArtifact } from './artifacts';
 import { runTool, ToolRun } from './processes';
 
 const INFRA_BIN = 'packages/infra/bin/platform-infra.js';
@@ -81,16 +81,23 @@ export async function runInfraStep(
 export function infraStepIo(root: string, config: PlatformConfig, options: { readonly profile?: string }): InfraStepIo {
   const outdir = join(root, 'packages/infra/cdktf.out');
   const env = options.profile ? { AWS_PROFILE: options.profile } : undefined;
-  const s3 = new S3Client({ region: config.aws.region, ...(options.profile ? { profile: options.profile } : {}) });
+  // Path-style S3 on the AWS emulator (AWS_ENDPOINT_URL), as the infra provider does there.
+  const emulator = Boolean(process.env.AWS_ENDPOINT_URL);
+  const s3 = new S3Client({ region: config.aws.region, forcePathStyle: emulator, ...(options.profile ? { profile: options.profile } : {}) });
   const where = recordLocation(config);
+  // Task definitions run images by digest only: both published images go into the stack.
+  const images = ['--image-result', ARTIFACT_FILES.image, '--image-result', ARTIFACT_FILES.deployerImage];
   const apply: ToolRun = {
     bin: INFRA_BIN,
-    args: ['apply', '--env', config.env, '--stack', 'platform', '--auto-approve', '--outputs-file', ARTIFACT_FILES.infraOutputs, '--outdir', outdir],
+    args: ['apply', '--env', config.env, '--stack', 'platform', '--auto-approve', '--outputs-file', ARTIFACT_FILES.infraOutputs, ...images, '--outdir', outdir],
     env,
   };
   return {
     async synth() {
-      await runTool(root, { bin: INFRA_BIN, args: ['synth', '--env', config.env, '--outdir', outdir] });
+      for (const file of [ARTIFACT_FILES.image, ARTIFACT_FILES.deployerImage]) {
+        readArtifact(root, file, pushedImageSchema, `the images are published before infra: run \`pnpm nx run image-builder:deploy --configuration=${config.env}\``);
+      }
+      await runTool(root, { bin: INFRA_BIN, args: ['synth', '--env', config.env, ...images, '--outdir', outdir] });
       return readFileSync(join(outdir, 'stacks', `${namePrefix(config)}-platform`, 'cdk.tf.json'), 'utf8');
     },
     async readRecord() {

@@ -1,15 +1,16 @@
 /**
  * Delivery order and what one `nx affected -t deploy` run does, as a pure plan.
  *
- * The Nx deploy targets form a chain (flows-deployer → image-builder → infra, `dependsOn` in
- * projenrc/packages.ts): Nx runs an affected project's deploy after its upstream steps, and an
- * upstream step that did not change is a cheap no-op that only hands its artifacts on (infra:
- * the outputs recorded at its last apply; the image: a content-addressed publish that finds the
- * registry already holds it).
+ * The Nx deploy targets form a chain (flows-deployer → infra → image-builder, `dependsOn` in
+ * projenrc/workspace-package.ts): Nx runs an affected project's deploy after its upstream steps,
+ * and an upstream step that did not change is a cheap no-op that only hands its artifacts on (the
+ * images: a content-addressed publish that finds the registry already holds them; infra: the
+ * outputs recorded at its last apply of the same stack). Images come first because task
+ * definitions run images by digest only: infra needs both digests to synthesize.
  */
 
 /** The Nx projects with a deploy target, upstream first. */
-export const DELIVERY_ORDER = ['infra', 'image-builder', 'flows-deployer'] as const;
+export const DELIVERY_ORDER = ['image-builder', 'infra', 'flows-deployer'] as const;
 export type DeliveryProject = (typeof DELIVERY_ORDER)[number];
 
 /** One step of a deploy run. */

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PlatformConfig } from '@blog-data/config';
-import { ARTIFACT_FILES, deployerTaskSchema, imageResultSchema, readArtifact, readInfraOutputs, writeArtifact } from './artifacts';
-import { registerPinnedDeployer } from './deployer-task';
+import { ARTIFACT_FILES, readInfraOutputs } from './artifacts';
 import { DeployError } from './errors';
 import { infraStepIo, runInfraStep } from './infra-step';
 import { DeliveryProject } from './order';
@@ -25,14 +23,13 @@ export interface StepContext {
   readonly log: (line: string) => void;
 }
 
-/** `publish` of one image, with the push profile; reads infra's repository URL when known. */
+/** `publish` of one image with the push profile (the repository is in the bootstrap stack, ready before infra). */
 export function publishRun(ctx: StepContext, image: 'prefect-base' | 'flows-deployer'): ToolRun {
-  const infraOutputs = existsSync(join(ctx.root, ARTIFACT_FILES.infraOutputs)) ? ['--infra-outputs', ARTIFACT_FILES.infraOutputs] : [];
   const where =
     image === 'prefect-base'
       ? ['--image', 'prefect-base', '--output', ARTIFACT_FILES.image]
       : ['--image', 'flows-deployer', '--context', '.', '--dockerfile', 'docker/flows-deployer/Dockerfile', '--output', ARTIFACT_FILES.deployerImage];
-  return { bin: IMAGE_BIN, args: ['publish', '--env', ctx.config.env, ...where, ...infraOutputs], env: profileEnv(ctx.profiles.ecrPush ?? ctx.profiles.deploy) };
+  return { bin: IMAGE_BIN, args: ['publish', '--env', ctx.config.env, ...where], env: profileEnv(ctx.profiles.ecrPush ?? ctx.profiles.deploy) };
 }
 
 /** The deployer's `apply`, pinned to the image this run published. */
@@ -73,30 +70,23 @@ export async function readApiAuth(client: Pick<SecretsManagerClient, 'send'>, se
 /** Runs one project's deploy step. */
 export async function runStep(project: DeliveryProject, ctx: StepContext): Promise<void> {
   const { config } = ctx;
+  if (project === 'image-builder') {
+    // Both images, each a no-op when the registry holds its content; infra pins the two digests.
+    ctx.log('image-builder: publish prefect-base and the flows-deployer image');
+    await run(ctx, publishRun(ctx, 'prefect-base'));
+    await run(ctx, publishRun(ctx, 'flows-deployer'));
+    return;
+  }
   if (project === 'infra') {
     await runInfraStep(ctx.root, config, infraStepIo(ctx.root, config, { profile: ctx.profiles.deploy }), { dryRun: ctx.dryRun, log: ctx.log });
     return;
   }
-  if (project === 'image-builder') {
-    ctx.log('image-builder: publish prefect-base (a no-op when the registry holds this content)');
-    await run(ctx, publishRun(ctx, 'prefect-base'));
-    return;
-  }
-  // flows-deployer: its own image first, the ECS deployer task pinned to it, then the flows.
   const outputs = readInfraOutputs(ctx.root, config.env);
-  ctx.log('flows-deployer: publish the deployer image');
-  await run(ctx, publishRun(ctx, 'flows-deployer'));
-  const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
   if (ctx.dryRun) {
-    ctx.log(`  would register ${String(outputs.deployer_task_definition_arn)} pinned to the published deployer digest`);
     ctx.log(`  would read the API auth secret ${String(outputs.api_auth_secret_arn)} and run: ${describeRun(flowsApplyRun(ctx, '…'))}`);
     return;
   }
-  const deployer = readArtifact(ctx.root, ARTIFACT_FILES.deployerImage, imageResultSchema, 'the deployer image publish did not write its result');
-  const ecs = new ECSClient(clientConfig);
-  const taskDefinitionArn = await registerPinnedDeployer(ecs, String(outputs.deployer_task_definition_arn), deployer.reference);
-  writeArtifact(ctx.root, ARTIFACT_FILES.deployerTask, deployerTaskSchema.parse({ taskDefinitionArn, image: deployer.reference }));
-  ctx.log(`flows-deployer: deployer task ${taskDefinitionArn} runs ${deployer.reference}`);
+  const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
   const apiAuth = await readApiAuth(new SecretsManagerClient(clientConfig), String(outputs.api_auth_secret_arn));
   await run(ctx, flowsApplyRun(ctx, apiAuth));
 }

@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TaskDefinition } from '@aws-sdk/client-ecs';
 import { loadConfig, PLATFORM_OUTPUTS } from '@blog-data/config';
-import { ARTIFACT_FILES, DeployError, flowsApplyRun, imageResultSchema, main, pinDeployerImage, readApiAuth, readArtifact, readInfraOutputs, StepContext } from '../src';
+import { ARTIFACT_FILES, flowsApplyRun, main, pushedImageSchema, readApiAuth, readArtifact, readInfraOutputs, StepContext } from '../src';
 
 const config = loadConfig({ env: 'staging', environ: {} });
 const scratch = () => mkdtempSync(join(tmpdir(), 'delivery-'));
@@ -25,36 +24,17 @@ describe('artifacts between the steps', () => {
     expect(() => readInfraOutputs(root, 'staging')).toThrow(/^\.deploy\/infra-outputs\.json: api_auth_secret_arn /);
   });
 
-  it('refuses an image result without a digest reference', () => {
+  it('refuses an image result without a pushed digest', () => {
     const root = scratch();
     mkdirSync(join(root, '.deploy'));
-    writeFileSync(join(root, ARTIFACT_FILES.image), JSON.stringify({ digest, reference: 'repo:latest' }));
-    expect(() => readArtifact(root, ARTIFACT_FILES.image, imageResultSchema, 'x')).toThrow(/reference must be <repository>@sha256/);
+    writeFileSync(join(root, ARTIFACT_FILES.image), JSON.stringify({ image: 'prefect-base', repository: 'r/blog-data' }));
+    expect(() => readArtifact(root, ARTIFACT_FILES.image, pushedImageSchema, 'x')).toThrow(/^\.deploy\/image\.json: digest /);
+    writeFileSync(join(root, ARTIFACT_FILES.image), JSON.stringify({ image: 'prefect-base', repository: 'r/blog-data', digest }));
+    expect(readArtifact(root, ARTIFACT_FILES.image, pushedImageSchema, 'x').digest).toBe(digest);
   });
 });
 
 describe('the flows step', () => {
-  it('pins the deployer task definition to the published digest and keeps everything else', () => {
-    const current: TaskDefinition = {
-      taskDefinitionArn: 'arn:aws:ecs:eu-west-2:1:task-definition/blog-data-staging-deployer:3',
-      family: 'blog-data-staging-deployer',
-      cpu: '256',
-      memory: '512',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      executionRoleArn: 'arn:exec',
-      taskRoleArn: 'arn:task',
-      revision: 3,
-      status: 'ACTIVE',
-      containerDefinitions: [{ name: 'flows-deployer', image: 'repo:flows-deployer', environment: [{ name: 'PLATFORM_ENV', value: 'staging' }] }],
-    };
-    const next = pinDeployerImage(current, `repo@${digest}`);
-    expect(next).toMatchObject({ family: 'blog-data-staging-deployer', cpu: '256', memory: '512', executionRoleArn: 'arn:exec', taskRoleArn: 'arn:task' });
-    expect(next.containerDefinitions).toEqual([{ name: 'flows-deployer', image: `repo@${digest}`, environment: [{ name: 'PLATFORM_ENV', value: 'staging' }] }]);
-    expect(next).not.toHaveProperty('revision');
-    expect(() => pinDeployerImage({ ...current, containerDefinitions: [] }, 'x')).toThrow(DeployError);
-  });
-
   it('passes the API secret to the deployer through its environment only', () => {
     const run = flowsApplyRun(ctx(scratch()), 'prefect:s3cr3t');
     expect(run.env).toEqual({ AWS_PROFILE: 'blog-data-deploy', PREFECT_API_AUTH_STRING: 'prefect:s3cr3t' });
@@ -95,6 +75,6 @@ describe('platform-deploy', () => {
 
   it('refuses an unknown project', async () => {
     const res = await run(['step', 'ops', '--env', 'dev'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
-    expect(res).toMatchObject({ code: 1, err: 'error: unknown project "ops" (platform-deploy step): use one of infra, image-builder, flows-deployer\n' });
+    expect(res).toMatchObject({ code: 1, err: 'error: unknown project "ops" (platform-deploy step): use one of image-builder, infra, flows-deployer\n' });
   });
 });
