@@ -88,7 +88,14 @@ export function addPackages(root: typescript.TypeScriptProject) {
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
     ],
     // The rehearsal reads the API password back from the emulator to prove no log or state holds it.
-    devDeps: [TEST_SUPPORT, '@aws-sdk/client-secrets-manager@^3.900.0'],
+    // The rotation rehearsal drives EventBridge and Step Functions on the emulator.
+    devDeps: [
+      TEST_SUPPORT,
+      '@aws-sdk/client-secrets-manager@^3.900.0',
+      '@aws-sdk/client-eventbridge@^3.900.0',
+      '@aws-sdk/client-sfn@^3.900.0',
+      '@aws-sdk/client-cloudwatch-logs@^3.900.0',
+    ],
     bin: { 'platform-infra': 'bin/platform-infra.js', 'platform-release': 'bin/platform-release.js' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {

@@ -77,16 +77,13 @@ export class DatabaseRotationRestart extends Construct {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:ecs:updateService',
         Parameters: { [cluster]: props.clusterName, [service]: s, [force]: true },
-        ResultSelector: { 'deployment.$': '$.Service.Deployments[0].Id' },
-        ResultPath: `$.restarted.${s.replace(/[^A-Za-z0-9]/g, '_')}`,
+        // The event passes through unchanged: the UpdateService answer is not needed (and moto's
+        // interpreter cannot serialise its timestamps).
+        ResultPath: null,
         Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 10, MaxAttempts: 5, BackoffRate: 2 }],
         ...(i + 1 < props.serviceNames.length ? { Next: `Restart-${props.serviceNames[i + 1]}` } : { End: true }),
       };
     });
-    if (props.emulatorParameterNames) {
-      // moto answers with botocore's names too; the selector would not find `Service`.
-      for (const state of Object.values(states) as Record<string, unknown>[]) delete state.ResultSelector;
-    }
     this.stateMachine = new SfnStateMachine(this, 'machine', {
       name,
       type: 'STANDARD',
