@@ -1,5 +1,5 @@
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, CreateLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -39,7 +39,13 @@ describeWithServices('a database password rotation restarts the server (AWS emul
     emulator = await startPrivateAwsEmulator({ env: { MOTO_ECS_SERVICE_RUNNING: '1' } });
     await emulator.control('/moto-api/config', { stepfunctions: { execute_state_machine: true } });
     const o = { region, endpoint: emulator.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-    clients = { ecs: new ECSClient(o), events: new EventBridgeClient(o), sfn: new SFNClient(o), secrets: new SecretsManagerClient(o), logs: new CloudWatchLogsClient(o) };
+    clients = {
+      ecs: new ECSClient(o),
+      events: new EventBridgeClient(o),
+      sfn: new SFNClient(o),
+      secrets: new SecretsManagerClient(o),
+      logs: new CloudWatchLogsClient(o),
+    };
   });
 
   afterAll(async () => {
