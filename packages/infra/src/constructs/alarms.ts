@@ -240,30 +240,19 @@ export class Alarms extends Construct {
 
     const worker = props.worker;
     const workerService = { ClusterName: props.clusterName, ServiceName: worker.serviceName };
-    alarm('worker-not-running', `The Prefect worker runs fewer than ${worker.desiredCount} task(s): no flow run starts`, worker.containerInsights
-      ? {
-        namespace: 'ECS/ContainerInsights',
-        metricName: 'RunningTaskCount',
-        statistic: 'Minimum',
-        period: 60,
-        evaluationPeriods: 5,
-        threshold: worker.desiredCount,
-        comparisonOperator: 'LessThanThreshold',
-        dimensions: workerService,
-        treatMissingData: 'breaching',
-      }
-      // Without Container Insights each running task reports one CPU sample per minute.
-      : {
-        namespace: 'AWS/ECS',
-        metricName: 'CPUUtilization',
-        statistic: 'SampleCount',
-        period: 60,
-        evaluationPeriods: 5,
-        threshold: worker.desiredCount,
-        comparisonOperator: 'LessThanThreshold',
-        dimensions: workerService,
-        treatMissingData: 'breaching',
-      });
+    // Without Container Insights each running task reports one CPU sample per minute.
+    const runningTasks = worker.containerInsights
+      ? { namespace: 'ECS/ContainerInsights', metricName: 'RunningTaskCount', statistic: 'Minimum' }
+      : { namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'SampleCount' };
+    alarm('worker-not-running', `The Prefect worker runs fewer than ${worker.desiredCount} task(s): no flow run starts`, {
+      ...runningTasks,
+      period: 60,
+      evaluationPeriods: 5,
+      threshold: worker.desiredCount,
+      comparisonOperator: 'LessThanThreshold',
+      dimensions: workerService,
+      treatMissingData: 'breaching',
+    });
     const metricNamespace = `Prefect/${props.namePrefix}`;
     new CloudwatchLogMetricFilter(this, 'worker-api-errors-filter', {
       name: `${props.namePrefix}-worker-api-errors`,

@@ -141,29 +141,23 @@ export class PlatformStack extends TerraformStack {
       name: database.databaseName,
       secretArn: database.masterSecretArn,
     };
+    // The server and its migration task: same image, size, roles, logs and database.
+    const serverTask = {
+      namePrefix: prefix,
+      image,
+      cpu: config.server.cpu,
+      memory: config.server.memory,
+      executionRoleArn: roles.execution.role.arn,
+      taskRoleArn: roles.server.role.arn,
+      logGroup: logs.groups.api.name,
+      region: config.aws.region,
+      database: databaseConnection,
+    };
     // Run by the release step before the server service moves to a new task definition.
-    const migration = new MigrationTask(this, 'migration', {
-      namePrefix: prefix,
-      image,
-      cpu: config.server.cpu,
-      memory: config.server.memory,
-      executionRoleArn: roles.execution.role.arn,
-      taskRoleArn: roles.server.role.arn,
-      logGroup: logs.groups.api.name,
-      region: config.aws.region,
-      database: databaseConnection,
-    });
+    const migration = new MigrationTask(this, 'migration', serverTask);
     const server = new PrefectServer(this, 'prefect-server', {
-      namePrefix: prefix,
+      ...serverTask,
       clusterArn: cluster.cluster.arn,
-      image,
-      cpu: config.server.cpu,
-      memory: config.server.memory,
-      executionRoleArn: roles.execution.role.arn,
-      taskRoleArn: roles.server.role.arn,
-      logGroup: logs.groups.api.name,
-      region: config.aws.region,
-      database: databaseConnection,
       apiAuthSecretArn: apiAuth.secret.arn,
       publicUrl: entry.url,
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.server.id, assignPublicIp: network.assignPublicIp },
