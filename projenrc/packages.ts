@@ -3,6 +3,9 @@ import { VERSIONS } from './versions';
 import { addWorkspacePackage, deployTarget, NPM_SCOPE, projenTarget } from './workspace-package';
 
 const CONFIG = `${NPM_SCOPE}/config@workspace:*`;
+/** Errors, exit codes, colour, tables, progress and the commander runner of every CLI. */
+const CLI_KIT = `${NPM_SCOPE}/cli-kit@workspace:*`;
+const COMMANDER = 'commander@^14.0.0';
 /** Dev-only: the rule every integration test follows about missing services. */
 const TEST_SUPPORT = `${NPM_SCOPE}/test-support@workspace:*`;
 const PREFECT_API = `${NPM_SCOPE}/prefect-api@workspace:*`;
@@ -27,14 +30,22 @@ const DASHBOARD_WEB_DEPS = [
 ];
 const ECS_ROLLOUT = `${NPM_SCOPE}/ecs-rollout@workspace:*`;
 
-/** The four workspace packages; data flows config → infra / image-builder / flows-deployer. */
+/** The workspace packages; data flows cli-kit → config → infra / image-builder / flows-deployer / ops. */
 export function addPackages(root: typescript.TypeScriptProject) {
+  const cliKit = addWorkspacePackage(root, {
+    outdir: 'packages/cli-kit',
+    nxName: 'cli-kit',
+    scope: 'scope:base',
+    description: 'One error type, exit codes, colour, tables, progress and the commander runner shared by every CLI',
+    deps: [COMMANDER],
+  });
+
   const config = addWorkspacePackage(root, {
     outdir: 'packages/config',
     nxName: 'config',
     scope: 'scope:shared',
     description: 'Typed, validated settings for every environment: the single source of truth',
-    deps: ['zod@^4.1.0'],
+    deps: [CLI_KIT, COMMANDER, 'zod@^4.1.0'],
     bin: { 'platform-config': 'bin/platform-config.js' },
   });
 
@@ -80,9 +91,11 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:infra',
     description: 'CDKTF stacks for the self-hosted Prefect 3 platform on AWS',
     deps: [
+      CLI_KIT,
       CONFIG,
       ECS_ROLLOUT,
       '@aws-sdk/client-ecs@^3.900.0',
+      COMMANDER,
       `cdktf@${VERSIONS.cdktf}`,
       `constructs@${VERSIONS.constructs}`,
       `@cdktf/provider-aws@${VERSIONS.cdktfProviderAws}`,
@@ -115,13 +128,14 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:app',
     description: 'Builds the linux/amd64 Prefect image with dockerode, pushes it to ECR and verifies it',
     deps: [
+      CLI_KIT,
       CONFIG,
       OCI_REGISTRY,
       'dockerode@^4.0.9',
       'tar-fs@^3.1.1',
       '@balena/dockerignore@^1.0.2',
       '@aws-sdk/client-ecr@^3.900.0',
-      'commander@^14.0.0',
+      COMMANDER,
     ],
     devDeps: ['@types/dockerode@^3.3.44', '@types/tar-fs@^2.0.4', TEST_SUPPORT],
     bin: { 'image-builder': 'bin/image-builder.js' },
@@ -155,7 +169,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'flows-deployer',
     scope: 'scope:app',
     description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
-    deps: [CONFIG, PREFECT_API, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0', '@lezer/python@^1.1.19', '@lezer/common@^1.2.0'],
+    deps: [CLI_KIT, CONFIG, PREFECT_API, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@lezer/python@^1.1.19', '@lezer/common@^1.2.0'],
     devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
@@ -181,7 +195,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'delivery',
     scope: 'scope:app',
     description: 'Deploys what changed in delivery order (images → infra → flows): the steps behind nx affected -t deploy',
-    deps: [CONFIG, 'zod@^4.1.0', 'commander@^14.0.0', '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
+    deps: [CLI_KIT, CONFIG, 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
     devDeps: [TEST_SUPPORT],
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },
     jestConfig: { testTimeout: 600_000 },
@@ -193,10 +207,11 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:app',
     description: 'Operations CLI for a running environment: doctor, cost and logs',
     deps: [
+      CLI_KIT,
       CONFIG,
       PREFECT_API,
       OCI_REGISTRY,
-      'commander@^14.0.0',
+      COMMANDER,
       '@aws-sdk/client-ecs@^3.900.0',
       '@aws-sdk/client-elastic-load-balancing-v2@^3.900.0',
       '@aws-sdk/client-rds@^3.900.0',
@@ -216,7 +231,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   ops.gitignore.exclude('test-artifacts/');
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
-  return { config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, projenTarget };
+  return { cliKit, config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, projenTarget };
 }
 
 /**

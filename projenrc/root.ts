@@ -36,7 +36,12 @@ export function createRoot(): typescript.TypeScriptProject {
       jestVersion: VERSIONS.jest,
       updateSnapshot: javascript.UpdateSnapshot.NEVER,
       junitReporting: false,
-      jestConfig: { testMatch: ['<rootDir>/projenrc/**/*.test.ts'], collectCoverage: false },
+      jestConfig: {
+        testMatch: ['<rootDir>/projenrc/**/*.test.ts'],
+        collectCoverage: false,
+        // projenrc reads config from source; config's one dependency in the repo is read from source too.
+        moduleNameMapper: { '^@blog-data/cli-kit$': '<rootDir>/packages/cli-kit/src' },
+      },
     },
     // The root holds no library code: only the projenrc is compiled, through tsconfig.dev.json.
     disableTsconfig: true,
@@ -104,6 +109,10 @@ export function createRoot(): typescript.TypeScriptProject {
 /** The repository-level commands the README documents (`pnpm <task>`). */
 function addRepositoryTasks(root: typescript.TypeScriptProject): void {
   root.testTask.reset('jest --passWithNoTests=false', { receiveArgs: true });
+  // projenrc reads the environments through packages/config's source, which imports
+  // @blog-data/cli-kit by its package name: compile that one small package first, so that
+  // `pnpm exec projen` works in a fresh clone before any build.
+  root.defaultTask?.prependExec('tsc -p packages/cli-kit/tsconfig.json');
   root.addTask('rehearse', {
     description: 'Local rehearsal: infra on the AWS emulator, image to a local registry, flows planned',
     exec: 'bash scripts/rehearse.sh',

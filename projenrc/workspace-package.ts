@@ -4,7 +4,7 @@ import { VERSIONS } from './versions';
 import { ENVIRONMENTS } from '../packages/config/src';
 
 /** Nx project tags; module-boundary rules in `.eslintrc.json` are written against them. */
-export type ScopeTag = 'scope:shared' | 'scope:infra' | 'scope:app';
+export type ScopeTag = 'scope:base' | 'scope:shared' | 'scope:infra' | 'scope:app';
 
 /** Options for one workspace package of the monorepo. */
 export interface WorkspacePackageOptions {
@@ -29,13 +29,15 @@ export interface WorkspacePackageOptions {
 }
 
 /**
- * Which scopes may depend on which: `config` (shared) on nothing in the repo,
- * infra and apps only on shared packages, never on each other.
+ * Which scopes may depend on which: `cli-kit` (base) on nothing in the repo, shared libraries
+ * (`config`, …) on base and each other, infra and apps only on base and shared packages, never
+ * on each other. (An empty list would mean "on no tagged project at all".)
  */
 export const DEP_CONSTRAINTS = [
-  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:base', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:base', 'scope:shared'] },
+  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:base', 'scope:shared'] },
+  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:base', 'scope:shared'] },
 ];
 
 /** npm scope shared by every workspace package. */

@@ -1,3 +1,4 @@
+import { EXIT as KIT_EXIT, formatProblem } from '@blog-data/cli-kit';
 import { ConfigError } from '@blog-data/config';
 import { PrefectApiError } from '@blog-data/prefect-api';
 import { Command, Option } from 'commander';
@@ -7,8 +8,8 @@ import { planHasChanges } from './plan';
 import { ANSI, NO_COLOR, renderHuman, renderJson } from './render';
 import { run, RunOptions } from './run';
 
-/** Exit codes: 0 ok, 1 error, 2 plan has changes (with --detailed-exitcode). */
-export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+/** Exit codes: the repository's convention (cli-kit); `changes` (3) only with --detailed-exitcode. */
+export const EXIT = { ...KIT_EXIT, error: KIT_EXIT.failure } as const;
 
 interface CliFlags {
   env?: string;
@@ -58,7 +59,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       .option('--image-digest <sha256>', 'pin flow runs to this image digest')
       .option('--prune', 'delete managed deployments in the pool that left the manifest', false)
       .option('--json', 'machine-readable output for CI', false)
-      .option('--detailed-exitcode', 'plan: exit 2 when there are changes', false)
+      .option('--detailed-exitcode', 'plan: exit 3 when there are changes', false)
       .option('--health-timeout <seconds>', 'how long to wait for GET /api/health; default FLOWS_DEPLOYER_HEALTH_TIMEOUT or 120')
       .option('--request-timeout <seconds>', 'deadline of each request (connect, headers, body, retries); default PREFECT_API_REQUEST_TIMEOUT or 60')
       .option('--time-budget <seconds>', 'the whole run\'s time limit; default FLOWS_DEPLOYER_TIME_BUDGET or 600')
@@ -113,7 +114,7 @@ async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo)
 
 function reportError(err: unknown, io: CliIo, flags: CliFlags): void {
   let lines: string[];
-  if (err instanceof ConfigError) lines = err.problems.map((p) => `error: ${p} (config): fix the environment settings or PLATFORM_* overrides`);
+  if (err instanceof ConfigError) lines = err.problems().map((p) => `error: ${formatProblem(p)}`);
   else if (err instanceof DeployerError || err instanceof PrefectApiError) lines = [`error: ${err.message}`];
   else lines = [`error: ${messageOf(err)} (unexpected): rerun with --verbose and report it`];
   if (flags.json) io.stdout(JSON.stringify({ error: lines.map((l) => l.replace(/^error: /, '')) }, null, 2));

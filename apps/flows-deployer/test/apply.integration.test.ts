@@ -106,7 +106,7 @@ describe('flows-deployer against the contract server', () => {
     server.clearLog();
 
     const plan = await cli('plan', '--json', '--detailed-exitcode');
-    expect(plan.code).toBe(2);
+    expect(plan.code).toBe(3);
     const changed = plan.json().deployments.filter((d: any) => d.action !== 'unchanged');
     expect(changed).toHaveLength(1);
     expect(changed[0]).toMatchObject({ flow: 'ingest-blog-posts', name: 'daily', action: 'update' });

@@ -21,8 +21,8 @@ describe('CLI (offline, no server)', () => {
     expect(noColor.stdout).not.toMatch(/\x1b\[/);
   });
 
-  it('exits 2 with --detailed-exitcode when the plan has changes', async () => {
-    expect((await offline(['--detailed-exitcode'])).code).toBe(2);
+  it('exits 3 with --detailed-exitcode when the plan has changes', async () => {
+    expect((await offline(['--detailed-exitcode'])).code).toBe(3);
   });
 
   it('reports every manifest problem and exits 1', async () => {

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-process.exitCode = require("../lib/cli").main(process.argv.slice(2));
+require("../lib/cli").main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,37 +1,36 @@
-import { loadAllConfigs, loadConfig, ConfigError } from './load';
+import { CliIo, paletteFor, processIo, renderTable, runCli } from '@blog-data/cli-kit';
+import { Command } from 'commander';
+import { loadAllConfigs, loadConfig } from './load';
+import { ENV_SELECTOR, OVERRIDE_PREFIX } from './overrides';
+import { ENVIRONMENTS, PlatformConfig } from './schema';
 
-const USAGE = `usage: platform-config show [--env dev|staging|prod] [--json]
-       platform-config validate          (every environment)
-Overrides: PLATFORM_ENV selects the environment; PLATFORM_<SECTION>__<FIELD>=value overrides a setting.`;
-
-/** Entry point of `platform-config`; returns the exit code. */
-export function main(argv: readonly string[], out = process.stdout, err = process.stderr): number {
-  const [command, ...rest] = argv;
-  const envIndex = rest.indexOf('--env');
-  const env = envIndex >= 0 ? rest[envIndex + 1] : undefined;
-  try {
-    if (command === 'show') {
-      const config = loadConfig({ env });
-      out.write(rest.includes('--json') ? `${JSON.stringify(config, null, 2)}\n` : renderSummary(config));
-      return 0;
-    }
-    if (command === 'validate') {
-      const all = loadAllConfigs(process.env);
-      out.write(`ok: ${Object.keys(all).join(', ')} are valid\n`);
-      return 0;
-    }
-    err.write(`${USAGE}\n`);
-    return 2;
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      for (const line of e.problems) err.write(`error: ${line}\n`);
-      return 1;
-    }
-    throw e;
-  }
+/** Entry point of `platform-config`; resolves with the exit code (see the root README). */
+export function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return runCli(argv, io, () => {
+    const program = new Command('platform-config')
+      .description('Show and validate the platform settings of each environment')
+      .addHelpText('after', `\nOverrides: ${ENV_SELECTOR} selects the environment; ${OVERRIDE_PREFIX}<SECTION>__<FIELD>=value overrides a setting.`);
+    program
+      .command('show')
+      .description('print the settings of one environment')
+      .option('--env <env>', `${ENVIRONMENTS.join(' | ')} (default ${ENV_SELECTOR}, then dev)`)
+      .option('--json', 'the whole validated configuration as JSON')
+      .action((flags: { env?: string; json?: boolean }) => {
+        const config = loadConfig({ env: flags.env, environ: io.env });
+        io.stdout.write(flags.json ? `${JSON.stringify(config, null, 2)}\n` : renderSummary(config, io));
+      });
+    program
+      .command('validate')
+      .description('validate every environment (with the PLATFORM_* overrides in effect)')
+      .action(() => {
+        const all = loadAllConfigs(io.env);
+        io.stdout.write(`ok: ${Object.keys(all).join(', ')} are valid\n`);
+      });
+    return program;
+  });
 }
 
-function renderSummary(config: ReturnType<typeof loadConfig>): string {
+function renderSummary(config: PlatformConfig, io: CliIo): string {
   const rows: [string, string][] = [
     ['environment', config.env],
     ['account / region', `${config.aws.accountId} / ${config.aws.region}`],
@@ -45,6 +44,6 @@ function renderSummary(config: ReturnType<typeof loadConfig>): string {
     ['image', `${config.image.repository}:${config.image.tag}`],
     ['log groups', [config.logs.api, config.logs.worker, config.logs.deployer].join(', ')],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+  const c = paletteFor({ stream: io.stdout, env: io.env });
+  return `${renderTable([{ header: 'setting' }, { header: 'value' }], rows.map(([k, v]) => [c.bold(k), v])).join('\n')}\n`;
 }

@@ -45,3 +45,28 @@ export function configWarnings(config: PlatformConfig): string[] {
   }
   return warnings;
 }
+
+/** The Aurora cluster's identifier (`blog-data-dev-prefect`); infra names it, ops looks it up. */
+export function databaseClusterIdentifier(config: PlatformConfig): string {
+  return `${namePrefix(config)}-prefect`;
+}
+
+/** The two roles CircleCI assumes through OIDC (created by the bootstrap stack). */
+export type CiRole = 'deploy' | 'ecr-push';
+
+/** Name of a CircleCI role: `blog-data-prod-circleci-deploy`. */
+export function ciRoleName(config: PlatformConfig, role: CiRole): string {
+  return `${namePrefix(config)}-circleci-${role}`;
+}
+
+/** ARN of a CircleCI role, for the pipeline that assumes it. */
+export function ciRoleArn(config: PlatformConfig, role: CiRole): string {
+  return `arn:${awsPartition(config.aws.region)}:iam::${config.aws.accountId}:role/${ciRoleName(config, role)}`;
+}
+
+/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+export function awsPartition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

@@ -2,12 +2,22 @@ export * from './schema';
 export * from './load';
 export * from './derived';
 export { OVERRIDE_PREFIX, ENV_SELECTOR, readOverrides, applyOverrides } from './overrides';
-export type { ConfigOverride } from './overrides';
+export type { AppliedOverrides, ConfigOverride } from './overrides';
 export { ENVIRONMENT_BUILDERS, ENVIRONMENT_INPUTS, defaultsFor, mergeDeep, PROJECT } from './environments';
 export type { DeepPartial, EnvironmentBuilder } from './environments';
-export { BOOTSTRAP_OUTPUTS, flattenTerraformOutputs, PLATFORM_OUTPUTS } from './outputs';
-export type { PlatformOutputName } from './outputs';
+export {
+  bootstrapOutputsSchema,
+  flattenTerraformOutputs,
+  IMAGE_DIGEST,
+  imageResultSchema,
+  outputDescription,
+  parseContract,
+  parseInfraOutputs,
+  platformOutputsSchema,
+  readImageResultFile,
+  readInfraOutputsFile,
+  readJsonFile,
+} from './outputs';
+export type { BootstrapOutputName, BootstrapOutputs, ContractKind, ImageResult, PlatformOutputName, PlatformOutputs } from './outputs';
 export { assertRealIdentities, IDENTITIES_FILE, placeholderIdentities } from './real-identities';
 export { IDENTITIES } from './environments/identities';
-export { IMAGE_DIGEST, imageResultSchema } from './image-result';
-export type { ImageResult } from './image-result';

@@ -5,7 +5,7 @@ function problemsOf(env: string, environ: Record<string, string>): readonly stri
   try {
     loadConfig({ env, environ });
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
+    if (err instanceof ConfigError) return err.problems().map((p) => (p.where?.startsWith('from ') ? `${p.what} (${p.where})` : p.what));
     throw err;
   }
   throw new Error('expected a ConfigError');

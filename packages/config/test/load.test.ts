@@ -13,12 +13,14 @@ function load(env: string, environ: Record<string, string> = {}) {
   return loadConfig({ env, environ });
 }
 
-/** The problem lines a load produces (fails the test if it does not throw). */
+/** The problems a load produces as `<what> (from VAR)` (fails the test if it does not throw). */
 function problemsOf(fn: () => unknown): readonly string[] {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
+    if (err instanceof ConfigError) {
+      return err.problems().map((p) => (p.where?.startsWith('from ') ? `${p.what} (${p.where})` : p.what));
+    }
     throw err;
   }
   throw new Error('expected a ConfigError');
@@ -85,11 +87,16 @@ describe('environment selection', () => {
     expect(selectEnvironment('prod', { PLATFORM_ENV: 'dev' })).toBe('prod');
   });
 
-  it('rejects an unknown environment naming the source', () => {
+  it('rejects an unknown environment naming the source and listing the valid ones, exit 2', () => {
     expect(() => selectEnvironment(undefined, { PLATFORM_ENV: 'qa' })).toThrow(
-      'PLATFORM_ENV: unknown environment "qa" (expected dev, staging, prod)',
+      'unknown environment "qa" (PLATFORM_ENV): set PLATFORM_ENV to one of dev, staging, prod',
     );
-    expect(() => load('qa')).toThrow('--env: unknown environment "qa"');
+    expect(() => load('prd')).toThrow('unknown environment "prd" (--env): pass --env dev|staging|prod');
+    try {
+      load('prd');
+    } catch (err) {
+      expect((err as ConfigError).exitCode).toBe(2);
+    }
   });
 });
 
@@ -138,6 +145,40 @@ describe('overrides from PLATFORM_* variables', () => {
     expect(problemsOf(() => load('prod', { PLATFORM_SERVER__CPU: 'lots' }))).toContain(
       'prod.server.cpu: must be a plain decimal number (got "lots") (from PLATFORM_SERVER__CPU)',
     );
+  });
+
+  it('blames the override behind a rule that compares two settings (README example)', () => {
+    expect(problemsOf(() => load('prod', { PLATFORM_AURORA__MIN_ACU: '2' }))).toEqual([
+      'prod.aurora.maxAcu: must be ≥ minAcu (2) (from PLATFORM_AURORA__MIN_ACU)',
+    ]);
+  });
+
+  it('blames a whole-object override for a problem inside it', () => {
+    expect(problemsOf(() => load('dev', { PLATFORM_AURORA: JSON.stringify({ ...load('dev').aurora, minAcu: 0.7 }) }))).toEqual([
+      'dev.aurora.minAcu: must be a multiple of 0.5 (from PLATFORM_AURORA)',
+    ]);
+  });
+
+  it('says that malformed JSON in an override is not JSON, naming the variable', () => {
+    const problems = problemsOf(() => load('dev', { PLATFORM_NETWORK: '{"mode":"existing",' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^dev\.network: not valid JSON \(.+\) \(from PLATFORM_NETWORK\)$/);
+    expect(problemsOf(() => load('dev', { PLATFORM_IAM__ADMIN_PRINCIPAL_ARNS: 'arn:aws:iam::1:role/x' }))[0]).toMatch(
+      /^dev\.iam\.adminPrincipalArns: not valid JSON/,
+    );
+  });
+
+  it('points at the environment file when no override is involved', () => {
+    try {
+      validateConfig({ ...ENVIRONMENT_INPUTS.dev, colour: 'blue' });
+    } catch (err) {
+      expect((err as ConfigError).problems()[0]).toEqual({
+        what: 'dev.colour: unknown setting',
+        where: 'packages/config/src/environments/dev.ts',
+        fix: 'correct the setting there (or in environments/base.ts when it is a default)',
+      });
+    }
+    expect.assertions(1);
   });
 
   it('rejects an override of a setting that does not exist', () => {
@@ -193,7 +234,7 @@ describe('validation rules, one line per problem naming environment and field', 
     const err = problemsOf(() => load('staging', { PLATFORM_AWS__ACCOUNT_ID: 'x', PLATFORM_AURORA__MIN_ACU: '4' }));
     expect(err).toEqual([
       'staging.aws.accountId: must be a 12-digit AWS account id (from PLATFORM_AWS__ACCOUNT_ID)',
-      'staging.aurora.maxAcu: must be ≥ minAcu (4)',
+      'staging.aurora.maxAcu: must be ≥ minAcu (4) (from PLATFORM_AURORA__MIN_ACU)',
     ]);
   });
 

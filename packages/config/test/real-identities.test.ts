@@ -1,3 +1,4 @@
+import { formatProblem } from '@blog-data/cli-kit';
 import { assertRealIdentities, ConfigError, IDENTITIES, loadConfig, placeholderIdentities } from '../src';
 
 const real = {
@@ -26,17 +27,17 @@ describe('real identities', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual([
-      'prod.aws.accountId: "333333333333" is a placeholder: set IDENTITIES.aws.prod.accountId in packages/config/src/environments/identities.ts (or PLATFORM_AWS__ACCOUNT_ID)',
-      'prod.circleci.organizationId: "00000000-0000-0000-0000-000000000000" is a placeholder: set IDENTITIES.circleci.organizationId in packages/config/src/environments/identities.ts (or PLATFORM_CIRCLECI__ORGANIZATION_ID)',
-      'prod.circleci.projectId: "00000000-0000-0000-0000-000000000000" is a placeholder: set IDENTITIES.circleci.projectId in packages/config/src/environments/identities.ts (or PLATFORM_CIRCLECI__PROJECT_ID)',
-      'prod.circleci.vcsOrigin: "github.com/example-org/blog-data" is a placeholder: set IDENTITIES.circleci.vcsOrigin in packages/config/src/environments/identities.ts (or PLATFORM_CIRCLECI__VCS_ORIGIN)',
+    expect((error as ConfigError).problems().map(formatProblem)).toEqual([
+      'prod.aws.accountId: "333333333333" is a placeholder (packages/config/src/environments/identities.ts): set IDENTITIES.aws.prod.accountId there (or PLATFORM_AWS__ACCOUNT_ID)',
+      'prod.circleci.organizationId: "00000000-0000-0000-0000-000000000000" is a placeholder (packages/config/src/environments/identities.ts): set IDENTITIES.circleci.organizationId there (or PLATFORM_CIRCLECI__ORGANIZATION_ID)',
+      'prod.circleci.projectId: "00000000-0000-0000-0000-000000000000" is a placeholder (packages/config/src/environments/identities.ts): set IDENTITIES.circleci.projectId there (or PLATFORM_CIRCLECI__PROJECT_ID)',
+      'prod.circleci.vcsOrigin: "github.com/example-org/blog-data" is a placeholder (packages/config/src/environments/identities.ts): set IDENTITIES.circleci.vcsOrigin there (or PLATFORM_CIRCLECI__VCS_ORIGIN)',
     ]);
   });
 
   it.each(['111111111111', '222222222222', '123456789012'])('refuses the example account %s in any environment', (account) => {
     const config = loadConfig({ env: 'staging', environ: { ...real, PLATFORM_AWS__ACCOUNT_ID: account } });
-    expect(placeholderIdentities(config)).toEqual([expect.stringMatching(/^staging\.aws\.accountId: "\d+" is a placeholder/)]);
+    expect(placeholderIdentities(config).map((p) => p.what)).toEqual([expect.stringMatching(/^staging\.aws\.accountId: "\d+" is a placeholder/)]);
   });
 
   it('accepts real ids, and anything on the emulator', () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { flattenTerraformOutputs, imageResultSchema, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { flattenTerraformOutputs, imageResultSchema, platformOutputsSchema } from '@blog-data/config';
 import { z } from 'zod';
 import { DeployError } from './errors';
 
@@ -14,19 +14,12 @@ export const ARTIFACT_FILES = {
   deployerImage: join(ARTIFACTS_DIR, 'deployer-image.json'),
 } as const;
 
-/** The platform outputs every later step reads: all of them, ids and ARNs (never secrets). */
-export const infraOutputsSchema = z.object(
-  Object.fromEntries(PLATFORM_OUTPUTS.map((name) => [name, z.union([z.string(), z.boolean(), z.array(z.string())])])) as unknown as Record<
-    (typeof PLATFORM_OUTPUTS)[number],
-    z.ZodType<string | boolean | string[]>
-  >,
-);
+/** The platform outputs every later step reads: all of them (config's contract), ids and ARNs (never secrets). */
+export const infraOutputsSchema = platformOutputsSchema;
 export type InfraOutputs = z.infer<typeof infraOutputsSchema>;
 
-/** A pushed image as this package needs it: image-builder's publish result, with its digest. */
-export const pushedImageSchema = imageResultSchema.extend({
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex> (publish without --no-push/--dry-run)'),
-});
+/** A pushed image as this package needs it: image-builder's publish result (config's contract, digest included). */
+export const pushedImageSchema = imageResultSchema.pick({ image: true, repository: true, digest: true });
 
 /** Reads and validates one artifact; a missing or malformed file names the file and the field. */
 export function readArtifact<T>(

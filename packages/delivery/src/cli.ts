@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { formatProblem } from '@blog-data/cli-kit';
 import { assertRealIdentities, ConfigError, loadConfig } from '@blog-data/config';
 import { Command, CommanderError } from 'commander';
 import { DeployError } from './errors';
@@ -66,8 +67,8 @@ export async function main(argv: readonly string[], io: DeployIo): Promise<numbe
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ConfigError) {
-      for (const line of e.problems) io.stderr.write(`error: ${line}\n`);
-      return 1;
+      for (const problem of e.problems()) io.stderr.write(`error: ${formatProblem(problem)}\n`);
+      return e.exitCode;
     }
     if (e instanceof DeployError) {
       io.stderr.write(`error: ${e.message}\n`);

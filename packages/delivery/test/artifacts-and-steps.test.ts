@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { loadConfig } from '@blog-data/config';
+import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { ARTIFACT_FILES, flowsApplyRun, main, pushedImageSchema, readApiAuth, readArtifact, readInfraOutputs, StepContext } from '../src';
 
 const config = loadConfig({ env: 'staging', environ: {} });
@@ -19,7 +20,7 @@ describe('artifacts between the steps', () => {
   it('names the file and the missing output', () => {
     const root = scratch();
     mkdirSync(join(root, '.deploy'));
-    const some = Object.fromEntries(PLATFORM_OUTPUTS.filter((n) => n !== 'api_auth_secret_arn').map((n) => [n, { value: 'x', type: 'string' }]));
+    const some = Object.fromEntries(Object.entries(EXAMPLE_PLATFORM_OUTPUTS).filter(([n]) => n !== 'api_auth_secret_arn').map(([n, value]) => [n, { value, type: 'string' }]));
     writeFileSync(join(root, ARTIFACT_FILES.infraOutputs), JSON.stringify(some));
     expect(() => readInfraOutputs(root, 'staging')).toThrow(/^\.deploy\/infra-outputs\.json: api_auth_secret_arn /);
   });
@@ -62,7 +63,7 @@ describe('platform-deploy', () => {
 
   it('refuses placeholder identities outside the emulator, one line per field', async () => {
     const res = await run(['step', 'infra', '--env', 'prod']);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.err.trim().split('\n')).toHaveLength(4);
     expect(res.err).toContain('error: prod.circleci.projectId: "00000000-0000-0000-0000-000000000000" is a placeholder');
   });

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { loadConfig } from '@blog-data/config';
+import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { AppliedRecord, ARTIFACT_FILES, decideInfra, fingerprintOf, InfraStepIo, runInfraStep, writeArtifact } from '../src';
 
 const config = loadConfig({ env: 'dev', environ: {} });
-const outputs = Object.fromEntries(PLATFORM_OUTPUTS.map((n) => [n, n === 'task_subnet_ids' ? ['subnet-1'] : n === 'assign_public_ip' ? true : `value-of-${n}`]));
+const outputs = { ...EXAMPLE_PLATFORM_OUTPUTS };
 const stack = '{"resource":{}}';
 const record = (fingerprint: string): AppliedRecord => ({ fingerprint, appliedAt: '2026-11-29T10:00:00.000Z', outputs: outputs as AppliedRecord['outputs'] });
 

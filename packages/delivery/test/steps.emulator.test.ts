@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadConfig, PLATFORM_OUTPUTS } from '@blog-data/config';
+import { loadConfig } from '@blog-data/config';
+import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { describeWithServices } from '@blog-data/test-support';
 import { ARTIFACT_FILES, fingerprintOf, infraStepIo, recordLocation, runInfraStep, writeArtifact } from '../src';
 
@@ -43,7 +44,7 @@ describeWithServices('deploy steps against the AWS emulator', ['AWS_ENDPOINT_URL
     const root = publishedImages(digest('a'), digest('b'));
     const io = infraStepIo(root, config, {});
     const stack = await io.synth();
-    const outputs = Object.fromEntries(PLATFORM_OUTPUTS.map((n) => [n, n === 'task_subnet_ids' ? ['subnet-1'] : n === 'assign_public_ip' ? true : `value-of-${n}`]));
+    const outputs = { ...EXAMPLE_PLATFORM_OUTPUTS };
     const record = { fingerprint: fingerprintOf(stack), appliedAt: '2026-11-29T10:00:00.000Z', outputs };
     await s3.send(new PutObjectCommand({ Bucket: where.bucket, Key: where.key, Body: JSON.stringify(record) }));
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { formatProblem } from '@blog-data/cli-kit';
 import { ConfigError, ecrRegistryHost, loadConfig } from '@blog-data/config';
 import { Command, CommanderError, Option } from 'commander';
 import type Docker from 'dockerode';
@@ -190,9 +191,7 @@ function reportError(err: unknown, io: CliIo, verbose: boolean): number {
     return err.kind === 'usage' ? 2 : 1;
   }
   if (err instanceof ConfigError) {
-    for (const problem of err.problems) {
-      io.stderr.write(`error: invalid setting (${problem}): fix packages/config or the PLATFORM_* override\n`);
-    }
+    for (const problem of err.problems()) io.stderr.write(`error: ${formatProblem(problem)}\n`);
     return 2;
   }
   io.stderr.write(`error: unexpected failure (${messageOf(err)}): run again with --verbose and report it\n`);

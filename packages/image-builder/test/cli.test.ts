@@ -33,7 +33,7 @@ describe('image-builder publish: option errors exit 2 with one line', () => {
     ['an invalid extra tag', ['publish', '--tag', 'bad tag'], {}, 'error: invalid tag "bad tag" (--tag): use letters'],
     ['--dry-run with --no-push', ['publish', '--dry-run', '--no-push'], {}, 'error: --dry-run and --no-push do not go together (command line)'],
     ['a build arg without =', ['publish', '--build-arg', 'BASE_IMAGE'], {}, 'error: invalid --build-arg "BASE_IMAGE" (command line): write NAME=value'],
-    ['an unknown environment', ['publish', '--env', 'qa'], {}, 'error: invalid setting (--env: unknown environment "qa"'],
+    ['an unknown environment', ['publish', '--env', 'qa'], {}, 'error: unknown environment "qa" (--env): pass --env dev|staging|prod'],
     ['an image name with a path in it', ['publish', '--image', '../etc'], {}, 'error: invalid --image "../etc"'],
     ['half of the static registry credentials', ['publish', '--registry', '127.0.0.1:5000'], { IMAGE_REGISTRY_USERNAME: 'u' }, 'error: only one of IMAGE_REGISTRY_USERNAME / IMAGE_REGISTRY_PASSWORD is set'],
     ['a missing infra outputs file', ['publish', '--infra-outputs', 'nope.json'], {}, 'error: infra outputs file not found'],

@@ -1,98 +1,131 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertRealIdentities, ConfigError, configWarnings, loadConfig, PlatformConfig } from '@blog-data/config';
+import { CliIo, EXIT, paletteFor, processIo, renderTable, runCli, usageError, UserError } from '@blog-data/cli-kit';
+import {
+  assertRealIdentities,
+  bootstrapOutputsSchema,
+  configWarnings,
+  ENVIRONMENTS,
+  loadConfig,
+  parseInfraOutputs,
+  PlatformConfig,
+  platformOutputsSchema,
+} from '@blog-data/config';
+import { Command, Option } from 'commander';
 import { buildApp, stackNames } from './app';
 import { withPublishedDigests, withRunningDigests } from './image-results';
 import { BackendKind } from './stacks/stack-settings';
-import { assertTerraformAvailable, runTerraform, TerraformError, terraformEnvironment } from './terraform';
+import { assertTerraformAvailable, runTerraform, terraformEnvironment } from './terraform';
 
-const USAGE = `usage: platform-infra <synth|plan|apply|destroy|output> [options]
-  --env dev|staging|prod     environment (default: PLATFORM_ENV, then dev)
-  --backend s3|local         terraform state: the bootstrap bucket (default) or a local file under the outdir
-  --stack all|bootstrap|platform   which stacks (default all; apply/plan run bootstrap first, destroy last)
-  --auto-approve             apply/destroy without asking
-  --outputs-file FILE        apply/output: write the platform stack's \`terraform output -json\` there
-                             (output without it prints them; output reads state only, changes nothing)
-  --image-result FILE        image-builder's publish result (repeatable: the Prefect image, flows-deployer);
-                             task definitions pin its digest (else image.digest / image.deployerDigest)
-  --outdir DIR               where stacks are synthesized (default: <package>/cdktf.out)
-  --json                     machine-readable summary on stdout (terraform's own output goes to stderr)
-  --verbose                  stack traces on errors
-AWS_ENDPOINT_URL set = AWS emulator mode (the local rehearsal).`;
+const COMMANDS = {
+  synth: 'synthesize the stacks of an environment (no AWS access)',
+  plan: 'terraform plan of the stacks, bootstrap first',
+  apply: 'terraform apply of the stacks, bootstrap first',
+  destroy: 'terraform destroy of the stacks, platform first',
+  output: "print (or write) one stack's outputs from its state; changes nothing",
+} as const;
 
-type Command = 'synth' | 'plan' | 'apply' | 'destroy' | 'output';
+type CommandName = keyof typeof COMMANDS;
 type StackChoice = 'all' | 'bootstrap' | 'platform';
 
 /** Parsed command line. */
 export interface CliOptions {
-  readonly command: Command;
+  readonly command: CommandName;
   readonly env?: string;
   readonly backend: BackendKind;
   readonly stack: StackChoice;
   readonly autoApprove: boolean;
   readonly outputsFile?: string;
+  readonly outdir: string;
   /** image-builder publish results whose digests the task definitions pin. */
   readonly imageResults: readonly string[];
-  readonly outdir: string;
   readonly json: boolean;
   readonly verbose: boolean;
   /** Where terraform's own output goes: the terminal, stderr (`--json`), or captured (tests; kept on failure). */
   readonly terraformOutput: 'inherit' | 'stderr' | 'capture';
 }
 
-/** A command-line mistake; printed with the usage. */
-export class UsageError extends Error {}
+interface Flags {
+  env?: string;
+  backend: BackendKind;
+  stack?: StackChoice;
+  autoApprove?: boolean;
+  outputsFile?: string;
+  outdir?: string;
+  imageResult: string[];
+  json?: boolean;
+  verbose?: boolean;
+}
 
-/** Parses argv (without `node` and the script). */
-export function parseArgs(argv: readonly string[]): CliOptions {
-  const [command, ...rest] = argv;
-  if (!['synth', 'plan', 'apply', 'destroy', 'output'].includes(command ?? '')) {
-    throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
-  }
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
-  const imageResults: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (['--auto-approve', '--json', '--verbose'].includes(arg)) {
-      flags.add(arg);
-    } else if (arg === '--image-result') {
-      const value = rest[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      imageResults.push(path.resolve(value));
-    } else if (['--env', '--backend', '--stack', '--outputs-file', '--outdir'].includes(arg)) {
-      const value = rest[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      values[arg] = value;
-    } else {
-      throw new UsageError(`unknown option "${arg}"`);
+/** The commander program; `onCommand` receives each parsed and checked command line. */
+function buildProgram(onCommand: (options: CliOptions) => Promise<void> | void): Command {
+  const program = new Command('platform-infra')
+    .description('Synthesize the CDKTF stacks of an environment and run terraform on them')
+    .addHelpText('after', '\nAWS_ENDPOINT_URL set = AWS emulator mode (the local rehearsal).');
+  for (const [name, description] of Object.entries(COMMANDS) as [CommandName, string][]) {
+    const command = program.command(name).description(description);
+    command
+      .option('--env <env>', `${ENVIRONMENTS.join(' | ')} (default PLATFORM_ENV, then dev)`)
+      .addOption(new Option('--backend <kind>', 'terraform state: the bootstrap bucket or a local file under the outdir').choices(['s3', 'local']).default('s3'))
+      .addOption(
+        new Option('--stack <stack>', name === 'output' ? 'which stack (default platform)' : 'which stacks (apply/plan run bootstrap first, destroy last)').choices(
+          name === 'output' ? ['bootstrap', 'platform'] : ['all', 'bootstrap', 'platform'],
+        ),
+      )
+      .option('--outdir <dir>', 'where stacks are synthesized (default: <package>/cdktf.out)')
+      .option(
+        '--image-result <file>',
+        "image-builder's publish result (repeatable: the Prefect image, flows-deployer); task definitions pin its digest (else image.digest / image.deployerDigest)",
+        (value: string, all: string[]) => [...all, value],
+        [] as string[],
+      );
+    if (name === 'apply' || name === 'destroy') command.option('--auto-approve', 'apply/destroy without asking');
+    if (name === 'apply' || name === 'output') {
+      command.option('--outputs-file <file>', "write the platform stack's `terraform output -json` there" + (name === 'output' ? ' (default: print them on stdout)' : ''));
     }
+    command
+      .option('--json', "machine-readable summary on stdout (terraform's own output goes to stderr)")
+      .option('--verbose', 'stack traces on errors')
+      .action((flags: Flags) => onCommand(toOptions(name, flags)));
   }
-  const backend = values['--backend'] ?? 's3';
-  if (backend !== 's3' && backend !== 'local') throw new UsageError(`--backend: "${backend}" must be s3 or local`);
-  const stack = values['--stack'] ?? 'all';
-  if (!['all', 'bootstrap', 'platform'].includes(stack)) {
-    throw new UsageError(`--stack: "${stack}" must be all, bootstrap or platform`);
-  }
-  if (values['--outputs-file'] && command !== 'apply' && command !== 'output') {
-    throw new UsageError('--outputs-file goes with apply or output');
-  }
-  if (command === 'output' && stack === 'all' && values['--stack']) {
-    throw new UsageError('--stack: output reads one stack (bootstrap or platform)');
-  }
+  return program;
+}
+
+function toOptions(command: CommandName, flags: Flags): CliOptions {
   return {
-    command: command as Command,
-    env: values['--env'],
-    backend,
-    stack: stack as StackChoice,
-    autoApprove: flags.has('--auto-approve'),
-    outputsFile: values['--outputs-file'],
-    imageResults,
-    outdir: path.resolve(values['--outdir'] ?? path.join(__dirname, '..', 'cdktf.out')),
-    json: flags.has('--json'),
-    verbose: flags.has('--verbose'),
-    terraformOutput: flags.has('--json') ? 'stderr' : 'inherit',
+    command,
+    env: flags.env,
+    backend: flags.backend,
+    stack: flags.stack ?? (command === 'output' ? 'platform' : 'all'),
+    autoApprove: flags.autoApprove === true,
+    outputsFile: flags.outputsFile,
+    outdir: path.resolve(flags.outdir ?? path.join(__dirname, '..', 'cdktf.out')),
+    imageResults: flags.imageResult.map((file) => path.resolve(file)),
+    json: flags.json === true,
+    verbose: flags.verbose === true,
+    // stdout carries only the data a command promises: `output` captures terraform's chatter.
+    terraformOutput: command === 'output' ? 'capture' : flags.json ? 'stderr' : 'inherit',
   };
+}
+
+/** Parses argv (without `node` and the script); a usage mistake throws a UserError (exit 2). */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  let parsed: CliOptions | undefined;
+  const program = buildProgram((options) => {
+    parsed = options;
+  });
+  const silence = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    c.commands.forEach(silence);
+  };
+  silence(program);
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    throw usageError((err as Error).message.replace(/^error:\s*/, ''), 'command line', 'see `platform-infra --help`');
+  }
+  if (!parsed) throw usageError('missing command', 'command line', `use one of ${Object.keys(COMMANDS).join(', ')}`);
+  return parsed;
 }
 
 /** What one stack's terraform run did. */
@@ -108,7 +141,7 @@ export interface StackResult {
 
 /** Result of a command, printed by {@link main}. */
 export interface CommandResult {
-  readonly command: Command;
+  readonly command: CommandName;
   readonly env: string;
   readonly backend: BackendKind;
   readonly emulator: boolean;
@@ -132,7 +165,7 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   let config = withPublishedDigests(loadConfig({ env: options.env, environ }), options.imageResults);
   const emulatorEndpoint = environ.AWS_ENDPOINT_URL || undefined;
   if (!options.autoApprove && (options.command === 'apply' || options.command === 'destroy') && !process.stdin.isTTY) {
-    throw new UsageError(`${options.command} asks for confirmation: pass --auto-approve when not on a terminal`);
+    throw usageError(`${options.command} asks for confirmation`, 'stdin is not a terminal', 'pass --auto-approve when not on a terminal');
   }
   // Real AWS with the committed example accounts or CircleCI ids would fail late ("Failed to assume role").
   if (options.command !== 'synth') assertRealIdentities(config, { emulator: !!emulatorEndpoint });
@@ -153,8 +186,7 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
 
   const names = stackNames(config);
   const order = selectStacks(options, names);
-  const warnings = configWarnings(config);
-  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings };
+  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings: configWarnings(config) };
   if (options.command === 'synth') {
     return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
   }
@@ -191,12 +223,11 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   const outputsStack = options.command === 'output' ? order[0] : names.platform;
   const wantsOutputs = options.command === 'output' || (options.command === 'apply' && options.outputsFile && order.includes(names.platform));
   if (!wantsOutputs) return { ...base, stacks: results, ok: true };
-  const out = await runTerraform({ cwd: stackDir(options.outdir, outputsStack), env, output: 'capture', args: ['output', '-json'] });
-  if (out.exitCode !== 0) throw new TerraformError(`terraform output failed in ${outputsStack} (exit ${out.exitCode}): ${out.stderr.trim()}`);
-  if (!options.outputsFile) return { ...base, stacks: results, outputs: JSON.parse(out.stdout) as unknown, ok: true };
+  const outputs = await readStackOutputs(options, config, outputsStack, outputsStack === names.bootstrap, env);
+  if (!options.outputsFile) return { ...base, stacks: results, outputs, ok: true };
   const outputsFile = path.resolve(options.outputsFile);
   fs.mkdirSync(path.dirname(outputsFile), { recursive: true });
-  fs.writeFileSync(outputsFile, out.stdout);
+  fs.writeFileSync(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
   return { ...base, stacks: results, outputsFile, ok: true };
 }
 
@@ -217,6 +248,30 @@ async function readPlatformOutputs(
   return out.exitCode === 0 ? (JSON.parse(out.stdout || '{}') as unknown) : undefined;
 }
 
+/**
+ * Infra's own reader of its outputs: `terraform output -json` of one stack, checked against the
+ * contract in config. No state (never applied, wrong --env or --backend) is an error, not `{}`.
+ */
+async function readStackOutputs(
+  options: CliOptions,
+  config: PlatformConfig,
+  stack: string,
+  bootstrap: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<unknown> {
+  const out = await runTerraform({ cwd: stackDir(options.outdir, stack), env, output: 'capture', args: ['output', '-json'] });
+  if (out.exitCode !== 0) {
+    throw new UserError(`terraform output failed (exit ${out.exitCode})`, stack, 'run again with --verbose; terraform said above', { detail: out.stderr.trim().split('\n') });
+  }
+  const parsed = JSON.parse(out.stdout) as Record<string, unknown>;
+  const state = options.backend === 'local' ? shownPath(path.join(options.outdir, 'state', `${stack}.tfstate`)) : `s3://${config.state.bucket}/${config.state.keyPrefix}/${stack}.tfstate`;
+  if (Object.keys(parsed).length === 0) {
+    throw new UserError(`no outputs in the state of ${stack}`, state, `apply it first (platform-infra apply --env ${config.env}${bootstrap ? ' --stack bootstrap' : ''}), or check --env and --backend`);
+  }
+  parseInfraOutputs(bootstrap ? bootstrapOutputsSchema : platformOutputsSchema, parsed, `${stack} outputs (${state})`);
+  return parsed;
+}
+
 function selectStacks(options: CliOptions, names: { bootstrap: string; platform: string }): string[] {
   if (options.command === 'output') return [options.stack === 'bootstrap' ? names.bootstrap : names.platform];
   const chosen = options.stack === 'all' ? [names.bootstrap, names.platform] : [names[options.stack]];
@@ -233,8 +288,14 @@ function commandArgs(options: CliOptions): string[] {
     case 'destroy':
       return ['destroy', '-input=false', '-no-color', ...approve];
     default:
-      throw new UsageError(`no terraform command for ${options.command}`);
+      throw usageError(`no terraform command for ${options.command}`, 'command line');
   }
+}
+
+/** A path as the user would type it: relative below the working directory, else absolute. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
 }
 
 /** `<outdir>/stacks/<stack>`: where cdktf writes a stack and terraform runs. */
@@ -242,47 +303,38 @@ export function stackDir(outdir: string, stack: string): string {
   return path.join(outdir, 'stacks', stack);
 }
 
-function render(result: CommandResult): string {
-  const lines = result.stacks.map((s) => {
+function render(result: CommandResult, io: CliIo): string {
+  const c = paletteFor({ stream: io.stdout, env: io.env });
+  const rows = result.stacks.map((s) => {
     const status = s.exitCode === 0 ? (s.changes === undefined ? 'ok' : s.changes ? 'changes' : 'no changes') : `failed (exit ${s.exitCode})`;
-    return `${s.stack.padEnd(28)} ${status.padEnd(16)} ${path.relative(process.cwd(), s.directory) || '.'}`;
+    const paint = s.exitCode !== 0 ? c.red : s.changes ? c.yellow : c.green;
+    return [s.stack, paint(status), path.relative(io.cwd, s.directory) || '.'];
   });
-  const head = `${result.command} ${result.env} (backend ${result.backend}${result.emulator ? ', AWS emulator' : ''})`;
+  const head = c.bold(`${result.command} ${result.env} (backend ${result.backend}${result.emulator ? ', AWS emulator' : ''})`);
+  const table = renderTable([{ header: 'stack' }, { header: 'status' }, { header: 'directory' }], rows, { palette: c });
   const tail = result.outputsFile ? [`outputs written to ${result.outputsFile}`] : [];
-  return [head, ...lines, ...tail].join('\n') + '\n';
+  return [head, ...table, ...tail].join('\n') + '\n';
 }
 
-/** Entry point of `platform-infra`; resolves with the exit code. */
-export async function main(
-  argv: readonly string[],
-  out: NodeJS.WritableStream = process.stdout,
-  err: NodeJS.WritableStream = process.stderr,
-  environ: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
-  let options: CliOptions | undefined;
-  try {
-    options = parseArgs(argv);
-    const result = await runCommand(options, environ);
-    for (const warning of result.warnings) err.write(`warning: ${warning}\n`);
-    if (result.outputs !== undefined && !options.json) {
-      // `output` without a file: the outputs themselves, as `terraform output -json` prints them.
-      out.write(`${JSON.stringify(result.outputs, null, 2)}\n`);
-    } else {
-      out.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result));
-    }
-    return result.ok ? 0 : 1;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err.write(`error: ${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof ConfigError) {
-      for (const problem of e.problems) err.write(`error: ${problem} (settings): fix packages/config or the PLATFORM_* override\n`);
-      return 1;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    err.write(`error: ${message}\n`);
-    if (options?.verbose && e instanceof Error && e.stack) err.write(`${e.stack}\n`);
-    return 1;
-  }
+/** Entry point of `platform-infra`; resolves with the exit code (see the root README). */
+export function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return runCli(argv, io, (cli) =>
+    buildProgram(async (options) => {
+      const result = await runCommand(options, io.env);
+      for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+      if (result.outputs !== undefined && !options.json) {
+        // `output` without a file: the outputs themselves, as `terraform output -json` prints them.
+        io.stdout.write(`${JSON.stringify(result.outputs, null, 2)}\n`);
+      } else {
+        io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : render(result, io));
+      }
+      if (!result.ok) {
+        // terraform's own output already said why (on the terminal, or below when captured).
+        for (const s of result.stacks.filter((r) => r.exitCode !== 0)) {
+          if (s.log && options.terraformOutput === 'capture') io.stderr.write(s.log);
+        }
+        cli.setExitCode(EXIT.failure);
+      }
+    }),
+  );
 }

@@ -1,5 +1,8 @@
-import * as fs from 'node:fs';
-import { flattenTerraformOutputs, IMAGE_DIGEST, imageReference, imageResultSchema, PlatformConfig } from '@blog-data/config';
+import { usageError } from '@blog-data/cli-kit';
+import { flattenTerraformOutputs, IMAGE_DIGEST, imageReference, imageResultSchema, PlatformConfig, readImageResultFile } from '@blog-data/config';
+
+/** What infra reads of an image result: which image, and the digest the registry verified. */
+const pinnedFields = imageResultSchema.pick({ image: true, digest: true });
 
 /** Stands in for a missing digest in stacks that are only read or destroyed, never applied. */
 export const NEVER_APPLIED_DIGEST = `sha256:${'0'.repeat(64)}`;
@@ -15,21 +18,11 @@ export const DEPLOYER_IMAGE = 'flows-deployer';
 export function withPublishedDigests(config: PlatformConfig, files: readonly string[]): PlatformConfig {
   const digests: { digest?: string; deployerDigest?: string } = {};
   for (const file of files) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new Error(`--image-result ${file}: cannot read the publish result (${(e as Error).message})`);
-    }
-    const parsed = imageResultSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`--image-result ${file}: ${issue.path.join('.') || 'result'}: ${issue.message} (expected image-builder publish --output)`);
-    }
-    const { image, digest } = parsed.data;
-    if (!digest) throw new Error(`--image-result ${file}: ${image} has no digest (published with --no-push or --dry-run); publish it first`);
+    const { image, digest } = readImageResultFile(pinnedFields, file);
     const slot = image === DEPLOYER_IMAGE ? 'deployerDigest' : 'digest';
-    if (digests[slot]) throw new Error(`--image-result ${file}: a second result for the ${image === DEPLOYER_IMAGE ? 'deployer' : 'Prefect'} image`);
+    if (digests[slot]) {
+      throw usageError(`a second result for the ${image === DEPLOYER_IMAGE ? 'deployer' : 'Prefect'} image`, `--image-result ${file}`, 'pass one result per image');
+    }
     digests[slot] = digest;
   }
   return { ...config, image: { ...config.image, ...digests } };
@@ -40,17 +33,15 @@ export function withPublishedDigests(config: PlatformConfig, files: readonly str
  * (and ECR's are immutable here, so there is no rolling tag to follow). Throws, naming the setting
  * and the fix, when a digest is missing.
  */
-export function pinnedImages(
-  config: PlatformConfig,
-  options: { readonly forApply?: boolean } = {},
-): { readonly prefect: string; readonly deployer: string } {
+export function pinnedImages(config: PlatformConfig, options: { readonly forApply?: boolean } = {}): { readonly prefect: string; readonly deployer: string } {
   const pin = (digest: string | undefined, setting: 'digest' | 'deployerDigest', image: string, variable: string) => {
     // `output` reads state and `destroy` removes: their task definitions are never registered.
     if (!digest && options.forApply === false) return imageReference(config, NEVER_APPLIED_DIGEST);
     if (!digest) {
-      throw new Error(
-        `${config.env}.image.${setting}: task definitions run images by digest only: pass --image-result with the result of ` +
-          `\`image-builder publish --image ${image} --output FILE\`, or set ${variable}=sha256:…`,
+      throw usageError(
+        `${config.env}.image.${setting}: task definitions run images by digest only`,
+        undefined,
+        `pass --image-result with the result of \`image-builder publish --image ${image} --output FILE\`, or set ${variable}=sha256:…`,
       );
     }
     return imageReference(config, digest);

@@ -4,4 +4,4 @@ export { BootstrapStack } from './stacks/bootstrap-stack';
 export { PlatformStack } from './stacks/platform-stack';
 export { DEPLOYER_IMAGE, withPublishedDigests } from './image-results';
 export type { BackendKind, StackSettings } from './stacks/stack-settings';
-export { PLATFORM_OUTPUTS, BOOTSTRAP_OUTPUTS } from './outputs';
+export { bootstrapOutputsSchema, platformOutputsSchema } from './outputs';

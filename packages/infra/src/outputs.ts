@@ -1,3 +1,3 @@
-// The contract lives in config, the one source both infra and its consumers read.
-export { BOOTSTRAP_OUTPUTS, PLATFORM_OUTPUTS } from '@blog-data/config';
-export type { PlatformOutputName } from '@blog-data/config';
+// The contracts live in config, the one source both infra and its consumers read.
+export { bootstrapOutputsSchema, platformOutputsSchema } from '@blog-data/config';
+export type { BootstrapOutputs, PlatformOutputName, PlatformOutputs } from '@blog-data/config';

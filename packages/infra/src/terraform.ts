@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from '@blog-data/cli-kit';
 
 /** How terraform is run for one stack directory. */
 export interface TerraformRun {
@@ -21,19 +22,11 @@ export interface TerraformResult {
   readonly stderr: string;
 }
 
-/** A terraform or environment problem the user can fix; the CLI prints it as one line. */
-export class TerraformError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TerraformError';
-  }
-}
-
 /** Fails early, with a fix, when terraform is not installed. */
 export function assertTerraformAvailable(env: NodeJS.ProcessEnv = process.env): string {
   const probe = spawnSync('terraform', ['version', '-json'], { env, encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new TerraformError('terraform is not on PATH: install terraform ≥ 1.10 (native S3 locking needs it)');
+    throw new UserError('terraform is not on PATH', 'PATH', 'install terraform ≥ 1.10 (native S3 locking needs it)');
   }
   return (JSON.parse(probe.stdout) as { terraform_version: string }).terraform_version;
 }
@@ -76,7 +69,7 @@ export function runTerraform(run: TerraformRun): Promise<TerraformResult> {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('error', (err) => reject(new TerraformError(`terraform could not start (${err.message}): is it on PATH?`)));
+    child.on('error', (err) => reject(new UserError(`terraform could not start (${err.message})`, 'PATH', 'install terraform ≥ 1.10 and put it on PATH')));
     child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr }));
   });
 }

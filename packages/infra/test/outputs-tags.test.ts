@@ -1,5 +1,8 @@
 import { configFor, synthBoth } from './helpers';
-import { BOOTSTRAP_OUTPUTS, PLATFORM_OUTPUTS } from '../src/outputs';
+import { bootstrapOutputsSchema, platformOutputsSchema } from '../src/outputs';
+
+const PLATFORM_OUTPUTS = Object.keys(platformOutputsSchema.shape);
+const BOOTSTRAP_OUTPUTS = Object.keys(bootstrapOutputsSchema.shape);
 
 describe('outputs', () => {
   const { platform, bootstrap } = synthBoth(configFor('dev'));
@@ -16,6 +19,11 @@ describe('outputs', () => {
       'server_service_name', 'server_task_definition_arn', 'migration_task_definition_arn', 'migration_container_name',
       'prefect_image', 'deployer_image',
     ]);
+  });
+
+  it('describes each output as the contract does', () => {
+    expect(platform.output.ecs_cluster_arn.description).toBe('ECS cluster ARN');
+    expect(bootstrap.output.deploy_role_arn.description).toBe('Role CircleCI assumes to deploy');
   });
 
   it('publishes exactly the bootstrap outputs of the contract', () => {

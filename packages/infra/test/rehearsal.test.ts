@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseInfraOutputs } from '@blog-data/config';
 import { requireService } from '@blog-data/test-support';
 import { TEST_DIGEST_ENV } from './helpers';
 import { offlineTerraformEnv } from './terraform';
 import { CliOptions, CommandResult, parseArgs, runCommand } from '../src/cli';
-import { PLATFORM_OUTPUTS } from '../src/outputs';
+import { platformOutputsSchema } from '../src/outputs';
 
 /**
  * The local rehearsal of one environment against the AWS emulator (moto):
@@ -55,7 +56,9 @@ describe('rehearsal against the AWS emulator', () => {
     expect(apply.emulator).toBe(true);
 
     const outputs = JSON.parse(fs.readFileSync(outputsFile, 'utf8')) as Record<string, { value: unknown; sensitive: boolean }>;
-    expect(Object.keys(outputs).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(platformOutputsSchema.shape).sort());
+    // What the emulator really produced satisfies the contract every consumer parses with.
+    expect(() => parseInfraOutputs(platformOutputsSchema, outputs, outputsFile)).not.toThrow();
     expect(outputs.ecs_cluster_arn.value).toBe(`arn:aws:ecs:${region}:123456789012:cluster/prefect-dev`);
     expect(outputs.task_subnet_ids.value).toEqual([expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)]);
     expect(outputs.assign_public_ip.value).toBe(true);

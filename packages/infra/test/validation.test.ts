@@ -34,7 +34,7 @@ async function runCli(argv: string[], environ: NodeJS.ProcessEnv = {}) {
   const err = new Capture();
   // Published digests unless a test says otherwise (task definitions need them).
   const merged = Object.entries({ ...TEST_DIGEST_ENV, ...environ }).filter(([, value]) => value !== undefined);
-  const code = await main(argv, out as never, err as never, Object.fromEntries(merged));
+  const code = await main(argv, { stdout: out, stderr: err, env: Object.fromEntries(merged), cwd: process.cwd() });
   return { code, out: out.text, err: err.text };
 }
 
@@ -49,7 +49,7 @@ describe('bad settings', () => {
 
   it('rejects an unknown environment', () => {
     expect(() => buildApp({ env: 'qa', environ: {} })).toThrow(ConfigError);
-    expect(() => buildApp({ env: 'qa', environ: {} })).toThrow('--env: unknown environment "qa" (expected dev, staging, prod)');
+    expect(() => buildApp({ env: 'qa', environ: {} })).toThrow('unknown environment "qa" (--env): pass --env dev|staging|prod');
   });
 });
 
@@ -57,17 +57,17 @@ describe('platform-infra CLI on bad input', () => {
   const outdir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'infra-cli-')), 'out');
 
   it.each([
-    [['synth', '--env', 'qa'], '--env: unknown environment "qa"'],
+    [['synth', '--env', 'qa'], 'unknown environment "qa" (--env)'],
     [['synth'], 'dev.aurora.maxAcu: must be ≥ minAcu (4)', { PLATFORM_AURORA__MIN_ACU: '4' }],
     [['synth'], 'dev.domain.hostedZoneId', { PLATFORM_DOMAIN__NAME: 'prefect.example.com' }],
     [['synth', '--env', 'staging'], 'staging.endpoint: staging serves the API over HTTPS only', { PLATFORM_ENDPOINT: 'insecure-http' }],
     [['synth', '--env', 'prod'], 'prod.endpoint: prod serves the API over HTTPS only', { PLATFORM_ENDPOINT: 'insecure-http' }],
     [['synth', '--env', 'prod'], 'prod.aurora.deletionProtection: false in prod needs', { PLATFORM_AURORA__DELETION_PROTECTION: 'false' }],
     [['synth'], 'dev.server.cpu: must be a plain decimal number (got "0x100")', { PLATFORM_SERVER__CPU: '0x100' }],
-  ] as [string[], string, NodeJS.ProcessEnv?][])('%j with %s: one clear line, exit 1, nothing synthesized', async (argv, message, environ = {}) => {
+  ] as [string[], string, NodeJS.ProcessEnv?][])('%j with %s: one clear line, exit 2, nothing synthesized', async (argv, message, environ = {}) => {
     const dir = outdir();
     const { code, err, out } = await runCli([...argv, '--outdir', dir], environ);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(out).toBe('');
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(/^error: /);
@@ -96,7 +96,7 @@ describe('platform-infra CLI on bad input', () => {
     const dir = outdir();
     // (A local backend without a state: there is nothing running whose digests could be kept.)
     const { code, err } = await runCli(['synth', '--env', 'prod', '--backend', 'local', '--outdir', dir], { PLATFORM_IMAGE__DIGEST: undefined });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err.trim().split('\n')).toEqual([
       expect.stringMatching(/^error: prod\.image\.digest: task definitions run images by digest only: pass --image-result .* or set PLATFORM_IMAGE__DIGEST=sha256:…$/),
     ]);
@@ -120,20 +120,34 @@ describe('platform-infra CLI on bad input', () => {
     expect(stack).toContain(`blog-data@sha256:${'2'.repeat(64)}`);
 
     const unpushed = await runCli(['synth', '--image-result', result('prefect-base', undefined), '--outdir', outdir()]);
-    expect(unpushed).toMatchObject({ code: 1, err: expect.stringMatching(/prefect-base has no digest \(published with --no-push or --dry-run\)/) });
+    expect(unpushed).toMatchObject({ code: 2, err: expect.stringMatching(/^error: digest: missing \(.*prefect-base.json\): pass the file `image-builder publish --output FILE` wrote after a push\n$/) });
     const garbage = path.join(work, 'garbage.json');
     fs.writeFileSync(garbage, '{"image": 3}');
-    expect((await runCli(['synth', '--image-result', garbage, '--outdir', outdir()])).err).toMatch(/^error: --image-result .*garbage\.json: image: /);
+    expect((await runCli(['synth', '--image-result', garbage, '--outdir', outdir()])).err).toMatch(/^error: image: Invalid input: expected string, received number \(.*garbage\.json\)/);
   });
 
   it('rejects unknown commands and options with usage, exit 2', async () => {
     expect((await runCli(['frob'])).code).toBe(2);
     const misplaced = await runCli(['plan', '--outputs-file', 'x.json']);
-    expect(misplaced).toMatchObject({ code: 2, err: expect.stringContaining('--outputs-file goes with apply or output') });
-    expect((await runCli(['output', '--stack', 'all'])).err).toContain('output reads one stack');
+    expect(misplaced).toMatchObject({ code: 2, err: expect.stringContaining("error: unknown option '--outputs-file' (command line)") });
+    expect((await runCli(['output', '--stack', 'all'])).err).toContain("argument 'all' is invalid. Allowed choices are bootstrap, platform.");
     const bad = await runCli(['synth', '--backend', 'ftp']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--backend: "ftp" must be s3 or local');
+    expect(bad.err).toBe("error: option '--backend <kind>' argument 'ftp' is invalid. Allowed choices are s3, local. (command line): see `platform-infra synth --help`\n");
+  });
+
+  it('--help exits 0 with usage on stdout, for the program and each command', async () => {
+    for (const argv of [['--help'], ['apply', '--help'], ['help', 'output']]) {
+      const { code, out, err } = await runCli(argv);
+      expect({ argv, code, err }).toEqual({ argv, code: 0, err: '' });
+      expect(out).toContain('Usage: platform-infra');
+    }
+  });
+
+  it('a mistyped environment is a usage error listing the valid ones, not an override hint', async () => {
+    const { code, err } = await runCli(['synth', '--env', 'prd']);
+    expect(code).toBe(2);
+    expect(err).toBe('error: unknown environment "prd" (--env): pass --env dev|staging|prod\n');
   });
 
   it('synthesizes both stacks of an environment into the outdir', async () => {
@@ -150,16 +164,16 @@ describe('platform-infra CLI on bad input', () => {
     const dir = outdir();
     const { code, err } = await runCli(['apply', '--outdir', dir], { PATH: process.env.PATH });
     expect(code).toBe(2);
-    expect(err).toContain('error: apply asks for confirmation: pass --auto-approve when not on a terminal');
+    expect(err).toContain('error: apply asks for confirmation (stdin is not a terminal): pass --auto-approve when not on a terminal');
     expect(fs.existsSync(dir)).toBe(false);
   });
 
   it('refuses the committed placeholder identities on real AWS, one line per field, before writing anything', async () => {
     const dir = outdir();
     const { code, err } = await runCli(['plan', '--env', 'prod', '--outdir', dir], { PATH: process.env.PATH });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err.split('\n').filter((l) => l.includes('is a placeholder'))).toHaveLength(4);
-    expect(err).toContain('error: prod.aws.accountId: "333333333333" is a placeholder: set IDENTITIES.aws.prod.accountId');
+    expect(err).toContain('error: prod.aws.accountId: "333333333333" is a placeholder (packages/config/src/environments/identities.ts): set IDENTITIES.aws.prod.accountId');
     expect(fs.existsSync(dir)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
+import { formatProblem } from '@blog-data/cli-kit';
 import { Command, CommanderError } from 'commander';
 import { createAwsClients, destroyAwsClients } from './aws';
 import { estimateCost } from './cost';
@@ -184,9 +185,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof ConfigError) {
-      for (const line of err.problems) {
-        io.err.write(`error: invalid setting ${line} (config): fix the environment file in packages/config or the PLATFORM_* override\n`);
-      }
+      for (const line of err.problems()) io.err.write(`error: ${formatProblem(line)}\n`);
       return 2;
     }
     io.err.write(`${formatError(err)}\n`);

@@ -166,6 +166,6 @@ describe('platform-ops cost', () => {
   it('reports an invalid setting with the field and exit 2', async () => {
     const res = await run(['cost', '--env', 'prod'], { PLATFORM_AURORA__MIN_ACU: '3' });
     expect(res.code).toBe(2);
-    expect(res.err).toBe('error: invalid setting prod.aurora.maxAcu: must be ≥ minAcu (3) (config): fix the environment file in packages/config or the PLATFORM_* override\n');
+    expect(res.err).toBe('error: prod.aurora.maxAcu: must be ≥ minAcu (3) (from PLATFORM_AURORA__MIN_ACU): change or unset PLATFORM_AURORA__MIN_ACU\n');
   });
 });

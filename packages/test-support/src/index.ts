@@ -1,2 +1,3 @@
 export * from './services';
 export * from './private-emulator';
+export * from './platform-outputs';

@@ -1,3 +1,4 @@
+import { BootstrapOutputName, bootstrapOutputsSchema, outputDescription } from '@blog-data/config';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings, stackNames, stateKey } from './stack-settings';
@@ -84,13 +85,17 @@ export class BootstrapStack extends TerraformStack {
       permissionsBoundaryArn: boundary.policy.arn,
     });
 
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description });
-    output('state_bucket', this.stateBucket.bucket.bucket, 'Terraform state bucket (S3 backend, native locking)');
-    output('kms_key_arn', key.key.arn, 'KMS key of the state bucket and the registry');
-    output('circleci_oidc_provider_arn', this.ciAccess.provider.arn, 'CircleCI OIDC identity provider');
-    output('ecr_repository_url', this.registry.repository.repositoryUrl, 'Image repository URI');
-    output('ecr_push_role_arn', this.ciAccess.ecrPushRole.role.arn, 'Role CircleCI assumes to push images');
-    output('deploy_role_arn', this.ciAccess.deployRole.role.arn, 'Role CircleCI assumes to deploy');
+    // config's bootstrapOutputsSchema: a complete record, so a missing output fails to compile.
+    const outputs: Record<BootstrapOutputName, string> = {
+      state_bucket: this.stateBucket.bucket.bucket,
+      kms_key_arn: key.key.arn,
+      circleci_oidc_provider_arn: this.ciAccess.provider.arn,
+      ecr_repository_url: this.registry.repository.repositoryUrl,
+      ecr_push_role_arn: this.ciAccess.ecrPushRole.role.arn,
+      deploy_role_arn: this.ciAccess.deployRole.role.arn,
+    };
+    for (const [name, value] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description: outputDescription(bootstrapOutputsSchema, name) });
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { ecrRegistryHost, namePrefix, servedThroughCloudFront } from '@blog-data/config';
+import { ecrRegistryHost, namePrefix, outputDescription, PlatformOutputs, platformOutputsSchema, servedThroughCloudFront } from '@blog-data/config';
 import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -22,7 +22,6 @@ import { DatabaseRotationRestart } from '../constructs/rotation-restart';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SecurityGroups } from '../constructs/security-groups';
 import { pinnedImages } from '../image-results';
-import { PLATFORM_OUTPUTS, PlatformOutputName } from '../outputs';
 import { arnFor, partitionOf } from '../policy';
 
 /**
@@ -210,41 +209,43 @@ export class PlatformStack extends TerraformStack {
       },
     });
 
-    // The contract with image-builder and flows-deployer: names and meanings are fixed. No secret values.
-    const contract: Partial<Record<PlatformOutputName, [value: unknown, description: string]>> = {
+    // The contract with image-builder, flows-deployer and ops (config's platformOutputsSchema):
+    // every output but the deployer's own task definition, which the deployer task reads.
+    // A complete record: an output missing here fails to compile. No secret values.
+    const forDeployer: OutputValues<Exclude<keyof PlatformOutputs, 'deployer_task_definition_arn'>> = {
       // Fn.join, not template strings: these also go through jsonencode() for the deployer task,
       // and cdktf cannot hand a `${…}` inside a string to a built-in function reliably.
-      prefect_url: [joinUrl(...entry.urlParts), 'Prefect UI base URL'],
-      prefect_api_url: [joinUrl(...entry.urlParts, '/api'), 'Prefect API URL (PREFECT_API_URL)'],
-      alb_dns_name: [lb.alb.dnsName, 'DNS name of the load balancer'],
-      ecs_cluster_arn: [cluster.cluster.arn, 'ECS cluster ARN'],
-      ecs_cluster_name: [cluster.cluster.name, 'ECS cluster name'],
-      vpc_id: [network.vpcId, 'VPC id'],
-      task_subnet_ids: [Fn.tolist(network.taskSubnetIds), 'Subnets of ECS tasks'],
-      assign_public_ip: [network.assignPublicIp, 'Whether tasks need a public IP (public subnets)'],
-      server_security_group_id: [groups.server.id, 'Security group of the Prefect server'],
-      worker_security_group_id: [groups.worker.id, 'Security group of the worker and the deployer task'],
-      flow_run_security_group_id: [groups.flowRun.id, 'Security group of flow-run tasks'],
-      execution_role_arn: [roles.execution.role.arn, 'ECS task execution role'],
-      worker_task_role_arn: [roles.worker.role.arn, 'Task role of the worker'],
-      flow_run_task_role_arn: [roles.flowRun.role.arn, 'Task role of flow runs'],
-      deployer_task_role_arn: [roles.deployer.role.arn, 'Task role of the deployer task'],
-      ecr_repository_url: [`${ecrRegistryHost(config)}/${config.image.repository}`, 'Image repository URI'],
-      ecr_repository_name: [config.image.repository, 'Image repository name'],
-      api_auth_secret_arn: [apiAuth.secret.arn, 'Secret holding the API basic-auth string user:password'],
-      database_secret_arn: [database.masterSecretArn, 'RDS-managed secret of the database master user'],
-      log_group_api: [logs.groups.api.name, 'Log group of the Prefect server'],
-      log_group_worker: [logs.groups.worker.name, 'Log group of the worker'],
-      log_group_deployer: [logs.groups.deployer.name, 'Log group of the deployer task'],
-      log_group_flow_runs: [logs.groups.flowRuns.name, 'Log group of flow runs'],
-      flow_storage_bucket: [flowStorage.bucket.bucket, 'Flow code and results bucket'],
-      alarm_topic_arn: [alarms.topic.arn, 'SNS topic of the alarms'],
-      server_service_name: [server.service.name, 'ECS service of the Prefect server'],
-      server_task_definition_arn: [server.task.definition.arn, 'Newest server task definition; the release step moves the service to it after the migration'],
-      migration_task_definition_arn: [migration.task.definition.arn, 'One-off task: prefect server database upgrade -y'],
-      migration_container_name: [migration.containerName, 'Container of the migration task'],
-      prefect_image: [image, 'Image the server and worker run (repository@sha256:…)'],
-      deployer_image: [deployerImage, 'Image of the deployer task (repository@sha256:…)'],
+      prefect_url: joinUrl(...entry.urlParts),
+      prefect_api_url: joinUrl(...entry.urlParts, '/api'),
+      alb_dns_name: lb.alb.dnsName,
+      ecs_cluster_arn: cluster.cluster.arn,
+      ecs_cluster_name: cluster.cluster.name,
+      vpc_id: network.vpcId,
+      task_subnet_ids: Fn.tolist(network.taskSubnetIds),
+      assign_public_ip: network.assignPublicIp,
+      server_security_group_id: groups.server.id,
+      worker_security_group_id: groups.worker.id,
+      flow_run_security_group_id: groups.flowRun.id,
+      execution_role_arn: roles.execution.role.arn,
+      worker_task_role_arn: roles.worker.role.arn,
+      flow_run_task_role_arn: roles.flowRun.role.arn,
+      deployer_task_role_arn: roles.deployer.role.arn,
+      ecr_repository_url: `${ecrRegistryHost(config)}/${config.image.repository}`,
+      ecr_repository_name: config.image.repository,
+      api_auth_secret_arn: apiAuth.secret.arn,
+      database_secret_arn: database.masterSecretArn,
+      log_group_api: logs.groups.api.name,
+      log_group_worker: logs.groups.worker.name,
+      log_group_deployer: logs.groups.deployer.name,
+      log_group_flow_runs: logs.groups.flowRuns.name,
+      flow_storage_bucket: flowStorage.bucket.bucket,
+      alarm_topic_arn: alarms.topic.arn,
+      server_service_name: server.service.name,
+      server_task_definition_arn: server.task.definition.arn,
+      migration_task_definition_arn: migration.task.definition.arn,
+      migration_container_name: migration.containerName,
+      prefect_image: image,
+      deployer_image: deployerImage,
     };
     const deployer = new DeployerTask(this, 'deployer', {
       namePrefix: prefix,
@@ -259,16 +260,18 @@ export class PlatformStack extends TerraformStack {
       apiAuthSecretArn: apiAuth.secret.arn,
       env: config.env,
       // The one-off task reads the same outputs CI passes as a file (everything but its own ARN).
-      infraOutputs: Object.fromEntries(Object.entries(contract).map(([name, [value]]) => [name, value])),
+      infraOutputs: forDeployer,
     });
-    contract.deployer_task_definition_arn = [deployer.task.definition.arn, 'Deployer task definition'];
+    const outputs: OutputValues<keyof PlatformOutputs> = { ...forDeployer, deployer_task_definition_arn: deployer.task.definition.arn };
 
-    for (const name of PLATFORM_OUTPUTS) {
-      const [value, description] = contract[name]!;
-      new TerraformOutput(this, name, { value, description });
+    for (const [name, value] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description: outputDescription(platformOutputsSchema, name) });
     }
   }
 }
+
+/** Terraform values (tokens at synth time) for each named output. */
+type OutputValues<K extends string> = Record<K, unknown>;
 
 /** Concatenates URL parts, through terraform's join() only when a part is known at apply time. */
 function joinUrl(...parts: string[]): string {

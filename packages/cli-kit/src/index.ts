@@ -1,0 +1,14 @@
+export { EXIT } from './exit-codes';
+export type { ExitCode } from './exit-codes';
+export { UserError, usageError, formatProblem, isErrorLike, messageOf } from './user-error';
+export type { Problem, UserErrorOptions } from './user-error';
+export { redactSecrets, redactJson } from './redact';
+export { ANSI, PLAIN, colorEnabled, paletteFor, stripAnsi } from './style';
+export type { ColorChoice, OutputStream, Palette } from './style';
+export { renderTable } from './table';
+export type { Column, TableOptions } from './table';
+export { progressReporter, SILENT_PROGRESS } from './progress';
+export type { Progress, ProgressOptions } from './progress';
+export { awsCredentialsError, silenceAwsSdkWarnings } from './aws';
+export { runCli, report, processIo, commanderErrorLine } from './run-cli';
+export type { CliContext, CliIo, RunCliOptions } from './run-cli';

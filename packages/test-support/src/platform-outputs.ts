@@ -1,0 +1,38 @@
+/**
+ * A complete, valid set of platform outputs (flat, as config's platformOutputsSchema wants them)
+ * for tests of the packages that read them. Typed loosely: test-support depends on nothing.
+ */
+export const EXAMPLE_PLATFORM_OUTPUTS: Readonly<Record<string, string | boolean | readonly string[]>> = {
+  prefect_url: 'http://alb-1.eu-west-2.elb.amazonaws.com',
+  prefect_api_url: 'http://alb-1.eu-west-2.elb.amazonaws.com/api',
+  alb_dns_name: 'alb-1.eu-west-2.elb.amazonaws.com',
+  ecs_cluster_arn: 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev',
+  ecs_cluster_name: 'prefect-dev',
+  vpc_id: 'vpc-0a1b2c3d',
+  task_subnet_ids: ['subnet-01', 'subnet-02'],
+  assign_public_ip: true,
+  server_security_group_id: 'sg-01',
+  worker_security_group_id: 'sg-02',
+  flow_run_security_group_id: 'sg-03',
+  execution_role_arn: 'arn:aws:iam::111111111111:role/blog-data-dev-ecs-execution',
+  worker_task_role_arn: 'arn:aws:iam::111111111111:role/blog-data-dev-prefect-worker',
+  flow_run_task_role_arn: 'arn:aws:iam::111111111111:role/blog-data-dev-flow-run',
+  deployer_task_role_arn: 'arn:aws:iam::111111111111:role/blog-data-dev-flows-deployer',
+  ecr_repository_url: '111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data',
+  ecr_repository_name: 'blog-data',
+  api_auth_secret_arn: 'arn:aws:secretsmanager:eu-west-2:111111111111:secret:blog-data-dev/prefect-api-auth-AbCd',
+  database_secret_arn: 'arn:aws:secretsmanager:eu-west-2:111111111111:secret:rds!cluster-1-AbCd',
+  log_group_api: '/ecs/dev/prefect-api',
+  log_group_worker: '/ecs/dev/prefect-worker',
+  log_group_deployer: '/ecs/dev/prefect-deployer',
+  log_group_flow_runs: '/ecs/dev/flow-runs',
+  deployer_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-flows-deployer:1',
+  flow_storage_bucket: 'blog-data-prefect-flows-dev',
+  alarm_topic_arn: 'arn:aws:sns:eu-west-2:111111111111:blog-data-dev-alarms',
+  server_service_name: 'blog-data-dev-prefect-server',
+  server_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-prefect-server:1',
+  migration_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-migration:1',
+  migration_container_name: 'migration',
+  prefect_image: `111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@sha256:${'1'.repeat(64)}`,
+  deployer_image: `111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@sha256:${'2'.repeat(64)}`,
+};
