@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '@blog-data/config';
-import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
-import { describeWithServices } from '@blog-data/test-support';
+import { describeWithServices, EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { ARTIFACT_FILES, fingerprintOf, infraStepIo, recordLocation, runInfraStep, writeArtifact } from '../src';
 
 /** The workspace: its packages (the infra CLI) are linked into each scratch root. */
