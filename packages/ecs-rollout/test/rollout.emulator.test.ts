@@ -3,6 +3,8 @@ import {
   CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
+// test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithServices, PrivateEmulator, startPrivateAwsEmulator } from '@blog-data/test-support';
 import { OneOffTask, rollBackWithDowngrade, rollOutAfterMigration, RolloutError, runTaskToCompletion } from '../src';
 
