@@ -169,8 +169,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'flows-deployer',
     scope: 'scope:app',
     description: 'Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml',
-    deps: [CLI_KIT, CONFIG, PREFECT_API, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@lezer/python@^1.1.19', '@lezer/common@^1.2.0'],
-    devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', TEST_SUPPORT],
+    deps: [CLI_KIT, CONFIG, PREFECT_API, 'openapi-fetch@^0.15.0', 'yaml@^2.8.1', 'js-yaml@^4.1.0', 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@lezer/python@^1.1.19', '@lezer/common@^1.2.0'],
+    devDeps: ['ajv@^8.17.1', 'ajv-formats@^3.0.1', '@types/js-yaml@^4.0.9', TEST_SUPPORT],
     bin: { 'flows-deployer': 'bin/flows-deployer.js' },
     extraTargets: {
       // Applies the flows with infra's outputs and the image digest (packages/delivery), after

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { defaultFlowName, FlowSource, inspectFlowSource } from './flow-source';
+import { parseYamlFast } from './parse-yaml';
 import { parsePythonModule, PyModule } from './python-module';
 import { ENTRYPOINT, ManifestDeployment, manifestDeploymentSchema, ManifestSchedule, manifestSchema } from './schema';
 import { DeployerError, ValidationProblems } from '../errors';
@@ -89,18 +90,7 @@ export function parseManifest(
   options: LoadManifestOptions & { readonly file: string; readonly readFile: (file: string) => string },
 ): ResolvedManifest {
   const { file } = options;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    throw new ValidationProblems(
-      file,
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const raw = parseYaml(text, file);
   const problems: Problem[] = [];
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
@@ -147,6 +137,25 @@ export function parseManifest(
     throw new ValidationProblems(file, [...new Set(ordered.map((p) => p.text))]);
   }
   return { file, deployments, warnings };
+}
+
+/** The manifest's value; syntax errors are reported with line and column by `yaml`'s parser. */
+function parseYaml(text: string, file: string): unknown {
+  const fast = parseYamlFast(text);
+  if ('value' in fast) return fast.value;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    throw new ValidationProblems(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const mark = fast.error.mark;
+  throw new ValidationProblems(file, [`${file}${mark ? `:${mark.line + 1}:${mark.column + 1}` : ''}: ${fast.error.reason}`]);
 }
 
 interface Problem {

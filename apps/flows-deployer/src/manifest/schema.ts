@@ -16,13 +16,21 @@ export function isCronExpression(value: string): boolean {
 
 /** True for IANA zones the runtime knows (Prefect validates against the same tz database). */
 export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
+  // Building a DateTimeFormat costs ~0.4 ms; a 10,000-deployment manifest names a handful of zones.
+  let known = KNOWN_TIME_ZONES.get(value);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      known = true;
+    } catch {
+      known = false;
+    }
+    KNOWN_TIME_ZONES.set(value, known);
   }
+  return known;
 }
+
+const KNOWN_TIME_ZONES = new Map<string, boolean>();
 
 const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/London or UTC');
 
