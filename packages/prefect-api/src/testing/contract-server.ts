@@ -192,6 +192,7 @@ export class PrefectContractServer {
   /** Flow runs and the reads a dashboard makes over them. */
   readonly workspace = new WorkspaceReads(this);
   private readonly faults: Fault[] = [];
+  private readonly parameterValidators = new Map<string, ValidateFunction>();
   private readonly http: http.Server;
 
   private constructor(options: ContractServerOptions) {
@@ -423,8 +424,10 @@ export class PrefectContractServer {
     const all = [...this.flows.values()];
     if (!filter) return all;
     const tests: Array<(f: Json) => boolean> = [];
-    if (filter.id?.any_) tests.push((f) => filter.id.any_.includes(f.id));
-    if (filter.name?.any_) tests.push((f) => filter.name.any_.includes(f.name));
+    const ids = filter.id?.any_ ? new Set(filter.id.any_) : undefined;
+    const names = filter.name?.any_ ? new Set(filter.name.any_) : undefined;
+    if (ids) tests.push((f) => ids.has(f.id));
+    if (names) tests.push((f) => names.has(f.name));
     if (filter.name?.like_) tests.push((f) => String(f.name).includes(filter.name.like_));
     if (filter.tags?.all_) tests.push((f) => filter.tags.all_.every((t: string) => f.tags.includes(t)));
     if (filter.deployment) this.violations.push('flows.deployment filter is not implemented here');
@@ -441,8 +444,11 @@ export class PrefectContractServer {
     const d = body.deployments;
     if (d) {
       const tests: Array<(x: Json) => boolean> = [];
-      if (d.id?.any_) tests.push((x) => d.id.any_.includes(x.id));
-      if (d.name?.any_) tests.push((x) => d.name.any_.includes(x.name));
+      // Sets: a 10,000-deployment manifest is looked up by 10,000 names, page after page.
+      const ids = d.id?.any_ ? new Set(d.id.any_) : undefined;
+      const names = d.name?.any_ ? new Set(d.name.any_) : undefined;
+      if (ids) tests.push((x) => ids.has(x.id));
+      if (names) tests.push((x) => names.has(x.name));
       if (d.tags?.all_) tests.push((x) => d.tags.all_.every((t: string) => x.tags.includes(t)));
       if (d.tags?.any_) tests.push((x) => d.tags.any_.some((t: string) => x.tags.includes(t)));
       if (d.work_queue_name?.any_) tests.push((x) => d.work_queue_name.any_.includes(x.work_queue_name));
@@ -596,10 +602,16 @@ export class PrefectContractServer {
   /** Like the server: with enforcement on, parameters must satisfy the parameter schema. */
   private parameterProblem(enforce: boolean, parameters: Json, schema: Json | null | undefined): string | undefined {
     if (!enforce || !schema) return undefined;
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const { definitions, ...rest } = schema;
-    const validate = ajv.compile({ ...rest, $defs: definitions ?? {}, required: [] });
+    // Compiled once per distinct schema: a 10,000-deployment benchmark sends a handful of schemas.
+    const key = JSON.stringify(schema);
+    let validate = this.parameterValidators.get(key);
+    if (!validate) {
+      const ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats(ajv);
+      const { definitions, ...rest } = schema;
+      validate = ajv.compile({ ...rest, $defs: definitions ?? {}, required: [] });
+      this.parameterValidators.set(key, validate);
+    }
     if (validate(parameters)) return undefined;
     return `Error creating deployment: Validation failed for field(s) ${(validate.errors ?? []).map((e) => e.instancePath || e.message).join(', ')}`;
   }
