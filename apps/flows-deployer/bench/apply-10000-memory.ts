@@ -65,6 +65,21 @@ interface CliRun {
   readonly peakRssMiB: number;
   readonly ms: number;
   readonly stderr: string;
+  /** Pool and deployments the run found different, from its --json report. */
+  readonly changed: string;
+}
+
+function changedItems(stdout: string): string {
+  try {
+    const report = JSON.parse(stdout) as {
+      workPool: { action: string; changes: unknown[] };
+      deployments: Array<{ name: string; action: string; changes: unknown[] }>;
+    };
+    const items = report.deployments.filter((d) => d.action !== 'unchanged').slice(0, 3);
+    return JSON.stringify({ workPool: report.workPool.action === 'unchanged' ? 'unchanged' : report.workPool.changes, deployments: items });
+  } catch {
+    return stdout.slice(0, 300);
+  }
 }
 
 /** One `flows-deployer <args>` run in its own process, as the ECS task runs it. */
@@ -72,16 +87,27 @@ function runDeployer(args: string[], environ: NodeJS.ProcessEnv): Promise<CliRun
   const started = Date.now();
   const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MIB}`, '-r', path.join(__dirname, 'peak-rss.js'), path.join(APP_DIR, 'bin', 'flows-deployer.js'), ...args], {
     env: environ,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
+  // Only what changed is kept from the --json report, to say why a run that should write nothing did.
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
   return new Promise((resolve) => {
     child.on('exit', (code) => {
       const match = /peak-rss-kib (\d+)/.exec(stderr);
-      resolve({ code, peakRssMiB: match ? Number(match[1]) / 1024 : NaN, ms: Date.now() - started, stderr: stderr.replace(/\n?peak-rss-kib \d+\n?/, '').trim() });
+      resolve({
+        code,
+        peakRssMiB: match ? Number(match[1]) / 1024 : NaN,
+        ms: Date.now() - started,
+        stderr: stderr.replace(/\n?peak-rss-kib \d+\n?/, '').trim(),
+        changed: changedItems(stdout),
+      });
     });
   });
 }
@@ -115,7 +141,7 @@ async function main(): Promise<void> {
       if (!(r.peakRssMiB <= BUDGET_MIB)) failures.push(`${label}: peak RSS ${r.peakRssMiB.toFixed(1)} MiB > ${BUDGET_MIB} MiB`);
     }
     if (first[1].code !== 0) failures.push(`first apply exited ${first[1].code}: ${first[1].stderr.slice(0, 500)}`);
-    if (rerun[1].code !== 0 || rerun[2] !== 0) failures.push(`re-run exited ${rerun[1].code} with ${rerun[2]} writes (want 0 and 0)`);
+    if (rerun[1].code !== 0 || rerun[2] !== 0) failures.push(`re-run exited ${rerun[1].code} with ${rerun[2]} writes (want 0 and 0): ${rerun[1].changed}`);
     if (plan[1].code !== 0) failures.push(`plan --detailed-exitcode exited ${plan[1].code} (want 0)`);
     const { deployments, violations } = await server.stats();
     if (deployments !== COUNT) failures.push(`server holds ${deployments} deployments, want ${COUNT}`);

@@ -148,6 +148,13 @@ export const platformConfigSchema = z
     server: taskSizeSchema,
     worker: taskSizeSchema,
     deployer: taskSizeSchema,
+    /**
+     * V8 heap cap of the deployer task in MiB (`--max-old-space-size`). Sized from the benchmark
+     * apps/flows-deployer/bench/apply-10000-memory.ts: 10,000 deployments apply under a 192 MiB
+     * heap at well under 256 MiB peak RSS; at least 128 MiB of `deployer.memory` stay outside the
+     * heap (code, buffers, the runtime).
+     */
+    deployerHeapMiB: z.number().int().min(64, 'must be at least 64 MiB'),
     /** Default size of the flow-run tasks the worker launches. */
     flowRun: taskSizeSchema,
     aurora: z
@@ -290,6 +297,9 @@ export const platformConfigSchema = z
     if (c.tags.environment !== c.env) {
       // The deploy role's EC2, KMS and secret permissions are conditioned on this tag.
       ctx.addIssue({ code: 'custom', path: ['tags', 'environment'], message: `must be "${c.env}" (the deploy role's permissions are conditioned on it)` });
+    }
+    if (c.deployerHeapMiB + 128 > c.deployer.memory) {
+      ctx.addIssue({ code: 'custom', path: ['deployerHeapMiB'], message: `must leave 128 MiB of deployer.memory (${c.deployer.memory}) outside the heap` });
     }
     for (const [key, group] of Object.entries({
       api: c.logs.api,

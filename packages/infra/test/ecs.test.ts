@@ -101,6 +101,8 @@ describe('ECS', () => {
     expect(deployer.name).toBe('flows-deployer');
     expect(deployer.image).toBe(`111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${TEST_DIGESTS.deployerDigest}`);
     expect(env(deployer)).toMatchObject({ PLATFORM_ENV: 'dev', PREFECT_API_URL: expect.stringMatching(/\/api$/) });
+    // Heap capped below the task's memory (config deployerHeapMiB, sized by the flows-deployer memory benchmark).
+    expect(env(deployer).NODE_OPTIONS).toBe('--enable-source-maps --max-old-space-size=192');
     expect(deployer.logConfiguration.options['awslogs-group']).toContain('aws_cloudwatch_log_group.logs_deployer_');
   });
 

@@ -45,6 +45,7 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
     server: { cpu: 256, memory: 512 },
     worker: { cpu: 256, memory: 512 },
     deployer: { cpu: 256, memory: 512 },
+    deployerHeapMiB: 192,
     flowRun: { cpu: 512, memory: 1024 },
     aurora: {
       engineVersion: '15.13',

@@ -12,6 +12,8 @@ export interface DeployerTaskProps extends PrefectTaskProps {
   readonly env: string;
   /** Platform outputs (name → value or token) the deployer renders the work pool from. Required. */
   readonly infraOutputs: Readonly<Record<string, unknown>>;
+  /** V8 heap cap in MiB (config `deployerHeapMiB`); the rest of `memory` is left to code and buffers. Required. */
+  readonly heapMiB: number;
 }
 
 /**
@@ -29,6 +31,9 @@ export class DeployerTask extends Construct {
     if (!props.apiUrl.endsWith('/api')) {
       throw new Error(`DeployerTask.apiUrl: "${props.apiUrl}" must end with /api`);
     }
+    if (props.heapMiB + 128 > props.memory) {
+      throw new Error(`DeployerTask.heapMiB: ${props.heapMiB} must leave 128 MiB of memory (${props.memory}) outside the heap`);
+    }
     this.task = new FargateTask(this, 'task', {
       family: `${props.namePrefix}-deployer`,
       cpu: props.cpu,
@@ -41,6 +46,8 @@ export class DeployerTask extends Construct {
         environment: {
           PREFECT_API_URL: props.apiUrl,
           PLATFORM_ENV: props.env,
+          // The image's NODE_OPTIONS plus a heap cap: V8 then collects before the task hits its memory limit.
+          NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${props.heapMiB}`,
           // Base64 because the value lands inside the container-definitions JSON text, where the
           // quotes of plain JSON would break it; flows-deployer reads the `base64:` form.
           FLOWS_DEPLOYER_INFRA_OUTPUTS: `base64:${Fn.base64encode(Fn.jsonencode(props.infraOutputs))}`,

@@ -252,6 +252,7 @@ export class PlatformStack extends TerraformStack {
       image: deployerImage,
       cpu: config.deployer.cpu,
       memory: config.deployer.memory,
+      heapMiB: config.deployerHeapMiB,
       executionRoleArn: roles.execution.role.arn,
       taskRoleArn: roles.deployer.role.arn,
       logGroup: logs.groups.deployer.name,
