@@ -83,6 +83,8 @@ function coerce(raw: string, current: unknown): unknown {
   if (typeof current === 'number') return DECIMAL.test(trimmed) ? Number(trimmed) : raw;
   if (typeof current === 'boolean') return trimmed === 'true' ? true : trimmed === 'false' ? false : raw;
   if (typeof current === 'string') return raw;
+  // An optional number that is not set yet (aurora.secondsUntilAutoPause).
+  if (current === undefined && DECIMAL.test(trimmed)) return Number(trimmed);
   if (Array.isArray(current) || /^[[{]/.test(trimmed) || current !== undefined) {
     try {
       return JSON.parse(trimmed);

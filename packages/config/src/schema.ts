@@ -116,6 +116,42 @@ const existingNetwork = z
   })
   .strict();
 
+const WEEKDAY = '(MON|TUE|WED|THU|FRI|SAT|SUN)';
+
+/** IANA time zone names as Node's ICU knows them (the ones Application Auto Scaling accepts). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When the server and worker services run (non-production scale to zero): from `startHour` to
+ * `stopHour` on `weekdays`, in `timezone`; 0 tasks otherwise. `null` = always on.
+ */
+export const scheduleSchema = z
+  .object({
+    /** IANA time zone the hours are in, e.g. `Europe/London` (daylight saving followed). */
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/London'),
+    /** Days the services start, in cron's day-of-week syntax: `MON-FRI`, `MON,WED,FRI`. */
+    weekdays: z
+      .string()
+      .regex(new RegExp(`^${WEEKDAY}(-${WEEKDAY})?(,${WEEKDAY}(-${WEEKDAY})?)*$`), 'must be days such as MON-FRI or MON,WED,FRI'),
+    /** Hour (0–22) the services start. */
+    startHour: z.number().int().min(0, 'must be an hour 0–22').max(22, 'must be an hour 0–22'),
+    /** Hour (1–23) the services stop; after `startHour` on the same day. */
+    stopHour: z.number().int().min(1, 'must be an hour 1–23').max(23, 'must be an hour 1–23'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.stopHour <= s.startHour) {
+      ctx.addIssue({ code: 'custom', path: ['stopHour'], message: `must be after startHour (${s.startHour})` });
+    }
+  });
+
 /** The whole validated configuration of one environment. */
 export const platformConfigSchema = z
   .object({
@@ -160,6 +196,7 @@ export const platformConfigSchema = z
     aurora: z
       .object({
         engineVersion: z.string().regex(/^15\.\d+$/, 'must be an Aurora PostgreSQL 15.x version'),
+        /** 0 lets the cluster pause once nothing connects (needs `secondsUntilAutoPause`). */
         minAcu: z.number().min(0, 'must be ≥ 0').max(256).multipleOf(0.5, 'must be a multiple of 0.5'),
         maxAcu: z.number().min(1, 'must be ≥ 1').max(256).multipleOf(0.5, 'must be a multiple of 0.5'),
         databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a PostgreSQL identifier'),
@@ -168,9 +205,14 @@ export const platformConfigSchema = z
         /** Prod only: deletion protection may be off only when this holds {@link PROD_DELETION_PROTECTION_OFF}. */
         deletionProtectionOffConfirmation: z.string().optional(),
         performanceInsightsRetentionDays: z.union([z.literal(7), z.literal(31), z.literal(731)]),
+        /** Idle seconds before the cluster pauses (AWS allows 300–86400); used only when `minAcu` is 0. */
+        secondsUntilAutoPause: z.number().int().min(300, 'must be 300–86400 seconds').max(86400, 'must be 300–86400 seconds').optional(),
       })
       .strict()
       .superRefine((a, ctx) => {
+        if (a.minAcu === 0 && a.secondsUntilAutoPause === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['secondsUntilAutoPause'], message: 'is required when minAcu is 0 (how long idle before the cluster pauses)' });
+        }
         if (a.maxAcu < a.minAcu) {
           ctx.addIssue({ code: 'custom', path: ['maxAcu'], message: `must be ≥ minAcu (${a.minAcu})` });
         }
@@ -267,6 +309,8 @@ export const platformConfigSchema = z
         webhookSecretName: z.string().regex(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name').optional(),
       })
       .strict(),
+    /** Working hours of the server and worker services; `null` = always on (prod's default). */
+    schedule: scheduleSchema.nullable(),
     tags: z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, 'must be a valid AWS tag key'), z.string().max(256)),
   })
   .strict()
@@ -330,5 +374,7 @@ export const platformConfigSchema = z
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
 /** Validated settings of one environment. */
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
+/** When an environment's services run. */
+export type ServiceSchedule = z.output<typeof scheduleSchema>;
 /** A Fargate task size. */
 export type TaskSize = z.output<typeof taskSizeSchema>;

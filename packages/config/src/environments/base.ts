@@ -49,7 +49,9 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
     flowRun: { cpu: 512, memory: 1024 },
     aurora: {
       engineVersion: '15.13',
-      minAcu: 0.5,
+      // Outside prod the cluster pauses once the scheduled services stop connecting.
+      minAcu: env === 'prod' ? 0.5 : 0,
+      ...(env === 'prod' ? {} : { secondsUntilAutoPause: 900 }),
       maxAcu: 1,
       databaseName: 'prefect',
       // Staging keeps a week, enough to restore after a bad release found days later.
@@ -94,6 +96,8 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
     },
     state: { bucket: `${PROJECT}-tfstate-${accountId}-${region}`, keyPrefix: `${PROJECT}/${env}` },
     alarms: {},
+    // Nobody works on dev or staging at night or at weekends: the services scale to 0 then.
+    schedule: env === 'prod' ? null : { timezone: 'Europe/London', weekdays: 'MON-FRI', startHour: 8, stopHour: 19 },
     tags: { 'project': PROJECT, 'environment': env, 'managed-by': 'cdktf' },
   };
 }

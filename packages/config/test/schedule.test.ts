@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from '../src';
+
+/** Loads `env` with only the given override variables set. */
+const load = (env: string, environ: Record<string, string> = {}) => loadConfig({ env, environ });
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((line) => line.replace(/ \(from PLATFORM_\w+\)$/, ''));
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('schedule (scale to zero outside working hours)', () => {
+  it('is on for dev and staging with an auto-pausing database, off for prod with the 0.5 ACU floor', () => {
+    for (const env of ['dev', 'staging']) {
+      const c = load(env);
+      expect(c.schedule).toEqual({ timezone: 'Europe/London', weekdays: 'MON-FRI', startHour: 8, stopHour: 19 });
+      expect(c.aurora).toMatchObject({ minAcu: 0, secondsUntilAutoPause: 900 });
+    }
+    const prod = load('prod');
+    expect(prod.schedule).toBeNull();
+    expect(prod.aurora.minAcu).toBe(0.5);
+    expect(prod.aurora.secondsUntilAutoPause).toBeUndefined();
+  });
+
+  it('is overridable field by field, whole as JSON, and off with null', () => {
+    expect(load('dev', { PLATFORM_SCHEDULE__START_HOUR: '7', PLATFORM_SCHEDULE__TIMEZONE: 'America/New_York' }).schedule)
+      .toEqual({ timezone: 'America/New_York', weekdays: 'MON-FRI', startHour: 7, stopHour: 19 });
+    expect(load('dev', { PLATFORM_SCHEDULE: 'null' }).schedule).toBeNull();
+    expect(load('prod', { PLATFORM_SCHEDULE: '{"timezone":"UTC","weekdays":"MON,WED-FRI","startHour":6,"stopHour":20}' }).schedule)
+      .toEqual({ timezone: 'UTC', weekdays: 'MON,WED-FRI', startHour: 6, stopHour: 20 });
+  });
+
+  it.each([
+    [{ PLATFORM_SCHEDULE__TIMEZONE: 'Mars/Olympus' }, 'dev.schedule.timezone: must be an IANA time zone such as Europe/London'],
+    [{ PLATFORM_SCHEDULE__WEEKDAYS: 'monday' }, 'dev.schedule.weekdays: must be days such as MON-FRI or MON,WED,FRI'],
+    [{ PLATFORM_SCHEDULE__WEEKDAYS: 'MON-*' }, 'dev.schedule.weekdays: must be days such as MON-FRI or MON,WED,FRI'],
+    [{ PLATFORM_SCHEDULE__START_HOUR: '-1' }, 'dev.schedule.startHour: must be an hour 0–22'],
+    [{ PLATFORM_SCHEDULE__STOP_HOUR: '24' }, 'dev.schedule.stopHour: must be an hour 1–23'],
+    [{ PLATFORM_SCHEDULE__STOP_HOUR: '8' }, 'dev.schedule.stopHour: must be after startHour (8)'],
+    [{ PLATFORM_SCHEDULE__START_HOUR: '8.5' }, 'dev.schedule.startHour: Invalid input: expected int, received number'],
+    [{ PLATFORM_AURORA__SECONDS_UNTIL_AUTO_PAUSE: '60' }, 'dev.aurora.secondsUntilAutoPause: must be 300–86400 seconds'],
+  ])('refuses %j', (environ, expected) => {
+    expect(problemsOf(() => load('dev', environ))).toEqual([expected]);
+  });
+
+  it('needs an auto-pause delay when prod is allowed to pause', () => {
+    expect(problemsOf(() => load('prod', { PLATFORM_AURORA__MIN_ACU: '0' }))).toEqual([
+      'prod.aurora.secondsUntilAutoPause: is required when minAcu is 0 (how long idle before the cluster pauses)',
+    ]);
+    expect(load('prod', { PLATFORM_AURORA__MIN_ACU: '0', PLATFORM_AURORA__SECONDS_UNTIL_AUTO_PAUSE: '3600' }).aurora.secondsUntilAutoPause).toBe(3600);
+  });
+});
