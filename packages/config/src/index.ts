@@ -1,6 +1,7 @@
 export * from './schema';
 export * from './load';
 export * from './derived';
+export { scheduleDays, scheduledHoursPerWeek } from './schedule';
 export { OVERRIDE_PREFIX, ENV_SELECTOR, readOverrides, applyOverrides } from './overrides';
 export type { AppliedOverrides, ConfigOverride } from './overrides';
 export { ENVIRONMENT_BUILDERS, ENVIRONMENT_INPUTS, defaultsFor, mergeDeep, PROJECT } from './environments';

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src';
+import { ConfigError, loadConfig, scheduleDays, scheduledHoursPerWeek } from '../src';
 
 /** Loads `env` with only the given override variables set. */
 const load = (env: string, environ: Record<string, string> = {}) => loadConfig({ env, environ });
@@ -52,5 +52,19 @@ describe('schedule (scale to zero outside working hours)', () => {
       'prod.aurora.secondsUntilAutoPause: is required when minAcu is 0 (how long idle before the cluster pauses)',
     ]);
     expect(load('prod', { PLATFORM_AURORA__MIN_ACU: '0', PLATFORM_AURORA__SECONDS_UNTIL_AUTO_PAUSE: '3600' }).aurora.secondsUntilAutoPause).toBe(3600);
+  });
+});
+
+describe('schedule hours', () => {
+  const base = { timezone: 'Europe/London', startHour: 8, stopHour: 19 };
+  it.each([
+    ['MON-FRI', ['MON', 'TUE', 'WED', 'THU', 'FRI'], 55],
+    ['MON,WED-FRI', ['MON', 'WED', 'THU', 'FRI'], 44],
+    ['SAT', ['SAT'], 11],
+    ['FRI-MON', ['SUN', 'MON', 'FRI', 'SAT'], 44],
+    ['MON-FRI,TUE', ['MON', 'TUE', 'WED', 'THU', 'FRI'], 55],
+  ])('%s runs on %j, %i h a week at 08–19', (weekdays, days, hours) => {
+    expect(scheduleDays({ ...base, weekdays })).toEqual(days);
+    expect(scheduledHoursPerWeek({ ...base, weekdays })).toBe(hours);
   });
 });

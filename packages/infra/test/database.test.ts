@@ -4,8 +4,8 @@ describe('database', () => {
   const dev = synthBoth(configFor('dev')).platform;
   const prod = synthBoth(configFor('prod')).platform;
 
-  it('is Aurora Serverless v2 PostgreSQL 15.13 at 0.5–1 ACU, encrypted with the platform key', () => {
-    const cluster = one(dev, 'aws_rds_cluster');
+  it('is Aurora Serverless v2 PostgreSQL 15.13 at 0.5–1 ACU (prod; dev pauses at 0, see service-schedule.test.ts), encrypted with the platform key', () => {
+    const cluster = one(prod, 'aws_rds_cluster');
     expect(cluster).toMatchObject({
       engine: 'aurora-postgresql',
       engine_mode: 'provisioned',

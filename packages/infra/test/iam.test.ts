@@ -20,6 +20,7 @@ const UNSCOPABLE = new Set([
   'ecs:List*',
   'elasticloadbalancing:Describe*',
   'rds:Describe*',
+  'application-autoscaling:Describe*',
   'logs:DescribeLogGroups',
   'cloudwatch:DescribeAlarms',
   'kms:ListAliases',

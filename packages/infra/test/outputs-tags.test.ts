@@ -95,8 +95,9 @@ describe('tags, provider and backend', () => {
     });
     expect(emu.platform.provider.aws[0].allowed_account_ids).toBeUndefined();
     const service = Object.values(emu.platform.resource.aws_ecs_service)[0];
-    // task_definition is ignored everywhere (the release step moves the server); the rest only here.
-    expect(service.lifecycle.ignore_changes).toEqual(['task_definition', 'health_check_grace_period_seconds', 'availability_zone_rebalancing']);
+    // task_definition is ignored everywhere (the release step moves the server), desired_count wherever a
+    // schedule owns it (dev's default, service-schedule.test.ts); the rest only here.
+    expect(service.lifecycle.ignore_changes).toEqual(['task_definition', 'desired_count', 'health_check_grace_period_seconds', 'availability_zone_rebalancing']);
     const cluster = Object.values(emu.platform.resource.aws_rds_cluster)[0];
     expect(cluster.lifecycle.ignore_changes).toEqual(['scaling_configuration']);
     // Real deployments ignore nothing of the kind.

@@ -1,4 +1,4 @@
-import { PlatformConfig, servedThroughCloudFront } from '@blog-data/config';
+import { PlatformConfig, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
 
 /** One line of the estimate. */
@@ -62,6 +62,8 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
     items.push({ ...item, monthlyUsd: toCents(item.quantity * item.unitPriceUsd) });
   };
 
+  const running = runningHours(config, hours);
+  const serviceHours = running.serviceHours;
   for (const [role, size] of [['server', config.server], ['worker', config.worker]] as const) {
     const vcpu = size.cpu / 1024;
     const gb = size.memory / 1024;
@@ -70,8 +72,8 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
       service: 'Fargate',
       unit: 'vCPU-hours',
       assumed: false,
-      description: `${role}: ${vcpu} vCPU × ${hours} h (1 task, always on)`,
-      quantity: vcpu * hours,
+      description: `${role}: ${vcpu} vCPU × ${serviceHours} h (1 task, ${running.label})`,
+      quantity: vcpu * serviceHours,
       unitPriceUsd: p.fargate.vcpuHour,
     });
     add({
@@ -79,8 +81,8 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
       service: 'Fargate',
       unit: 'GB-hours',
       assumed: false,
-      description: `${role}: ${gb} GB × ${hours} h`,
-      quantity: gb * hours,
+      description: `${role}: ${gb} GB × ${serviceHours} h`,
+      quantity: gb * serviceHours,
       unitPriceUsd: p.fargate.gbHour,
     });
   }
@@ -91,22 +93,32 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
     service: 'ALB',
     unit: 'LCU-hours',
     assumed: true,
-    description: `${a.albAverageLcu} LCU on average (baseline)`,
-    quantity: a.albAverageLcu * hours,
+    description: `${a.albAverageLcu} LCU on average while the services run (baseline)`,
+    quantity: a.albAverageLcu * serviceHours,
     unitPriceUsd: p.alb.lcuHour,
   });
 
+  const db = auroraActiveHours(config, hours, running);
   add({
     id: 'aurora-acu',
     service: 'Aurora Serverless v2',
     unit: 'ACU-hours',
-    assumed: false,
-    description: `minimum capacity ${config.aurora.minAcu} ACU × ${hours} h (scales up to ${config.aurora.maxAcu} ACU under load)`,
-    quantity: config.aurora.minAcu * hours,
+    assumed: db.assumed,
+    description: `${db.description} (scales up to ${config.aurora.maxAcu} ACU under load)`,
+    quantity: db.acu * db.activeHours,
     unitPriceUsd: p.aurora.acuHour,
   });
   add({ id: 'aurora-storage', service: 'Aurora Serverless v2', unit: 'GB-months', assumed: true, description: 'database storage', quantity: a.auroraStorageGb, unitPriceUsd: p.aurora.storageGbMonth });
-  add({ id: 'aurora-io', service: 'Aurora Serverless v2', unit: 'million I/O', assumed: true, description: 'I/O requests (Aurora Standard)', quantity: a.auroraIoMillionsPerMonth, unitPriceUsd: p.aurora.ioPerMillion });
+  add({
+    id: 'aurora-io',
+    service: 'Aurora Serverless v2',
+    unit: 'million I/O',
+    assumed: true,
+    description: `I/O requests (Aurora Standard)${db.activeHours < hours ? `, ${db.activeHours} of ${hours} h awake` : ''}`,
+    // The I/O comes from the server's polling, so it stops while the database is paused.
+    quantity: (a.auroraIoMillionsPerMonth * db.activeHours) / hours,
+    unitPriceUsd: p.aurora.ioPerMillion,
+  });
 
   add({ id: 'ecr-storage', service: 'ECR', unit: 'GB-months', assumed: true, description: `image storage (${config.image.repository})`, quantity: a.ecrStorageGb, unitPriceUsd: p.ecr.storageGbMonth });
 
@@ -144,14 +156,16 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
   // Behind CloudFront (no domain) the ALB is internal: no public addresses of its own.
   const albIps = servedThroughCloudFront(config) ? 0 : zones;
   const publicIps = albIps + (tasksPublic ? 2 : 0) + (nat ? 1 : 0);
-  const ipParts = [albIps ? `ALB ${albIps}` : '', tasksPublic ? 'server + worker tasks 2' : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
+  const taskIpText = serviceHours < hours ? `server + worker tasks 2 × ${serviceHours} h` : 'server + worker tasks 2';
+  const ipParts = [albIps ? `ALB ${albIps}` : '', tasksPublic ? taskIpText : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
   add({
     id: 'public-ipv4',
     service: 'VPC',
     unit: 'IP-hours',
     assumed: false,
     description: `${publicIps} public IPv4 addresses (${ipParts || 'none'})`,
-    quantity: publicIps * hours,
+    // A task's address exists only while the task runs.
+    quantity: (albIps + (nat ? 1 : 0)) * hours + (tasksPublic ? 2 : 0) * serviceHours,
     unitPriceUsd: p.publicIpv4.hour,
   });
   if (nat) {
@@ -193,7 +207,8 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
     `On-demand list prices of ${config.aws.region} as of ${book.asOf} (no free tier, discounts or tax); verify them on the AWS pricing pages before budgeting.`,
     `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
     ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
-    ...(config.aurora.minAcu === 0 ? ['Aurora min capacity 0: the cluster pauses when idle; active hours cost extra and are not counted.'] : []),
+    ...running.notes,
+    ...db.notes,
     ...Object.entries(book.assumptionNotes).filter(([k]) => usedAssumption(k, config)).map(([k, v]) => `Assumption ${k} = ${(a as unknown as Record<string, number>)[k]}: ${v}.`),
   ];
   return {
@@ -217,4 +232,60 @@ function usedAssumption(name: string, config: PlatformConfig): boolean {
   if (name === 'vpcEndpointProcessedGbPerMonth' || name === 'interfaceEndpoints') return net.mode === 'create' && net.vpcEndpoints;
   if (name.startsWith('containerInsights')) return config.ecs.containerInsights;
   return true;
+}
+
+/** The hours a month the server and worker run, and what the schedule assumes. */
+interface RunningHours {
+  readonly serviceHours: number;
+  /** Scheduled stops a month (0 when always on). */
+  readonly stopsPerMonth: number;
+  /** Short text for the line items, e.g. `MON-FRI 08–19 Europe/London`. */
+  readonly label: string;
+  readonly notes: readonly string[];
+}
+
+/** Hours to two decimals, so a line's quantity reads like its description. */
+const hoursOf = (h: number) => Math.round(h * 100) / 100;
+
+function runningHours(config: PlatformConfig, hours: number): RunningHours {
+  const s = config.schedule;
+  if (!s) return { serviceHours: hours, stopsPerMonth: 0, label: 'always on', notes: [] };
+  const weeks = hours / (7 * 24);
+  const days = scheduleDays(s);
+  const serviceHours = hoursOf(scheduledHoursPerWeek(s) * weeks);
+  const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+  const label = `${s.weekdays} ${hh(s.startHour)}–${hh(s.stopHour)} ${s.timezone}`;
+  return {
+    serviceHours,
+    stopsPerMonth: days.length * weeks,
+    label,
+    notes: [
+      `Schedule ${label}: the server and worker run ${days.length} days × ${s.stopHour - s.startHour} h a week × ${weeks.toFixed(3)} weeks = ${serviceHours} of ${hours} h a month (0 tasks otherwise); the ALB, NAT, endpoints, keys, secrets and storage bill around the clock.`,
+      'A deploy, release or manual start outside the hours runs the services until the next scheduled stop; those hours are not counted.',
+    ],
+  };
+}
+
+/** Aurora's billed ACU-hours: its floor around the clock, or awake hours only when it may pause. */
+function auroraActiveHours(config: PlatformConfig, hours: number, running: RunningHours) {
+  const a = config.aurora;
+  if (a.minAcu > 0) {
+    return { acu: a.minAcu, activeHours: hours, assumed: false, description: `minimum capacity ${a.minAcu} ACU × ${hours} h`, notes: [] };
+  }
+  // Running, Serverless v2 does not go below 0.5 ACU; the server's polling keeps it awake.
+  const acu = 0.5;
+  const delayHours = (a.secondsUntilAutoPause ?? 0) / 3600;
+  const activeHours = running.stopsPerMonth === 0 ? hours : hoursOf(Math.min(hours, running.serviceHours + running.stopsPerMonth * delayHours));
+  const pausedHours = hoursOf(hours - activeHours);
+  return {
+    acu,
+    activeHours,
+    assumed: true,
+    description: `${acu} ACU × ${activeHours} h awake, paused (0 ACU) ${pausedHours} h`,
+    notes: [
+      running.stopsPerMonth === 0
+        ? 'Aurora min capacity 0 without a schedule: the server polls the database continuously, so it is assumed never to pause.'
+        : `Aurora min capacity 0: assumed at ${acu} ACU (its lowest running capacity) while the services run plus ${a.secondsUntilAutoPause} s after each of ${running.stopsPerMonth.toFixed(1)} stops a month, paused otherwise (storage only); wake-ups by anything else (a person's query, a deploy) and load above ${acu} ACU are not counted.`,
+    ],
+  };
 }

@@ -512,6 +512,23 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Resource: props.stateKmsKeyArn,
     },
     {
+      // The service schedule (scale to zero). Scalable-target ARNs carry an opaque id, not the
+      // service's name, so the account's targets are the narrowest scope (one environment per account).
+      Sid: 'ServiceSchedule',
+      Effect: 'Allow',
+      Action: [
+        'application-autoscaling:RegisterScalableTarget',
+        'application-autoscaling:DeregisterScalableTarget',
+        'application-autoscaling:PutScheduledAction',
+        'application-autoscaling:DeleteScheduledAction',
+        'application-autoscaling:TagResource',
+        'application-autoscaling:UntagResource',
+        'application-autoscaling:ListTagsForResource',
+      ],
+      Resource: a('application-autoscaling', 'scalable-target/*'),
+    },
+    { Sid: 'ServiceScheduleRead', Effect: 'Allow', Action: 'application-autoscaling:Describe*', Resource: '*' },
+    {
       Sid: 'ServiceLinkedRoles',
       Effect: 'Allow',
       Action: 'iam:CreateServiceLinkedRole',

@@ -81,7 +81,12 @@ export class Database extends Construct {
       vpcSecurityGroupIds: [props.securityGroupId],
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
-      serverlessv2ScalingConfiguration: { minCapacity: a.minAcu, maxCapacity: a.maxAcu },
+      serverlessv2ScalingConfiguration: {
+        minCapacity: a.minAcu,
+        maxCapacity: a.maxAcu,
+        // At 0 ACU the cluster pauses after this long without connections (resumes on the next one).
+        secondsUntilAutoPause: a.minAcu === 0 ? a.secondsUntilAutoPause : undefined,
+      },
       backupRetentionPeriod: a.backupRetentionDays,
       preferredBackupWindow: '02:00-03:00',
       preferredMaintenanceWindow: 'sun:03:30-sun:04:30',

@@ -31,6 +31,8 @@ export interface PrefectServerProps extends PrefectTaskProps {
   readonly targetGroupArn: string;
   /** The listener forwarding to the target group (ECS needs it to exist first). Required. */
   readonly listener: ITerraformDependable;
+  /** The task count is set by a {@link ServiceSchedule}, so terraform ignores `desired_count`. Default false. */
+  readonly scheduled?: boolean;
   /** Seconds to ignore failing health checks after start (migrations). Default 180. */
   readonly healthCheckGracePeriodSeconds?: number;
 }
@@ -128,7 +130,8 @@ export class PrefectServer extends Construct {
       lifecycle: {
         // The release step (`platform-infra roll-server`) moves the service to the new task
         // definition after the migration task succeeded; terraform only registers revisions.
-        ignoreChanges: ['task_definition'],
+        // With a schedule the scheduled actions own the task count (0 at night).
+        ignoreChanges: ['task_definition', ...(props.scheduled ? ['desired_count'] : [])],
       },
     });
   }

@@ -15,6 +15,8 @@ export interface PrefectWorkerProps extends PrefectTaskProps {
   readonly apiAuthSecretArn: string;
   /** Subnets, security group, public IP. Required. */
   readonly network: TaskNetwork;
+  /** The task count is set by a {@link ServiceSchedule}, so terraform ignores `desired_count`. Default false. */
+  readonly scheduled?: boolean;
 }
 
 /**
@@ -70,6 +72,8 @@ export class PrefectWorker extends Construct {
         securityGroups: [props.network.securityGroupId],
         assignPublicIp: props.network.assignPublicIp,
       },
+      // With a schedule the scheduled actions own the task count (0 at night).
+      lifecycle: props.scheduled ? { ignoreChanges: ['desired_count'] } : undefined,
     });
   }
 }
