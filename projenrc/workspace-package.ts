@@ -88,9 +88,6 @@ export function addWorkspacePackage(
         ...options.jestConfig,
       },
     },
-    tsJestOptions: {
-      transformOptions: { isolatedModules: true },
-    },
     eslint: true,
     // Lint reports, never rewrites: CI must fail on a violation. Fix locally with `projen eslint --fix`.
     eslintOptions: { dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], commandOptions: { fix: false } },
@@ -104,6 +101,16 @@ export function addWorkspacePackage(
       include: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     },
   });
+
+  // Transpile-only tests (no type check per test file: `tsc` and eslint check types). ts-jest takes
+  // this from the tests' tsconfig; its own `isolatedModules` option is deprecated.
+  project.tryFindObjectFile('test/tsconfig.json')?.addOverride('compilerOptions.isolatedModules', true);
+
+  // Every executable is also a root script, so it runs from the repository root as the READMEs
+  // write it (`pnpm platform-ops doctor --env dev`) once the workspace is built.
+  for (const [name, path] of Object.entries(options.bin ?? {})) {
+    root.package.setScript(name, `node ${options.outdir}/${path}`);
+  }
 
   // Nx runs compile, test and eslint as separate cached targets, so `test` only runs jest.
   project.testTask.reset();

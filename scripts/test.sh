@@ -10,9 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/with-test-services.sh
 source scripts/with-test-services.sh
 
-# Workspace-level checks: the projenrc and the files it generates (.circleci/config.yml).
 pnpm exec projen eslint
-pnpm exec projen test
 
 if [ "${1:-}" = "--affected" ]; then
   shift
@@ -20,3 +18,7 @@ if [ "${1:-}" = "--affected" ]; then
 else
   pnpm exec nx run-many -t build lint test --output-style=static "$@"
 fi
+
+# Workspace-level checks, after the build: the projenrc and the files it generates
+# (.circleci/config.yml), and every README command run as written (it needs the built CLIs).
+pnpm exec projen test
