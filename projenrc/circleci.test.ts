@@ -52,9 +52,9 @@ describe('.circleci/config.yml', () => {
 
   it('deploys staging from staging-v2 and prod from main behind an approval, one deploy per environment at a time', () => {
     const deploy = (env: 'staging' | 'prod', requires: string, branch: string) => ({
-      requires: [requires],
-      filters: { branches: { only: [branch] } },
-      context: [`blog-data-${env}-deploy`],
+      'requires': [requires],
+      'filters': { branches: { only: [branch] } },
+      'context': [`blog-data-${env}-deploy`],
       'serial-group': `<< pipeline.project.slug >>/deploy-${env}`,
     });
     expect(workflowJob('deploy-staging')).toEqual(deploy('staging', 'check', 'staging-v2'));

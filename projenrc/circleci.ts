@@ -1,7 +1,7 @@
 import { typescript, YamlFile } from 'projen';
 // The generator reads the same source of truth as every package (config's public index).
-import { ENVIRONMENTS, EnvironmentName, loadConfig, namePrefix, PlatformConfig } from '../packages/config/src';
 import { VERSIONS } from './versions';
+import { ENVIRONMENTS, EnvironmentName, loadConfig, namePrefix, PlatformConfig } from '../packages/config/src';
 
 /**
  * Pinned orbs: Node installs Node and pnpm, Nx computes the affected base, aws-cli assumes the
@@ -98,7 +98,7 @@ function deployWorkflowJobs(configs: PlatformConfig[]) {
       [`deploy-${config.env}`]: {
         requires,
         filters,
-        context: [deployContext(config)],
+        'context': [deployContext(config)],
         // One deploy of an environment at a time, across pipelines (two approved main pushes).
         'serial-group': `<< pipeline.project.slug >>/deploy-${config.env}`,
       },

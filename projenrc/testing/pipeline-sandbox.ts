@@ -229,7 +229,7 @@ class Sandbox {
       if (variable === '$PATH') continue;
       checks.push(`[ -n "${variable}" ] || { echo "${variable} is not set"; exit 1; }`);
     }
-    for (const script of words.filter((w) => /^scripts\/.*\.sh$/.test(w))) checks.push(`bash -n ${script}`);
+    for (const path of words.filter((w) => /^scripts\/.*\.sh$/.test(w))) checks.push(`bash -n ${path}`);
     return this.bash(step, checks.join('\n'), env);
   }
 

@@ -27,8 +27,13 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
         'to-task-definition': { type: 'string' },
         'downgrade-to': { type: 'string' },
         'json': { type: 'boolean' },
+        'help': { type: 'boolean', short: 'h' },
       },
     });
+    if (values.help) {
+      out.write(`${USAGE}\n`);
+      return 0;
+    }
     const command = positionals[0];
     if (command !== 'roll' && command !== 'rollback') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
     const file = values['outputs-file'];
