@@ -7,7 +7,7 @@ function problemsOf(fn: () => unknown): readonly string[] {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((line) => line.replace(/ \(from PLATFORM_\w+\)$/, ''));
+    if (err instanceof ConfigError) return err.problems().map((p) => p.what);
     throw err;
   }
   throw new Error('expected a ConfigError');
