@@ -76,29 +76,33 @@ step "build the workspace" pnpm exec nx run-many -t build --output-style=static
 step "validate configuration" node packages/config/bin/platform-config.js validate
 node packages/config/bin/platform-config.js show
 
+# The digest the task definitions pin: the pushed image's, or (no Docker engine) a fixed stand-in,
+# since moto's ECS never pulls. Emulator only: see packages/infra/README.md.
+standin_digest=sha256:$(printf 'rehearsal without docker' | sha256sum | cut -d' ' -f1)
+image_digest() {
+  if [ -f "$work/image.json" ]; then node -p 'require(process.argv[1]).digest' "$repo/$work/image.json"; else echo "$standin_digest"; fi
+}
+apply_stack() { # apply_stack <bootstrap|platform> [platform-infra args...]
+  local stack=$1 digest; shift
+  digest=$(image_digest)
+  # Marked before the apply: a half-applied stack is torn down too.
+  touch "$work/infra-applied"
+  PLATFORM_IMAGE__DIGEST=$digest PLATFORM_IMAGE__DEPLOYER_DIGEST=$digest \
+    node packages/infra/bin/platform-infra.js apply --env dev --backend local --auto-approve --stack "$stack" "$@"
+}
+
+# First the bootstrap stack: it creates the ECR repository the image is pushed to.
+step "apply dev bootstrap stack (emulator)" apply_stack bootstrap
+
 publish_image() {
   if [ "$docker_ok" != true ]; then echo "skipped: no Docker engine"; return 0; fi
   node packages/image-builder/bin/image-builder.js publish --env dev --image rehearsal \
     --registry "$TEST_REGISTRY" --output "$repo/$work/image.json"
 }
-# First: the task definitions infra writes pin the pushed digest.
+# Then the image: the task definitions the platform stack writes pin its digest.
 step "build, push and verify the image" publish_image
 
-apply_infra() {
-  # The offline stand-in image is both the Prefect and the deployer image here; without a Docker
-  # engine a fixed stand-in digest (moto's ECS never pulls). Emulator only: see packages/infra/README.md.
-  local digest
-  if [ -f "$work/image.json" ]; then
-    digest=$(node -p 'require(process.argv[1]).digest' "$repo/$work/image.json")
-  else
-    digest=sha256:$(printf 'rehearsal without docker' | sha256sum | cut -d' ' -f1)
-  fi
-  PLATFORM_IMAGE__DIGEST=$digest PLATFORM_IMAGE__DEPLOYER_DIGEST=$digest \
-    node packages/infra/bin/platform-infra.js apply --env dev --backend local --auto-approve \
-    --outputs-file "$repo/$work/infra-outputs.json"
-  touch "$work/infra-applied"
-}
-step "apply dev infrastructure (emulator)" apply_infra
+step "apply dev platform stack (emulator)" apply_stack platform --outputs-file "$repo/$work/infra-outputs.json"
 
 # The release step of every deploy: the migration task runs to its end, and only then does the
 # server service move to the new task definition (packages/infra/README.md, "Migrations").

@@ -95,6 +95,7 @@ start_moto() {
   fi
   cat >>"$state/env.new" <<ENV
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port
+export MOTO_PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=eu-west-2

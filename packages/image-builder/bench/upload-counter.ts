@@ -48,7 +48,10 @@ export class UploadCounter {
     const manifestHash = createHash('sha256');
     const uploads = this.current;
     const upstream = request({
-      host: this.upstream.host, port: this.upstream.port, method: req.method, path: req.url,
+      host: this.upstream.host,
+      port: this.upstream.port,
+      method: req.method,
+      path: req.url,
       // The Host header is kept: the registry builds its upload Location URLs from it, and those
       // must point back at this proxy (the engine only sends credentials to the host it logged in to).
       headers: req.headers,

@@ -20,11 +20,6 @@ type Entry = [size: string, ino: string, mtimeNs: string, ctimeNs: string, sha25
  * rewrite that keeps size and mtime still misses the cache.
  */
 export class FileHashCache {
-  private readonly entries = new Map<string, Entry>();
-  private changed = false;
-
-  private constructor(private readonly file: string | undefined) {}
-
   /** Loads the cache file; a missing, unreadable or old-format file starts empty. Undefined `file`: no cache. */
   static async open(file: string | undefined): Promise<FileHashCache> {
     const cache = new FileHashCache(file);
@@ -37,6 +32,11 @@ export class FileHashCache {
     }
     return cache;
   }
+
+  private readonly entries = new Map<string, Entry>();
+  private changed = false;
+
+  private constructor(private readonly file: string | undefined) {}
 
   /** Bytes that hashing these files would read: the files whose stat matches no remembered entry. */
   async unknownBytes(root: string, files: readonly string[]): Promise<number> {

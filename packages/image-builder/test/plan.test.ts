@@ -14,7 +14,9 @@ const context = (over: Partial<PlanContext> = {}): PlanContext => ({
 });
 
 /** Registry with the content tag at `content` (or absent) and the rolling tag at `rolling`. */
-const registry = (content: VerifiedImage | undefined, rolling: VerifiedImage | undefined, extra: Record<string, VerifiedImage> = {}): RegistryState => ({
+const registry = (
+  content: VerifiedImage | undefined, rolling: VerifiedImage | undefined, extra: Record<string, VerifiedImage> = {},
+): RegistryState => ({
   content,
   tags: {
     [CONTENT]: content && { digest: content.digest, configDigest: content.configDigest },

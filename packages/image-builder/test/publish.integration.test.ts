@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { RegistryClient } from '@blog-data/oci-registry';
 import { describeWithServices } from '@blog-data/test-support';
 import type Docker from 'dockerode';
 import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, loadArm64Copy, readContainerFile, removeImages } from './support';
@@ -13,7 +14,6 @@ import { engineClient } from '../src/engine';
 import { PublishError } from '../src/errors';
 import { LABELS } from '../src/metadata';
 import { PublishOptions, PublishResult, publishImage } from '../src/publish';
-import { RegistryClient } from '@blog-data/oci-registry';
 
 const ROLLING = 'prefect-3-python3.12-ecs';
 // The SDK's multi-line Node-version advisory would bury the test output.

@@ -186,7 +186,9 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
 
   const names = stackNames(config);
   const order = selectStacks(options, names);
-  const base = { command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings: configWarnings(config) };
+  const base = {
+    command: options.command, env: config.env, backend: options.backend, emulator: !!emulatorEndpoint, warnings: configWarnings(config),
+  };
   if (options.command === 'synth') {
     return { ...base, stacks: order.map((s) => ({ stack: s, directory: stackDir(options.outdir, s), exitCode: 0 })), ok: true };
   }

@@ -33,7 +33,9 @@ export function withPublishedDigests(config: PlatformConfig, files: readonly str
  * (and ECR's are immutable here, so there is no rolling tag to follow). Throws, naming the setting
  * and the fix, when a digest is missing.
  */
-export function pinnedImages(config: PlatformConfig, options: { readonly forApply?: boolean } = {}): { readonly prefect: string; readonly deployer: string } {
+export function pinnedImages(
+  config: PlatformConfig, options: { readonly forApply?: boolean } = {},
+): { readonly prefect: string; readonly deployer: string } {
   const pin = (digest: string | undefined, setting: 'digest' | 'deployerDigest', image: string, variable: string) => {
     // `output` reads state and `destroy` removes: their task definitions are never registered.
     if (!digest && options.forApply === false) return imageReference(config, NEVER_APPLIED_DIGEST);

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
 import { formatProblem } from '@blog-data/cli-kit';
+import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command, CommanderError } from 'commander';
 import { createAwsClients, destroyAwsClients } from './aws';
 import { estimateCost } from './cost';

@@ -28,7 +28,9 @@ export interface PrivateEmulatorOptions {
 export async function startPrivateAwsEmulator(options: PrivateEmulatorOptions = {}): Promise<PrivateEmulator> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const port = await freePort();
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  // The interpreter the test services found moto in (a pyenv shim may resolve python3 elsewhere).
+  const python = process.env.MOTO_PYTHON ?? 'python3';
+  const child: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, ...options.env, MOTO_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
