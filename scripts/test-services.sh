@@ -87,7 +87,8 @@ start_moto() {
   else
     python3 -c 'import moto.server' 2>/dev/null || die "moto is not installed for python3 (pip install 'moto[server]==5.2.1')"
     port=$(free_port)
-    python3 -m moto.server -H 127.0.0.1 -p "$port" >"$state/moto.log" 2>&1 &
+    # moto's server plus the Step Functions call terraform needs (see the script).
+    python3 packages/test-support/emulator/moto_server.py -H 127.0.0.1 -p "$port" >"$state/moto.log" 2>&1 &
     echo $! >"$state/moto.pid"
     echo "$port" >"$state/moto.port"
     wait_for 60 "AWS emulator on 127.0.0.1:$port" curl -sf "http://127.0.0.1:$port/moto-api/" ||

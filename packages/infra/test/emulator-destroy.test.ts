@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { REAL_IDENTITY_ENV } from './helpers';
 import { parseArgs, runCommand } from '../src/cli';
 
 /**
@@ -52,7 +53,7 @@ describe('destroy against the AWS emulator', () => {
   });
 
   it('never retries against real AWS: the first failure stops the command', async () => {
-    const result = await destroy({});
+    const result = await destroy({ ...REAL_IDENTITY_ENV });
     expect(result.ok).toBe(false);
     expect(calls()).toEqual(['destroy blog-data-dev-platform']);
   });

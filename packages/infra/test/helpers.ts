@@ -10,6 +10,17 @@ export const TEST_DIGESTS = { digest: `sha256:${'a'.repeat(64)}`, deployerDigest
 /** The same as `PLATFORM_*` variables, for tests that load settings from the environment. */
 export const TEST_DIGEST_ENV = { PLATFORM_IMAGE__DIGEST: TEST_DIGESTS.digest, PLATFORM_IMAGE__DEPLOYER_DIGEST: TEST_DIGESTS.deployerDigest };
 
+/**
+ * Real-looking AWS and CircleCI ids, as a user sets them (`PLATFORM_*`), for tests that run a
+ * command against real AWS: the committed placeholders are refused there (config's real-identities).
+ */
+export const REAL_IDENTITY_ENV = {
+  PLATFORM_AWS__ACCOUNT_ID: '480123456789',
+  PLATFORM_CIRCLECI__ORGANIZATION_ID: '6c1d2f0e-4a5b-4c3d-9e8f-0a1b2c3d4e5f',
+  PLATFORM_CIRCLECI__PROJECT_ID: 'b2e4f6a8-1c3d-4e5f-8a9b-0c1d2e3f4a5b',
+  PLATFORM_CIRCLECI__VCS_ORIGIN: 'github.com/acme/blog-data',
+} as const;
+
 /** Settings of an environment (with published digests) and a patch over them, validated like the real thing. */
 export function configFor(env: EnvironmentName = 'dev', patch?: DeepPartial<PlatformConfigInput>): PlatformConfig {
   return validateConfig(mergeDeep(mergeDeep(ENVIRONMENT_INPUTS[env], { image: TEST_DIGESTS }), patch));

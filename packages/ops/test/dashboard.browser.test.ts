@@ -162,7 +162,8 @@ describeWithServices('platform-ops dashboard in a real browser',
       const toggle = page.locator('.work-pool-card .p-toggle').first();
       await toggle.waitFor();
       prefect.clearLog();
-      const refused = page.waitForResponse((res) => res.request().method() !== 'GET' && res.url().includes('/api/work_pools/'));
+      // Reads are POSTs too (…/filter, polled): wait for the toggle's PATCH itself.
+      const refused = page.waitForResponse((res) => res.request().method() === 'PATCH' && res.url().includes('/api/work_pools/'));
       await toggle.click();
       const answer = await refused;
       expect(answer.status()).toBe(403);

@@ -1,5 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
+import * as path from 'node:path';
+
+/** moto's server with what it lacks for terraform (shared with scripts/test-services.sh). */
+const MOTO_SERVER = path.join(__dirname, '..', 'emulator', 'moto_server.py');
 
 /** An AWS emulator (moto server) of a test's own, apart from the shared one. */
 export interface PrivateEmulator {
@@ -20,7 +24,7 @@ export interface PrivateEmulatorOptions {
 }
 
 /**
- * Starts `python3 -m moto.server` on a free loopback port for tests that change the
+ * Starts the AWS emulator (`emulator/moto_server.py`: moto's server and the one call it lacks) on a free loopback port for tests that change the
  * emulator's global behaviour (state transitions of ECS tasks, executing Step Functions),
  * which would disturb other packages' tests sharing `scripts/test-services.sh`'s emulator.
  * `MOTO_PORT` is set so that moto's Step Functions interpreter calls back into this server.
@@ -30,7 +34,7 @@ export async function startPrivateAwsEmulator(options: PrivateEmulatorOptions = 
   const port = await freePort();
   // The interpreter the test services found moto in (a pyenv shim may resolve python3 elsewhere).
   const python = process.env.MOTO_PYTHON ?? 'python3';
-  const child: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(python, [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, ...options.env, MOTO_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

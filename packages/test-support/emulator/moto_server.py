@@ -1,0 +1,63 @@
+"""The AWS emulator: moto's server, plus the two Step Functions calls terraform makes that moto
+5.2.1 lacks (it answers both with HTTP 500, which the provider retries for many minutes).
+
+terraform-provider-aws 5.100 validates a new aws_sfn_state_machine's definition with Step
+Functions' ValidateStateMachineDefinition before creating it. moto answers that call with
+HTTP 500 (NotImplementedError), which the provider retries with backoff for many minutes and
+then fails the apply. This adds the call, checking what the real API checks first (the
+definition parses, StartAt names a state, every state has a known Type), and answering in its
+shape: {"result": "OK" | "FAIL", "diagnostics": [...], "truncated": false}. It reads a state
+machine back with ListStateMachineVersions, which this answers from moto's own published versions.
+
+Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
+"""
+import json
+
+from moto.core.responses import ActionResult
+from moto.server import main
+from moto.stepfunctions.responses import StepFunctionResponse
+
+STATE_TYPES = {"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
+
+
+def definition_diagnostics(definition):
+    """Errors in an Amazon States Language document, as ValidateStateMachineDefinition lists them."""
+    def error(code, message, location):
+        return {"severity": "ERROR", "code": code, "message": message, "location": location}
+
+    try:
+        document = json.loads(definition)
+    except (TypeError, ValueError) as problem:
+        return [error("INVALID_JSON_DESCRIPTION", f"the definition is not JSON: {problem}", "/")]
+    if not isinstance(document, dict):
+        return [error("SCHEMA_VALIDATION_FAILED", "the definition must be an object", "/")]
+    states = document.get("States")
+    if not isinstance(states, dict) or not states:
+        return [error("SCHEMA_VALIDATION_FAILED", "States must be a non-empty object", "/States")]
+    problems = []
+    if document.get("StartAt") not in states:
+        problems.append(error("SCHEMA_VALIDATION_FAILED", f"StartAt names no state: {document.get('StartAt')!r}", "/StartAt"))
+    for name, state in states.items():
+        kind = state.get("Type") if isinstance(state, dict) else None
+        if kind not in STATE_TYPES:
+            problems.append(error("SCHEMA_VALIDATION_FAILED", f"unknown state Type: {kind!r}", f"/States/{name}/Type"))
+    return problems
+
+
+def validate_state_machine_definition(self):
+    diagnostics = definition_diagnostics(self._get_param("definition"))
+    return json.dumps({"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False})
+
+
+def list_state_machine_versions(self):
+    machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+    newest_first = sorted(machine.versions.values(), key=lambda v: v.version, reverse=True)
+    versions = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in newest_first]
+    return ActionResult({"stateMachineVersions": versions})
+
+
+StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+if __name__ == "__main__":
+    main()
