@@ -152,6 +152,63 @@ export const scheduleSchema = z
     }
   });
 
+/** The Prefect server modes: one task with everything in process, or API servers + background services + Redis. */
+export const SCALE_MODES = ['single', 'scale-out'] as const;
+export type ScaleMode = (typeof SCALE_MODES)[number];
+
+/** The managed Redis flavours of the scale-out mode. */
+export const REDIS_KINDS = ['serverless', 'replication-group'] as const;
+
+const replicaCount = (max: number) => z.number().int().min(1, `must be 1–${max}`).max(max, `must be 1–${max}`);
+
+/**
+ * How the Prefect server scales. `single` (the default, cheapest): one task runs the API and the
+ * background services in process, no Redis. `scale-out`: API servers (`prefect server start
+ * --no-services`) behind the ALB with target tracking, background services as their own service
+ * (`prefect server services start`), Redis (ElastiCache) for messaging, ordering, lease storage and
+ * Docket, as Prefect 3.8.3 documents self-hosted scaling. The other fields are used only in
+ * `scale-out` (except `auroraReader`), so switching is one setting: `PLATFORM_SCALE__MODE=scale-out`.
+ */
+export const scaleSchema = z
+  .object({
+    mode: z.enum(SCALE_MODES, { message: `must be one of ${SCALE_MODES.join(', ')}` }),
+    /** The API servers: replicas between `minReplicas` and `maxReplicas`, tracking both targets. */
+    api: z
+      .object({
+        minReplicas: replicaCount(20),
+        maxReplicas: replicaCount(20),
+        /** Target ALB requests per task per minute (`ALBRequestCountPerTarget`). */
+        requestsPerTarget: z.number().int().min(10, 'must be 10–100000 requests per minute').max(100000, 'must be 10–100000 requests per minute'),
+        /** Target average CPU of the API tasks in % (`ECSServiceAverageCPUUtilization`). */
+        cpuPercent: z.number().int().min(10, 'must be 10–90 %').max(90, 'must be 10–90 %'),
+      })
+      .strict()
+      .superRefine((a, ctx) => {
+        if (a.maxReplicas < a.minReplicas) ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `must be ≥ minReplicas (${a.minReplicas})` });
+      }),
+    /** Background-services tasks (coordinated through Docket on Redis, so more than one is safe); they use the `server` task size. */
+    services: z.object({ replicas: replicaCount(10) }).strict(),
+    redis: z
+      .object({
+        /** `serverless`: ElastiCache Serverless (multi-AZ, billed per GB-hour and ECPU); `replication-group`: a primary node (+ `replicas`). */
+        kind: z.enum(REDIS_KINDS, { message: `must be one of ${REDIS_KINDS.join(', ')}` }),
+        /** Valkey is ElastiCache's cheaper Redis-compatible engine; `redis` = Redis OSS 7. */
+        engine: z.enum(['valkey', 'redis'], { message: 'must be valkey or redis' }),
+        /** Node type of a `replication-group`. */
+        nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.t4g.micro'),
+        /** Replicas beside the primary of a `replication-group`; ≥ 1 adds a second AZ and automatic failover. */
+        replicas: z.number().int().min(0, 'must be 0–5').max(5, 'must be 0–5'),
+        /** Ceiling of a `serverless` cache's stored data in GB (caps its bill). */
+        maxStorageGb: z.number().int().min(1, 'must be 1–5000 GB').max(5000, 'must be 1–5000 GB'),
+        /** Ceiling of a `serverless` cache's ECPU per second. */
+        maxEcpuPerSecond: z.number().int().min(1000, 'must be 1000–15000000').max(15000000, 'must be 1000–15000000'),
+      })
+      .strict(),
+    /** An Aurora reader instance in a second AZ (failover target, either mode). */
+    auroraReader: z.boolean(),
+  })
+  .strict();
+
 /** The whole validated configuration of one environment. */
 export const platformConfigSchema = z
   .object({
@@ -311,6 +368,8 @@ export const platformConfigSchema = z
       .strict(),
     /** Working hours of the server and worker services; `null` = always on (prod's default). */
     schedule: scheduleSchema.nullable(),
+    /** Single server (default) or scaled out with Redis; see {@link scaleSchema}. */
+    scale: scaleSchema,
     tags: z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, 'must be a valid AWS tag key'), z.string().max(256)),
   })
   .strict()
@@ -376,5 +435,7 @@ export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 /** When an environment's services run. */
 export type ServiceSchedule = z.output<typeof scheduleSchema>;
+/** How the Prefect server scales. */
+export type ScaleSettings = z.output<typeof scaleSchema>;
 /** A Fargate task size. */
 export type TaskSize = z.output<typeof taskSizeSchema>;

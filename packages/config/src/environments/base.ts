@@ -98,6 +98,15 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
     alarms: {},
     // Nobody works on dev or staging at night or at weekends: the services scale to 0 then.
     schedule: env === 'prod' ? null : { timezone: 'Europe/London', weekdays: 'MON-FRI', startHour: 8, stopHour: 19 },
+    // One server task (no Redis) until a team outgrows it; PLATFORM_SCALE__MODE=scale-out switches.
+    // The scale-out defaults are the smallest that survive one task or one AZ failing.
+    scale: {
+      mode: 'single',
+      api: { minReplicas: 2, maxReplicas: 4, requestsPerTarget: 1000, cpuPercent: 60 },
+      services: { replicas: 1 },
+      redis: { kind: 'serverless', engine: 'valkey', nodeType: 'cache.t4g.micro', replicas: 1, maxStorageGb: 1, maxEcpuPerSecond: 5000 },
+      auroraReader: false,
+    },
     tags: { 'project': PROJECT, 'environment': env, 'managed-by': 'cdktf' },
   };
 }
