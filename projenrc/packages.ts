@@ -221,6 +221,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
       '@aws-sdk/client-secrets-manager@^3.900.0',
       '@aws-sdk/client-cloudwatch-logs@^3.900.0',
       '@aws-sdk/client-sns@^3.900.0',
+      '@aws-sdk/client-application-auto-scaling@^3.900.0',
+      '@aws-sdk/client-pricing@^3.900.0',
       'zod@^4.1.0',
     ],
     devDeps: [TEST_SUPPORT, ...DASHBOARD_WEB_DEPS, 'playwright-core@^1.56.0'],
