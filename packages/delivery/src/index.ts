@@ -5,4 +5,4 @@ export { decideInfra, fingerprintOf, infraStepIo, recordLocation, runInfraStep, 
 export type { AppliedRecord, InfraDecision, InfraStepIo } from './infra-step';
 export { flowsApplyRun, publishRun, readApiAuth, runStep } from './steps';
 export type { StepContext } from './steps';
-export { main } from './cli';
+export { affectedDeployProjects, main } from './cli';
