@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
-import * as path from 'node:path';
+import { join } from 'node:path';
 
 /** moto's server with what it lacks for terraform (shared with scripts/test-services.sh). */
-const MOTO_SERVER = path.join(__dirname, '..', 'emulator', 'moto_server.py');
+const MOTO_SERVER = join(__dirname, '..', 'emulator', 'moto_server.py');
 
 /** An AWS emulator (moto server) of a test's own, apart from the shared one. */
 export interface PrivateEmulator {
