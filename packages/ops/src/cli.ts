@@ -1,3 +1,5 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { formatProblem } from '@blog-data/cli-kit';
 import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command, CommanderError } from 'commander';
@@ -9,6 +11,7 @@ import { formatError, OpsError } from './errors';
 import { InfraOutputs, readInfraOutputs } from './infra-outputs';
 import { followLogs, logGroupFor, LOG_SERVICES, LogLine, parseSince, readLogs } from './logs';
 import { renderCost, renderDoctor, renderLogLine } from './render';
+import { renderWake, wakeEnvironment } from './wake';
 
 /** Where the CLI writes, and what it reads from the process (injectable for tests). */
 export interface CliIo {
@@ -47,7 +50,7 @@ function milliseconds(flag: string) {
 /** Builds the program; `main` runs it. */
 export function buildProgram(io: CliIo, exit: { code: number }): Command {
   const program = new Command('platform-ops')
-    .description('Operate a running environment: doctor, cost, logs')
+    .description('Operate a running environment: doctor, cost, logs, wake')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
 
@@ -91,6 +94,25 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .action((flags: CommonFlags) => {
       const estimate = estimateCost(loadEnvironment(flags, io));
       io.out.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, { color: !!io.out.isTTY }));
+    });
+
+  program.command('wake')
+    .description('start a scheduled environment\'s services outside its hours, until the next scheduled stop (or --hours)')
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--hours <hours>', 'sleep again after this many hours, when that comes before the next scheduled stop', positiveHours)
+    .option('--json', 'print what it did as JSON')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (flags: CommonFlags & { hours?: number }) => {
+      const config = loadEnvironment(flags, io);
+      const options = { region: config.aws.region, maxAttempts: 3 };
+      const clients = { ecs: new ECSClient(options), autoscaling: new ApplicationAutoScalingClient(options) };
+      try {
+        const result = await wakeEnvironment({ config, clients, hours: flags.hours });
+        io.out.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : renderWake(result));
+      } finally {
+        clients.ecs.destroy();
+        clients.autoscaling.destroy();
+      }
     });
 
   program.command('logs')
@@ -161,6 +183,13 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       }
     });
   return program;
+}
+
+/** A positive number of hours (fractions allowed), or a usage error naming the flag. */
+function positiveHours(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 24 * 7) throw new OpsError(`"${value}" is not a number of hours (0–168)`, '--hours', 'pass e.g. --hours 2', 2);
+  return n;
 }
 
 /** A TCP port number, or a usage error naming the flag. */

@@ -1,5 +1,6 @@
 import { PlatformConfig, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
+import { describeSchedule } from './schedule-clock';
 
 /** One line of the estimate. */
 export interface CostItem {
@@ -253,8 +254,7 @@ function runningHours(config: PlatformConfig, hours: number): RunningHours {
   const weeks = hours / (7 * 24);
   const days = scheduleDays(s);
   const serviceHours = hoursOf(scheduledHoursPerWeek(s) * weeks);
-  const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
-  const label = `${s.weekdays} ${hh(s.startHour)}–${hh(s.stopHour)} ${s.timezone}`;
+  const label = describeSchedule(s);
   return {
     serviceHours,
     stopsPerMonth: days.length * weeks,

@@ -3,6 +3,8 @@ export * from './infra-outputs';
 export * from './prices';
 export * from './cost';
 export * from './logs';
+export * from './wake';
+export * from './schedule-clock';
 export * from './render';
 export * from './aws';
 export * from './doctor';
