@@ -53,6 +53,8 @@ export const platformOutputsSchema = z.object({
   alarm_topic_arn: arn('sns').describe('SNS topic of the alarms'),
   server_service_name: z.string().min(1, 'must not be empty').describe('ECS service of the Prefect server'),
   server_task_definition_arn: arn('ecs').describe('Newest server task definition; the release step moves the service to it after the migration'),
+  services_service_name: z.string().min(1, 'must not be empty').optional().describe('Scale-out only: ECS service of the background services (prefect server services start)'),
+  services_task_definition_arn: arn('ecs').optional().describe('Scale-out only: newest background-services task definition; the release moves the service to it after the migration'),
   migration_task_definition_arn: arn('ecs').describe('One-off task: prefect server database upgrade -y'),
   migration_container_name: z.string().min(1, 'must not be empty').describe('Container of the migration task'),
   prefect_image: pinnedImage.describe('Image the server and worker run (repository@sha256:…)'),

@@ -33,4 +33,12 @@ describe('mergeDeep', () => {
     );
     expect(merged.network).toEqual({ mode: 'existing', vpcId: 'vpc-1' });
   });
+
+  it('merges a section whose mode is a plain setting (scale.mode) field by field', () => {
+    const merged = mergeDeep(
+      { scale: { mode: 'single', auroraReader: false, api: { minReplicas: 2 } } as Record<string, unknown> },
+      { scale: { mode: 'scale-out', auroraReader: true } },
+    );
+    expect(merged.scale).toEqual({ mode: 'scale-out', auroraReader: true, api: { minReplicas: 2 } });
+  });
 });

@@ -10,6 +10,9 @@ export interface ReleaseOutputs {
   readonly server_task_definition_arn: string;
   readonly migration_task_definition_arn: string;
   readonly migration_container_name: string;
+  /** Scale-out only: the background-services service and its newest task definition. */
+  readonly services_service_name?: string;
+  readonly services_task_definition_arn?: string;
 }
 
 /**
@@ -39,6 +42,10 @@ export function readReleaseOutputs(outputs: Record<string, unknown>, source: str
     server_task_definition_arn: text('server_task_definition_arn'),
     migration_task_definition_arn: text('migration_task_definition_arn'),
     migration_container_name: text('migration_container_name'),
+    // Both or neither: the scale-out mode's background services.
+    ...(outputs.services_service_name === undefined && outputs.services_task_definition_arn === undefined
+      ? {}
+      : { services_service_name: text('services_service_name'), services_task_definition_arn: text('services_task_definition_arn') }),
   };
 }
 
@@ -55,7 +62,13 @@ export function planServerRelease(o: ReleaseOutputs, startedBy = 'platform-relea
       network: { subnetIds: o.task_subnet_ids, securityGroupIds: [o.server_security_group_id], assignPublicIp: o.assign_public_ip },
       startedBy,
     },
-    services: [{ cluster: o.ecs_cluster_arn, service: o.server_service_name, taskDefinition: o.server_task_definition_arn }],
+    services: [
+      { cluster: o.ecs_cluster_arn, service: o.server_service_name, taskDefinition: o.server_task_definition_arn },
+      // Scale-out: the background services move after the migration too, never before it.
+      ...(o.services_service_name && o.services_task_definition_arn
+        ? [{ cluster: o.ecs_cluster_arn, service: o.services_service_name, taskDefinition: o.services_task_definition_arn }]
+        : []),
+    ],
   };
 }
 

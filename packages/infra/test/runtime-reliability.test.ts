@@ -181,18 +181,15 @@ describe('alarms that page (issue 15.3)', () => {
     expect(() => configFor('staging', { alarms: { webhookSecretName: 'blog-data-prod/pager' } })).toThrow(/alarms\.webhookSecretName: must start with blog-data-staging\//);
   });
 
-  it('alarms when the worker runs fewer tasks than desired (CPU samples without Container Insights)', () => {
+  it('alarms when the worker runs fewer tasks than desired (alarm-scheduled-services.test.ts models it)', () => {
     expect(one(dev, 'aws_cloudwatch_metric_alarm', 'worker-not-running')).toMatchObject({
       alarm_name: 'blog-data-dev-worker-not-running',
-      namespace: 'AWS/ECS',
-      metric_name: 'CPUUtilization',
-      statistic: 'SampleCount',
-      threshold: 1,
-      comparison_operator: 'LessThanThreshold',
-      treat_missing_data: 'breaching',
-      dimensions: { ClusterName: expect.stringContaining('aws_ecs_cluster'), ServiceName: expect.stringContaining('prefect-worker') },
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'notBreaching',
     });
-    expect(one(prod, 'aws_cloudwatch_metric_alarm', 'worker-not-running')).toMatchObject({ namespace: 'ECS/ContainerInsights', metric_name: 'RunningTaskCount' });
+    const prodQueries = one(prod, 'aws_cloudwatch_metric_alarm', 'worker-not-running').metric_query as Record<string, any>[];
+    expect(prodQueries.map((q) => q.metric?.metric_name ?? q.expression)).toEqual(['DesiredTaskCount', 'RunningTaskCount', 'FILL(desired, 0) - FILL(running, 0)']);
   });
 
   it('counts 401s and connection errors in the worker log and alarms on them', () => {

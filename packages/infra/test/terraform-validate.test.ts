@@ -6,10 +6,14 @@ import { Testing } from 'cdktf';
 import { configFor, build } from './helpers';
 import { offlineTerraformEnv, terraform } from './terraform';
 
-/** Every environment plus the variants the unit tests cover: domain, private subnets (NAT, endpoints), existing VPC. */
+/** The scale-out mode with the Aurora reader; `replication-group` swaps serverless Redis for nodes. */
+const scaleOut = (kind: 'serverless' | 'replication-group') => ({ scale: { mode: 'scale-out', auroraReader: true, redis: { kind } } }) as const;
+
+/** Every environment in both modes plus the variants the unit tests cover: domain, private subnets (NAT, endpoints), existing VPC. */
 function variants() {
   return [
     ...ENVIRONMENTS.map((env) => ({ name: env, config: configFor(env) })),
+    ...ENVIRONMENTS.map((env) => ({ name: `${env}-scale-out`, config: configFor(env, scaleOut(env === 'staging' ? 'replication-group' : 'serverless')) })),
     { name: 'dev-domain', config: configFor('dev', { domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } }) },
     { name: 'dev-nat', config: configFor('dev', { network: { mode: 'create', privateSubnets: true, natGateway: true } }) },
     {
@@ -38,9 +42,9 @@ describe('terraform validate (offline, provider from the mirror)', () => {
     for (const v of variants()) {
       const app = build(v.config);
       stacks.push([`${v.name}-bootstrap`, Testing.synth(app.bootstrap)], [`${v.name}-platform`, Testing.synth(app.platform)]);
-      if (v.name === 'dev') {
+      if (v.name === 'dev' || v.name === 'dev-scale-out') {
         const emulated = build(v.config, { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' });
-        stacks.push(['dev-platform-emulator', Testing.synth(emulated.platform)]);
+        stacks.push([`${v.name}-platform-emulator`, Testing.synth(emulated.platform)]);
       }
     }
     const modules: Record<string, { source: string }> = {};
@@ -65,7 +69,7 @@ describe('terraform validate (offline, provider from the mirror)', () => {
       .map((d) => `${d.range?.filename ?? ''}: ${d.summary} ${d.detail ?? ''}`);
     expect(errors).toEqual([]);
     expect(report.valid).toBe(true);
-    expect(Object.keys(modules)).toHaveLength(2 * variants().length + 1);
+    expect(Object.keys(modules)).toHaveLength(2 * variants().length + 2);
   });
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

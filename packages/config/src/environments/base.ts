@@ -119,8 +119,10 @@ export function mergeDeep<T>(base: T, patch: DeepPartial<T> | undefined): T {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     const current = (base as Record<string, unknown>)[key];
-    // A discriminated union member (network.mode) is replaced whole when the mode changes.
-    const replaceWhole = isPlainObject(value) && isPlainObject(current) && 'mode' in value && value.mode !== current.mode;
+    // A discriminated union member (network.mode) is replaced whole when the mode changes to a
+    // member with other fields; a plain setting named `mode` (scale.mode) merges like any other.
+    const replaceWhole = isPlainObject(value) && isPlainObject(current) && 'mode' in value && value.mode !== current.mode
+      && Object.keys(value).some((k) => !(k in current));
     out[key] = replaceWhole ? value : mergeDeep(current, value as DeepPartial<unknown>);
   }
   return out as T;

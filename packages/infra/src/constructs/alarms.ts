@@ -33,12 +33,46 @@ export const WORKER_API_ERROR_PATTERN = '?"401 Unauthorized" ?ConnectError ?Conn
 export interface WorkerWatch {
   /** ECS service name of the worker. */
   readonly serviceName: string;
-  /** Tasks the service should run. */
-  readonly desiredCount: number;
   /** Log group of the worker. */
   readonly logGroupName: string;
-  /** Container Insights on the cluster (then RunningTaskCount exists; else CPU samples count tasks). */
+  /** Container Insights on the cluster (then running and desired task counts exist; else CPU samples count tasks). */
   readonly containerInsights: boolean;
+}
+
+/** One metric alarm's metric, statistic and threshold. */
+interface AlarmSpec {
+  namespace: string;
+  metricName: string;
+  statistic: string;
+  period: number;
+  evaluationPeriods: number;
+  threshold: number;
+  comparisonOperator: string;
+  dimensions?: Record<string, string>;
+  treatMissingData?: string;
+}
+
+/** Creates one alarm on the topic. */
+type AlarmFactory = (name: string, description: string, spec: AlarmSpec) => CloudwatchMetricAlarm;
+
+/** A service whose running tasks must keep up with its desired count. */
+export interface WatchedService {
+  /** Alarm id and name suffix, e.g. `services` → `<prefix>-services-not-running`. */
+  readonly key: string;
+  /** ECS service name. */
+  readonly serviceName: string;
+  /** What it means when it fires. */
+  readonly description: string;
+}
+
+/** The scale-out mode's Redis, for its alarms. */
+export interface RedisWatch {
+  /** `{ clusterId }` of a serverless cache or `{ CacheClusterId }` of a node. */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** Serverless (storage and ECPU ceilings) or node-based (CPU and memory of the node). */
+  readonly serverless: boolean;
+  /** Serverless: the data storage ceiling in GB, alarmed at 80 %. */
+  readonly maxStorageGb: number;
 }
 
 /** Properties of {@link Alarms}. */
@@ -65,6 +99,10 @@ export interface AlarmsProps {
   readonly webhookUrl?: string;
   /** The worker service to watch. Required. */
   readonly worker: WorkerWatch;
+  /** Other services watched for running below desired (scale-out: the background services). Default none. */
+  readonly services?: readonly WatchedService[];
+  /** Scale-out: the Redis cache. Default none. */
+  readonly redis?: RedisWatch;
   /** Threshold overrides. Default see {@link AlarmThresholds}. */
   readonly thresholds?: AlarmThresholds;
 }
@@ -111,21 +149,7 @@ export class Alarms extends Construct {
       new SnsTopicSubscription(this, 'webhook', { topicArn: this.topic.arn, protocol: 'https', endpoint: props.webhookUrl });
     }
 
-    const alarm = (
-      name: string,
-      description: string,
-      spec: {
-        namespace: string;
-        metricName: string;
-        statistic: string;
-        period: number;
-        evaluationPeriods: number;
-        threshold: number;
-        comparisonOperator: string;
-        dimensions?: Record<string, string>;
-        treatMissingData?: string;
-      },
-    ) =>
+    const alarm: AlarmFactory = (name, description, spec) =>
       new CloudwatchMetricAlarm(this, name, {
         alarmName: `${props.namePrefix}-${name}`,
         alarmDescription: description,
@@ -239,20 +263,11 @@ export class Alarms extends Construct {
     });
 
     const worker = props.worker;
-    const workerService = { ClusterName: props.clusterName, ServiceName: worker.serviceName };
-    // Without Container Insights each running task reports one CPU sample per minute.
-    const runningTasks = worker.containerInsights
-      ? { namespace: 'ECS/ContainerInsights', metricName: 'RunningTaskCount', statistic: 'Minimum' }
-      : { namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'SampleCount' };
-    alarm('worker-not-running', `The Prefect worker runs fewer than ${worker.desiredCount} task(s): no flow run starts`, {
-      ...runningTasks,
-      period: 60,
-      evaluationPeriods: 5,
-      threshold: worker.desiredCount,
-      comparisonOperator: 'LessThanThreshold',
-      dimensions: workerService,
-      treatMissingData: 'breaching',
-    });
+    this.belowDesired('worker-not-running', `The Prefect worker runs fewer tasks than desired: no flow run starts`, worker.serviceName, props, worker.containerInsights);
+    for (const extra of props.services ?? []) {
+      this.belowDesired(`${extra.key}-not-running`, extra.description, extra.serviceName, props, worker.containerInsights);
+    }
+    if (props.redis) this.redisAlarms(props.redis, alarm);
     const metricNamespace = `Prefect/${props.namePrefix}`;
     new CloudwatchLogMetricFilter(this, 'worker-api-errors-filter', {
       name: `${props.namePrefix}-worker-api-errors`,
@@ -270,5 +285,66 @@ export class Alarms extends Construct {
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
     });
+  }
+
+  /**
+   * "Fewer tasks running than desired", true under a schedule or autoscaling: a service scaled to 0
+   * at night is asleep, not broken. With Container Insights: DesiredTaskCount − RunningTaskCount
+   * above 0 for 5 minutes. Without it ECS publishes no task counts, only one CPU sample per
+   * running task per minute, and no desired count; the server's samples stand in for "desired"
+   * (the schedule starts and stops every service together): a minute with a server task and no
+   * task of this service counts.
+   */
+  private belowDesired(id: string, description: string, serviceName: string, props: AlarmsProps, containerInsights: boolean) {
+    const dims = (service: string) => ({ ClusterName: props.clusterName, ServiceName: service });
+    const metric = (queryId: string, namespace: string, metricName: string, stat: string, service: string) => ({
+      id: queryId,
+      returnData: false,
+      metric: { namespace, metricName, stat, period: 60, dimensions: dims(service) },
+    });
+    const queries = containerInsights
+      ? [
+        metric('desired', 'ECS/ContainerInsights', 'DesiredTaskCount', 'Maximum', serviceName),
+        metric('running', 'ECS/ContainerInsights', 'RunningTaskCount', 'Minimum', serviceName),
+        { id: 'missing', expression: 'FILL(desired, 0) - FILL(running, 0)', label: 'tasks missing', returnData: true },
+      ]
+      : [
+        metric('server', 'AWS/ECS', 'CPUUtilization', 'SampleCount', props.serverServiceName),
+        metric('running', 'AWS/ECS', 'CPUUtilization', 'SampleCount', serviceName),
+        { id: 'missing', expression: 'IF(FILL(server, 0) > 0, 1, 0) - FILL(running, 0)', label: 'tasks missing while the server runs', returnData: true },
+      ];
+    new CloudwatchMetricAlarm(this, id, {
+      alarmName: `${props.namePrefix}-${id}`,
+      alarmDescription: description,
+      metricQuery: queries,
+      evaluationPeriods: 5,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      // Nothing reported at all (both counts absent) is a service that does not exist yet.
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+
+  /** Redis near its limits: a full or throttled broker drops or delays Prefect's events. */
+  private redisAlarms(redis: RedisWatch, alarm: AlarmFactory) {
+    const common = { namespace: 'AWS/ElastiCache', dimensions: { ...redis.dimensions }, comparisonOperator: 'GreaterThanThreshold' };
+    if (redis.serverless) {
+      alarm('redis-storage', 'Redis holds over 80% of scale.redis.maxStorageGb: raise it', {
+        ...common, metricName: 'BytesUsedForCache', statistic: 'Maximum', period: 300, evaluationPeriods: 2,
+        threshold: Math.round(redis.maxStorageGb * 0.8 * 1024 ** 3),
+      });
+      alarm('redis-throttled', 'Redis throttles commands (scale.redis.maxEcpuPerSecond reached): raise it', {
+        ...common, metricName: 'ThrottledCmds', statistic: 'Sum', period: 300, evaluationPeriods: 1, threshold: 0, treatMissingData: 'notBreaching',
+      });
+    } else {
+      alarm('redis-cpu', 'The Redis engine thread is busy (it is single-threaded): a larger scale.redis.nodeType', {
+        ...common, metricName: 'EngineCPUUtilization', statistic: 'Average', period: 300, evaluationPeriods: 3, threshold: 80,
+      });
+      alarm('redis-memory', 'Redis memory is over 80%: a larger scale.redis.nodeType', {
+        ...common, metricName: 'DatabaseMemoryUsagePercentage', statistic: 'Maximum', period: 300, evaluationPeriods: 2, threshold: 80,
+      });
+    }
   }
 }

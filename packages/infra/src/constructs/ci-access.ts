@@ -45,6 +45,8 @@ export interface CiAccessProps extends ArnScope {
   readonly permissionsBoundaryArn: string;
   /** Route 53 hosted zone of the domain, when there is one. Default none. */
   readonly hostedZoneId?: string;
+  /** `config.scale.mode` is `scale-out`: the deploy role may manage the environment's ElastiCache and the API's scaling policies. Default false. */
+  readonly scaleOut?: boolean;
 }
 
 /** The EC2 calls that create what the platform's network needs; each carries the environment's tags. */
@@ -556,6 +558,21 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
       Resource: props.repositoryArn,
     },
   ];
+  if (props.scaleOut) {
+    // ElastiCache names the cache, its subnet group, users and user group after the prefix.
+    const cache = ['serverlesscache', 'replicationgroup', 'cluster', 'subnetgroup', 'user', 'usergroup', 'snapshot', 'serverlesscachesnapshot']
+      .map((kind) => a('elasticache', `${kind}:${p}-*`));
+    statements.push(
+      { Sid: 'Redis', Effect: 'Allow', Action: 'elasticache:*', Resource: [...cache, a('elasticache', 'parametergroup:default.*')] },
+      { Sid: 'RedisRead', Effect: 'Allow', Action: 'elasticache:Describe*', Resource: '*' },
+      {
+        Sid: 'ApiAutoscalingPolicies',
+        Effect: 'Allow',
+        Action: ['application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
+        Resource: a('application-autoscaling', 'scalable-target/*'),
+      },
+    );
+  }
   if (props.hostedZoneId) {
     statements.push(
       { Sid: 'Certificates', Effect: 'Allow', Action: 'acm:*', Resource: a('acm', 'certificate/*') },

@@ -2,6 +2,8 @@ import type { PlatformConfig } from '@blog-data/config';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
+import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './security-groups';
 
@@ -21,6 +23,8 @@ export interface DatabaseProps {
   readonly finalSnapshot?: boolean;
   /** Apply changes immediately instead of in the maintenance window. Default: true unless deletion protection is on. */
   readonly applyImmediately?: boolean;
+  /** A reader instance in another zone than the writer's (`config.scale.auroraReader`), the failover target. Default false. */
+  readonly reader?: boolean;
 }
 
 /** Aurora PostgreSQL master user; the password is generated and rotated by RDS in Secrets Manager. */
@@ -104,7 +108,7 @@ export class Database extends Construct {
     this.endpoint = this.cluster.endpoint;
     this.masterSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
 
-    new RdsClusterInstance(this, 'writer', {
+    const writer = new RdsClusterInstance(this, 'writer', {
       identifier: `${this.clusterIdentifier}-1`,
       clusterIdentifier: this.cluster.id,
       instanceClass: 'db.serverless',
@@ -119,5 +123,27 @@ export class Database extends Construct {
       applyImmediately: props.applyImmediately ?? !a.deletionProtection,
       copyTagsToSnapshot: true,
     });
+    if (props.reader) {
+      // The first of the database subnets' zones that is not the writer's: a failover target that
+      // survives the writer's zone failing (RDS would otherwise pick any zone, the writer's too).
+      const zones = [0, 1].map((i) => new DataAwsSubnet(this, `subnet-${i}`, { id: Fn.element(props.subnetIds, i) }).availabilityZone);
+      new RdsClusterInstance(this, 'reader', {
+        identifier: `${this.clusterIdentifier}-2`,
+        clusterIdentifier: this.cluster.id,
+        instanceClass: 'db.serverless',
+        engine: 'aurora-postgresql',
+        engineVersion: a.engineVersion,
+        availabilityZone: Fn.element(Fn.tolist(Fn.setsubtract(zones, [writer.availabilityZone])), 0),
+        promotionTier: 1,
+        publiclyAccessible: false,
+        dbSubnetGroupName: subnets.name,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: props.kmsKeyArn,
+        performanceInsightsRetentionPeriod: a.performanceInsightsRetentionDays,
+        autoMinorVersionUpgrade: false,
+        applyImmediately: props.applyImmediately ?? !a.deletionProtection,
+        copyTagsToSnapshot: true,
+      });
+    }
   }
 }

@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
 import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
+import { PrefectRedisConnection, prefectRedisSettings } from './prefect-messaging';
 import { PREFECT_PORT } from './security-groups';
 
 /** Where tasks run. */
@@ -33,6 +34,11 @@ export interface PrefectServerProps extends PrefectTaskProps {
   readonly listener: ITerraformDependable;
   /** The task count is set by a {@link ServiceSchedule}, so terraform ignores `desired_count`. Default false. */
   readonly scheduled?: boolean;
+  /**
+   * Scale-out mode: the API only (`--no-services`), messaging on this Redis, `minReplicas` tasks at
+   * first (then Application Auto Scaling owns the count). Default: the single server.
+   */
+  readonly scaleOut?: { readonly redis: PrefectRedisConnection; readonly minReplicas: number };
   /** Seconds to ignore failing health checks after start (migrations). Default 180. */
   readonly healthCheckGracePeriodSeconds?: number;
 }
@@ -66,8 +72,13 @@ export class PrefectServer extends Construct {
     if (!/^https?:\/\//.test(props.publicUrl) && !props.publicUrl.includes('${')) {
       throw new Error(`PrefectServer.publicUrl: "${props.publicUrl}" must start with http:// or https://`);
     }
+    const scaleOut = props.scaleOut;
+    if (scaleOut && (!Number.isInteger(scaleOut.minReplicas) || scaleOut.minReplicas < 1)) {
+      throw new Error(`PrefectServer.scaleOut.minReplicas: ${scaleOut.minReplicas} must be a whole number ≥ 1`);
+    }
     this.serviceName = 'prefect-server';
     const db = prefectDatabaseSettings(props.database);
+    const messaging = scaleOut ? prefectRedisSettings(scaleOut.redis) : { environment: {}, secrets: {} };
     this.task = new FargateTask(this, 'task', {
       family: `${props.namePrefix}-server`,
       cpu: props.cpu,
@@ -77,7 +88,8 @@ export class PrefectServer extends Construct {
       container: {
         name: 'prefect-server',
         image: props.image,
-        command: ['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', String(PREFECT_PORT)],
+        // Scaled out, the background services run in their own service (PrefectBackgroundServices).
+        command: ['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', String(PREFECT_PORT), ...(scaleOut ? ['--no-services'] : [])],
         port: PREFECT_PORT,
         environment: {
           PREFECT_UI_API_URL: `${props.publicUrl}/api`,
@@ -88,9 +100,11 @@ export class PrefectServer extends Construct {
           // is the older alias of the same field (src/prefect/settings/models/server/database.py, lines 253-261).
           PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false',
           PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
+          ...messaging.environment,
         },
         secrets: {
           ...db.secrets,
+          ...messaging.secrets,
           PREFECT_SERVER_API_AUTH_STRING: props.apiAuthSecretArn,
         },
         // /api/health is exempt from basic auth. python is in every Prefect image; curl is not.
@@ -106,13 +120,13 @@ export class PrefectServer extends Construct {
       cluster: props.clusterArn,
       taskDefinition: this.task.definition.arn,
       launchType: 'FARGATE',
-      // One replica on purpose: see the class comment (not HA without Redis).
-      desiredCount: 1,
-      // Never two servers at once: the old task stops before the new one starts (a minute or two
-      // of downtime per release), so old and new code never share the schema or run the
-      // in-process background services twice.
-      deploymentMinimumHealthyPercent: 0,
-      deploymentMaximumPercent: 100,
+      // Single: one replica on purpose (see the class comment: not HA without Redis).
+      desiredCount: scaleOut ? scaleOut.minReplicas : 1,
+      // Single: never two servers at once, the old task stops before the new one starts (a minute or
+      // two of downtime per release), so the in-process background services never run twice.
+      // Scaled out the API tasks are stateless: a rolling release keeps half of them serving.
+      deploymentMinimumHealthyPercent: scaleOut ? 50 : 0,
+      deploymentMaximumPercent: scaleOut ? 200 : 100,
       // A failed release stops, it does not roll back by itself: the previous task definition
       // would run old code on the already migrated schema. `platform-infra rollback-server`
       // downgrades the schema first (packages/infra/README.md, "Migrations and rollback").
@@ -131,7 +145,8 @@ export class PrefectServer extends Construct {
         // The release step (`platform-infra roll-server`) moves the service to the new task
         // definition after the migration task succeeded; terraform only registers revisions.
         // With a schedule the scheduled actions own the task count (0 at night).
-        ignoreChanges: ['task_definition', ...(props.scheduled ? ['desired_count'] : [])],
+        // Scaled out, Application Auto Scaling owns it between minReplicas and maxReplicas.
+        ignoreChanges: ['task_definition', ...(props.scheduled || scaleOut ? ['desired_count'] : [])],
       },
     });
   }

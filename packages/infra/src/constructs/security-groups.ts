@@ -22,7 +22,12 @@ export interface SecurityGroupsProps {
    * (AWS's managed prefix list), for an internal ALB behind a VPC origin. Default `internet`.
    */
   readonly albSource?: 'internet' | 'cloudfront';
+  /** Scale-out mode: groups for the background-services tasks and Redis. Default false. */
+  readonly scaleOut?: boolean;
 }
+
+/** Redis (ElastiCache). */
+export const REDIS_PORT = 6379;
 
 /** AWS's managed prefix list of CloudFront's origin-facing servers (global). */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
@@ -47,6 +52,10 @@ export class SecurityGroups extends Construct {
   readonly flowRun: SecurityGroup;
   /** The Aurora cluster. */
   readonly database: SecurityGroup;
+  /** Scale-out: the background-services tasks (database and Redis, no inbound). */
+  readonly services?: SecurityGroup;
+  /** Scale-out: Redis, 6379 from the server and services tasks only. */
+  readonly redis?: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
@@ -95,6 +104,22 @@ export class SecurityGroups extends Construct {
     this.egress(this.server, 'dns-tcp', 'tcp', 53, anywhere, 'DNS (large answers)');
 
     this.ingress(this.database, 'from-server', 'tcp', POSTGRES_PORT, { group: this.server }, 'PostgreSQL from the Prefect server');
+
+    if (props.scaleOut) {
+      const services = group('services', 'Prefect background services: no inbound');
+      const redis = group('redis', 'Redis: 6379 from the Prefect server and background services');
+      this.services = services;
+      this.redis = redis;
+      this.egress(services, 'to-database', 'tcp', POSTGRES_PORT, { group: this.database }, 'PostgreSQL');
+      this.egress(services, 'to-redis', 'tcp', REDIS_PORT, { group: redis }, 'Redis');
+      this.egress(services, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, Secrets Manager, CloudWatch Logs');
+      this.egress(services, 'dns-udp', 'udp', 53, anywhere, 'DNS');
+      this.egress(services, 'dns-tcp', 'tcp', 53, anywhere, 'DNS (large answers)');
+      this.egress(this.server, 'to-redis', 'tcp', REDIS_PORT, { group: redis }, 'Redis');
+      this.ingress(this.database, 'from-services', 'tcp', POSTGRES_PORT, { group: services }, 'PostgreSQL from the background services');
+      this.ingress(redis, 'from-server', 'tcp', REDIS_PORT, { group: this.server }, 'Redis from the Prefect API servers');
+      this.ingress(redis, 'from-services', 'tcp', REDIS_PORT, { group: services }, 'Redis from the background services');
+    }
 
     for (const [name, sg] of [['worker', this.worker], ['flow-run', this.flowRun]] as const) {
       this.egress(sg, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, the ALB over HTTPS, package indexes');

@@ -15,6 +15,8 @@ export interface ServiceScheduleProps {
   readonly schedule: Schedule;
   /** Tasks per service inside the hours. Default 1. */
   readonly runningCount?: number;
+  /** Per-service capacity inside the hours (an autoscaled service: its min and max), by the keys of `services`. Default `runningCount` for both. */
+  readonly capacities?: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
 }
 
 /**
@@ -40,12 +42,16 @@ export class ServiceSchedule extends Construct {
     }
     const targets: Record<string, AppautoscalingTarget> = {};
     for (const [key, serviceName] of Object.entries(props.services)) {
+      const { min, max } = props.capacities?.[key] ?? { min: running, max: running };
+      if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
+        throw new Error(`ServiceSchedule.capacities.${key}: min ${min} and max ${max} must be whole numbers with 1 ≤ min ≤ max`);
+      }
       const target = new AppautoscalingTarget(this, `${key}-target`, {
         serviceNamespace: 'ecs',
         scalableDimension: 'ecs:service:DesiredCount',
         resourceId: `service/${props.clusterName}/${serviceName}`,
-        minCapacity: running,
-        maxCapacity: running,
+        minCapacity: min,
+        maxCapacity: max,
         // The scheduled actions move min/max; terraform must not move them back on the next apply.
         lifecycle: { ignoreChanges: ['min_capacity', 'max_capacity'] },
       });
@@ -66,7 +72,7 @@ export class ServiceSchedule extends Construct {
         scalableDimension: target.scalableDimension,
         schedule: at(s.startHour),
         timezone: s.timezone,
-        scalableTargetAction: { minCapacity: String(running), maxCapacity: String(running) },
+        scalableTargetAction: { minCapacity: String(min), maxCapacity: String(max) },
         // Two actions on one target written at once fail with ConcurrentUpdateException.
         dependsOn: [stop],
       });

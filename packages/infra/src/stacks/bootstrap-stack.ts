@@ -82,6 +82,7 @@ export class BootstrapStack extends TerraformStack {
       flowStorageBucket: config.buckets.flowStorage,
       pipelineRoleName: config.iam.pipelineRoleName,
       hostedZoneId: config.domain?.hostedZoneId,
+      ...(config.scale.mode === 'scale-out' ? { scaleOut: true } : {}),
       permissionsBoundaryArn: boundary.policy.arn,
     });
 

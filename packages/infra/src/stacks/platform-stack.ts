@@ -16,6 +16,9 @@ import { LogGroups } from '../constructs/log-groups';
 import { MigrationTask } from '../constructs/migration-task';
 import { Network } from '../constructs/network';
 import { permissionsBoundaryName } from '../constructs/permissions-boundary';
+import { ApiAutoscaling } from '../constructs/api-autoscaling';
+import { PrefectBackgroundServices } from '../constructs/prefect-background-services';
+import { PrefectRedisCache } from '../constructs/redis';
 import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
 import { DatabaseRotationRestart } from '../constructs/rotation-restart';
@@ -39,6 +42,8 @@ export class PlatformStack extends TerraformStack {
     const emulator = settings.emulatorEndpoint !== undefined;
     const prefix = namePrefix(config);
     const { prefect: image, deployer: deployerImage } = settings.images ?? pinnedImages(config);
+    // The scale-out mode adds resources; the single mode synthesizes exactly as before.
+    const scaleOut = config.scale.mode === 'scale-out';
     const arnScope = { region: config.aws.region, accountId: config.aws.accountId };
 
     const key = new EncryptionKey(this, 'key', {
@@ -59,6 +64,7 @@ export class PlatformStack extends TerraformStack {
       namePrefix: prefix,
       listenerPorts: config.domain ? [80, 443] : [80],
       albSource: behindCloudFront ? 'cloudfront' : 'internet',
+      ...(scaleOut ? { scaleOut: true } : {}),
     });
     const logs = new LogGroups(this, 'logs', {
       env: config.env,
@@ -79,7 +85,18 @@ export class PlatformStack extends TerraformStack {
       subnetIds: network.databaseSubnetIds,
       securityGroupId: groups.database.id,
       kmsKeyArn: keyArn,
+      ...(config.scale.auroraReader ? { reader: true } : {}),
     });
+    const redis = scaleOut && groups.redis
+      ? new PrefectRedisCache(this, 'redis', {
+        namePrefix: prefix,
+        redis: config.scale.redis,
+        subnetIds: network.databaseSubnetIds,
+        securityGroupId: groups.redis.id,
+        kmsKeyArn: keyArn,
+        recoveryWindowInDays: emulator ? 0 : 7,
+      })
+      : undefined;
     const apiAuth = new ApiAuthSecret(this, 'api-auth', {
       secretName: `${prefix}/prefect-api-auth`,
       user: config.prefect.apiAuthUser,
@@ -117,7 +134,7 @@ export class PlatformStack extends TerraformStack {
       repositoryArn,
       logGroupNames: [config.logs.api, config.logs.worker, config.logs.deployer, config.logs.flowRuns],
       flowRunLogGroupName: config.logs.flowRuns,
-      secretArns: [apiAuth.secret.arn, database.masterSecretArn],
+      secretArns: [apiAuth.secret.arn, database.masterSecretArn, ...(redis?.secretArns ?? [])],
       kmsKeyArn: keyArn,
       flowStorageBucket: config.buckets.flowStorage,
       pipeline: {
@@ -164,13 +181,24 @@ export class PlatformStack extends TerraformStack {
       targetGroupArn: lb.targetGroup.arn,
       listener: lb.forwardingListener,
       scheduled: config.schedule !== null,
+      ...(redis ? { scaleOut: { redis: redis.connection, minReplicas: config.scale.api.minReplicas } } : {}),
     });
+    const services = redis && groups.services
+      ? new PrefectBackgroundServices(this, 'prefect-services', {
+        ...serverTask,
+        clusterArn: cluster.cluster.arn,
+        redis: redis.connection,
+        replicas: config.scale.services.replicas,
+        network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.services.id, assignPublicIp: network.assignPublicIp },
+        scheduled: config.schedule !== null,
+      })
+      : undefined;
     new DatabaseRotationRestart(this, 'db-rotation-restart', {
       ...arnScope,
       namePrefix: prefix,
       secretArn: database.masterSecretArn,
       clusterName: config.ecs.clusterName,
-      serviceNames: [server.serviceName],
+      serviceNames: [server.serviceName, ...(services ? [services.serviceName] : [])],
       permissionsBoundary,
       emulatorParameterNames: emulator,
     });
@@ -192,12 +220,31 @@ export class PlatformStack extends TerraformStack {
     });
     // moto 5.2.1 has no ListTagsForResource for Application Auto Scaling, which the provider reads
     // after every create: the emulator goes without the schedule (README, emulator deviations).
-    if (config.schedule && !emulator) {
-      new ServiceSchedule(this, 'service-schedule', {
+    const schedule = config.schedule && !emulator
+      ? new ServiceSchedule(this, 'service-schedule', {
         namePrefix: prefix,
         clusterName: cluster.cluster.name,
-        services: { server: server.service.name, worker: worker.service.name },
+        services: { server: server.service.name, worker: worker.service.name, ...(services ? { services: services.service.name } : {}) },
         schedule: config.schedule,
+        ...(services
+          ? {
+            capacities: {
+              server: { min: config.scale.api.minReplicas, max: config.scale.api.maxReplicas },
+              services: { min: config.scale.services.replicas, max: config.scale.services.replicas },
+            },
+          }
+          : {}),
+      })
+      : undefined;
+    // Same emulator gap as the schedule (moto lacks Application Auto Scaling's ListTagsForResource).
+    if (scaleOut && !emulator) {
+      new ApiAutoscaling(this, 'api-autoscaling', {
+        namePrefix: prefix,
+        clusterName: cluster.cluster.name,
+        serviceName: server.service.name,
+        api: config.scale.api,
+        albResourceLabel: `${lb.alb.arnSuffix}/${lb.targetGroup.arnSuffix}`,
+        target: schedule?.targets.server,
       });
     }
     const alarms = new Alarms(this, 'alarms', {
@@ -216,16 +263,21 @@ export class PlatformStack extends TerraformStack {
         : undefined,
       worker: {
         serviceName: worker.service.name,
-        desiredCount: 1,
         logGroupName: logs.groups.worker.name,
         containerInsights: config.ecs.containerInsights,
       },
+      ...(services && redis
+        ? {
+          services: [{ key: 'services', serviceName: services.service.name, description: 'Prefect background services run fewer tasks than desired: no schedules, late runs, automations or event persistence' }],
+          redis: { dimensions: redis.metricDimensions, serverless: redis.serverless, maxStorageGb: config.scale.redis.maxStorageGb },
+        }
+        : {}),
     });
 
     // The contract with image-builder, flows-deployer and ops (config's platformOutputsSchema):
     // every output but the deployer's own task definition, which the deployer task reads.
     // A complete record: an output missing here fails to compile. No secret values.
-    const forDeployer: OutputValues<Exclude<keyof PlatformOutputs, 'deployer_task_definition_arn'>> = {
+    const forDeployer: OutputValues<Exclude<keyof PlatformOutputs, 'deployer_task_definition_arn' | ScaleOutOutput>> = {
       // Fn.join, not template strings: these also go through jsonencode() for the deployer task,
       // and cdktf cannot hand a `${…}` inside a string to a built-in function reliably.
       prefect_url: joinUrl(...entry.urlParts),
@@ -276,13 +328,23 @@ export class PlatformStack extends TerraformStack {
       // The one-off task reads the same outputs CI passes as a file (everything but its own ARN).
       infraOutputs: forDeployer,
     });
-    const outputs: OutputValues<keyof PlatformOutputs> = { ...forDeployer, deployer_task_definition_arn: deployer.task.definition.arn };
+    const outputs: OutputValues<keyof PlatformOutputs> = {
+      ...forDeployer,
+      deployer_task_definition_arn: deployer.task.definition.arn,
+      // Scale-out only (undefined = no output): the release rolls the services after the migration.
+      services_service_name: services?.service.name,
+      services_task_definition_arn: services?.task.definition.arn,
+    };
 
     for (const [name, value] of Object.entries(outputs)) {
+      if (value === undefined) continue;
       new TerraformOutput(this, name, { value, description: outputDescription(platformOutputsSchema, name) });
     }
   }
 }
+
+/** The outputs that exist in the scale-out mode only. */
+type ScaleOutOutput = 'services_service_name' | 'services_task_definition_arn';
 
 /** Terraform values (tokens at synth time) for each named output. */
 type OutputValues<K extends string> = Record<K, unknown>;
