@@ -201,6 +201,11 @@ export function addPackages(root: typescript.TypeScriptProject) {
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },
     jestConfig: { testTimeout: 600_000 },
   });
+  delivery.addTask('bench', {
+    description: 'What an image-only deploy costs beyond the publish (Nx affected, step starts, infra decision); fails above its target; needs the AWS emulator',
+    exec: 'ts-node --transpile-only bench/image-only-overhead.ts',
+    receiveArgs: true,
+  });
 
   const ops = addWorkspacePackage(root, {
     outdir: 'packages/ops',

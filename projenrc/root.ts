@@ -124,7 +124,7 @@ function addRepositoryTasks(root: typescript.TypeScriptProject): void {
     receiveArgs: true,
   });
   root.addTask('bench', {
-    description: 'Every package benchmark (synth vs barrel, image publish, 100-deployment apply), with the test services',
+    description: 'Every package benchmark (synth vs barrel, image publish, 100-deployment apply, image-only deploy overhead), with the test services',
     exec: 'bash scripts/bench.sh',
     receiveArgs: true,
   });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { namePrefix, PlatformConfig } from '@blog-data/config';
 import { z } from 'zod';
 import { ARTIFACT_FILES, infraOutputsSchema, pushedImageSchema, readArtifact, readInfraOutputs, writeArtifact } from './artifacts';
@@ -83,7 +82,12 @@ export function infraStepIo(root: string, config: PlatformConfig, options: { rea
   const env = options.profile ? { AWS_PROFILE: options.profile } : undefined;
   // Path-style S3 on the AWS emulator (AWS_ENDPOINT_URL), as the infra provider does there.
   const emulator = Boolean(process.env.AWS_ENDPOINT_URL);
-  const s3 = new S3Client({ region: config.aws.region, forcePathStyle: emulator, ...(options.profile ? { profile: options.profile } : {}) });
+  // The SDK is loaded when the record is first read, not at the top: each step is a process of its
+  // own and only this one needs S3.
+  const s3 = async () => {
+    const sdk = await import('@aws-sdk/client-s3');
+    return { sdk, client: new sdk.S3Client({ region: config.aws.region, forcePathStyle: emulator, ...(options.profile ? { profile: options.profile } : {}) }) };
+  };
   const where = recordLocation(config);
   // Task definitions run images by digest only: both published images go into the stack.
   const images = ['--image-result', ARTIFACT_FILES.image, '--image-result', ARTIFACT_FILES.deployerImage];
@@ -101,17 +105,25 @@ export function infraStepIo(root: string, config: PlatformConfig, options: { rea
       return readFileSync(join(outdir, 'stacks', `${namePrefix(config)}-platform`, 'cdk.tf.json'), 'utf8');
     },
     async readRecord() {
+      const { sdk, client } = await s3();
       try {
-        const got = await s3.send(new GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
+        const got = await client.send(new sdk.GetObjectCommand({ Bucket: where.bucket, Key: where.key }));
         const parsed = appliedRecordSchema.safeParse(JSON.parse(await got.Body!.transformToString()));
         return parsed.success ? parsed.data : undefined;
       } catch (e) {
-        if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return undefined;
+        if (e instanceof sdk.NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return undefined;
         throw e;
+      } finally {
+        client.destroy();
       }
     },
     async writeRecord(record) {
-      await s3.send(new PutObjectCommand({ Bucket: where.bucket, Key: where.key, Body: JSON.stringify(record), ContentType: 'application/json' }));
+      const { sdk, client } = await s3();
+      try {
+        await client.send(new sdk.PutObjectCommand({ Bucket: where.bucket, Key: where.key, Body: JSON.stringify(record), ContentType: 'application/json' }));
+      } finally {
+        client.destroy();
+      }
     },
     // The server release follows the apply: the migration task to its end, then the server service
     // moves to the new task definition (platform-release; terraform leaves the service alone).

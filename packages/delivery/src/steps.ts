@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PlatformConfig } from '@blog-data/config';
 import { ARTIFACT_FILES, readInfraOutputs } from './artifacts';
 import { DeployError } from './errors';
@@ -58,6 +58,8 @@ async function run(ctx: StepContext, tool: ToolRun): Promise<void> {
 /** Reads the API's basic-auth string with the SDK (the deploy profile); it is never logged. */
 export async function readApiAuth(client: Pick<SecretsManagerClient, 'send'>, secretArn: string): Promise<string> {
   try {
+    // Loaded here, not at the top: each step is a process of its own and only this one needs it.
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     const got = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!got.SecretString) throw new Error('the secret has no string value');
     return got.SecretString;
@@ -87,6 +89,7 @@ export async function runStep(project: DeliveryProject, ctx: StepContext): Promi
     return;
   }
   const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
-  const apiAuth = await readApiAuth(new SecretsManagerClient(clientConfig), String(outputs.api_auth_secret_arn));
+  const { SecretsManagerClient: Client } = await import('@aws-sdk/client-secrets-manager');
+  const apiAuth = await readApiAuth(new Client(clientConfig), String(outputs.api_auth_secret_arn));
   await run(ctx, flowsApplyRun(ctx, apiAuth));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@blog-data/config';
 import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
-import { ARTIFACT_FILES, flowsApplyRun, main, pushedImageSchema, readApiAuth, readArtifact, readInfraOutputs, StepContext } from '../src';
+import { ARTIFACT_FILES, flowsApplyRun, main, pushedImageSchema, readApiAuth, readArtifact, readInfraOutputs, runStep, StepContext } from '../src';
 
 const config = loadConfig({ env: 'staging', environ: {} });
 const scratch = () => mkdtempSync(join(tmpdir(), 'delivery-'));
@@ -32,6 +32,19 @@ describe('artifacts between the steps', () => {
     expect(() => readArtifact(root, ARTIFACT_FILES.image, pushedImageSchema, 'x')).toThrow(/^\.deploy\/image\.json: digest /);
     writeFileSync(join(root, ARTIFACT_FILES.image), JSON.stringify({ image: 'prefect-base', repository: 'r/blog-data', digest }));
     expect(readArtifact(root, ARTIFACT_FILES.image, pushedImageSchema, 'x').digest).toBe(digest);
+  });
+});
+
+describe('the image step', () => {
+  it('publishes both images with the ECR push profile, each to the artifact infra reads', async () => {
+    const lines: string[] = [];
+    await runStep('image-builder', { ...ctx(scratch()), dryRun: true, profiles: { deploy: 'blog-data-deploy', ecrPush: 'blog-data-ecr-push' }, log: (l) => lines.push(l) });
+    expect(lines).toEqual([
+      'image-builder: publish prefect-base and the flows-deployer image',
+      '  would run: AWS_PROFILE=… node packages/image-builder/bin/image-builder.js publish --env staging --image prefect-base --output .deploy/image.json',
+      '  would run: AWS_PROFILE=… node packages/image-builder/bin/image-builder.js publish --env staging --image flows-deployer --context . ' +
+        '--dockerfile docker/flows-deployer/Dockerfile --output .deploy/deployer-image.json',
+    ]);
   });
 });
 
