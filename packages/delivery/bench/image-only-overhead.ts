@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   }
   const s3 = new S3Client({ region: config.aws.region, forcePathStyle: true });
   const where = recordLocation(config);
-  await s3.send(new CreateBucketCommand({ Bucket: where.bucket, CreateBucketConfiguration: { LocationConstraint: config.aws.region as never } })).catch(() => undefined);
+  const bucket = { Bucket: where.bucket, CreateBucketConfiguration: { LocationConstraint: config.aws.region as never } };
+  await s3.send(new CreateBucketCommand(bucket)).catch(() => undefined); // already there from an earlier run
 
   const scratch = ScratchWorkspace.create();
   const roots: string[] = [];

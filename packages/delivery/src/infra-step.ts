@@ -86,7 +86,9 @@ export function infraStepIo(root: string, config: PlatformConfig, options: { rea
   // own and only this one needs S3.
   const s3 = async () => {
     const sdk = await import('@aws-sdk/client-s3');
-    return { sdk, client: new sdk.S3Client({ region: config.aws.region, forcePathStyle: emulator, ...(options.profile ? { profile: options.profile } : {}) }) };
+    const profile = options.profile ? { profile: options.profile } : {};
+    const client = new sdk.S3Client({ region: config.aws.region, forcePathStyle: emulator, ...profile });
+    return { sdk, client };
   };
   const where = recordLocation(config);
   // Task definitions run images by digest only: both published images go into the stack.
