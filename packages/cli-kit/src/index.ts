@@ -10,5 +10,5 @@ export type { Column, TableOptions } from './table';
 export { progressReporter, SILENT_PROGRESS } from './progress';
 export type { Progress, ProgressOptions } from './progress';
 export { awsCredentialsError, silenceAwsSdkWarnings } from './aws';
-export { runCli, report, processIo, commanderErrorLine } from './run-cli';
+export { runCli, report, processIo, commanderErrorLine, redactingIo } from './run-cli';
 export type { CliContext, CliIo, RunCliOptions } from './run-cli';

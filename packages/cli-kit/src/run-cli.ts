@@ -20,6 +20,7 @@ export function processIo(): CliIo {
 
 /** What a command's action may tell {@link runCli}. */
 export interface CliContext {
+  /** The CLI's io, with every write redacted ({@link redactingIo}). */
   readonly io: CliIo;
   /** Sets the exit code of a command that completed (e.g. 1 for failed doctor checks, 3 for plan changes). */
   setExitCode(code: number): void;
@@ -39,12 +40,19 @@ export interface RunCliOptions {
  *   also a JSON document on stdout;
  * - AWS credential failures become one line saying how to provide credentials;
  * - anything else is `error: unexpected failure (…)`, exit 1;
- * - credentials embedded in URLs are redacted from everything written.
+ * - credentials embedded in URLs are redacted from everything written: errors, and whatever the
+ *   commands write through the io they are given (results, progress, `--json` documents).
  * Resolves with the exit code; never calls `process.exit`.
  */
-export async function runCli(argv: readonly string[], io: CliIo, build: (ctx: CliContext) => Command, options: RunCliOptions = {}): Promise<number> {
+export async function runCli<Io extends CliIo>(
+  argv: readonly string[],
+  rawIo: Io,
+  build: (ctx: CliContext & { readonly io: Io }) => Command,
+  options: RunCliOptions = {},
+): Promise<number> {
   silenceAwsSdkWarnings();
   let exitCode: number = EXIT.ok;
+  const io = redactingIo(rawIo);
   const program = build({
     io,
     setExitCode: (code) => {
@@ -64,6 +72,32 @@ export async function runCli(argv: readonly string[], io: CliIo, build: (ctx: Cl
     return report(err, io, { verbose, json, translate: options.translate });
   }
 }
+
+/**
+ * The same io whose streams redact credentials in URLs from every write: a command may print a
+ * URL a user configured (`PREFECT_API_URL=https://user:pass@…`, a registry URL) in a result,
+ * a progress line or a JSON document, and none of them may repeat the password. Other fields
+ * (an abort signal…) are kept.
+ */
+export function redactingIo<Io extends CliIo>(io: Io): Io {
+  return { ...io, stdout: redactingStream(io.stdout), stderr: redactingStream(io.stderr) };
+}
+
+function redactingStream(stream: OutputStream): OutputStream {
+  if ((stream as { [REDACTING]?: true })[REDACTING]) return stream;
+  return {
+    [REDACTING]: true,
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+    write: (text: string) => stream.write(redactSecrets(String(text))),
+  } as OutputStream;
+}
+
+const REDACTING = Symbol('redacting');
 
 /** Prints an error as {@link runCli} does; returns its exit code. Exported for CLIs that catch per item. */
 export function report(err: unknown, io: CliIo, options: { verbose?: boolean; json?: boolean; translate?: RunCliOptions['translate'] } = {}): number {

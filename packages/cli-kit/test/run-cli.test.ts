@@ -104,6 +104,36 @@ describe('runCli', () => {
     expect(JSON.parse(io.stdout.text).errors[0].where).toBe('https://***@prefect.example.com/api');
   });
 
+  it('redacts credentials in URLs from what commands write themselves: results, progress, JSON', async () => {
+    const io = captureIo({}, true);
+    const code = await runCli(['go'], io, (ctx) => {
+      const p = new Command('tool');
+      p.command('go').action(() => {
+        ctx.io.stdout.write(`${JSON.stringify({ url: 'https://admin:s3cret@prefect.example.com/api' })}\n`);
+        ctx.io.stderr.write('checking https://admin:s3cret@registry.example.com:5000/v2/…\n');
+      });
+      return p;
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(io.stdout.text)).toEqual({ url: 'https://***@prefect.example.com/api' });
+    expect(io.stderr.text).toBe('checking https://***@registry.example.com:5000/v2/…\n');
+    expect(`${io.stdout.text}${io.stderr.text}`).not.toContain('s3cret');
+  });
+
+  it('keeps the streams\' TTY-ness and the io\'s other fields when redacting', async () => {
+    const signal = new AbortController().signal;
+    const io = { ...captureIo({}, true), signal };
+    let seen: { tty?: boolean; signal?: AbortSignal } = {};
+    await runCli(['go'], io, (ctx) => {
+      const p = new Command('tool');
+      p.command('go').action(() => {
+        seen = { tty: ctx.io.stdout.isTTY, signal: ctx.io.signal };
+      });
+      return p;
+    });
+    expect(seen).toEqual({ tty: true, signal });
+  });
+
   it('drops the literal -- that `pnpm start --` passes', async () => {
     const io = captureIo();
     expect(await runCli(['--', 'go'], io, program((ctx) => ctx.setExitCode(0)))).toBe(0);

@@ -31,3 +31,13 @@ export function createAwsClients(region: string): AwsClients {
 export function destroyAwsClients(clients: AwsClients): void {
   for (const client of Object.values(clients)) (client as { destroy(): void }).destroy();
 }
+
+/**
+ * Resolves the SDK's credential chain once, before any call: without credentials it throws the
+ * SDK's `CredentialsProviderError`, which cli-kit's `runCli` prints as one line saying how to
+ * provide them. Nothing is sent to AWS.
+ */
+export async function assertAwsCredentials(clients: AwsClients): Promise<void> {
+  const provider = (clients.ecs.config as { credentials?: () => Promise<unknown> }).credentials;
+  await provider?.();
+}

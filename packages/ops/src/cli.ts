@@ -1,24 +1,19 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { formatProblem } from '@blog-data/cli-kit';
-import { ConfigError, loadConfig, PlatformConfig } from '@blog-data/config';
-import { Command, CommanderError } from 'commander';
-import { createAwsClients, destroyAwsClients } from './aws';
+import { CliContext, CliIo, paletteFor, processIo, runCli, usageError } from '@blog-data/cli-kit';
+import { loadConfig, PlatformConfig } from '@blog-data/config';
+import { Command } from 'commander';
+import { assertAwsCredentials, createAwsClients, destroyAwsClients } from './aws';
 import { estimateCost } from './cost';
 import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
-import { formatError, OpsError } from './errors';
 import { InfraOutputs, readInfraOutputs } from './infra-outputs';
 import { followLogs, logGroupFor, LOG_SERVICES, LogLine, parseSince, readLogs } from './logs';
 import { renderCost, renderDoctor, renderLogLine } from './render';
 import { renderWake, wakeEnvironment } from './wake';
 
-/** Where the CLI writes, and what it reads from the process (injectable for tests). */
-export interface CliIo {
-  readonly out: { isTTY?: boolean; write(text: string): unknown };
-  readonly err: { isTTY?: boolean; write(text: string): unknown };
-  readonly environ: NodeJS.ProcessEnv;
-  /** Aborts `logs --follow`; the bin wires it to SIGINT. */
+/** cli-kit's io, plus the signal that stops `logs --follow` and `dashboard` (the bin wires it to SIGINT). */
+export interface OpsIo extends CliIo {
   readonly signal?: AbortSignal;
 }
 
@@ -27,14 +22,14 @@ interface DashboardFlags extends CommonFlags {
   infraOutputs?: string; prefectUrl?: string; registry?: string; planFile?: string; port: number; host: string; timeout: number; open?: boolean;
 }
 
-function loadEnvironment(flags: CommonFlags, io: CliIo): PlatformConfig {
-  return loadConfig({ env: flags.env, environ: io.environ });
+function loadEnvironment(flags: CommonFlags, io: OpsIo): PlatformConfig {
+  return loadConfig({ env: flags.env, environ: io.env });
 }
 
-function loadOutputs(file: string | undefined, io: CliIo, quiet: boolean): InfraOutputs {
-  const path = file ?? io.environ.INFRA_OUTPUTS_FILE;
+function loadOutputs(file: string | undefined, io: OpsIo, quiet: boolean): InfraOutputs {
+  const path = file ?? io.env.INFRA_OUTPUTS_FILE;
   if (path) return readInfraOutputs(path);
-  if (!quiet) io.err.write('note: no --infra-outputs (or INFRA_OUTPUTS_FILE): checks that need the platform stack\'s outputs will fail\n');
+  if (!quiet) io.stderr.write('note: no --infra-outputs (or INFRA_OUTPUTS_FILE): checks that need the platform stack\'s outputs will fail\n');
   return {};
 }
 
@@ -42,17 +37,30 @@ function loadOutputs(file: string | undefined, io: CliIo, quiet: boolean): Infra
 function milliseconds(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new OpsError(`"${value}" is not a positive number of milliseconds`, flag, `pass e.g. ${flag} 5000`, 2);
+    if (!/^\d+$/.test(value) || n <= 0) throw usageError(`"${value}" is not a positive number of milliseconds`, flag, `pass e.g. ${flag} 5000`);
     return n;
   };
 }
 
-/** Builds the program; `main` runs it. */
-export function buildProgram(io: CliIo, exit: { code: number }): Command {
-  const program = new Command('platform-ops')
-    .description('Operate a running environment: doctor, cost, logs, wake')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+/** A TCP port number, or a usage error naming the flag. */
+function port(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n > 65535) throw usageError(`"${value}" is not a port number`, flag, `pass e.g. ${flag} 4300`);
+    return n;
+  };
+}
+
+/** Resolves when the signal aborts (never without one). */
+function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  const s = signal ?? new AbortController().signal;
+  return new Promise<void>((resolve) => (s.aborted ? resolve() : s.addEventListener('abort', () => resolve(), { once: true })));
+}
+
+/** Builds the program; {@link main} runs it through cli-kit's `runCli`. */
+export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command {
+  const { io } = ctx;
+  const program = new Command('platform-ops').description('Operate a running environment: doctor, cost, logs, wake, dashboard');
 
   program.command('doctor')
     .description('check a running environment against the production runbook; exit 1 if any check fails')
@@ -65,22 +73,24 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--verbose', 'stack traces on errors')
     .action(async (flags: CommonFlags & { infraOutputs?: string; registry?: string; prefectUrl?: string; timeout: number }) => {
       const config = loadEnvironment(flags, io);
-      const outputs = loadOutputs(flags.infraOutputs, io, !!flags.json);
       const aws = createAwsClients(config.aws.region);
-      const tty = !flags.json && !!io.err.isTTY;
-      if (tty) io.err.write(`checking ${config.env} (${config.aws.region})…\n`);
       try {
+        // Every check reads AWS: without credentials the report would be a dozen failures saying
+        // the same thing. One line that says how to provide them instead (cli-kit's translation).
+        await assertAwsCredentials(aws);
+        const outputs = loadOutputs(flags.infraOutputs, io, !!flags.json);
+        if (!flags.json && io.stderr.isTTY) io.stderr.write(`checking ${config.env} (${config.aws.region})…\n`);
         const report = await runDoctor({
           config,
           outputs,
           aws,
-          registry: flags.registry ?? io.environ.IMAGE_REGISTRY,
+          registry: flags.registry ?? io.env.IMAGE_REGISTRY,
           prefectUrl: flags.prefectUrl,
-          apiAuthString: io.environ.PREFECT_API_AUTH_STRING,
+          apiAuthString: io.env.PREFECT_API_AUTH_STRING,
           httpTimeoutMs: flags.timeout,
         });
-        io.out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report, { color: !!io.out.isTTY }));
-        exit.code = report.ok ? 0 : 1;
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report, paletteFor({ stream: io.stdout, env: io.env })));
+        ctx.setExitCode(report.ok ? 0 : 1);
       } finally {
         destroyAwsClients(aws);
       }
@@ -93,7 +103,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
     .option('--verbose', 'stack traces on errors')
     .action((flags: CommonFlags) => {
       const estimate = estimateCost(loadEnvironment(flags, io));
-      io.out.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, { color: !!io.out.isTTY }));
+      io.stdout.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, paletteFor({ stream: io.stdout, env: io.env })));
     });
 
   program.command('wake')
@@ -108,7 +118,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       const clients = { ecs: new ECSClient(options), autoscaling: new ApplicationAutoScalingClient(options) };
       try {
         const result = await wakeEnvironment({ config, clients, hours: flags.hours });
-        io.out.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : renderWake(result));
+        io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : renderWake(result));
       } finally {
         clients.ecs.destroy();
         clients.autoscaling.destroy();
@@ -129,9 +139,9 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
       const logGroupName = logGroupFor(config, flags.service);
       const startTime = parseSince(flags.since);
       const aws = createAwsClients(config.aws.region);
-      const style = { color: !!io.out.isTTY };
+      const palette = paletteFor({ stream: io.stdout, env: io.env, json: flags.json });
       const print = (lines: readonly LogLine[]) => {
-        for (const l of lines) io.out.write(`${flags.json ? JSON.stringify(l) : renderLogLine(l, style)}\n`);
+        for (const l of lines) io.stdout.write(`${flags.json ? JSON.stringify(l) : renderLogLine(l, palette)}\n`);
       };
       try {
         if (flags.follow) {
@@ -144,6 +154,7 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
         destroyAwsClients(aws);
       }
     });
+
   program.command('dashboard')
     .description('serve a read-only page of the environment (platform panel, work pool, deployments, flow runs) on 127.0.0.1')
     .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
@@ -165,18 +176,17 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
           config,
           outputs,
           aws,
-          environ: io.environ,
+          environ: io.env,
           host: flags.host,
           port: flags.port,
           prefectUrl: flags.prefectUrl,
-          registry: flags.registry ?? io.environ.IMAGE_REGISTRY,
+          registry: flags.registry ?? io.env.IMAGE_REGISTRY,
           planFile: flags.planFile,
           timeoutMs: flags.timeout,
         });
-        io.out.write(`dashboard of ${config.env} at ${server.url} (read-only; Ctrl-C stops it)\n`);
+        io.stdout.write(`dashboard of ${config.env} at ${server.url} (read-only; Ctrl-C stops it)\n`);
         if (flags.open) openInBrowser(server.url);
-        const signal = io.signal ?? new AbortController().signal;
-        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        await untilAborted(io.signal);
         await server.close();
       } finally {
         destroyAwsClients(aws);
@@ -188,47 +198,20 @@ export function buildProgram(io: CliIo, exit: { code: number }): Command {
 /** A positive number of hours (fractions allowed), or a usage error naming the flag. */
 function positiveHours(value: string): number {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 24 * 7) throw new OpsError(`"${value}" is not a number of hours (0–168)`, '--hours', 'pass e.g. --hours 2', 2);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 24 * 7) throw usageError(`"${value}" is not a number of hours (0–168)`, '--hours', 'pass e.g. --hours 2');
   return n;
 }
 
-/** A TCP port number, or a usage error naming the flag. */
-function port(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n > 65535) throw new OpsError(`"${value}" is not a port number`, flag, `pass e.g. ${flag} 4300`, 2);
-    return n;
-  };
-}
-
-/** Runs the CLI; returns the exit code (0 ok, 1 failure or failed checks, 2 usage). */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const exit = { code: 0 };
-  const program = buildProgram(io, exit);
-  try {
-    await program.parseAsync(argv as string[], { from: 'user' });
-    return exit.code;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander already printed the usage problem (or the help text).
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    if (err instanceof ConfigError) {
-      for (const line of err.problems()) io.err.write(`error: ${formatProblem(line)}\n`);
-      return 2;
-    }
-    io.err.write(`${formatError(err)}\n`);
-    if (argv.includes('--verbose') && err instanceof Error && err.stack) io.err.write(`${err.stack}\n`);
-    return err instanceof OpsError ? err.exitCode : 1;
-  }
+/** Runs the CLI; resolves with the exit code (0 ok, 1 failure or failed checks, 2 usage). */
+export function main(argv: readonly string[], io: OpsIo = processIo()): Promise<number> {
+  return runCli(argv, io, buildProgram);
 }
 
 /** The `platform-ops` executable. */
 export function run(argv: readonly string[]): void {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  void main(argv.slice(2), { out: process.stdout, err: process.stderr, environ: process.env, signal: controller.signal })
-    .then((code) => {
-      process.exitCode = code;
-    });
+  void main(argv.slice(2), { ...processIo(), signal: controller.signal }).then((code) => {
+    process.exitCode = code;
+  });
 }

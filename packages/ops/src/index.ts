@@ -1,4 +1,3 @@
-export * from './errors';
 export * from './infra-outputs';
 export * from './prices';
 export * from './cost';
@@ -12,4 +11,4 @@ export * from './dashboard';
 export * from './api-auth';
 export * from './ecr-access';
 export { main, buildProgram } from './cli';
-export type { CliIo } from './cli';
+export type { OpsIo } from './cli';

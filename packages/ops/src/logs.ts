@@ -1,6 +1,6 @@
 import { CloudWatchLogsClient, FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { UserError, usageError } from '@blog-data/cli-kit';
 import type { PlatformConfig } from '@blog-data/config';
-import { OpsError } from './errors';
 
 /** The services whose logs `logs` reads, and their config field. */
 export const LOG_SERVICES = ['api', 'worker', 'deployer'] as const;
@@ -23,7 +23,7 @@ export interface LogLine {
 /** The log group of a service, from the config (`logs.api`, `logs.worker`, `logs.deployer`). */
 export function logGroupFor(config: PlatformConfig, service: string): string {
   if (!(LOG_SERVICES as readonly string[]).includes(service)) {
-    throw new OpsError(`unknown service "${service}"`, '--service', `use one of ${LOG_SERVICES.join(', ')}`, 2);
+    throw usageError(`unknown service "${service}"`, '--service', `use one of ${LOG_SERVICES.join(', ')}`);
   }
   return config.logs[service as LogService];
 }
@@ -40,7 +40,7 @@ export function parseSince(value: string, now: Date = new Date()): Date {
   }
   const parsed = new Date(value);
   if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(parsed.getTime())) return parsed;
-  throw new OpsError(`"${value}" is not a duration or a time`, '--since', 'use e.g. 30s, 15m, 1h, 2d or an ISO time such as 2026-01-31T12:00:00Z', 2);
+  throw usageError(`"${value}" is not a duration or a time`, '--since', 'use e.g. 30s, 15m, 1h, 2d or an ISO time such as 2026-01-31T12:00:00Z');
 }
 
 /** awslogs names streams `<prefix>/<container>/<task-id>`; anything else keeps its whole name. */
@@ -93,7 +93,7 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogLine[]> {
     } while (nextToken && lines.length < limit);
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') {
-      throw new OpsError('log group not found', options.logGroupName, 'apply the platform stack (it creates the log groups), or check --env');
+      throw new UserError('log group not found', options.logGroupName, 'apply the platform stack (it creates the log groups), or check --env');
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OpsError } from './errors';
+import { UserError } from '@blog-data/cli-kit';
 
 /** List prices of one region, USD. */
 export interface RegionPrices {
@@ -60,10 +60,10 @@ export function loadPriceBook(file = DEFAULT_PRICE_FILE): PriceBook {
   try {
     book = JSON.parse(readFileSync(file, 'utf8')) as PriceBook;
   } catch (err) {
-    throw new OpsError('price file is unreadable', file, `restore it from git (${(err as Error).message})`);
+    throw new UserError('price file is unreadable', file, `restore it from git (${(err as Error).message})`);
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(book.asOf ?? '') || !book.regions || !book.assumptions || !book.reference) {
-    throw new OpsError('price file lacks asOf, regions, assumptions or reference', file, 'restore it from git');
+    throw new UserError('price file lacks asOf, regions, assumptions or reference', file, 'restore it from git');
   }
   return book;
 }
@@ -72,7 +72,7 @@ export function loadPriceBook(file = DEFAULT_PRICE_FILE): PriceBook {
 export function regionPrices(book: PriceBook, region: string, file = DEFAULT_PRICE_FILE): RegionPrices {
   const prices = book.regions[region];
   if (!prices) {
-    throw new OpsError(`no prices for region ${region}`, file,
+    throw new UserError(`no prices for region ${region}`, file,
       `add a "${region}" entry from the AWS pricing pages (regions priced: ${Object.keys(book.regions).join(', ')})`);
   }
   return prices;

@@ -1,33 +1,27 @@
+import { Palette, renderTable } from '@blog-data/cli-kit';
 import type { CostEstimate } from './cost';
 import type { DoctorReport } from './doctor/types';
 import type { LogLine } from './logs';
 
-/** Terminal styling; plain text when not a TTY. */
-export interface Style {
-  readonly color: boolean;
-}
-
-const paint = (style: Style, code: number, text: string) => (style.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-
 /** Doctor results: one ✓/✗ line per check, what it found, and the fix of each failure. */
-export function renderDoctor(report: DoctorReport, style: Style): string {
+export function renderDoctor(report: DoctorReport, c: Palette): string {
   const lines: string[] = [`doctor: environment ${report.env}`, ''];
-  for (const c of report.checks) {
-    lines.push(`${c.ok ? paint(style, 32, '✓') : paint(style, 31, '✗')} ${c.title}`);
-    lines.push(`    found: ${c.found}`);
-    if (!c.ok && c.fix) lines.push(`    ${paint(style, 33, 'fix')}:   ${c.fix}`);
+  for (const check of report.checks) {
+    lines.push(`${check.ok ? c.green('✓') : c.red('✗')} ${check.title}`);
+    lines.push(`    found: ${check.found}`);
+    if (!check.ok && check.fix) lines.push(`    ${c.yellow('fix')}:   ${check.fix}`);
   }
-  const failed = report.checks.filter((c) => !c.ok).length;
+  const failed = report.checks.filter((check) => !check.ok).length;
   lines.push('', failed === 0
-    ? paint(style, 32, `all ${report.checks.length} checks passed`)
-    : paint(style, 31, `${failed} of ${report.checks.length} checks failed`));
+    ? c.green(`all ${report.checks.length} checks passed`)
+    : c.red(`${failed} of ${report.checks.length} checks failed`));
   return `${lines.join('\n')}\n`;
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** The cost estimate as a table, the total, the comparison and the notes. */
-export function renderCost(estimate: CostEstimate, style: Style): string {
+export function renderCost(estimate: CostEstimate, c: Palette): string {
   const rows = estimate.items.map((i) => [
     i.service,
     `${i.description}${i.assumed ? ' *' : ''}`,
@@ -35,9 +29,13 @@ export function renderCost(estimate: CostEstimate, style: Style): string {
     formatPrice(i.unitPriceUsd),
     usd(i.monthlyUsd),
   ]);
-  const header = ['service', 'item', 'quantity', 'unit price', 'per month'];
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col].length)));
-  const fmt = (r: string[]) => r.map((cell, col) => (col >= 2 ? cell.padStart(widths[col]) : cell.padEnd(widths[col]))).join('  ').trimEnd();
+  const columns = [
+    { header: 'service' },
+    { header: 'item' },
+    { header: 'quantity', align: 'right' as const },
+    { header: 'unit price', align: 'right' as const },
+    { header: 'per month', align: 'right' as const },
+  ];
   const ref = estimate.reference;
   const comparison = ref.differenceUsd === 0
     ? `within the ${ref.label} figure of $${ref.lowUsd}–${ref.highUsd}/month`
@@ -48,10 +46,9 @@ export function renderCost(estimate: CostEstimate, style: Style): string {
   return [
     `cost: environment ${estimate.env} in ${estimate.region}, ${estimate.hoursPerMonth} h/month, list prices as of ${estimate.pricesAsOf}`,
     '',
-    paint(style, 1, fmt(header)),
-    ...rows.map(fmt),
+    ...renderTable(columns, rows, { palette: c }),
     '',
-    paint(style, 1, `total: ${usd(estimate.totalUsd)} per month`),
+    c.bold(`total: ${usd(estimate.totalUsd)} per month`),
     `compared: ${comparison} (largest items: ${biggest})`,
     '',
     '* assumed usage (see notes)',
@@ -72,6 +69,6 @@ function formatQuantity(q: number): string {
 }
 
 /** One log line: time, short task id, message. */
-export function renderLogLine(line: LogLine, style: Style): string {
-  return `${paint(style, 2, line.timestamp)} ${paint(style, 36, `[${line.taskId.slice(0, 8) || '-'}]`)} ${line.message}`;
+export function renderLogLine(line: LogLine, c: Palette): string {
+  return `${c.dim(line.timestamp)} ${c.cyan(`[${line.taskId.slice(0, 8) || '-'}]`)} ${line.message}`;
 }

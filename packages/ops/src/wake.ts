@@ -4,8 +4,8 @@ import {
   PutScheduledActionCommand, RegisterScalableTargetCommand, ScalableTarget, ScheduledAction,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { UserError, usageError } from '@blog-data/cli-kit';
 import type { PlatformConfig, ServiceSchedule } from '@blog-data/config';
-import { OpsError } from './errors';
 import { describeSchedule, formatInZone, localIsoInZone, nextScheduledAction } from './schedule-clock';
 
 /** The scalable dimension infra's service schedule registers (packages/infra, `ServiceSchedule`). */
@@ -90,7 +90,7 @@ export async function readScheduledServices(autoscaling: ApplicationAutoScalingC
     const service = t.ResourceId!.slice(prefix.length);
     const startMin = start?.ScalableTargetAction?.MinCapacity ?? 0;
     if (!start || !stop) {
-      throw new OpsError(`service ${service} has no scheduled ${start ? 'stop' : 'start'} action`, t.ResourceId!,
+      throw new UserError(`service ${service} has no scheduled ${start ? 'stop' : 'start'} action`, t.ResourceId!,
         'apply the platform stack: its service schedule creates both actions');
     }
     return {
@@ -119,10 +119,10 @@ export function planWake(input: {
   const { config, cluster, services, now, hours } = input;
   const schedule = config.schedule;
   if (!schedule) {
-    throw new OpsError(`${config.env} has no schedule: its services run around the clock`, `${config.env}.schedule`, 'nothing to wake; `platform-ops doctor` shows why a service is down', 2);
+    throw usageError(`${config.env} has no schedule: its services run around the clock`, `${config.env}.schedule`, 'nothing to wake; `platform-ops doctor` shows why a service is down');
   }
   if (services.length === 0) {
-    throw new OpsError(`no service of cluster ${cluster} is scheduled by Application Auto Scaling`, `cluster ${cluster}`,
+    throw new UserError(`no service of cluster ${cluster} is scheduled by Application Auto Scaling`, `cluster ${cluster}`,
       `apply the platform stack of ${config.env}: with \`schedule\` set it registers the server and worker services`);
   }
   const nextStop = nextScheduledAction(schedule, 'stop', now);

@@ -45,8 +45,11 @@ export async function removeCreated(c: EmulatorClients): Promise<string[]> {
   return problems;
 }
 
-/** Network, security groups, ALB with one healthy ip target, Aurora, secrets: what doctor reads besides ECS. */
-export async function createPlatform(c: EmulatorClients, name: string, authString: string): Promise<InfraOutputs> {
+/** The outputs doctor reads, plus the network the fixtures made (written to the outputs file as infra would). */
+export type PlatformFixture = InfraOutputs & { readonly vpc_id?: string; readonly task_subnet_ids: string[]; readonly assign_public_ip: boolean };
+
+/** Network, security groups, ALB with one healthy ip target, Aurora (named as config derives it), secrets: what doctor reads besides ECS. */
+export async function createPlatform(c: EmulatorClients, name: string, authString: string, clusterIdentifier: string): Promise<PlatformFixture> {
   const vpc = (await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc!;
   c.cleanups.push(() => c.ec2.send(new DeleteVpcCommand({ VpcId: vpc.VpcId })));
   const subnets = [];
@@ -83,7 +86,7 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
   await c.rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: 'test', SubnetIds: subnets.map((s) => s.SubnetId!) }));
   c.cleanups.push(() => c.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name })));
   const cluster = (await c.rds.send(new CreateDBClusterCommand({
-    DBClusterIdentifier: `${name}-prefect`,
+    DBClusterIdentifier: clusterIdentifier,
     Engine: 'aurora-postgresql',
     EngineVersion: '15.13',
     DatabaseName: 'prefect',
@@ -109,7 +112,6 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
     flow_run_security_group_id: flowRun,
     api_auth_secret_arn: apiSecret,
     database_secret_arn: dbSecret,
-    database_cluster_identifier: cluster.DBClusterIdentifier,
     task_subnet_ids: subnets.map((s) => s.SubnetId!),
     assign_public_ip: true,
   };

@@ -1,5 +1,7 @@
+import { UserError } from '@blog-data/cli-kit';
 import { loadConfig } from '@blog-data/config';
-import { estimateCost, loadPriceBook, main, OpsError, PriceBook, toCents } from '../src';
+import { estimateCost, loadPriceBook, main, PriceBook, toCents } from '../src';
+import { captureIo } from './cli-io';
 
 /** A config without PLATFORM_* overrides from the shell that runs the tests. */
 const config = (env: string, overrides: Record<string, string> = {}) => loadConfig({ env, environ: overrides });
@@ -119,7 +121,7 @@ describe('cost estimate', () => {
 
   it('refuses a region the price file does not have, naming the regions it has', () => {
     const run = () => estimateCost(config('prod', { PLATFORM_AWS__REGION: 'ap-southeast-2' }), book, 'data/aws-prices.json');
-    expect(run).toThrow(OpsError);
+    expect(run).toThrow(UserError);
     expect(run).toThrow('no prices for region ap-southeast-2 (data/aws-prices.json): add a "ap-southeast-2" entry from the AWS pricing pages (regions priced: us-east-1, eu-west-2, eu-west-1)');
   });
 
@@ -137,17 +139,24 @@ describe('cost estimate', () => {
 });
 
 describe('platform-ops cost', () => {
-  const run = async (args: string[], environ: NodeJS.ProcessEnv = {}) => {
-    let out = '';
-    let err = '';
-    const code = await main(args, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) }, environ });
-    return { code, out, err };
+  const run = async (args: string[], environ: NodeJS.ProcessEnv = {}, tty = false) => {
+    const io = captureIo(environ, { tty });
+    const code = await main(args, io);
+    return { code, out: io.stdout.text, err: io.stderr.text };
   };
 
   it('prints JSON with --json', async () => {
     const res = await run(['cost', '--env', 'prod', '--json'], EU_WEST_1);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 113.37, reference: { differenceUsd: 42.37 } });
+  });
+
+  it('colours only on a TTY, and never with NO_COLOR or --json', async () => {
+    const ESC = '\u001b[';
+    expect((await run(['cost', '--env', 'prod'], EU_WEST_1, true)).out).toContain(ESC);
+    expect((await run(['cost', '--env', 'prod'], { ...EU_WEST_1, NO_COLOR: '1' }, true)).out).not.toContain(ESC);
+    expect((await run(['cost', '--env', 'prod'], EU_WEST_1, false)).out).not.toContain(ESC);
+    expect((await run(['cost', '--env', 'prod', '--json'], EU_WEST_1, true)).out).not.toContain(ESC);
   });
 
   it('prints a table with the total and the comparison', async () => {

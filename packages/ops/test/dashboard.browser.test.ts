@@ -8,7 +8,7 @@ import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { createRepository, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
 import { pushImage, deleteManifests, TestRegistry } from './registry-fixtures';
-import { CliIo, main } from '../src';
+import { main, OpsIo } from '../src';
 
 const AUTH = 'prefect:dashboard-test-password';
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -101,10 +101,11 @@ describeWithServices('platform-ops dashboard in a real browser',
       stopDashboard = new AbortController();
       let announced: (url: string) => void;
       const started = new Promise<string>((resolve) => (announced = resolve));
-      const io: CliIo = {
-        out: { write: (text: string) => { cliOut.push(text); const m = /at (http:\/\/\S+)/.exec(text); if (m) announced(m[1]); return true; } },
-        err: { write: (text: string) => cliOut.push(text) },
-        environ: { ...process.env, PREFECT_API_AUTH_STRING: AUTH },
+      const io: OpsIo = {
+        stdout: { write: (text: string) => { cliOut.push(text); const m = /at (http:\/\/\S+)/.exec(text); if (m) announced(m[1]); return true; } },
+        stderr: { write: (text: string) => cliOut.push(text) },
+        env: { ...process.env, PREFECT_API_AUTH_STRING: AUTH },
+        cwd: process.cwd(),
         signal: stopDashboard.signal,
       };
       dashboardExit = main(['dashboard', '--env', 'dev', '--port', '0', '--infra-outputs', outputsFile, '--plan-file', planFile,

@@ -3,10 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '@blog-data/cli-kit';
 import { loadConfig } from '@blog-data/config';
 import {
   admitsGroupOnPostgres, AwsClients, checkAlarmSubscribers, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop,
-  judgeWorkers, OUTPUTS_READ_BY_DOCTOR, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
+  judgeWorkers, OUTPUTS_READ_BY_OPS, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
 } from '../src';
 
 /**
@@ -251,8 +252,7 @@ describe('inputs', () => {
   it('finds every output it reads in what the platform stack publishes', () => {
     // `terraform output -json` of packages/infra's platform stack applied to the AWS emulator (dev).
     const outputs = readInfraOutputs(join(__dirname, 'fixtures', 'platform-outputs.dev-emulator.json'));
-    for (const name of OUTPUTS_READ_BY_DOCTOR) expect([name, typeof outputs[name]]).toEqual([name, 'string']);
-    expect(outputs.task_subnet_ids).toHaveLength(2);
+    for (const name of OUTPUTS_READ_BY_OPS) expect([name, typeof outputs[name]]).toEqual([name, 'string']);
     expect(prefectBaseUrl(context({}, { outputs }))).toBe('http://blog-data-dev-1.eu-west-1.elb.amazonaws.com');
   });
 
@@ -263,8 +263,24 @@ describe('inputs', () => {
     writeFileSync(wrapped, JSON.stringify({ task_subnet_ids: { value: ['subnet-1'], type: ['list', 'string'], sensitive: false }, prefect_url: { value: 'http://x', type: 'string' } }));
     writeFileSync(flat, JSON.stringify({ task_subnet_ids: ['subnet-1'], prefect_url: 'http://x' }));
     expect(readInfraOutputs(wrapped)).toEqual(readInfraOutputs(flat));
-    expect(readInfraOutputs(flat)).toEqual({ task_subnet_ids: ['subnet-1'], prefect_url: 'http://x' });
-    expect(() => readInfraOutputs(join(dir, 'absent.json'))).toThrow(/^infra outputs file not found \(.*absent\.json\): write it with `terraform output -json > FILE`/);
+    // Only the outputs ops reads are kept.
+    expect(readInfraOutputs(flat)).toEqual({ prefect_url: 'http://x' });
+    expect(() => readInfraOutputs(join(dir, 'absent.json'))).toThrow(/^infra outputs file not found \(.*absent\.json\): write it with `node packages\/infra\/bin\/platform-infra\.js output/);
+  });
+
+  it('accepts a partly applied stack, but names a mistyped output and the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-outputs-'));
+    const file = join(dir, 'outputs.json');
+    writeFileSync(file, JSON.stringify({ prefect_url: 'http://x', ecs_cluster_arn: 'prefect' }));
+    let error: unknown;
+    try {
+      readInfraOutputs(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).problems()).toEqual([expect.objectContaining({ what: 'ecs_cluster_arn: must be an ecs ARN (arn:aws:ecs:…)', where: file })]);
   });
 
   it('parses --since and awslogs stream names', () => {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { loadConfig } from '@blog-data/config';
+import { databaseClusterIdentifier, loadConfig } from '@blog-data/config';
 import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
+import { captureIo } from './cli-io';
 import { deleteManifests, pushImage, pushIndex, TestRegistry } from './registry-fixtures';
 import { AwsClients, CheckResult, createAwsClients, destroyAwsClients, DoctorContext, DoctorReport, InfraOutputs, main, runDoctor } from '../src';
 
@@ -17,6 +18,8 @@ const AUTH = 'prefect:correct-horse-battery';
 describeWithServices('doctor against the AWS emulator, the registry and a Prefect test server',
   ['AWS_ENDPOINT_URL', 'TEST_REGISTRY', 'TEST_REGISTRY_USER', 'TEST_REGISTRY_PASSWORD'], (svc) => {
     const run = uniqueName('ops');
+    // The project prefixes derived names (the Aurora identifier doctor looks up): one per run.
+    const project = run;
     const repository = `${run}/blog-data`;
     let emu: EmulatorClients;
     let aws: AwsClients;
@@ -33,7 +36,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     const groups = { api: `/ecs/dev/${run}-api`, worker: `/ecs/dev/${run}-worker`, brokenWorker: `/ecs/dev/${run}-broken-worker` };
 
     const tagged = { amd64: 'amd64-ok', arm64: 'arm64-bad', armIndex: 'index-arm-only', absent: 'never-pushed' };
-    const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag } });
+    const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag, PLATFORM_PROJECT: project } });
     const context = (over: Partial<DoctorContext> = {}): DoctorContext => ({
       config: config(), outputs, aws, registry: svc.TEST_REGISTRY, httpTimeoutMs: 3000, ...over,
     });
@@ -59,7 +62,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
         { tag: tagged.armIndex, manifest: index.manifest, mediaType: OCI_INDEX },
       ]);
 
-      const platform = await createPlatform(emu, run, AUTH);
+      const platform = await createPlatform(emu, run, AUTH, databaseClusterIdentifier(config()));
       const healthy = await createServices(emu, `${run}-ok`);
       downClusterArn = (await createServices(emu, `${run}-down`, {
         stoppedWorker: { reason: 'Essential container in task exited' },
@@ -231,9 +234,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
 
     it('runs as a CLI: exit 0 with --json when healthy, exit 1 and ✗ lines when not', async () => {
       const io = (environ: NodeJS.ProcessEnv) => {
-        const out = { text: '', write(s: string) { this.text += s; } };
-        const err = { text: '', write(s: string) { this.text += s; } };
-        return { out, err, environ: { ...environ } };
+        const captured = captureIo({ PLATFORM_PROJECT: project, ...environ });
+        return { ...captured, out: captured.stdout, err: captured.stderr };
       };
       const ok = io({ PLATFORM_IMAGE__TAG: tagged.amd64 });
       expect(await main(['doctor', '--env', 'dev', '--infra-outputs', outputsFile, '--registry', svc.TEST_REGISTRY, '--json'], ok)).toBe(0);

@@ -1,6 +1,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { followLogs, LogLine, main, readLogs } from '../src';
+import { captureIo } from './cli-io';
 
 describeWithServices('logs against the AWS emulator (CloudWatch Logs)', ['AWS_ENDPOINT_URL'], () => {
   const group = `/ecs/dev/${uniqueName('prefect-api')}`;
@@ -35,9 +36,8 @@ describeWithServices('logs against the AWS emulator (CloudWatch Logs)', ['AWS_EN
   });
 
   const capture = (environ: NodeJS.ProcessEnv = {}) => {
-    const out = { text: '', write(s: string) { this.text += s; } };
-    const err = { text: '', write(s: string) { this.text += s; } };
-    return { out, err, environ: { PLATFORM_LOGS__API: group, ...environ } };
+    const io = captureIo({ PLATFORM_LOGS__API: group, ...environ });
+    return { ...io, out: io.stdout, err: io.stderr };
   };
 
   it('prints the last hour of a service, oldest first, with timestamps and task ids from the stream names', async () => {

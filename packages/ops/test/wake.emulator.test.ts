@@ -6,6 +6,7 @@ import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-e
 import { loadConfig } from '@blog-data/config';
 import { describeWithServices, uniqueName } from '@blog-data/test-support';
 import { createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
+import { captureIo } from './cli-io';
 import { main, wakeEnvironment } from '../src';
 
 const SERVICES = ['prefect-server', 'prefect-worker'];
@@ -20,10 +21,9 @@ describeWithServices('platform-ops wake against the AWS emulator (ECS + Applicat
   let autoscaling: ApplicationAutoScalingClient;
 
   const run = async (args: string[], env: NodeJS.ProcessEnv = environ) => {
-    let out = '';
-    let err = '';
-    const code = await main(args, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) }, environ: env });
-    return { code, out, err };
+    const io = captureIo(env);
+    const code = await main(args, io);
+    return { code, out: io.stdout.text, err: io.stderr.text };
   };
   const desired = async () => {
     const res = await emu.ecs.send(new DescribeServicesCommand({ cluster, services: SERVICES }));

@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListServicesCommand } from '@aws-sdk/client-ecs';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import type { PinnedImage } from './platform-snapshot';
 
 /** `host/repo@sha256:…` or `host/repo:tag`, split into what a registry request needs. */

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { awsCredentialsError, messageOf, UserError, usageError } from '@blog-data/cli-kit';
 import type { PlatformConfig } from '@blog-data/config';
 import { readApiAuth } from '../api-auth';
 import type { AwsClients } from '../doctor/types';
-import { OpsError } from '../errors';
 import type { InfraOutputs } from '../infra-outputs';
 import { DashboardServer, startDashboardServer } from './server';
 import { collectPlatformSnapshot } from './snapshot';
@@ -29,19 +29,19 @@ export interface DashboardRunOptions {
 
 /**
  * Starts the dashboard for one environment: resolves the Prefect API URL and its auth string
- * (never sent to the browser), then serves the page. Throws an OpsError naming what is missing.
+ * (never sent to the browser), then serves the page. Throws a UserError naming what is missing.
  */
 export async function startDashboard(options: DashboardRunOptions): Promise<DashboardServer> {
   const base = (options.prefectUrl ?? options.outputs.prefect_url)?.replace(/\/+$/, '');
   const apiUrl = options.prefectUrl ? `${base}/api` : options.outputs.prefect_api_url ?? (base ? `${base}/api` : undefined);
   if (!apiUrl) {
-    throw new OpsError('no Prefect API URL', '--prefect-url', 'pass --prefect-url URL, or --infra-outputs FILE with prefect_url / prefect_api_url', 2);
+    throw usageError('no Prefect API URL', '--prefect-url', 'pass --prefect-url URL, or --infra-outputs FILE with prefect_url / prefect_api_url');
   }
   let authString: string;
   try {
     ({ authString } = await readApiAuth(options.environ, options.outputs, options.aws.secrets));
   } catch (err) {
-    throw new OpsError(`cannot read the Prefect API auth string: ${(err as Error).message}`, 'api_auth_secret_arn',
+    throw awsCredentialsError(err) ?? new UserError(`cannot read the Prefect API auth string: ${messageOf(err)}`, 'api_auth_secret_arn',
       'set PREFECT_API_AUTH_STRING, or use AWS credentials allowed secretsmanager:GetSecretValue on the API auth secret');
   }
   return startDashboardServer({

@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { messageOf } from '../errors';
+import { messageOf, UserError } from '@blog-data/cli-kit';
 import type { PlatformSnapshot } from './platform-snapshot';
 import { ApiProxyOptions, proxyApiRequest, sendJson } from './proxy';
 
@@ -49,7 +49,7 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const index = join(options.webRoot, 'index.html');
   if (!existsSync(index)) {
-    throw new Error(`the dashboard page is not built (${index} is missing): run \`pnpm nx run ops:build\``);
+    throw new UserError('the dashboard page is not built', `${index} is missing`, 'run `pnpm nx run ops:build`');
   }
   const ttl = options.snapshotTtlMs ?? 30_000;
   let cached: { at: number; value: Promise<PlatformSnapshot> } | undefined;

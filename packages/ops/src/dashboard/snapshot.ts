@@ -1,10 +1,10 @@
+import { messageOf } from '@blog-data/cli-kit';
 import type { PlatformConfig } from '@blog-data/config';
 import { indexPlatforms, RegistryClient } from '@blog-data/oci-registry';
 import { estimateCost } from '../cost';
 import { runDoctor } from '../doctor';
 import type { AwsClients } from '../doctor/types';
 import { ecrAccess, EcrAccess } from '../ecr-access';
-import { messageOf } from '../errors';
 import type { InfraOutputs } from '../infra-outputs';
 import { readDeployerPlan } from './deployer-plan';
 import { ImageReference, readPinnedImages } from './pinned-images';

@@ -1,5 +1,5 @@
 import { ListSubscriptionsByTopicCommand, Subscription } from '@aws-sdk/client-sns';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 const ID = 'alarm-subscribers';

@@ -5,7 +5,7 @@ import {
   LoadBalancer,
   TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 const ID = 'alb-targets';

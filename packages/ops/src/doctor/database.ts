@@ -1,15 +1,10 @@
 import { DescribeSecurityGroupsCommand, IpPermission } from '@aws-sdk/client-ec2';
 import { DBCluster, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { namePrefix } from '@blog-data/config';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
+import { databaseClusterIdentifier } from '@blog-data/config';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 const POSTGRES_PORT = 5432;
-
-/** The cluster identifier: the output when infra publishes it, else infra's naming `<prefix>-prefect`. */
-export function databaseClusterIdentifier(ctx: DoctorContext): string {
-  return ctx.outputs.database_cluster_identifier ?? `${namePrefix(ctx.config)}-prefect`;
-}
 
 /** Whether an ingress rule admits `groupId` on 5432 (tcp, or all traffic). */
 export function admitsGroupOnPostgres(permissions: readonly IpPermission[], groupId: string): boolean {
@@ -29,7 +24,7 @@ export function admitsGroupOnPostgres(permissions: readonly IpPermission[], grou
  */
 export async function checkDatabase(ctx: DoctorContext): Promise<CheckResult[]> {
   const statusId = 'aurora-status';
-  const identifier = databaseClusterIdentifier(ctx);
+  const identifier = databaseClusterIdentifier(ctx.config);
   const statusTitle = `Aurora cluster ${identifier} is available`;
   const sgId = 'aurora-security-group';
   const sgTitle = `database security group admits the Prefect server on ${POSTGRES_PORT}`;
@@ -41,7 +36,7 @@ export async function checkDatabase(ctx: DoctorContext): Promise<CheckResult[]> 
   } catch (err) {
     const notFound = (err as Error).name === 'DBClusterNotFoundFault';
     const found = notFound ? `no cluster ${identifier}` : `RDS API failed: ${messageOf(err)}`;
-    const fix = notFound ? 'apply the platform stack (or publish `database_cluster_identifier` in the infra outputs)' : 'check AWS credentials and region (rds:DescribeDBClusters)';
+    const fix = notFound ? 'apply the platform stack, or check --env and PLATFORM_PROJECT' : 'check AWS credentials and region (rds:DescribeDBClusters)';
     return [fail(statusId, statusTitle, found, fix), fail(sgId, sgTitle, 'not checked: no cluster', fix)];
   }
   if (!cluster) return [fail(statusId, statusTitle, `no cluster ${identifier}`, 'apply the platform stack'), fail(sgId, sgTitle, 'not checked: no cluster', 'apply the platform stack')];

@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, Service, Task } from '@aws-sdk/client-ecs';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 /** The ECS services infra creates (packages/infra: prefect-server, prefect-worker). */

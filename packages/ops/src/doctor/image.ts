@@ -1,7 +1,7 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { messageOf } from '@blog-data/cli-kit';
 import { indexPlatforms, RegistryClient, RegistryError } from '@blog-data/oci-registry';
 import { ecrAccess, EcrAccess, ecrRepositoryHost } from '../ecr-access';
-import { messageOf } from '../errors';
 import { CheckResult, DoctorContext, fail, pass } from './types';
 
 /** Fargate here runs X86_64 Linux tasks. */

@@ -34,7 +34,7 @@ export { checkImage } from './image';
 export { checkService, explainStop, SERVICES } from './ecs';
 export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
 export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
-export { checkDatabase, admitsGroupOnPostgres, databaseClusterIdentifier } from './database';
+export { checkDatabase, admitsGroupOnPostgres } from './database';
 export { checkSecrets } from './secrets';
 export { checkAlarmSubscribers, describeSubscriber, judgeSubscribers } from './alarm-subscribers';
 export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';

@@ -1,5 +1,5 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import { parseStreamName } from '../logs';
 import { CheckResult, DoctorContext, fail, pass } from './types';
 

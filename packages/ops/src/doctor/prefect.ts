@@ -1,7 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { messageOf } from '@blog-data/cli-kit';
 import { publicBaseUrl } from '@blog-data/config';
 import { ApiSettings, createPrefectApi, FailureKind, PrefectApi, requestFailureOf, Schemas } from '@blog-data/prefect-api';
-import { messageOf } from '../errors';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 /** Prefect marks a worker offline after this many missed heartbeats (INACTIVITY_HEARTBEAT_MULTIPLE). */

@@ -1,5 +1,5 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { messageOf } from '../errors';
+import { messageOf } from '@blog-data/cli-kit';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
 const ID = 'secrets';
