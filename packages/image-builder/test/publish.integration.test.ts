@@ -395,7 +395,10 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         expect(tool.mode & 0o777).toBe(0o755);
         expect(tool.text).toContain('/api/health');
         const pip = await readContainerFile(container, '/pip-install.log');
-        expect(pip.text).toMatch(/prefect==3\.\d+\.\d+.*prefect-aws\[ecs\]==\d+\.\d+\.\d+/);
+        expect(pip.text).toMatch(/prefect==3\.\d+\.\d+.*prefect-aws\[ecs\]==\d+\.\d+\.\d+.*prefect-redis==\d+\.\d+\.\d+/);
+        // The build imports the modules infra's scale-out settings name and checks the Prefect pin.
+        const python = await readContainerFile(container, '/python-run.log');
+        expect(python.text).toMatch(/import .*prefect_redis\.messaging, prefect_redis\.ordering, prefect_redis\.lease_storage.* 3\.8\.3 0\.2\.14/);
       } finally {
         await container.remove({ force: true });
       }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { containers, configFor, one, resources, synthBoth } from './helpers';
 import { PREFECT_REDIS_MODULES } from '../src/constructs/prefect-messaging';
 import { planServerRelease, readReleaseOutputs } from '../src/release';
@@ -9,7 +11,8 @@ function container(s: ReturnType<typeof synthBoth>['platform'], part: string) {
   return containers(one(s, 'aws_ecs_task_definition', part))[0];
 }
 const envOf = (c: Record<string, any>) => Object.fromEntries((c.environment ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
-const secretsOf = (c: Record<string, any>) => Object.fromEntries((c.secrets ?? []).map((e: { name: string; valueFrom: string }) => [e.name, e.valueFrom]));
+const secretsOf = (c: Record<string, any>) =>
+  Object.fromEntries((c.secrets ?? []).map((e: { name: string; valueFrom: string }) => [e.name, e.valueFrom]));
 
 describe('scale mode', () => {
   const single = synthBoth(configFor('dev'));
@@ -63,6 +66,13 @@ describe('scale mode', () => {
     for (const c of [server, services]) expect(envOf(c).PREFECT_SERVER_DATABASE_MIGRATE_ON_START).toBe('false');
     // The same database for both, from the RDS secret.
     expect(secretsOf(services).PREFECT_SERVER_DATABASE_PASSWORD).toBe(secretsOf(server).PREFECT_SERVER_DATABASE_PASSWORD);
+  });
+
+  it('names only prefect-redis modules the image installs and imports at build time (docker/prefect-base)', () => {
+    const dockerfile = fs.readFileSync(path.resolve(__dirname, '../../../docker/prefect-base/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/"prefect-redis==\$\{PREFECT_REDIS_VERSION\}"/);
+    const importLine = dockerfile.split('\n').find((l) => l.includes('python -c "import'))!;
+    for (const module of Object.values(PREFECT_REDIS_MODULES)) expect(importLine).toContain(module);
   });
 
   it('lets the execution role read the Redis secrets', () => {
@@ -121,7 +131,9 @@ describe('scale mode', () => {
     const prodTarget = one(prodOut.platform, 'aws_appautoscaling_target');
     expect(prodTarget).toMatchObject({ min_capacity: 2, max_capacity: 4, resource_id: expect.stringContaining('prefect-server') });
     const policies = Object.values(resources(prodOut.platform, 'aws_appautoscaling_policy'));
-    expect(policies.map((p) => [p.name, p.target_tracking_scaling_policy_configuration.predefined_metric_specification.predefined_metric_type, p.target_tracking_scaling_policy_configuration.target_value]).sort()).toEqual([
+    const tracking = (p: Record<string, any>) => p.target_tracking_scaling_policy_configuration;
+    const summary = policies.map((p) => [p.name, tracking(p).predefined_metric_specification.predefined_metric_type, tracking(p).target_value]);
+    expect(summary.sort()).toEqual([
       ['blog-data-prod-api-cpu', 'ECSServiceAverageCPUUtilization', 60],
       ['blog-data-prod-api-requests', 'ALBRequestCountPerTarget', 1000],
     ]);
@@ -179,7 +191,8 @@ describe('scale mode', () => {
   });
 
   it('lets the deploy role manage the environment\'s ElastiCache and scaling policies only in the scale-out mode', () => {
-    const sids = (s: typeof single) => JSON.stringify(s.bootstrap.data ?? {}) + JSON.stringify(resources(s.bootstrap, 'aws_iam_policy')) + JSON.stringify(resources(s.bootstrap, 'aws_iam_role_policy'));
+    const sids = (s: typeof single) =>
+      [s.bootstrap.data ?? {}, resources(s.bootstrap, 'aws_iam_policy'), resources(s.bootstrap, 'aws_iam_role_policy')].map((x) => JSON.stringify(x)).join('');
     expect(sids(single)).not.toContain('elasticache');
     expect(sids(out)).toContain('elasticache:*');
     expect(sids(out)).toContain('arn:aws:elasticache:eu-west-2:');

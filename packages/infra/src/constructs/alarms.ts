@@ -263,7 +263,7 @@ export class Alarms extends Construct {
     });
 
     const worker = props.worker;
-    this.belowDesired('worker-not-running', `The Prefect worker runs fewer tasks than desired: no flow run starts`, worker.serviceName, props, worker.containerInsights);
+    this.belowDesired('worker-not-running', 'The Prefect worker runs fewer tasks than desired: no flow run starts', worker.serviceName, props, worker.containerInsights);
     for (const extra of props.services ?? []) {
       this.belowDesired(`${extra.key}-not-running`, extra.description, extra.serviceName, props, worker.containerInsights);
     }
@@ -332,7 +332,11 @@ export class Alarms extends Construct {
     const common = { namespace: 'AWS/ElastiCache', dimensions: { ...redis.dimensions }, comparisonOperator: 'GreaterThanThreshold' };
     if (redis.serverless) {
       alarm('redis-storage', 'Redis holds over 80% of scale.redis.maxStorageGb: raise it', {
-        ...common, metricName: 'BytesUsedForCache', statistic: 'Maximum', period: 300, evaluationPeriods: 2,
+        ...common,
+        metricName: 'BytesUsedForCache',
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 2,
         threshold: Math.round(redis.maxStorageGb * 0.8 * 1024 ** 3),
       });
       alarm('redis-throttled', 'Redis throttles commands (scale.redis.maxEcpuPerSecond reached): raise it', {

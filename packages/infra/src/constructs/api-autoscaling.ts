@@ -47,7 +47,8 @@ export class ApiAutoscaling extends Construct {
       minCapacity: a.minReplicas,
       maxCapacity: a.maxReplicas,
     });
-    const policy = (key: string, metric: { predefinedMetricType: string; resourceLabel?: string }, targetValue: number, after?: AppautoscalingPolicy) =>
+    type Metric = { predefinedMetricType: string; resourceLabel?: string };
+    const policy = (key: string, metric: Metric, targetValue: number, after?: AppautoscalingPolicy) =>
       new AppautoscalingPolicy(this, key, {
         name: `${props.namePrefix}-api-${key}`,
         policyType: 'TargetTrackingScaling',

@@ -1,8 +1,8 @@
 import type { PlatformConfig } from '@blog-data/config';
+import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
-import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './security-groups';
