@@ -44,12 +44,13 @@ export interface PrefectServerProps extends PrefectTaskProps {
 }
 
 /**
- * The Prefect server (API + UI): one Fargate task behind the ALB.
+ * The Prefect server (API + UI) behind the ALB.
  *
- * Exactly one replica: Prefect 3 without Redis keeps its event bus, websocket
- * subscriptions and the scheduler/late-run services in process memory, so two
- * servers would each see half the events and both run the background services.
- * HA needs the Redis messaging broker and separate API/background processes.
+ * Single mode: exactly one replica. Prefect 3 without Redis keeps its event bus,
+ * websocket subscriptions and the scheduler/late-run services in process memory, so
+ * two servers would each see half the events and both run the background services.
+ * Scale-out mode (`scaleOut`): API only (`--no-services`), messaging on Redis, several
+ * replicas; the background services run in their own service (prefect-background-services.ts).
  *
  * Database settings come as `PREFECT_SERVER_DATABASE_*` fields: the user and
  * password from the RDS-managed secret through ECS `secrets` (JSON keys), so
