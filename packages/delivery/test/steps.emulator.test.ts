@@ -1,28 +1,17 @@
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '@blog-data/config';
 import { describeWithServices, EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
-import { ARTIFACT_FILES, fingerprintOf, infraStepIo, recordLocation, runInfraStep, writeArtifact } from '../src';
-
-/** The workspace: its packages (the infra CLI) are linked into each scratch root. */
-const workspace = resolve(__dirname, '..', '..', '..');
+import { ARTIFACT_FILES, fingerprintOf, infraStepIo, recordLocation, runInfraStep } from '../src';
+import { publishedImages as publishedImagesIn } from './published-images';
 
 describeWithServices('deploy steps against the AWS emulator', ['AWS_ENDPOINT_URL'], ({ AWS_ENDPOINT_URL }) => {
   const config = loadConfig({ env: 'dev', environ: {} });
   const client = { region: config.aws.region, endpoint: AWS_ENDPOINT_URL };
 
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
-  /** A workspace-shaped root whose .deploy holds both publish results, as image-builder:deploy leaves them. */
-  function publishedImages(prefect: string, deployer: string): string {
-    const root = mkdtempSync(join(tmpdir(), 'delivery-root-'));
-    symlinkSync(join(workspace, 'packages'), join(root, 'packages'));
-    const repository = `${config.aws.accountId}.dkr.ecr.${config.aws.region}.amazonaws.com/blog-data`;
-    writeArtifact(root, ARTIFACT_FILES.image, { image: 'prefect-base', repository, digest: prefect, reference: `${repository}@${prefect}` });
-    writeArtifact(root, ARTIFACT_FILES.deployerImage, { image: 'flows-deployer', repository, digest: deployer, reference: `${repository}@${deployer}` });
-    return root;
-  }
+  const publishedImages = (prefect: string, deployer: string) => publishedImagesIn(config, prefect, deployer);
 
   it('synthesizes the ECS deployer task on exactly the published deployer digest; a new deployer image changes the stack', async () => {
     const containerImages = (stack: string) =>
