@@ -1,7 +1,7 @@
+import { UserError } from '@blog-data/cli-kit';
 import type Docker from 'dockerode';
 import type { BuildContext } from './context';
 import { describeEngine, engineRequestError } from './engine';
-import { PublishError } from './errors';
 import { EngineEvent, eventError, readEngineEvents } from './events';
 
 /** The platform every image is built for: Fargate runs linux/amd64 (X86_64) tasks. */
@@ -73,26 +73,23 @@ export class BuildMonitor {
     if (typeof event.stream === 'string') this.acceptText(event.stream);
   }
 
-  /** The built image, or a {@link PublishError} naming the failing step and its output tail. */
+  /** The built image, or a {@link UserError} naming the failing step and its output tail. */
   finish(): BuiltImage {
     if (this.partial) this.acceptText('\n');
     const step = this.state.step;
     const where = step ? `${this.dockerfile} step ${step.index}/${step.total}: ${step.instruction}` : this.dockerfile;
     if (this.failure !== undefined && /does not match the specified platform/.test(this.failure)) {
       // The engine noticed the base is not amd64 only because a step needed a container or a layer.
-      throw new PublishError(`base image is not linux/amd64: ${firstLine(this.failure)}`, where,
-        'Fargate runs linux/amd64: make the base image amd64 (pin its amd64 digest, or `docker pull --platform linux/amd64` it); nothing was tagged or pushed',
-        this.state.tail.map((l) => `  | ${l}`), 'wrong-platform');
+      throw new UserError(`base image is not linux/amd64: ${firstLine(this.failure)}`, where,
+        'Fargate runs linux/amd64: make the base image amd64 (pin its amd64 digest, or `docker pull --platform linux/amd64` it); nothing was tagged or pushed', { kind: 'wrong-platform', detail: this.state.tail.map((l) => `  | ${l}`) });
     }
     if (this.failure !== undefined) {
-      throw new PublishError(`build failed: ${firstLine(this.failure)}`, where,
-        'fix the step above (its output tail follows); nothing was tagged or pushed',
-        this.state.tail.map((l) => `  | ${l}`), 'build-failed');
+      throw new UserError(`build failed: ${firstLine(this.failure)}`, where,
+        'fix the step above (its output tail follows); nothing was tagged or pushed', { kind: 'build-failed', detail: this.state.tail.map((l) => `  | ${l}`) });
     }
     if (!this.imageId) {
-      throw new PublishError('build ended without an image id', where,
-        'the engine stream was cut short; run again with --verbose and check the engine log',
-        this.state.tail.map((l) => `  | ${l}`), 'build-failed');
+      throw new UserError('build ended without an image id', where,
+        'the engine stream was cut short; run again with --verbose and check the engine log', { kind: 'build-failed', detail: this.state.tail.map((l) => `  | ${l}`) });
     }
     return { id: this.imageId, steps: step?.total ?? 0 };
   }

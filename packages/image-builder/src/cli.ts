@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatProblem } from '@blog-data/cli-kit';
-import { ConfigError, ecrRegistryHost, loadConfig } from '@blog-data/config';
-import { Command, CommanderError, Option } from 'commander';
+import { CliContext, CliIo, processIo, runCli, usageError, UserError } from '@blog-data/cli-kit';
+import { ecrRegistryHost, loadConfig } from '@blog-data/config';
+import { Command, Option } from 'commander';
 import type Docker from 'dockerode';
 import { EcrAuth } from './ecr-auth';
 import { engineClient } from './engine';
-import { messageOf, PublishError } from './errors';
 import { readInfraOutputs, RepositoryLocation } from './infra-outputs';
 import { SILENT, terminalReporter } from './progress';
 import { PublishOptions, PublishResult, publishImage } from './publish';
@@ -15,13 +14,7 @@ import type { StaticRegistryAuth } from './registry-session';
 import { secretBuildArgWarnings } from './secret-build-args';
 import { assertTag, shortDigest } from './tags';
 
-/** Streams the CLI writes to (tests pass buffers). */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-}
+export type { CliIo } from '@blog-data/cli-kit';
 
 /** Flags of `image-builder publish`, as commander parses them. */
 export interface PublishFlags {
@@ -55,14 +48,14 @@ export interface PublishFlags {
 export const DEFAULT_IMAGE = 'prefect-base';
 
 /** Entry point of `image-builder`; resolves to the exit code (0 ok, 1 failure, 2 usage). */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  let exitCode = 0;
-  let verbose = argv.includes('--verbose');
+export function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return runCli(argv, io, buildProgram);
+}
+
+/** The commander program; cli-kit's `runCli` prints its errors and redacts URL credentials. */
+function buildProgram({ io }: CliContext): Command {
   const program = new Command('image-builder')
-    .description('Builds a linux/amd64 image from docker/<image>, pushes it to ECR and verifies it')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showSuggestionAfterError(true);
+    .description('Builds a linux/amd64 image from docker/<image>, pushes it to ECR and verifies it');
 
   program.command('publish')
     .description('build, push and verify one image (a no-op when the registry already has it)')
@@ -84,20 +77,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--no-cache', 'build without the layer cache')
     .option('--verbose', 'show the full build output, and stacks on errors')
     .action(async (flags: PublishFlags, command: Command) => {
-      verbose = flags.verbose === true;
       flags.imageGiven = command.getOptionValueSource('image') === 'cli';
       if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
       const options = resolvePublishOptions(flags, io);
       const result = await publishImage(options);
       writeResult(result, flags, io);
     });
-
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (err) {
-    exitCode = reportError(err, io, verbose);
-  }
-  return exitCode;
+  return program;
 }
 
 /** Turns flags, environment and config into {@link PublishOptions}. Exported for tests. */
@@ -109,15 +95,18 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
   flags.tag.forEach((t) => assertTag(t, '--tag'));
   const contextDir = flags.context ? path.resolve(io.cwd, flags.context) : path.join(findRepoRoot(io.cwd), 'docker', flags.image);
   const location: RepositoryLocation | undefined = flags.infraOutputs ? readInfraOutputs(path.resolve(io.cwd, flags.infraOutputs)) : undefined;
-  const registry = flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY) ?? location?.registryHost;
-  const staticAuth = staticRegistryAuth(io.env);
+  // Credentials in the registry URL are taken out of the address at once: the address appears in
+  // image references, progress and results, where no scheme marks it as a URL to redact.
+  const given = splitRegistryCredentials(flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY));
+  const registry = given.registry ?? location?.registryHost;
+  const staticAuth = staticRegistryAuth(io.env) ?? given.auth;
   if (staticAuth && !registry) {
     throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
   }
   const image = imageName(flags, contextDir);
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
   let engine: Docker | undefined;
-  const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, verbose: flags.verbose });
+  const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, env: io.env, verbose: flags.verbose });
   const buildArgs = parseBuildArgs(flags.buildArg);
   // On stderr even with --json: a secret in the image history is worth interrupting for.
   for (const warning of secretBuildArgWarnings(buildArgs)) io.stderr.write(`warning: ${warning}\n`);
@@ -179,26 +168,6 @@ function writeResult(result: PublishResult, flags: PublishFlags, io: CliIo): voi
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function reportError(err: unknown, io: CliIo, verbose: boolean): number {
-  if (err instanceof CommanderError) {
-    // Commander already printed its message; --help is not a failure, a missing command is.
-    return err.exitCode === 0 ? 0 : 2;
-  }
-  if (err instanceof PublishError) {
-    io.stderr.write(`${err.line()}\n`);
-    for (const line of err.detail) io.stderr.write(`${line}\n`);
-    if (verbose && err.stack) io.stderr.write(`${err.stack}\n`);
-    return err.kind === 'usage' ? 2 : 1;
-  }
-  if (err instanceof ConfigError) {
-    for (const problem of err.problems()) io.stderr.write(`error: ${formatProblem(problem)}\n`);
-    return 2;
-  }
-  io.stderr.write(`error: unexpected failure (${messageOf(err)}): run again with --verbose and report it\n`);
-  if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-  return 1;
-}
-
 /**
  * The image's name for labels and output: --image when given; with --context,
  * the Dockerfile's directory (`docker/flows-deployer/Dockerfile` → flows-deployer)
@@ -242,6 +211,19 @@ function contextHashCacheFile(env: NodeJS.ProcessEnv, contextDir: string, docker
   return path.join(base, 'blog-data-image-builder', `context-${key}.json`);
 }
 
+/**
+ * `http://user:pass@host:5000` → the address without the credentials, and the credentials
+ * (IMAGE_REGISTRY_USERNAME/PASSWORD take precedence over them).
+ */
+export function splitRegistryCredentials(address: string | undefined): { registry?: string; auth?: StaticRegistryAuth } {
+  const match = address ? /^([a-z][a-z0-9+.-]*:\/\/)?([^@/\s]*)@([^@]+)$/i.exec(address) : null;
+  if (!match) return { registry: address };
+  const colon = match[2].indexOf(':');
+  const username = decodeURIComponent(colon === -1 ? match[2] : match[2].slice(0, colon));
+  const password = colon === -1 ? '' : decodeURIComponent(match[2].slice(colon + 1));
+  return { registry: `${match[1] ?? ''}${match[3]}`, auth: username && password ? { username, password } : undefined };
+}
+
 /** Credentials for a registry that is not ECR, from IMAGE_REGISTRY_USERNAME and IMAGE_REGISTRY_PASSWORD. */
 function staticRegistryAuth(env: NodeJS.ProcessEnv): StaticRegistryAuth | undefined {
   const username = emptyToUndefined(env.IMAGE_REGISTRY_USERNAME);
@@ -251,14 +233,10 @@ function staticRegistryAuth(env: NodeJS.ProcessEnv): StaticRegistryAuth | undefi
   return { username, password };
 }
 
-function usage(what: string, fix: string): PublishError {
-  return new PublishError(what, 'command line', fix, [], 'usage');
+function usage(what: string, fix: string): UserError {
+  return usageError(what, 'command line', fix);
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value && value.trim() ? value.trim() : undefined;
-}
-
-function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import { PublishError } from './errors';
+import { UserError } from '@blog-data/cli-kit';
 import { FileHashCache } from './file-hash-cache';
 
 /** A build context listed (what is sent is known) but not hashed yet. */
@@ -66,9 +66,8 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const dockerfilePath = path.join(root, dockerfile);
   const stat = await fs.stat(dockerfilePath).catch(() => undefined);
   if (!stat?.isFile()) {
-    throw new PublishError('Dockerfile missing', dockerfilePath,
-      'create it, or pass --image with the name of a directory under docker/ that has one',
-      [], 'dockerfile-missing');
+    throw new UserError('Dockerfile missing', dockerfilePath,
+      'create it, or pass --image with the name of a directory under docker/ that has one', { kind: 'dockerfile-missing' });
   }
 
   // BuildKit's rule, applied here for the classic builder too: `<Dockerfile>.dockerignore` next

@@ -1,5 +1,5 @@
 import { DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { messageOf, PublishError } from './errors';
+import { messageOf, UserError } from '@blog-data/cli-kit';
 
 /** Registry credentials: what `docker login` would be given. */
 export interface RegistryCredentials {
@@ -19,8 +19,8 @@ export function decodeAuthorizationToken(token: string): { username: string; pas
   const decoded = Buffer.from(token.trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (!token.trim() || colon <= 0 || colon === decoded.length - 1) {
-    throw new PublishError('ECR returned an unreadable authorization token', 'GetAuthorizationToken',
-      'check that AWS_ENDPOINT_URL points at ECR (or its emulator), not another service', [], 'auth-failed');
+    throw new UserError('ECR returned an unreadable authorization token', 'GetAuthorizationToken',
+      'check that AWS_ENDPOINT_URL points at ECR (or its emulator), not another service', { kind: 'auth-failed' });
   }
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
@@ -31,8 +31,8 @@ export function registryHostOf(proxyEndpoint: string): string {
   try {
     return new URL(trimmed.includes('://') ? trimmed : `https://${trimmed}`).host;
   } catch {
-    throw new PublishError(`ECR returned an unreadable proxyEndpoint "${proxyEndpoint}"`, 'GetAuthorizationToken',
-      'check AWS_ENDPOINT_URL', [], 'auth-failed');
+    throw new UserError(`ECR returned an unreadable proxyEndpoint "${proxyEndpoint}"`, 'GetAuthorizationToken',
+      'check AWS_ENDPOINT_URL', { kind: 'auth-failed' });
   }
 }
 
@@ -88,9 +88,8 @@ export class EcrAuth {
       return { immutableTags: out.repositories?.[0]?.imageTagMutability === 'IMMUTABLE' };
     } catch (err) {
       if ((err as { name?: string }).name === 'RepositoryNotFoundException') {
-        throw new PublishError('ECR repository does not exist', where,
-          'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs',
-          [], 'repository-missing');
+        throw new UserError('ECR repository does not exist', where,
+          'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs', { kind: 'repository-missing' });
       }
       throw awsError(err, 'DescribeRepositories', where);
     }
@@ -105,8 +104,8 @@ export class EcrAuth {
       throw awsError(err, 'GetAuthorizationToken', `account ${this.options.accountId}, region ${this.options.region}`);
     }
     if (!data?.authorizationToken || !data.proxyEndpoint) {
-      throw new PublishError('ECR returned no authorization data', 'GetAuthorizationToken',
-        'check the region and that the caller may call ecr:GetAuthorizationToken', [], 'auth-failed');
+      throw new UserError('ECR returned no authorization data', 'GetAuthorizationToken',
+        'check the region and that the caller may call ecr:GetAuthorizationToken', { kind: 'auth-failed' });
     }
     return {
       ...decodeAuthorizationToken(data.authorizationToken),
@@ -117,24 +116,24 @@ export class EcrAuth {
 }
 
 /** Maps an AWS SDK error to a one-line error that says which kind of problem it is. */
-export function awsError(err: unknown, operation: string, where: string): PublishError {
+export function awsError(err: unknown, operation: string, where: string): UserError {
   const name = (err as { name?: string }).name ?? '';
   const code = (err as { code?: string }).code ?? '';
   const message = messageOf(err);
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new PublishError(`no AWS credentials for ${operation}`, where,
-      'set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available', [], 'auth-failed');
+    return new UserError(`no AWS credentials for ${operation}`, where,
+      'set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available', { kind: 'auth-failed' });
   }
   if (/ExpiredToken|TokenRefreshRequired/.test(name)) {
-    return new PublishError(`AWS session expired during ${operation}`, where, 'log in again (aws sso login / renew the role session)', [], 'token-expired');
+    return new UserError(`AWS session expired during ${operation}`, where, 'log in again (aws sso login / renew the role session)', { kind: 'token-expired' });
   }
   if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|Unauthorized/.test(name)) {
-    return new PublishError(`AWS refused ${operation}: ${message}`, where,
-      'check the credentials and that their role allows ecr:GetAuthorizationToken and ecr:DescribeRepositories', [], 'auth-failed');
+    return new UserError(`AWS refused ${operation}: ${message}`, where,
+      'check the credentials and that their role allows ecr:GetAuthorizationToken and ecr:DescribeRepositories', { kind: 'auth-failed' });
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
-    return new PublishError(`cannot reach ECR for ${operation} (${code || name})`, where,
-      'check the network, the region, and AWS_ENDPOINT_URL if set', [], 'network');
+    return new UserError(`cannot reach ECR for ${operation} (${code || name})`, where,
+      'check the network, the region, and AWS_ENDPOINT_URL if set', { kind: 'network' });
   }
-  return new PublishError(`${operation} failed: ${message}`, where, 'run again with --verbose', [], 'failure');
+  return new UserError(`${operation} failed: ${message}`, where, 'run again with --verbose', { kind: 'failure' });
 }

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { messageOf, UserError } from '@blog-data/cli-kit';
 import type Docker from 'dockerode';
-import { messageOf, PublishError } from './errors';
 
 /** Platform of an image in the local engine. */
 export interface LocalImageInfo {
@@ -27,11 +30,29 @@ export function engineClient(env: NodeJS.ProcessEnv = process.env): Docker {
   return new Docker();
 }
 
-/** Where the client connects, as the user would write it in DOCKER_HOST. */
+/**
+ * Where the client connects, as the user would write it in DOCKER_HOST. Without DOCKER_HOST,
+ * docker-modem's `socketPath` is a function that looks for `~/.docker/run/docker.sock`, else
+ * `/var/run/docker.sock` (modem.js `findDefaultUnixSocket`): name the socket it picks, never the
+ * function.
+ */
 export function describeEngine(docker: Docker): string {
-  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
-  if (modem.socketPath) return `unix://${modem.socketPath}`;
+  const modem = docker.modem as unknown as {
+    socketPath?: unknown; socketPathCache?: unknown; host?: string; port?: number | string; protocol?: string;
+  };
+  if (modem.socketPath) {
+    // The cache holds what the function returned: a Promise for the default lookup.
+    const cached = typeof modem.socketPathCache === 'string' ? modem.socketPathCache : undefined;
+    const socket = typeof modem.socketPath === 'string' ? modem.socketPath : (cached ?? defaultUnixSocket());
+    return `unix://${socket}`;
+  }
   return `${modem.protocol === 'https' ? 'https' : 'tcp'}://${modem.host}:${modem.port}`;
+}
+
+/** docker-modem's default socket: the user's Docker Desktop socket when it exists, else the system one. */
+function defaultUnixSocket(): string {
+  const user = path.join(os.homedir(), '.docker', 'run', 'docker.sock');
+  return existsSync(user) ? user : '/var/run/docker.sock';
 }
 
 /** Checks the engine answers; fails with the socket it tried and what to do. */
@@ -57,20 +78,20 @@ export async function inspectLocalImage(docker: Docker, id: string): Promise<Loc
  * Maps a failed Engine API request to a one-line error: connection problems
  * name the socket/DOCKER_HOST, API errors carry the engine's message.
  */
-export function engineRequestError(err: unknown, operation: string, engine: string, where?: string): PublishError {
+export function engineRequestError(err: unknown, operation: string, engine: string, where?: string): UserError {
   const code = (err as { code?: string }).code;
   if (code && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) {
     const fix = code === 'EACCES'
       ? 'this user may not use the socket; add it to the docker group or point DOCKER_HOST at an engine it may use'
       : 'start the Docker engine, or set DOCKER_HOST to the one to use (e.g. unix:///var/run/docker.sock)';
-    return new PublishError(`no Docker engine reachable (${code})`, `DOCKER_HOST=${engine}`, fix, [], 'engine-unreachable');
+    return new UserError(`no Docker engine reachable (${code})`, `DOCKER_HOST=${engine}`, fix, { kind: 'engine-unreachable' });
   }
   const status = (err as { statusCode?: number }).statusCode;
   const json = (err as { json?: { message?: string } }).json;
   const message = json?.message ?? messageOf(err);
   if (operation === 'build' && /Cannot locate specified Dockerfile|Dockerfile.*(not found|no such file)/i.test(message)) {
-    return new PublishError('Dockerfile missing', where ?? engine, 'check --image and the Dockerfile name', [], 'dockerfile-missing');
+    return new UserError('Dockerfile missing', where ?? engine, 'check --image and the Dockerfile name', { kind: 'dockerfile-missing' });
   }
-  return new PublishError(`engine refused ${operation}${status ? ` (HTTP ${status})` : ''}: ${message.trim()}`,
-    where ?? engine, 'run again with --verbose; check the engine log', [], 'failure');
+  return new UserError(`engine refused ${operation}${status ? ` (HTTP ${status})` : ''}: ${message.trim()}`,
+    where ?? engine, 'run again with --verbose; check the engine log', { kind: 'failure' });
 }

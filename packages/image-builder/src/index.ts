@@ -1,4 +1,3 @@
-export * from './errors';
 export * from './context';
 export * from './events';
 export * from './build';

@@ -1,3 +1,4 @@
+import { OutputStream, progressReporter } from '@blog-data/cli-kit';
 import type { BuildState } from './build';
 import type { EngineEvent } from './events';
 import type { PushMonitor } from './push';
@@ -26,45 +27,31 @@ export const SILENT: ProgressReporter = {
 /** Options for {@link terminalReporter}. */
 export interface TerminalReporterOptions {
   /** Where to write; the result goes to stdout, progress to stderr. */
-  readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly out: OutputStream;
+  /** The process environment: `NO_COLOR` turns the dimmed phase numbers off. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Show every line of build output, not only the steps. */
   readonly verbose?: boolean;
 }
 
 /**
- * Progress for people. On a TTY: phases, Dockerfile steps as they start, and
- * one live line of per-layer push progress. Not a TTY (CI logs): phases and
- * notes only, so logs stay short; `--verbose` adds the build output.
+ * Progress for people, on cli-kit's reporter. On a TTY: phases, Dockerfile steps as they start,
+ * and one live line of per-layer push progress. Not a TTY (CI logs): phases and notes only, so
+ * logs stay short; `--verbose` adds the build output.
  */
 export function terminalReporter(options: TerminalReporterOptions): ProgressReporter {
   const { out } = options;
   const tty = out.isTTY === true;
-  let live = false;
+  const base = progressReporter({ stream: out, env: options.env ?? {}, whenNotTty: true });
   let lastStep = '';
   let lastDraw = 0;
 
-  const clearLive = () => {
-    if (live) out.write('\n');
-    live = false;
-  };
-  const draw = (text: string) => {
-    const width = Math.max(40, (out.columns || 100) - 1);
-    out.write(`\r\x1b[2K${text.slice(0, width)}`);
-    live = true;
-  };
-
   return {
-    phase(index, total, title) {
-      clearLive();
-      out.write(`[${index}/${total}] ${title}\n`);
-    },
-    note(message) {
-      clearLive();
-      out.write(`      ${message}\n`);
-    },
+    phase: base.phase,
+    note: base.note,
     buildEvent(event, state) {
       if (options.verbose && typeof event.stream === 'string') {
-        clearLive();
+        base.endLive();
         out.write(event.stream.replace(/^(?=.)/gm, '      | '));
         return;
       }
@@ -73,8 +60,7 @@ export function terminalReporter(options: TerminalReporterOptions): ProgressRepo
       const label = `Step ${step.index}/${step.total} : ${step.instruction}`;
       if (label !== lastStep) {
         lastStep = label;
-        clearLive();
-        out.write(`      ${label}\n`);
+        base.note(label);
       }
     },
     pushEvent(tag, monitor) {
@@ -82,9 +68,9 @@ export function terminalReporter(options: TerminalReporterOptions): ProgressRepo
       const now = Date.now();
       if (now - lastDraw < 100) return;
       lastDraw = now;
-      draw(`      ${tag}: ${renderLayers(monitor)}`);
+      base.live(`      ${tag}: ${renderLayers(monitor)}`);
     },
-    endLine: clearLive,
+    endLine: base.endLive,
   };
 }
 

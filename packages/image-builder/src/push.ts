@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
+import { UserError } from '@blog-data/cli-kit';
 import type Docker from 'dockerode';
 import type { RegistryCredentials } from './ecr-auth';
 import { describeEngine, engineRequestError } from './engine';
-import { PublishError } from './errors';
 import { EngineEvent, eventError, readEngineEvents } from './events';
 
 /** How a push failure should be handled. */
@@ -123,8 +123,8 @@ export async function pushWithRetry(start: PushStarter, options: PushOptions): P
     }
     if (monitor.failure === undefined) {
       if (!monitor.digest) {
-        throw new PublishError('push ended without a digest', options.reference,
-          'the engine stream was cut short; run again with --verbose', [], 'failure');
+        throw new UserError('push ended without a digest', options.reference,
+          'the engine stream was cut short; run again with --verbose', { kind: 'failure' });
       }
       return { digest: monitor.digest, attempts: attempt, refreshedToken: refreshed, reusedLayers: monitor.reused, layers: monitor.layers.size };
     }
@@ -136,13 +136,12 @@ export async function pushWithRetry(start: PushStarter, options: PushOptions): P
       continue;
     }
     if (kind === 'expired') {
-      throw new PublishError('registry token expired, and a fresh one was refused too', options.reference,
-        'check the machine clock and that the credentials are for this account/region', [monitor.failure], 'token-expired');
+      throw new UserError('registry token expired, and a fresh one was refused too', options.reference,
+        'check the machine clock and that the credentials are for this account/region', { kind: 'token-expired', detail: [monitor.failure] });
     }
     if (kind === 'auth') {
-      throw new PublishError('registry refused the push credentials', options.reference,
-        'check that the role may push to this repository (ecr:InitiateLayerUpload, ecr:PutImage…) and that --registry is the registry the token is for',
-        [monitor.failure], 'auth-failed');
+      throw new UserError('registry refused the push credentials', options.reference,
+        'check that the role may push to this repository (ecr:InitiateLayerUpload, ecr:PutImage…) and that --registry is the registry the token is for', { kind: 'auth-failed', detail: [monitor.failure] });
     }
     if (kind === 'network' && networkRetries < retry.retries) {
       const delay = retry.baseDelayMs * 2 ** networkRetries;
@@ -152,10 +151,10 @@ export async function pushWithRetry(start: PushStarter, options: PushOptions): P
       continue;
     }
     if (kind === 'network') {
-      throw new PublishError(`network failure during push, ${retry.retries + 1} attempts`, options.reference,
-        'check the connection to the registry and try again; layers already uploaded are kept', [monitor.failure], 'network');
+      throw new UserError(`network failure during push, ${retry.retries + 1} attempts`, options.reference,
+        'check the connection to the registry and try again; layers already uploaded are kept', { kind: 'network', detail: [monitor.failure] });
     }
-    throw new PublishError(`push failed: ${monitor.failure}`, options.reference, 'run again with --verbose', [], 'failure');
+    throw new UserError(`push failed: ${monitor.failure}`, options.reference, 'run again with --verbose', { kind: 'failure' });
   }
 }
 

@@ -1,6 +1,6 @@
+import { UserError } from '@blog-data/cli-kit';
 import { RegistryClient, RegistryError, registryHostPart } from '@blog-data/oci-registry';
 import type { EcrAuth, RegistryCredentials } from './ecr-auth';
-import { PublishError } from './errors';
 import type { ProgressReporter } from './progress';
 
 /** Static credentials for a registry that is not ECR. */
@@ -67,18 +67,18 @@ export class RegistrySession {
 
   /**
    * Runs registry API calls; on an auth rejection refreshes the token once and
-   * runs them again. Registry failures come out as {@link PublishError}s.
+   * runs them again. Registry failures come out as {@link UserError}s.
    */
   async withAuthRetry<T>(fn: (registry: RegistryClient) => Promise<T>): Promise<T> {
     try {
       return await fn(this.client);
     } catch (err) {
       const rejected = err instanceof RegistryError && (err.kind === 'auth-failed' || err.kind === 'token-expired');
-      if (!rejected || this.refreshed || !this.options.ecr) throw asPublishError(err);
+      if (!rejected || this.refreshed || !this.options.ecr) throw asUserError(err);
       this.options.reporter?.note(`registry refused the token (${err.what}); fetching a new one`);
       await this.refresh();
       return fn(this.client).catch((again: unknown) => {
-        throw asPublishError(again);
+        throw asUserError(again);
       });
     }
   }
@@ -93,8 +93,8 @@ export class RegistrySession {
 }
 
 /** The registry client's error in the CLI's one-line form; anything else unchanged. */
-function asPublishError(err: unknown): unknown {
+function asUserError(err: unknown): unknown {
   if (!(err instanceof RegistryError)) return err;
   const fix = err.kind === 'token-expired' ? `${err.fix} (a publish refreshes it once by itself)` : err.fix;
-  return new PublishError(err.what, err.where, fix, err.detail, err.kind);
+  return new UserError(err.what, err.where, fix, { kind: err.kind, detail: err.detail });
 }

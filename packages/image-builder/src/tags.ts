@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PublishError } from './errors';
+import { usageError } from '@blog-data/cli-kit';
 
 /** Docker's tag grammar: at most 128 characters, no leading `.` or `-`. */
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -45,8 +45,8 @@ export function contentTag(inputsHash: string): string {
 /** Throws a usage error unless `tag` is a valid Docker tag. */
 export function assertTag(tag: string, source: string): string {
   if (!TAG_PATTERN.test(tag)) {
-    throw new PublishError(`invalid tag "${tag}"`, source,
-      'use letters, digits, _ . - (at most 128, not starting with . or -)', [], 'usage');
+    throw usageError(`invalid tag "${tag}"`, source,
+      'use letters, digits, _ . - (at most 128, not starting with . or -)');
   }
   return tag;
 }

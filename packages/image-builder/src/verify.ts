@@ -1,7 +1,7 @@
+import { UserError } from '@blog-data/cli-kit';
 import type { RegistryClient, ResolvedPlatform } from '@blog-data/oci-registry';
 import { TARGET_PLATFORM } from './build';
 import type { LocalImageInfo } from './engine';
-import { PublishError } from './errors';
 
 /** What the registry serves for a pushed image, as verified. */
 export interface VerifiedImage {
@@ -24,9 +24,8 @@ const PLATFORM = `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`;
  */
 export function assertLocalPlatform(image: LocalImageInfo, where: string): void {
   if (image.os === TARGET_PLATFORM.os && image.architecture === TARGET_PLATFORM.architecture) return;
-  throw new PublishError(`built image is ${image.os}/${image.architecture}, not ${PLATFORM}`, where,
-    `Fargate runs ${PLATFORM}: make the base image amd64 (pin its amd64 digest, or \`docker pull --platform ${PLATFORM}\` it) and publish again; nothing was pushed`,
-    [], 'wrong-platform');
+  throw new UserError(`built image is ${image.os}/${image.architecture}, not ${PLATFORM}`, where,
+    `Fargate runs ${PLATFORM}: make the base image amd64 (pin its amd64 digest, or \`docker pull --platform ${PLATFORM}\` it) and publish again; nothing was pushed`, { kind: 'wrong-platform' });
 }
 
 /**
@@ -44,22 +43,22 @@ export async function verifyRemoteImage(
 /** The checks of {@link verifyRemoteImage} on what the registry returned (pure, for tests). */
 export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: string, expectedConfigDigest?: string): VerifiedImage {
   if (!resolved) {
-    throw new PublishError('pushed image not found in the registry', where,
-      'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', [], 'verify-failed');
+    throw new UserError('pushed image not found in the registry', where,
+      'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', { kind: 'verify-failed' });
   }
   const { image, config, index } = resolved;
   if (!image || !config) {
     const platforms = (index?.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
-    throw new PublishError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
-      'publish a linux/amd64 image', [], 'verify-failed');
+    throw new UserError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
+      'publish a linux/amd64 image', { kind: 'verify-failed' });
   }
   if (expectedConfigDigest && image.configDigest !== expectedConfigDigest) {
-    throw new PublishError(`registry holds a different image (config ${image.configDigest}, built ${expectedConfigDigest})`, where,
-      'another publish raced this one; run it again', [], 'verify-failed');
+    throw new UserError(`registry holds a different image (config ${image.configDigest}, built ${expectedConfigDigest})`, where,
+      'another publish raced this one; run it again', { kind: 'verify-failed' });
   }
   if (config.os !== TARGET_PLATFORM.os || config.architecture !== TARGET_PLATFORM.architecture) {
-    throw new PublishError(`registry image is ${config.os}/${config.architecture}, not ${PLATFORM}`, where,
-      `Fargate cannot run it: rebuild from a ${PLATFORM} base and publish again`, [], 'verify-failed');
+    throw new UserError(`registry image is ${config.os}/${config.architecture}, not ${PLATFORM}`, where,
+      `Fargate cannot run it: rebuild from a ${PLATFORM} base and publish again`, { kind: 'verify-failed' });
   }
   return {
     digest: image.digest,

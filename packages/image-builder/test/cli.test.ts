@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { CliIo, findRepoRoot, main, parseBuildArgs, resolvePublishOptions } from '../src/cli';
+import { CliIo, findRepoRoot, main, parseBuildArgs, resolvePublishOptions, splitRegistryCredentials } from '../src/cli';
+import { describeEngine, engineClient, engineRequestError } from '../src/engine';
 import { parseRepositoryUrl, readInfraOutputs } from '../src/infra-outputs';
 
 class Capture extends Writable {
@@ -68,6 +70,44 @@ describe('image-builder publish: failures before any build exit 1 with where and
   });
 });
 
+/** A loopback port nothing listens on (bound, then released). */
+async function closedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('credentials in URLs', () => {
+  it('never prints the password of a registry URL, in errors, progress or --json', async () => {
+    const port = await closedLoopbackPort();
+    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+    for (const json of [[], ['--json']]) {
+      const result = await run(['publish', '--context', '.', '--dry-run', '--registry', `http://ci:s3cret-pw@127.0.0.1:${port}`, ...json], {
+        IMAGE_REGISTRY_USERNAME: 'ci', IMAGE_REGISTRY_PASSWORD: 'other-secret',
+      });
+      expect(result.code).toBe(1);
+      // The credentials were taken out of the address (and used to log in): the address is printed bare.
+      expect(result.stderr).toContain(`cannot reach the registry (ECONNREFUSED) (http://127.0.0.1:${port}/v2/blog-data/manifests/`);
+      expect(`${result.stdout}${result.stderr}`).not.toContain('s3cret-pw');
+      expect(`${result.stdout}${result.stderr}`).not.toContain('other-secret');
+      if (json.length) expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, exitCode: 1 });
+    }
+  });
+});
+
+describe('registry credentials in --registry', () => {
+  it('takes them out of the address, as the login when no IMAGE_REGISTRY_USERNAME/PASSWORD is set', () => {
+    expect(splitRegistryCredentials('https://ci:p%40ss@registry.example.com:5000')).toEqual({
+      registry: 'https://registry.example.com:5000', auth: { username: 'ci', password: 'p@ss' },
+    });
+    expect(splitRegistryCredentials('ci:pw@127.0.0.1:5000')).toEqual({ registry: '127.0.0.1:5000', auth: { username: 'ci', password: 'pw' } });
+    expect(splitRegistryCredentials('127.0.0.1:5000')).toEqual({ registry: '127.0.0.1:5000' });
+    expect(splitRegistryCredentials(undefined)).toEqual({ registry: undefined });
+  });
+});
+
 describe('secrets in build args', () => {
   it('warns on stderr, even with --json, naming the build arg but never its value', async () => {
     const result = await run(['publish', '--context', '.', '--no-push', '--json', '--build-arg', 'DB_PASSWORD=hunter2']);
@@ -94,7 +134,7 @@ describe('which image, which tags', () => {
   });
 
   it('takes registry and repository from infra outputs, and --registry over both', () => {
-    writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify({ ecr_repository_url: { value: '222222222222.dkr.ecr.us-east-1.amazonaws.com/team/prefect' } }));
+    writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify({ ecr_repository_url: { value: '222222222222.dkr.ecr.us-east-1.amazonaws.com/team/prefect', type: 'string' } }));
     expect(resolvePublishOptions(flags({ infraOutputs: 'outputs.json' }), io())).toMatchObject({
       repository: 'team/prefect', registry: '222222222222.dkr.ecr.us-east-1.amazonaws.com',
     });
@@ -116,8 +156,10 @@ describe('inputs', () => {
 
   it('refuses outputs without ecr_repository_url, and URLs that are not host/repository', () => {
     const file = path.join(dir, 'o.json');
-    writeFileSync(file, JSON.stringify({ prefect_url: { value: 'http://x' } }));
-    expect(() => readInfraOutputs(file)).toThrow('infra outputs have no ecr_repository_url');
+    writeFileSync(file, JSON.stringify({ prefect_url: { value: 'http://x', type: 'string' } }));
+    expect(() => readInfraOutputs(file)).toThrow(`ecr_repository_url: missing (${file})`);
+    writeFileSync(file, JSON.stringify({ ecr_repository_url: 'https://host/repo:tag' }));
+    expect(() => readInfraOutputs(file)).toThrow(`ecr_repository_url: must be <registry host>/<repository> (${file})`);
     expect(() => parseRepositoryUrl('just-a-host', 'o.json')).toThrow('"just-a-host" is not a repository URL');
     expect(parseRepositoryUrl('127.0.0.1:5000/team/app', 'x')).toEqual({ registryHost: '127.0.0.1:5000', repository: 'team/app' });
   });
@@ -128,5 +170,33 @@ describe('inputs', () => {
 
   it('finds the repository root from a package directory', () => {
     expect(findRepoRoot(path.join(__dirname, '..'))).toBe(path.resolve(__dirname, '../../..'));
+  });
+});
+
+describe('the Docker engine in messages', () => {
+  it('names the default socket, not docker-modem\'s lookup function, when DOCKER_HOST is unset', () => {
+    const saved = process.env.DOCKER_HOST;
+    delete process.env.DOCKER_HOST;
+    try {
+      // What a user without DOCKER_HOST gets: docker-modem's socketPath is then a function.
+      const described = describeEngine(engineClient({}));
+      expect(described).toMatch(/^unix:\/\/\/\S+docker\.sock$/);
+      expect(described).not.toMatch(/function|=>|Promise|\{/);
+    } finally {
+      if (saved !== undefined) process.env.DOCKER_HOST = saved;
+    }
+  });
+
+  it('says which socket failed without DOCKER_HOST, in one line without code', () => {
+    const saved = process.env.DOCKER_HOST;
+    delete process.env.DOCKER_HOST;
+    try {
+      const docker = engineClient({});
+      const error = engineRequestError(Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }), 'ping', describeEngine(docker));
+      expect(error.message).toMatch(/^no Docker engine reachable \(ENOENT\) \(DOCKER_HOST=unix:\/\/\/\S+docker\.sock\): start the Docker engine, or set DOCKER_HOST/);
+      expect(error.message).not.toMatch(/function|=>|\[object/);
+    } finally {
+      if (saved !== undefined) process.env.DOCKER_HOST = saved;
+    }
   });
 });

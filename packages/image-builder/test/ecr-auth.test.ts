@@ -1,6 +1,5 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { awsError, decodeAuthorizationToken, EcrAuth, registryHostOf } from '../src/ecr-auth';
-import { PublishError } from '../src/errors';
 
 /** An ECR client that answers from a table: the SDK's own wire format is covered by the integration tests. */
 function clientAnswering(answers: Record<string, () => unknown>): { client: ECRClient; calls: string[] } {
@@ -57,7 +56,7 @@ describe('ECR authorization token', () => {
 });
 
 describe('AWS errors', () => {
-  it.each<[string, Record<string, string>, PublishError['kind'], string]>([
+  it.each<[string, Record<string, string>, string, string]>([
     ['no credentials', { name: 'CredentialsProviderError', message: 'Could not load credentials from any providers' }, 'auth-failed', 'set AWS_PROFILE'],
     ['expired session', { name: 'ExpiredTokenException', message: 'expired' }, 'token-expired', 'log in again'],
     ['access denied', { name: 'AccessDeniedException', message: 'no' }, 'auth-failed', 'ecr:GetAuthorizationToken'],
@@ -65,7 +64,7 @@ describe('AWS errors', () => {
   ])('maps %s to a one-line error', (_what, fields, kind, fix) => {
     const error = awsError(Object.assign(new Error(fields.message), fields), 'GetAuthorizationToken', 'account 1, region r');
     expect(error.kind).toBe(kind);
-    expect(error.line()).toMatch(/^error: .+ \(account 1, region r\): .+/);
+    expect(`error: ${error.message}`).toMatch(/^error: .+ \(account 1, region r\): .+/);
     expect(error.fix).toContain(fix);
   });
 });

@@ -28,7 +28,7 @@ describe('terminal progress', () => {
 
   it('shows phases, Dockerfile steps and a live push line on a terminal', () => {
     const screen = new Screen(true);
-    const reporter = terminalReporter({ out: screen });
+    const reporter = terminalReporter({ out: screen, env: { NO_COLOR: '1' } });
     reporter.phase(4, 6, 'build linux/amd64');
     reporter.buildEvent({ stream: 'Step 2/5 : RUN make' }, { step: { index: 2, total: 5, instruction: 'RUN make' }, tail: [] });
     reporter.pushEvent('src-1', pushing());
@@ -40,7 +40,7 @@ describe('terminal progress', () => {
 
   it('keeps CI logs to phases and notes: no steps, no live lines, no escape codes', () => {
     const screen = new Screen(false);
-    const reporter = terminalReporter({ out: screen });
+    const reporter = terminalReporter({ out: screen, env: { NO_COLOR: '1' } });
     reporter.phase(1, 6, 'read build context');
     reporter.buildEvent({ stream: 'Step 2/5 : RUN make' }, { step: { index: 2, total: 5, instruction: 'RUN make' }, tail: [] });
     reporter.pushEvent('src-1', pushing());
@@ -50,7 +50,7 @@ describe('terminal progress', () => {
 
   it('prints the whole build output with --verbose', () => {
     const screen = new Screen(false);
-    terminalReporter({ out: screen, verbose: true }).buildEvent({ stream: 'compiling\nlinking\n' }, { tail: [] });
+    terminalReporter({ out: screen, env: { NO_COLOR: '1' }, verbose: true }).buildEvent({ stream: 'compiling\nlinking\n' }, { tail: [] });
     expect(screen.text).toBe('      | compiling\n      | linking\n');
   });
 });

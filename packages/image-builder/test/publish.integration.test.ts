@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { UserError } from '@blog-data/cli-kit';
 import { RegistryClient } from '@blog-data/oci-registry';
 import { describeWithServices } from '@blog-data/test-support';
 import type Docker from 'dockerode';
@@ -11,7 +12,6 @@ import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, 
 import { main } from '../src/cli';
 import { EcrAuth } from '../src/ecr-auth';
 import { engineClient } from '../src/engine';
-import { PublishError } from '../src/errors';
 import { LABELS } from '../src/metadata';
 import { PublishOptions, PublishResult, publishImage } from '../src/publish';
 
@@ -58,10 +58,10 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       return result;
     }
 
-    async function failure(promise: Promise<unknown>): Promise<PublishError> {
+    async function failure(promise: Promise<unknown>): Promise<UserError> {
       const error = await promise.then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(PublishError);
-      return error as PublishError;
+      expect(error).toBeInstanceOf(UserError);
+      return error as UserError;
     }
 
     async function tagsInRegistry(): Promise<string[]> {
@@ -234,7 +234,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       appendFileSync(path.join(broken, 'Dockerfile'), 'RUN echo "about to fail" && exit 3\n');
       const error = await failure(publish(broken));
       expect(error.kind).toBe('build-failed');
-      expect(error.line()).toMatch(/^error: build failed: The command .* returned a non-zero code: 3 \(Dockerfile step \d+\/\d+: RUN echo "about to fail" && exit 3\): /);
+      expect(`error: ${error.message}`).toMatch(/^error: build failed: The command .* returned a non-zero code: 3 \(Dockerfile step \d+\/\d+: RUN echo "about to fail" && exit 3\): /);
       expect(error.detail.join('\n')).toContain('about to fail');
       expect(await tagsInRegistry()).toEqual(tagsBefore);
       expect(await digestAt(ROLLING)).toBe(rollingBefore);
@@ -250,8 +250,8 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       // No step needs a container: the classic builder ignores the requested platform and returns arm64.
       const quiet = await failure(publish(fixture('labels-only'), { buildArgs: { BASE_IMAGE: armTag } }));
       expect(quiet.kind).toBe('wrong-platform');
-      expect(quiet.line()).toContain('error: built image is linux/arm64, not linux/amd64');
-      expect(quiet.line()).toContain('nothing was pushed');
+      expect(`error: ${quiet.message}`).toContain('error: built image is linux/arm64, not linux/amd64');
+      expect(`error: ${quiet.message}`).toContain('nothing was pushed');
 
       // A COPY step: the engine itself stops, and that is reported as the platform problem it is.
       const loud = await failure(publish(appDir, { buildArgs: { BASE_IMAGE: armTag } }));
@@ -279,7 +279,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         proxy.failures = 99;
         const error = await failure(publish(failing, { registry: via, fallbackRegistryHost: via }));
         expect(error.kind).toBe('network');
-        expect(error.line()).toContain('error: network failure during push, 2 attempts');
+        expect(`error: ${error.message}`).toContain('error: network failure during push, 2 attempts');
         expect(await digestAt(ROLLING)).toBe(rollingBefore);
       } finally {
         await proxy.stop();
@@ -311,7 +311,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         proxy.expireTokens = 99;
         const error = await failure(publish(appDir, { registry: via, fallbackRegistryHost: via, ecr: countingAuth() }));
         expect(error.kind).toBe('token-expired');
-        expect(error.line()).toContain('error: registry token expired (HTTP 401)');
+        expect(`error: ${error.message}`).toContain('error: registry token expired (HTTP 401)');
         expect(refreshes).toBe(1);
       } finally {
         await proxy.stop();
@@ -364,13 +364,13 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
         docker,
       }));
-      expect(error.line()).toBe(`error: ECR repository does not exist (repository ${repository}-missing, account ${account}, region ${region}): the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs`);
+      expect(`error: ${error.message}`).toBe(`error: ECR repository does not exist (repository ${repository}-missing, account ${account}, region ${region}): the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs`);
     });
 
     it('reports credentials the registry refuses as an auth failure', async () => {
       const error = await failure(publish(appDir, { ecr: undefined, staticAuth: { username: 'AWS', password: 'wrong' } }));
       expect(error.kind).toBe('auth-failed');
-      expect(error.line()).toContain('registry refused the credentials (HTTP 401)');
+      expect(`error: ${error.message}`).toContain('registry refused the credentials (HTTP 401)');
     });
 
     it('builds the real docker/prefect-base Dockerfile with the classic builder (on a stand-in base)', async () => {

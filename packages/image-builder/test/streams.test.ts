@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
+import { UserError } from '@blog-data/cli-kit';
 import { BuildMonitor } from '../src/build';
 import type { RegistryCredentials } from '../src/ecr-auth';
-import { PublishError } from '../src/errors';
 import { EngineEvent, eventError, readEngineEvents } from '../src/events';
 import { classifyPushError, PushMonitor, pushWithRetry, PushStarter } from '../src/push';
 
@@ -56,14 +56,14 @@ describe('build stream', () => {
       // An engine (or a proxy) that keeps going after the error must not turn it into a success.
       { stream: 'Step 3/3 : CMD x' }, { aux: { ID } }, { stream: 'Successfully built abababababab\n' },
     ]);
-    let error: PublishError | undefined;
+    let error: UserError | undefined;
     try {
       monitor.finish();
     } catch (err) {
-      error = err as PublishError;
+      error = err as UserError;
     }
     expect(error?.kind).toBe('build-failed');
-    expect(error?.line()).toBe(
+    expect(`error: ${error?.message}`).toBe(
       "error: build failed: The command '/bin/sh -c make' returned a non-zero code: 2 (Dockerfile step 2/3: RUN make): fix the step above (its output tail follows); nothing was tagged or pushed");
     expect(error?.detail).toEqual(expect.arrayContaining(['  | compiling', '  | make: *** [all] Error 2']));
   });

@@ -1,4 +1,4 @@
-import { PublishError } from '../src/errors';
+import { UserError } from '@blog-data/cli-kit';
 import { assertTag, buildInputsHash, BuildInputs, contentTag, imageRef, isDigest, publishTags, shortDigest } from '../src/tags';
 
 const inputs: BuildInputs = {
@@ -49,9 +49,9 @@ describe('tags and digests', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(PublishError);
-    expect((error as PublishError).kind).toBe('usage');
-    expect((error as PublishError).line()).toContain(`error: invalid tag "${tag}" (--tag)`);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).kind).toBe('usage');
+    expect((error as UserError).message).toContain(`invalid tag "${tag}" (--tag)`);
   });
 
   it('tells digests from tags and shortens them like docker images', () => {
