@@ -1,17 +1,4 @@
-import { ConfigError, loadConfig } from '../src';
-
-/** Loads `env` with only the given override variables set. */
-const load = (env: string, environ: Record<string, string> = {}) => loadConfig({ env, environ });
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems().map((p) => p.what);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { load, problemsOf } from './config-problems';
 
 describe('scale (single server or scale-out with Redis)', () => {
   it('defaults to the single server in every environment, with the scale-out shape ready', () => {

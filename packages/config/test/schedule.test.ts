@@ -1,17 +1,5 @@
-import { ConfigError, loadConfig, scheduleDays, scheduledHoursPerWeek } from '../src';
-
-/** Loads `env` with only the given override variables set. */
-const load = (env: string, environ: Record<string, string> = {}) => loadConfig({ env, environ });
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems().map((p) => p.what);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { scheduleDays, scheduledHoursPerWeek } from '../src';
+import { load, problemsOf } from './config-problems';
 
 describe('schedule (scale to zero outside working hours)', () => {
   it('is on for dev and staging with an auto-pausing database, off for prod with the 0.5 ACU floor', () => {

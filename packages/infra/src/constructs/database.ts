@@ -108,8 +108,8 @@ export class Database extends Construct {
     this.endpoint = this.cluster.endpoint;
     this.masterSecretArn = this.cluster.masterUserSecret.get(0).secretArn;
 
-    const writer = new RdsClusterInstance(this, 'writer', {
-      identifier: `${this.clusterIdentifier}-1`,
+    // What the writer and the optional reader share.
+    const instance = {
       clusterIdentifier: this.cluster.id,
       instanceClass: 'db.serverless',
       engine: 'aurora-postgresql',
@@ -122,27 +122,17 @@ export class Database extends Construct {
       autoMinorVersionUpgrade: false,
       applyImmediately: props.applyImmediately ?? !a.deletionProtection,
       copyTagsToSnapshot: true,
-    });
+    };
+    const writer = new RdsClusterInstance(this, 'writer', { identifier: `${this.clusterIdentifier}-1`, ...instance });
     if (props.reader) {
       // The first of the database subnets' zones that is not the writer's: a failover target that
       // survives the writer's zone failing (RDS would otherwise pick any zone, the writer's too).
       const zones = [0, 1].map((i) => new DataAwsSubnet(this, `subnet-${i}`, { id: Fn.element(props.subnetIds, i) }).availabilityZone);
       new RdsClusterInstance(this, 'reader', {
         identifier: `${this.clusterIdentifier}-2`,
-        clusterIdentifier: this.cluster.id,
-        instanceClass: 'db.serverless',
-        engine: 'aurora-postgresql',
-        engineVersion: a.engineVersion,
+        ...instance,
         availabilityZone: Fn.element(Fn.tolist(Fn.setsubtract(zones, [writer.availabilityZone])), 0),
         promotionTier: 1,
-        publiclyAccessible: false,
-        dbSubnetGroupName: subnets.name,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: props.kmsKeyArn,
-        performanceInsightsRetentionPeriod: a.performanceInsightsRetentionDays,
-        autoMinorVersionUpgrade: false,
-        applyImmediately: props.applyImmediately ?? !a.deletionProtection,
-        copyTagsToSnapshot: true,
       });
     }
   }
