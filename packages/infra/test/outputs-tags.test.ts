@@ -2,13 +2,17 @@ import { configFor, synthBoth } from './helpers';
 import { bootstrapOutputsSchema, platformOutputsSchema } from '../src/outputs';
 
 const PLATFORM_OUTPUTS = Object.keys(platformOutputsSchema.shape);
+/** Published in the scale-out mode only (the background-services service the release rolls). */
+const SCALE_OUT_OUTPUTS = ['services_service_name', 'services_task_definition_arn'];
 const BOOTSTRAP_OUTPUTS = Object.keys(bootstrapOutputsSchema.shape);
 
 describe('outputs', () => {
   const { platform, bootstrap } = synthBoth(configFor('dev'));
 
   it('publishes exactly the platform outputs of the contract', () => {
-    expect(Object.keys(platform.output).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
+    expect(Object.keys(platform.output).sort()).toEqual(PLATFORM_OUTPUTS.filter((o) => !SCALE_OUT_OUTPUTS.includes(o)).sort());
+    const scaledOut = synthBoth(configFor('dev', { scale: { mode: 'scale-out' } })).platform;
+    expect(Object.keys(scaledOut.output).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
     // The contract, spelled out here so a rename in src cannot silently pass.
     expect(PLATFORM_OUTPUTS).toEqual([
       'prefect_url', 'prefect_api_url', 'alb_dns_name', 'ecs_cluster_arn', 'ecs_cluster_name', 'vpc_id', 'task_subnet_ids',
@@ -16,7 +20,7 @@ describe('outputs', () => {
       'execution_role_arn', 'worker_task_role_arn', 'flow_run_task_role_arn', 'deployer_task_role_arn', 'ecr_repository_url',
       'ecr_repository_name', 'api_auth_secret_arn', 'database_secret_arn', 'log_group_api', 'log_group_worker',
       'log_group_deployer', 'log_group_flow_runs', 'deployer_task_definition_arn', 'flow_storage_bucket', 'alarm_topic_arn',
-      'server_service_name', 'server_task_definition_arn', 'migration_task_definition_arn', 'migration_container_name',
+      'server_service_name', 'server_task_definition_arn', ...SCALE_OUT_OUTPUTS, 'migration_task_definition_arn', 'migration_container_name',
       'prefect_image', 'deployer_image',
     ]);
   });
