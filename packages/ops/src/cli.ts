@@ -1,5 +1,6 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { CliContext, CliIo, paletteFor, processIo, runCli, usageError } from '@blog-data/cli-kit';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command } from 'commander';
@@ -9,6 +10,8 @@ import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
 import { InfraOutputs, readInfraOutputs } from './infra-outputs';
 import { followLogs, logGroupFor, LOG_SERVICES, LogLine, parseSince, readLogs } from './logs';
+import { PRICE_MODES, PriceMode, resolvePrices } from './price-list';
+import { DEFAULT_PRICE_FILE, loadPriceBook } from './prices';
 import { renderCost, renderDoctor, renderLogLine } from './render';
 import { renderWake, wakeEnvironment } from './wake';
 
@@ -40,6 +43,12 @@ function milliseconds(flag: string) {
     if (!/^\d+$/.test(value) || n <= 0) throw usageError(`"${value}" is not a positive number of milliseconds`, flag, `pass e.g. ${flag} 5000`);
     return n;
   };
+}
+
+/** A `--prices` mode, or a usage error naming the flag. */
+function priceMode(value: string): PriceMode {
+  if (!(PRICE_MODES as readonly string[]).includes(value)) throw usageError(`"${value}" is not a price source`, '--prices', `pass one of ${PRICE_MODES.join(', ')}`);
+  return value as PriceMode;
 }
 
 /** A TCP port number, or a usage error naming the flag. */
@@ -99,10 +108,16 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
   program.command('cost')
     .description('estimate the monthly AWS cost of an environment from its configuration and list prices')
     .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--prices <source>', 'auto (the Price List API, else the bundled book) | aws | bundled', priceMode, 'auto')
     .option('--json', 'print the estimate as JSON')
     .option('--verbose', 'stack traces on errors')
-    .action((flags: CommonFlags) => {
-      const estimate = estimateCost(loadEnvironment(flags, io));
+    .action(async (flags: CommonFlags & { prices: PriceMode }) => {
+      const config = loadEnvironment(flags, io);
+      // The Price List API answers in us-east-1 (also eu-central-1, ap-south-1) for every region.
+      const { book, source } = await resolvePrices({
+        mode: flags.prices, region: config.aws.region, book: loadPriceBook(), client: () => new PricingClient({ region: 'us-east-1', maxAttempts: 2 }),
+      });
+      const estimate = estimateCost(config, book, DEFAULT_PRICE_FILE, source);
       io.stdout.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, paletteFor({ stream: io.stdout, env: io.env })));
     });
 

@@ -1,4 +1,5 @@
 import { PlatformConfig, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
+import type { PriceSource } from './price-list';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
 import { describeSchedule } from './schedule-clock';
 
@@ -27,6 +28,8 @@ export interface CostEstimate {
   readonly currency: 'USD';
   /** The date the list prices were taken. */
   readonly pricesAsOf: string;
+  /** Where the prices came from: the Price List API or the bundled book (and why). */
+  readonly priceSource: PriceSource;
   readonly hoursPerMonth: number;
   readonly items: readonly CostItem[];
   /** Sum of the rounded items. */
@@ -54,7 +57,10 @@ export function toCents(usd: number): number {
  * cannot tell (LCUs, storage, I/O, log volume) comes from the price file's
  * assumptions, and those lines are marked `assumed`.
  */
-export function estimateCost(config: PlatformConfig, book: PriceBook = loadPriceBook(), priceFile = DEFAULT_PRICE_FILE): CostEstimate {
+export function estimateCost(
+  config: PlatformConfig, book: PriceBook = loadPriceBook(), priceFile = DEFAULT_PRICE_FILE,
+  source: PriceSource = { kind: 'bundled', asOf: book.asOf },
+): CostEstimate {
   const p = regionPrices(book, config.aws.region, priceFile);
   const a = book.assumptions;
   const hours = a.hoursPerMonth;
@@ -205,7 +211,9 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
   const differenceUsd = totalUsd > ref.highUsd ? toCents(totalUsd - ref.highUsd) : totalUsd < ref.lowUsd ? toCents(totalUsd - ref.lowUsd) : 0;
   const flowRunHour = (config.flowRun.cpu / 1024) * p.fargate.vcpuHour + (config.flowRun.memory / 1024) * p.fargate.gbHour;
   const notes = [
-    `On-demand list prices of ${config.aws.region} as of ${book.asOf} (no free tier, discounts or tax); verify them on the AWS pricing pages before budgeting.`,
+    source.kind === 'price-list-api'
+      ? `On-demand list prices of ${config.aws.region} read now through the AWS Price List API (offers published up to ${source.asOf}; no free tier, discounts or tax).`
+      : `On-demand list prices of ${config.aws.region} from the bundled price book as of ${book.asOf} (no free tier, discounts or tax)${source.fallbackReason ? `, because the Price List API failed: ${source.fallbackReason}` : ''}; verify them on the AWS pricing pages before budgeting.`,
     `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
     ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
     ...running.notes,
@@ -217,6 +225,7 @@ export function estimateCost(config: PlatformConfig, book: PriceBook = loadPrice
     region: config.aws.region,
     currency: 'USD',
     pricesAsOf: book.asOf,
+    priceSource: source,
     hoursPerMonth: hours,
     items,
     totalUsd,

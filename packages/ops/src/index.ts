@@ -1,5 +1,6 @@
 export * from './infra-outputs';
 export * from './prices';
+export * from './price-list';
 export * from './cost';
 export * from './logs';
 export * from './wake';

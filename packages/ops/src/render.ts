@@ -5,7 +5,8 @@ import type { LogLine } from './logs';
 
 /** Doctor results: one ✓/✗ line per check, what it found, and the fix of each failure. */
 export function renderDoctor(report: DoctorReport, c: Palette): string {
-  const lines: string[] = [`doctor: environment ${report.env}`, ''];
+  const asleep = report.asleepUntil ? ` — asleep until ${report.asleepUntil} (scaled to 0 by its schedule)` : '';
+  const lines: string[] = [`doctor: environment ${report.env}${asleep}`, ''];
   for (const check of report.checks) {
     lines.push(`${check.ok ? c.green('✓') : c.red('✗')} ${check.title}`);
     lines.push(`    found: ${check.found}`);
@@ -44,7 +45,7 @@ export function renderCost(estimate: CostEstimate, c: Palette): string {
       : `${usd(-ref.differenceUsd)} below the ${ref.label} figure of $${ref.lowUsd}–${ref.highUsd}/month`;
   const biggest = [...estimate.items].sort((a, b) => b.monthlyUsd - a.monthlyUsd).slice(0, 3).map((i) => `${i.id} ${usd(i.monthlyUsd)}`).join(', ');
   return [
-    `cost: environment ${estimate.env} in ${estimate.region}, ${estimate.hoursPerMonth} h/month, list prices as of ${estimate.pricesAsOf}`,
+    `cost: environment ${estimate.env} in ${estimate.region}, ${estimate.hoursPerMonth} h/month, list prices ${estimate.priceSource.kind === 'price-list-api' ? `from the AWS Price List API (published up to ${estimate.pricesAsOf})` : `from the bundled book as of ${estimate.pricesAsOf}${estimate.priceSource.fallbackReason ? ' (Price List API unavailable: see notes)' : ''}`}`,
     '',
     ...renderTable(columns, rows, { palette: c }),
     '',

@@ -146,7 +146,7 @@ describe('platform-ops cost', () => {
   };
 
   it('prints JSON with --json', async () => {
-    const res = await run(['cost', '--env', 'prod', '--json'], EU_WEST_1);
+    const res = await run(['cost', '--env', 'prod', '--json', '--prices', 'bundled'], EU_WEST_1);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 113.37, reference: { differenceUsd: 42.37 } });
   });
@@ -160,14 +160,14 @@ describe('platform-ops cost', () => {
   });
 
   it('prints a table with the total and the comparison', async () => {
-    const res = await run(['cost', '--env', 'prod'], EU_WEST_1);
+    const res = await run(['cost', '--env', 'prod', '--prices', 'bundled'], EU_WEST_1);
     expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.13 +\$47\.45/);
     expect(res.out).toContain('total: $113.37 per month');
     expect(res.out).toContain('$42.37 above the manual set-up (production runbook) figure of $46–71/month');
   });
 
   it('reports an unknown region as one error line and exit 1', async () => {
-    const res = await run(['cost', '--env', 'prod'], { PLATFORM_AWS__REGION: 'sa-east-1' });
+    const res = await run(['cost', '--env', 'prod', '--prices', 'bundled'], { PLATFORM_AWS__REGION: 'sa-east-1' });
     expect(res.code).toBe(1);
     expect(res.err).toMatch(/^error: no prices for region sa-east-1 \(.*aws-prices\.json\): add a "sa-east-1" entry .*\n$/);
   });

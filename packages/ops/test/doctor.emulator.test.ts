@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DeleteLogGroupCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { databaseClusterIdentifier, loadConfig } from '@blog-data/config';
 import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
@@ -191,6 +192,28 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(c['ecs-service-worker'].fix).toContain('`ConnectError` means the worker cannot reach PREFECT_API_URL');
       expect(c['ecs-stopped-worker'].found).toMatch(/^1 of 1 recently stopped: [0-9a-f-]{32,36}: Essential container in task exited$/);
       expect(c['ecs-service-server'].ok).toBe(true);
+    });
+
+    it('says "asleep until" the next scheduled start when the schedule scaled the services to 0, and checks the rest', async () => {
+      const asleep = `${run}-asleep`;
+      const asleepArn = (await createServices(emu, asleep)).clusterArn;
+      for (const service of ['prefect-server', 'prefect-worker']) await emu.ecs.send(new UpdateServiceCommand({ cluster: asleep, service, desiredCount: 0 }));
+      // Even the API is unreachable: asleep, nothing answers, and that is no failure.
+      const sleeping = { outputs: { ...outputs, ecs_cluster_arn: asleepArn, prefect_url: `http://127.0.0.1:${await closedLoopbackPort()}` } };
+      // Friday 20:00 in London (GMT): after the 19:00 stop of MON-FRI 08–19.
+      const report = await runDoctor(context({ ...sleeping, now: () => new Date('2026-11-27T20:00:00Z') }));
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report).toMatchObject({ ok: true, asleepUntil: 'Mon 2026-11-30 08:00 Europe/London' });
+      expect(byId(report)['schedule-asleep'].found).toBe('asleep until Mon 2026-11-30 08:00 Europe/London: prefect-server and prefect-worker scaled to 0 '
+        + 'by the schedule MON-FRI 08:00–19:00 Europe/London; services, load balancer targets and the Prefect API are not checked while asleep '
+        + '(`platform-ops wake --env dev` wakes it)');
+      // The image, database, secrets, logs and alarm checks still run.
+      expect(report.checks.map((c) => c.id)).toEqual(['ecr-image', 'schedule-asleep', 'aurora-status', 'aurora-security-group', 'secrets', 'runbook-log-signatures', 'alarm-subscribers']);
+
+      // The same services at 0 inside working hours (Monday 10:00) are a failure, not sleep.
+      const monday = await runDoctor(context({ ...sleeping, now: () => new Date('2026-11-30T10:00:00Z') }));
+      expect(monday.asleepUntil).toBeUndefined();
+      expect(byId(monday)['ecs-service-server']).toMatchObject({ ok: false, found: expect.stringMatching(/^running 0 of desired 0/) });
     });
 
     it('fails the API checks when the API is unreachable, pointing at the worker\'s ConnectError', async () => {

@@ -5,6 +5,7 @@ import { checkService } from './ecs';
 import { checkImage } from './image';
 import { checkLogSignatures } from './log-signatures';
 import { checkPrefect } from './prefect';
+import { readAsleep } from './schedule';
 import { checkSecrets } from './secrets';
 import type { CheckResult, DoctorContext, DoctorReport } from './types';
 
@@ -14,19 +15,21 @@ import type { CheckResult, DoctorContext, DoctorReport } from './types';
  * secrets, then the runbook's signatures in the logs. Never throws for a failing environment: failures are results.
  */
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
+  // Scaled to 0 by its schedule, the services, the ALB's targets and the API are down by design.
+  const asleep = await readAsleep(ctx);
+  const running: Promise<CheckResult[]>[] = asleep
+    ? [Promise.resolve([asleep.check])]
+    : [checkService(ctx, 'server'), checkService(ctx, 'worker'), checkLoadBalancer(ctx).then((r) => [r]), checkPrefect(ctx)];
   const groups = await Promise.all<CheckResult[]>([
     checkImage(ctx).then((r) => [r]),
-    checkService(ctx, 'server'),
-    checkService(ctx, 'worker'),
-    checkLoadBalancer(ctx).then((r) => [r]),
-    checkPrefect(ctx),
+    ...running,
     checkDatabase(ctx),
     checkSecrets(ctx).then((r) => [r]),
     checkLogSignatures(ctx).then((r) => [r]),
     checkAlarmSubscribers(ctx).then((r) => [r]),
   ]);
   const checks = groups.flat();
-  return { env: ctx.config.env, ok: checks.every((c) => c.ok), checks };
+  return { env: ctx.config.env, ok: checks.every((c) => c.ok), ...(asleep ? { asleepUntil: asleep.untilLocal } : {}), checks };
 }
 
 export * from './types';
@@ -36,5 +39,7 @@ export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
 export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres } from './database';
 export { checkSecrets } from './secrets';
+export { readAsleep } from './schedule';
+export type { Asleep } from './schedule';
 export { checkAlarmSubscribers, describeSubscriber, judgeSubscribers } from './alarm-subscribers';
 export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';

@@ -27,6 +27,8 @@ export interface DoctorReport {
   readonly env: string;
   /** True when every check passed. */
   readonly ok: boolean;
+  /** Set when the environment is scaled to 0 by its schedule: the next scheduled start, in the schedule's zone. */
+  readonly asleepUntil?: string;
   readonly checks: readonly CheckResult[];
 }
 
