@@ -57,7 +57,10 @@ async function release(command: 'roll' | 'rollback', flags: ReleaseFlags, io: Cl
     const waits = { task: { onProgress: progress.note }, service: { onProgress: progress.note } };
     const result = command === 'roll'
       ? await rollOutAfterMigration(ecs, planServerRelease(outputs), waits)
-      : await rollBackWithDowngrade(ecs, planServerRollback(outputs, { taskDefinition: flags.toTaskDefinition!, downgradeTo: flags.downgradeTo }), waits);
+      : await rollBackWithDowngrade(ecs, planServerRollback(outputs, {
+        taskDefinition: flags.toTaskDefinition!,
+        downgradeTo: flags.downgradeTo,
+      }), waits);
     if (flags.json) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;

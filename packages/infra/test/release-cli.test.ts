@@ -70,7 +70,7 @@ describe('platform-release and credentials in URLs', () => {
     });
     await new Promise<void>((resolve) => ecs.listen(0, '127.0.0.1', resolve));
     // The AWS SDK reads its endpoint and credentials from process.env, not from the CLI's io.
-    saved = { AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+    saved = Object.fromEntries(['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((k) => [k, process.env[k]]));
     process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(ecs.address() as AddressInfo).port}`;
     process.env.AWS_ACCESS_KEY_ID = 'AKIATEST';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
