@@ -1,7 +1,7 @@
 import { typescript, YamlFile } from 'projen';
 // The generator reads the same source of truth as every package (config's public index).
 import { VERSIONS } from './versions';
-import { ENVIRONMENTS, EnvironmentName, loadConfig, namePrefix, PlatformConfig } from '../packages/config/src';
+import { ciRoleArn, ENVIRONMENTS, EnvironmentName, loadConfig, namePrefix, PlatformConfig } from '../packages/config/src';
 
 /**
  * Pinned orbs: Node installs Node and pnpm, Nx computes the affected base, aws-cli assumes the
@@ -32,10 +32,8 @@ const WORKFLOW = 'check-and-deploy';
 /** AWS CLI profiles the deploy job writes; the deploy steps pick one per project. */
 export const DEPLOY_PROFILES = { deploy: 'blog-data-deploy', ecrPush: 'blog-data-ecr-push' } as const;
 
-/** ARN of a role the infra bootstrap stack creates for CircleCI (see packages/infra ci-access). */
-export function circleciRoleArn(config: PlatformConfig, role: 'deploy' | 'ecr-push'): string {
-  return `arn:aws:iam::${config.aws.accountId}:role/${namePrefix(config)}-circleci-${role}`;
-}
+/** ARN of a role the infra bootstrap stack creates for CircleCI: config derives the name, as infra does. */
+export const circleciRoleArn = ciRoleArn;
 
 /**
  * The restricted context of an environment's deploy job. It holds CIRCLE_API_TOKEN (nx/set-shas
