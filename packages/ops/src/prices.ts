@@ -44,6 +44,8 @@ export interface PriceBook {
   readonly asOf: string;
   readonly note: string;
   readonly sources: Readonly<Record<string, string>>;
+  /** Per region: when and against what its prices were last checked, and what changed. */
+  readonly checked?: Readonly<Record<string, string>>;
   readonly regions: Readonly<Record<string, RegionPrices>>;
   readonly assumptions: CostAssumptions;
   readonly assumptionNotes: Readonly<Record<string, string>>;

@@ -5,7 +5,7 @@ import { captureIo } from './cli-io';
 
 /** A config without PLATFORM_* overrides from the shell that runs the tests. */
 const config = (env: string, overrides: Record<string, string> = {}) => loadConfig({ env, environ: overrides });
-/** The arithmetic below was written against eu-west-1's prices; the default region is eu-west-2. */
+/** Region arithmetic in another region than the configured one (eu-west-2). */
 const EU_WEST_1 = { PLATFORM_AWS__REGION: 'eu-west-1' };
 const item = (e: ReturnType<typeof estimateCost>, id: string) => {
   const found = e.items.find((i) => i.id === id);
@@ -16,22 +16,23 @@ const item = (e: ReturnType<typeof estimateCost>, id: string) => {
 describe('cost estimate', () => {
   const book = loadPriceBook();
 
-  it('itemizes the default prod configuration to the cent from the eu-west-1 list prices', () => {
-    const e = estimateCost(config('prod', EU_WEST_1), book);
-    // Each expectation: quantity × price from data/aws-prices.json (eu-west-1), rounded to the cent.
+  it('itemizes the default prod configuration to the cent from the configured region\'s list prices (eu-west-2)', () => {
+    const e = estimateCost(config('prod'), book);
+    expect(e.region).toBe('eu-west-2');
+    // Each expectation: quantity × price from data/aws-prices.json (eu-west-2), rounded to the cent.
     const expected: Record<string, [quantity: number, monthly: number]> = {
-      'fargate-server-vcpu': [182.5, 7.39], // 0.25 vCPU × 730 h × $0.04048 = 7.3876
-      'fargate-server-memory': [365, 1.62], // 0.5 GB × 730 h × $0.004445 = 1.622425
-      'fargate-worker-vcpu': [182.5, 7.39],
-      'fargate-worker-memory': [365, 1.62],
-      'alb-hours': [730, 18.4], // 730 × $0.0252 = 18.396
-      'alb-lcu': [365, 2.92], // 0.5 LCU × 730 h × $0.008
-      'aurora-acu': [365, 47.45], // min 0.5 ACU × 730 h × $0.13
-      'aurora-storage': [5, 0.55],
-      'aurora-io': [20, 4.4],
+      'fargate-server-vcpu': [182.5, 8.5], // 0.25 vCPU × 730 h × $0.04656 = 8.4972
+      'fargate-server-memory': [365, 1.87], // 0.5 GB × 730 h × $0.00511 = 1.86515
+      'fargate-worker-vcpu': [182.5, 8.5],
+      'fargate-worker-memory': [365, 1.87],
+      'alb-hours': [730, 19.32], // 730 × $0.02646 = 19.3158
+      'alb-lcu': [365, 3.07], // 0.5 LCU × 730 h × $0.0084 = 3.066
+      'aurora-acu': [365, 51.1], // min 0.5 ACU × 730 h × $0.14
+      'aurora-storage': [5, 0.5], // 5 GB × $0.10
+      'aurora-io': [20, 4], // 20 million × $0.20
       'ecr-storage': [2, 0.2],
-      'logs-ingest': [2, 1.14],
-      'logs-storage': [6, 0.18], // 2 GB/month × 90 days retention / 30
+      'logs-ingest': [2, 1.2], // 2 GB × $0.5985 = 1.197
+      'logs-storage': [6, 0.19], // 2 GB/month × 90 days retention / 30 × $0.0315 = 0.189
       'container-insights': [32, 9.6], // prod has Container Insights on: 8 + 2 × 12 metrics × $0.30
       'kms-keys': [1, 1],
       'secrets': [2, 0.8],
@@ -42,13 +43,13 @@ describe('cost estimate', () => {
       'cloudfront-to-origin': [2, 0.04], // 2 GB × $0.02
     };
     expect(Object.fromEntries(e.items.map((i) => [i.id, [i.quantity, i.monthlyUsd]]))).toEqual(expected);
-    expect(e.totalUsd).toBe(113.37);
-    expect(e).toMatchObject({ env: 'prod', region: 'eu-west-1', currency: 'USD', pricesAsOf: book.asOf, hoursPerMonth: 730 });
+    expect(e.totalUsd).toBe(120.43);
+    expect(e).toMatchObject({ env: 'prod', region: 'eu-west-2', currency: 'USD', pricesAsOf: book.asOf, hoursPerMonth: 730 });
   });
 
   it('compares the total with the manual set-up figure of $46–71', () => {
-    const e = estimateCost(config('prod', EU_WEST_1), book);
-    expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 42.37 });
+    const e = estimateCost(config('prod'), book);
+    expect(e.reference).toEqual({ label: 'manual set-up (production runbook)', lowUsd: 46, highUsd: 71, differenceUsd: 49.43 });
   });
 
   it('uses each line\'s own quantity × unit price, so the total is the sum of the rounded lines', () => {
@@ -139,6 +140,7 @@ describe('cost estimate', () => {
 });
 
 describe('platform-ops cost', () => {
+  const book = loadPriceBook();
   const run = async (args: string[], environ: NodeJS.ProcessEnv = {}, tty = false) => {
     const io = captureIo(environ, { tty });
     const code = await main(args, io);
@@ -146,24 +148,23 @@ describe('platform-ops cost', () => {
   };
 
   it('prints JSON with --json', async () => {
-    const res = await run(['cost', '--env', 'prod', '--json', '--prices', 'bundled'], EU_WEST_1);
+    const res = await run(['cost', '--env', 'prod', '--json', '--prices', 'bundled']);
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.out)).toMatchObject({ totalUsd: 113.37, reference: { differenceUsd: 42.37 } });
+    expect(JSON.parse(res.out)).toMatchObject({ region: 'eu-west-2', totalUsd: 120.43, reference: { differenceUsd: 49.43 }, priceSource: { kind: 'bundled', asOf: book.asOf } });
   });
 
-  it('colours only on a TTY, and never with NO_COLOR or --json', async () => {
-    const ESC = '\u001b[';
-    expect((await run(['cost', '--env', 'prod'], EU_WEST_1, true)).out).toContain(ESC);
-    expect((await run(['cost', '--env', 'prod'], { ...EU_WEST_1, NO_COLOR: '1' }, true)).out).not.toContain(ESC);
-    expect((await run(['cost', '--env', 'prod'], EU_WEST_1, false)).out).not.toContain(ESC);
-    expect((await run(['cost', '--env', 'prod', '--json'], EU_WEST_1, true)).out).not.toContain(ESC);
+  it('prints a table with the price source, the total and the comparison', async () => {
+    const res = await run(['cost', '--env', 'prod', '--prices', 'bundled']);
+    expect(res.out).toContain(`cost: environment prod in eu-west-2, 730 h/month, list prices from the bundled book as of ${book.asOf}`);
+    expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.14 +\$51\.10/);
+    expect(res.out).toContain('total: $120.43 per month');
+    expect(res.out).toContain('$49.43 above the manual set-up (production runbook) figure of $46–71/month');
   });
 
-  it('prints a table with the total and the comparison', async () => {
-    const res = await run(['cost', '--env', 'prod', '--prices', 'bundled'], EU_WEST_1);
-    expect(res.out).toMatch(/Aurora Serverless v2 +minimum capacity 0\.5 ACU .* 365 ACU-hours +\$0\.13 +\$47\.45/);
-    expect(res.out).toContain('total: $113.37 per month');
-    expect(res.out).toContain('$42.37 above the manual set-up (production runbook) figure of $46–71/month');
+  it('refuses an unknown --prices source with the flag named', async () => {
+    const res = await run(['cost', '--env', 'prod', '--prices', 'live']);
+    expect(res.code).toBe(2);
+    expect(res.err).toContain('"live" is not a price source (--prices): pass one of auto, aws, bundled');
   });
 
   it('reports an unknown region as one error line and exit 1', async () => {
