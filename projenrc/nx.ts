@@ -12,6 +12,9 @@ export function configureNx(root: typescript.TypeScriptProject): void {
       cacheDirectory: '.nx/cache',
       defaultBase: 'main',
       parallel: 2,
+      // No Nx Cloud: nothing here connects to it, and its advertisement after each run is noise
+      // (the rehearsal and scripts also set NX_NO_CLOUD=true, which stops the messages themselves).
+      neverConnectToCloud: true,
       // Projects come from project.json files only; package.json scripts are projen's.
       plugins: [],
       namedInputs: {

@@ -239,7 +239,24 @@ export function addPackages(root: typescript.TypeScriptProject) {
   ops.gitignore.exclude('test-artifacts/');
   ops.compileTask.exec('vite build --config web/vite.config.ts --logLevel warn');
 
-  return { cliKit, config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, projenTarget };
+  // The local rehearsal's step runner (README command 1): only Node's own modules, so that
+  // scripts/rehearse.sh can compile it in a second, before the workspace build it runs as a step.
+  const rehearsal = addWorkspacePackage(root, {
+    outdir: 'packages/rehearsal',
+    nxName: 'rehearsal',
+    scope: 'scope:app',
+    description: 'The local rehearsal: each step of the delivery path on the AWS emulator, reported one line per step',
+    deps: [CLI_KIT],
+    bin: { 'platform-rehearse': 'bin/platform-rehearse.js' },
+    jestConfig: { testTimeout: 60_000 },
+  });
+  rehearsal.addTask('bench', {
+    description: 'A re-run of a kept rehearsal with nothing changed: under 60 s and 60 lines, verdict last; fails when missed',
+    exec: 'ts-node --transpile-only bench/warm-rerun.ts',
+    receiveArgs: true,
+  });
+
+  return { cliKit, config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, rehearsal, projenTarget };
 }
 
 /**

@@ -112,9 +112,17 @@ export function addWorkspacePackage(
     root.package.setScript(name, `node ${options.outdir}/${path}`);
   }
 
+  // Integration tests say why they skipped at the end of the run, not only in a console block
+  // that scrolls away (packages/test-support, skip-reporter.ts).
+  if (options.devDeps?.includes(`${NPM_SCOPE}/test-support@workspace:*`)) {
+    project.jest?.addReporter(new javascript.JestReporter(`${NPM_SCOPE}/test-support/lib/skip-reporter.js`));
+  }
+
   // Nx runs compile, test and eslint as separate cached targets, so `test` only runs jest.
   project.testTask.reset();
   project.testTask.exec('jest --passWithNoTests=false', { receiveArgs: true });
+  // The AWS SDK's Node-version advisory is the same on every run; the supported range is in `engines`.
+  project.testTask.env('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
 
   // One install for the whole workspace, from the root: a subproject whose package.json changed
   // must refresh the shared lockfile, not install on its own. installDependencies is protected;

@@ -9,7 +9,7 @@ source scripts/with-test-services.sh
 pnpm exec nx run-many -t build --output-style=static >/dev/null
 
 status=0
-for pkg in packages/infra packages/image-builder apps/flows-deployer packages/delivery; do
+for pkg in packages/infra packages/image-builder apps/flows-deployer packages/delivery packages/rehearsal; do
   printf '\n\033[1m▶ %s\033[0m\n' "$pkg"
   (cd "$pkg" && pnpm exec projen bench) || status=1
 done

@@ -40,9 +40,23 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_version" ]; then
     die "could not install pnpm $pnpm_version with npm"
 fi
 
-log "installing workspace dependencies"
-pnpm install --frozen-lockfile --reporter=silent
+# pnpm keeps a copy of the lockfile it installed; when it is the committed one and no package.json
+# changed since, there is nothing to install (pnpm itself takes 5-30 s to find that out).
+installed_matches() {
+  cmp -s pnpm-lock.yaml node_modules/.pnpm/lock.yaml || return 1
+  local f
+  for f in $(git ls-files package.json '*/package.json' 2>/dev/null); do
+    [ "$f" -nt node_modules/.modules.yaml ] && return 1
+  done
+  return 0
+}
+if installed_matches; then
+  log "workspace dependencies are up to date (node_modules matches pnpm-lock.yaml)"
+else
+  log "installing workspace dependencies"
+  pnpm install --frozen-lockfile --reporter=silent
+fi
 
-command -v terraform >/dev/null || log "warning: terraform is not on PATH; infra validate/rehearsal tests will fail"
-python3 -c 'import moto.server' 2>/dev/null || log "warning: moto is not installed for python3; AWS emulator tests will fail"
+# The test suite can still run without them (their tests fail or skip); the rehearsal stops on them.
+bash scripts/prerequisites.sh 2>&1 | sed 's/^error:/warning:/' | while IFS= read -r line; do log "$line"; done || true
 log "ready"

@@ -1,3 +1,5 @@
+import { noteSkip } from './skip-reporter';
+
 /** How to start the services the integration tests use. */
 export const START_SERVICES_HINT = 'run `eval "$(scripts/test-services.sh up)"` from the repo root';
 
@@ -37,8 +39,7 @@ export function requireService(variable: string, hint: string, value: string | u
   const check = checkServices([variable], hint, { ...process.env, [variable]: value });
   if (check.status === 'ready') return check.values[variable];
   if (check.status === 'fail') throw new Error(check.message);
-  // eslint-disable-next-line no-console
-  console.warn(`skipping: ${check.message}`);
+  noteSkip(check.message);
   return undefined;
 }
 
@@ -61,8 +62,7 @@ export function describeWithServices(
       });
     });
   } else {
-    // eslint-disable-next-line no-console
-    console.warn(`skipping "${title}": ${check.message}`);
+    noteSkip(`"${title}": ${check.message}`);
     describe.skip(title, () => body({}));
   }
 }

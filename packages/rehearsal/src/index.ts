@@ -1,0 +1,11 @@
+export { main, parseArgs, USAGE } from './cli';
+export type { RehearsalArgs } from './cli';
+export { rehearsalSteps, rehearsalPaths, WORK_DIR } from './rehearsal';
+export type { RehearsalOptions } from './rehearsal';
+export { runSteps, StepFailure } from './step-runner';
+export type { Step, StepContext, StepRunnerOptions } from './step-runner';
+export * from './report';
+export * from './terraform-progress';
+export * from './warm-state';
+export { parseExports } from './services-env';
+export { formatDuration } from './duration';
