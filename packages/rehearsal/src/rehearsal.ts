@@ -100,12 +100,17 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
     context.detail(before >= (dockerOk ? 3 : 1) ? `reused: ${started}` : started);
   };
 
+  let synthesizedWith: string | undefined;
   const applyStack = (which: keyof typeof STACKS, extra: string[] = []) => async (context: StepContext) => {
     const stack = STACKS[which];
     const state = warm as WarmState;
     if (state.applied[stack] && (which !== 'platform' || fs.existsSync(files.outputs))) {
-      context.activity(`${which}: synthesizing to compare`);
-      await context.mustRun([...cli.infra, 'synth', ...infraArgs], { env: infraEnv() });
+      // One synth writes every stack; it stands for the platform stack too while the digest is the same.
+      if (synthesizedWith !== digest()) {
+        context.activity(`${which}: synthesizing to compare`);
+        await context.mustRun([...cli.infra, 'synth', ...infraArgs], { env: infraEnv() });
+        synthesizedWith = digest();
+      }
       if (stackUnchanged(state, stack, hashFile(stackJson(stack)))) {
         context.finishAs('reused', `${which}: unchanged since its apply on this emulator`);
         return;
@@ -113,6 +118,7 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
     }
     // Forgotten before the apply: a half-applied stack is applied again next time, and torn down.
     saveWarm(withApplied(state, stack, undefined));
+    synthesizedWith = undefined;
     let progress: TerraformProgress = NO_PROGRESS;
     context.activity(`${which}: planning`);
     await context.mustRun([...cli.infra, 'apply', ...infraArgs, '--auto-approve', '--stack', which, ...extra], {
@@ -124,6 +130,8 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
     });
     context.detail(describeProgress(which, progress));
     saveWarm(withApplied(warm as WarmState, stack, hashFile(stackJson(stack))));
+    // The apply synthesized every stack with this digest.
+    synthesizedWith = digest();
   };
 
   const steps: Step[] = [
@@ -140,15 +148,18 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
       log: 'build.log',
       run: async (context) => {
         let cached = '';
+        let built = 'built';
         await context.mustRun(['pnpm', 'exec', 'nx', 'run-many', '-t', 'build', '--output-style=static'], {
           onLine: (line) => {
             const hit = /from the cache instead of running the command for (\d+) out of (\d+) tasks/.exec(line);
             if (hit) cached = `${hit[1]}/${hit[2]} from cache`;
+            const ran = /Successfully ran target build for (\d+) projects/.exec(line);
+            if (ran) built = `${ran[1]} projects built`;
             const running = /^> nx run (\S+):build/.exec(line);
             if (running) context.activity(running[1]);
           },
         });
-        context.detail(cached || 'built');
+        context.detail(cached || built);
       },
     },
     {
@@ -168,17 +179,21 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
       log: 'image.log',
       run: async (context) => {
         if (!dockerOk) {
+          // An earlier run's image is not in this registry: the stacks pin the stand-in.
+          fs.rmSync(files.image, { force: true });
           context.finishAs('skipped', 'no Docker engine here (a stand-in digest is pinned)');
           return;
         }
-        const result = await context.mustRun([...cli.image, 'publish', '--env', ENV, '--image', 'rehearsal', '--registry', env.TEST_REGISTRY ?? '', '--output', files.image], {
+        await context.mustRun([...cli.image, 'publish', '--env', ENV, '--image', 'rehearsal', '--registry', env.TEST_REGISTRY ?? '', '--output', files.image], {
           onLine: (line) => {
             const phase = /^\s*\[(\d+\/\d+)\]\s*(.+)$/.exec(line);
             if (phase) context.activity(`${phase[1]} ${phase[2]}`);
           },
         });
-        const noop = result.lines.some((l) => /no-op|nothing to (do|push)|already (there|pushed)/i.test(l));
-        context.detail(`${noop ? 'unchanged, ' : ''}${digest().slice(0, 19)}…`);
+        // image-builder's result: pushed, retagged, or noop (its content tag is in the registry already).
+        const result = JSON.parse(fs.readFileSync(files.image, 'utf8')) as { status: string; digest: string };
+        const status = result.status === 'noop' ? 'unchanged (content tag in the registry)' : result.status;
+        context.detail(`${status}, ${result.digest.slice(0, 19)}…`);
       },
     },
     {

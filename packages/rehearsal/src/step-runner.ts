@@ -127,7 +127,8 @@ export async function runSteps(steps: readonly Step[], options: StepRunnerOption
       milliseconds: step.tookMilliseconds ?? Date.now() - started,
       detail: failure ?? detail,
       warnings: findWarnings(lines).filter((w) => !shownWarnings.has(w.text)),
-      log: logFile ? path.relative(options.cwd, logFile) : undefined,
+      // An empty log (a step that ran no command this time) is not worth a line.
+      log: logFile && fs.statSync(logFile).size > 0 ? path.relative(options.cwd, logFile) : undefined,
       tail: status === 'failed' ? lines.filter((l) => l.trim()).slice(-(options.tailLines ?? 12)) : undefined,
     };
     reports.push(report);
