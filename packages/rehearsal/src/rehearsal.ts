@@ -82,12 +82,16 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
   const infraArgs = ['--env', ENV, '--backend', 'local', '--outdir', files.outdir];
 
   const startServices = async (context: StepContext) => {
-    const before = (await context.run(services('status'))).lines.filter((l) => l.endsWith('running')).length;
-    context.activity('AWS emulator');
-    await context.mustRun(services('up', '--only', 'aws'));
-    context.activity('Docker engine and registry');
-    const docker = await context.run(services('up', '--only', 'docker'));
-    dockerOk = docker.exitCode === 0;
+    const before = (await context.run(services('status'))).lines.filter((l) => l.endsWith(': running')).length;
+    // All three still up (a kept rehearsal): their environment is all this step needs.
+    const reused = before === 3;
+    if (!reused) {
+      context.activity('AWS emulator');
+      await context.mustRun(services('up', '--only', 'aws'));
+      context.activity('Docker engine and registry');
+      const docker = await context.run(services('up', '--only', 'docker'));
+      dockerOk = docker.exitCode === 0;
+    }
     const exported = parseExports((await context.mustRun(services('env'))).lines.join('\n'));
     env = { ...env, ...servicesEnv(exported) };
     const emulator = emulatorId();
@@ -97,7 +101,7 @@ export function rehearsalSteps(options: RehearsalOptions): { steps: Step[]; env:
     if (!recorded || recorded.emulator !== emulator) fs.rmSync(path.join(files.outdir, 'state'), { recursive: true, force: true });
     saveWarm(warm);
     const started = dockerOk ? 'emulator, registry, Docker engine' : 'emulator (no Docker engine: the image step is skipped)';
-    context.detail(before >= (dockerOk ? 3 : 1) ? `reused: ${started}` : started);
+    context.detail(reused ? `reused: ${started}` : started);
   };
 
   let synthesizedWith: string | undefined;
