@@ -62,7 +62,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:shared',
     description: 'The Prefect 3.8.3 REST API: its OpenAPI document, generated types, the client, and a contract test server',
     // ajv validates the contract server's traffic; it ships in the `testing` entry point.
-    deps: ['openapi-fetch@^0.15.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
+    deps: [CLI_KIT, 'openapi-fetch@^0.15.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
     devDeps: ['openapi-typescript@^7.10.0'],
     jestConfig: { testTimeout: 60_000 },
   });

@@ -1,7 +1,7 @@
 import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
 import { DeploymentBody, diffDeployment } from './deployments';
 import { canonicalJson } from './diff';
-import { DeployerError } from './errors';
+import { UserError } from '@blog-data/cli-kit';
 import { FlowCodeBundle, FlowCodeStore, uploadFlowCode } from './flow-code';
 import { DeploymentPlanItem, Plan } from './plan';
 
@@ -25,7 +25,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: Flo
 
   // Code first: a deployment must never point at a folder that is not complete.
   if (plan.flowCode?.action === 'upload') {
-    if (!code) throw new DeployerError('internal: flow code to upload but no store');
+    if (!code) throw new UserError('internal: flow code to upload but no store');
     await uploadFlowCode(code.store, code.bundle, plan.flowCode.location);
     done.push({ kind: 'flow-code', name: `s3://${plan.flowCode.location.bucket}/${plan.flowCode.location.folder}`, action: 'created' });
   }
@@ -59,7 +59,7 @@ export async function applyPlan(api: PrefectApi, plan: Plan, code?: { store: Flo
   const upserts = plan.deployments.filter((d) => d.action === 'create' || d.action === 'update');
   await settleEach(done, upserts, limit, async (item: DeploymentPlanItem) => {
     const flowId = item.flowId ?? flowIds.get(item.flowName);
-    if (!flowId || !item.body) throw new DeployerError(`internal: no flow id for ${item.flowName}/${item.name}`);
+    if (!flowId || !item.body) throw new UserError(`internal: no flow id for ${item.flowName}/${item.name}`);
     const saved = await upsertDeployment(api, item, item.body, flowId);
     done.push({ kind: 'deployment', name: `${item.flowName}/${item.name}`, action: item.action === 'create' ? 'created' : 'updated', id: saved.id });
   });
@@ -115,7 +115,7 @@ async function upsertDeployment(api: PrefectApi, item: DeploymentPlanItem, body:
   const remaining = diffDeployment(saved, body);
   if (remaining.length > 0) {
     const detail = remaining.map((c) => `${c.path}: sent ${canonicalJson(c.after)}, stored ${canonicalJson(c.before)}`).join('; ');
-    throw new DeployerError(
+    throw new UserError(
       `the server stored deployment ${label} differently from what was sent (${detail})`,
       `POST ${api.settings.apiUrl}/deployments/`,
       'the server rewrote a field in a way this deployer does not model; report it with the values above (apply would rewrite it on every run)',
@@ -146,11 +146,9 @@ async function settleEach<T>(done: readonly AppliedChange[], items: readonly T[]
   if (failures.length === 1 && done.length === 0) throw failures[0];
   const lines = failures.map((f) => (f instanceof Error ? f.message : String(f)));
   const applied = done.length ? `; applied before the failure: ${summarizeApplied(done)}` : '';
-  throw new DeployerError(
-    `${failures.length} change(s) failed${applied}\n  ${lines.join('\n  ')}`,
-    undefined,
-    'fix the cause and rerun apply: it only redoes what is still different',
-  );
+  throw new UserError(`${failures.length} change(s) failed${applied}`, undefined, 'fix the cause and rerun apply: it only redoes what is still different', {
+    detail: lines.map((line) => `  ${line}`),
+  });
 }
 
 /** `created work-pool p, created deployment a, b, c`; a group over 5 names is cut so a 10,000-item failure stays readable. */

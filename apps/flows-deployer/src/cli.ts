@@ -1,15 +1,12 @@
-import { EXIT as KIT_EXIT, formatProblem } from '@blog-data/cli-kit';
-import { ConfigError } from '@blog-data/config';
-import { PrefectApiError } from '@blog-data/prefect-api';
+import { CliContext, CliIo, EXIT, paletteFor, processIo, progressReporter, redactJson, redactSecrets, runCli, usageError } from '@blog-data/cli-kit';
 import { Command, Option } from 'commander';
-import { DeployerError, isErrorLike, messageOf } from './errors';
 import type { FlowCodeStore } from './flow-code';
 import { planHasChanges } from './plan';
-import { ANSI, NO_COLOR, renderHuman, renderJson } from './render';
+import { renderHuman, renderJson } from './render';
 import { run, RunOptions } from './run';
+import { integerSetting, secondsSetting } from './settings';
 
-/** Exit codes: the repository's convention (cli-kit); `changes` (3) only with --detailed-exitcode. */
-export const EXIT = { ...KIT_EXIT, error: KIT_EXIT.failure } as const;
+export { EXIT };
 
 interface CliFlags {
   env?: string;
@@ -20,10 +17,10 @@ interface CliFlags {
   prune?: boolean;
   json?: boolean;
   detailedExitcode?: boolean;
-  healthTimeout?: string;
-  requestTimeout?: string;
-  timeBudget?: string;
-  concurrency?: string;
+  healthTimeout?: number;
+  requestTimeout?: number;
+  timeBudget?: number;
+  concurrency?: number;
   apiUrl?: string;
   authString?: string;
   apiKey?: string;
@@ -31,25 +28,37 @@ interface CliFlags {
   verbose?: boolean;
 }
 
-/** Output sinks, injectable for tests. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly isTty: boolean;
-  readonly environ: NodeJS.ProcessEnv;
+/** What tests and the benchmark inject besides the process's streams and environment. */
+export interface DeployerDeps {
+  /** Transport override. */
   readonly fetch?: typeof fetch;
-  /** Flow-code store override (tests). */
+  /** Flow-code store override (default: S3 `flow_storage_bucket`). */
   readonly flowCodeStore?: FlowCodeStore;
 }
 
-/** Builds the commander program; `main` runs it. */
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
-  const program = new Command('flows-deployer')
-    .description('Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml')
-    .showHelpAfterError()
-    .exitOverride();
+/**
+ * Flags that only matter when talking to the server. With `--offline` nothing is contacted, so
+ * each would be silently ignored: the CLI refuses them instead (environment variables, which are
+ * ambient, are simply not read).
+ */
+const NETWORK_FLAGS = [
+  ['apiUrl', '--api-url'],
+  ['authString', '--auth-string'],
+  ['apiKey', '--api-key'],
+  ['healthTimeout', '--health-timeout'],
+  ['requestTimeout', '--request-timeout'],
+  ['timeBudget', '--time-budget'],
+  ['concurrency', '--concurrency'],
+  ['prune', '--prune'],
+] as const satisfies ReadonlyArray<readonly [keyof CliFlags, string]>;
+
+/** Builds the commander program; {@link main} runs it through cli-kit's `runCli`. */
+export function buildProgram(ctx: CliContext, deps: DeployerDeps = {}): Command {
+  const program = new Command('flows-deployer').description('Ensures the ECS work pool and registers Prefect flows and deployments from prefect.yaml');
+  // Flag values are checked while parsing: a bad one is a usage error naming the flag, before anything is read.
+  const seconds = (flag: string) => (raw: string) => secondsSetting(raw, flag);
   for (const name of ['plan', 'apply'] as const) {
-    const cmd = program
+    program
       .command(name)
       .description(name === 'plan' ? 'show what apply would change, writing nothing' : 'create/update the work pool and deployments that changed')
       .option('--env <name>', 'environment (dev, staging, prod); default PLATFORM_ENV, then dev')
@@ -57,29 +66,45 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       .option('--infra-outputs <file>', 'platform stack outputs (terraform output -json or a flat map); default FLOWS_DEPLOYER_INFRA_OUTPUTS')
       .option('--image-result <file>', 'image-builder publish --output file, to pin flow runs to the pushed digest; default FLOWS_DEPLOYER_IMAGE_RESULT')
       .option('--image-digest <sha256>', 'pin flow runs to this image digest')
-      .option('--prune', 'delete managed deployments in the pool that left the manifest', false)
+      .option('--prune', 'delete managed deployments in the pool that left the manifest')
       .option('--json', 'machine-readable output for CI', false)
       .option('--detailed-exitcode', 'plan: exit 3 when there are changes', false)
-      .option('--health-timeout <seconds>', 'how long to wait for GET /api/health; default FLOWS_DEPLOYER_HEALTH_TIMEOUT or 120')
-      .option('--request-timeout <seconds>', 'deadline of each request (connect, headers, body, retries); default PREFECT_API_REQUEST_TIMEOUT or 60')
-      .option('--time-budget <seconds>', 'the whole run\'s time limit; default FLOWS_DEPLOYER_TIME_BUDGET or 600')
-      .option('--concurrency <n>', 'requests in flight at once; default FLOWS_DEPLOYER_CONCURRENCY or 8')
+      .option('--health-timeout <seconds>', 'how long to wait for GET /api/health; default FLOWS_DEPLOYER_HEALTH_TIMEOUT or 120', seconds('--health-timeout'))
+      .option('--request-timeout <seconds>', 'deadline of each request (connect, headers, body, retries); default PREFECT_API_REQUEST_TIMEOUT or 60', seconds('--request-timeout'))
+      .option('--time-budget <seconds>', "the whole run's time limit; default FLOWS_DEPLOYER_TIME_BUDGET or 600", seconds('--time-budget'))
+      .option('--concurrency <n>', 'requests in flight at once; default FLOWS_DEPLOYER_CONCURRENCY or 8', (raw: string) => integerSetting(raw, '--concurrency', 1, 64))
       .option('--api-url <url>', 'Prefect API URL ending in /api; default PREFECT_API_URL, then the prefect_api_url output')
       .addOption(new Option('--auth-string <user:pass>', 'basic auth; prefer PREFECT_API_AUTH_STRING (flags show in ps)').hideHelp())
       .addOption(new Option('--api-key <key>', 'bearer key; prefer PREFECT_API_KEY').hideHelp())
-      .option('--offline', 'no network: validate the manifest, render the pool template, plan everything as a create', false)
+      .option('--offline', 'plan only, no network: validate the manifest, render the pool template, plan everything as a create', false)
       .option('--verbose', 'print stack traces on errors', false)
       .action(async (flags: CliFlags) => {
-        setExitCode(await runCommand(name, flags, io));
+        ctx.setExitCode(await runCommand(name, flags, ctx.io, deps));
       });
-    cmd.exitOverride();
   }
   return program;
 }
 
-async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo): Promise<number> {
-  const color = io.isTty && !flags.json && !io.environ.NO_COLOR ? ANSI : NO_COLOR;
-  const progress = io.isTty && !flags.json ? (m: string) => io.stderr(color.dim(m)) : undefined;
+/** Refuses flag combinations that would be silently ignored. */
+function checkFlags(command: 'plan' | 'apply', flags: CliFlags): void {
+  if (!flags.offline) return;
+  if (command === 'apply') {
+    throw usageError('apply cannot run --offline: it writes to the Prefect server', '--offline', 'use `flows-deployer plan --offline`, or drop --offline');
+  }
+  const ignored = NETWORK_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (ignored.length > 0) {
+    throw usageError(
+      `${ignored.join(', ')} ${ignored.length === 1 ? 'has' : 'have'} no effect with --offline (no server is contacted)`,
+      ignored.join(', '),
+      'drop them, or drop --offline',
+    );
+  }
+}
+
+async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo, deps: DeployerDeps): Promise<number> {
+  checkFlags(command, flags);
+  const color = paletteFor({ stream: io.stdout, env: io.env, json: flags.json });
+  const progress = progressReporter({ stream: io.stderr, env: io.env, json: flags.json });
   const options: RunOptions = {
     command,
     env: flags.env,
@@ -96,56 +121,23 @@ async function runCommand(command: 'plan' | 'apply', flags: CliFlags, io: CliIo)
     timeBudget: flags.timeBudget,
     concurrency: flags.concurrency,
     healthTimeout: flags.healthTimeout,
-    environ: io.environ,
-    fetch: io.fetch,
-    flowCodeStore: io.flowCodeStore,
-    onProgress: progress,
+    environ: io.env,
+    fetch: deps.fetch,
+    flowCodeStore: deps.flowCodeStore,
+    // Progress goes through the kit's reporter (stderr, TTY only, silent with --json), redacted like everything else.
+    onProgress: (message) => progress.note(redactSecrets(message)),
   };
-  try {
-    const result = await run(options);
-    io.stdout(flags.json ? JSON.stringify(renderJson(result), null, 2) : renderHuman(result, color));
-    if (command === 'plan' && flags.detailedExitcode && planHasChanges(result.plan)) return EXIT.changes;
-    return EXIT.ok;
-  } catch (err) {
-    reportError(err, io, flags);
-    return EXIT.error;
-  }
+  const result = await run(options);
+  // The report may quote settings and outputs (URLs among them): never with credentials.
+  const text = flags.json ? JSON.stringify(redactJson(renderJson(result)), null, 2) : redactSecrets(renderHuman(result, color));
+  io.stdout.write(`${text}\n`);
+  if (command === 'plan' && flags.detailedExitcode && planHasChanges(result.plan)) return EXIT.changes;
+  return EXIT.ok;
 }
 
-function reportError(err: unknown, io: CliIo, flags: CliFlags): void {
-  let lines: string[];
-  if (err instanceof ConfigError) lines = err.problems().map((p) => `error: ${formatProblem(p)}`);
-  else if (err instanceof DeployerError || err instanceof PrefectApiError) lines = [`error: ${err.message}`];
-  else lines = [`error: ${messageOf(err)} (unexpected): rerun with --verbose and report it`];
-  if (flags.json) io.stdout(JSON.stringify({ error: lines.map((l) => l.replace(/^error: /, '')) }, null, 2));
-  io.stderr(lines.join('\n'));
-  if (flags.verbose && isErrorLike(err) && err.stack) io.stderr(err.stack);
-}
-
-/** Runs the CLI with process argv and exits with its code. */
-export async function main(argv: readonly string[] = process.argv, io?: Partial<CliIo>): Promise<number> {
-  const sinks: CliIo = {
-    stdout: io?.stdout ?? ((t) => process.stdout.write(`${t}\n`)),
-    stderr: io?.stderr ?? ((t) => process.stderr.write(`${t}\n`)),
-    isTty: io?.isTty ?? Boolean(process.stdout.isTTY),
-    environ: io?.environ ?? process.env,
-    fetch: io?.fetch,
-    flowCodeStore: io?.flowCodeStore,
-  };
-  let code: number = EXIT.ok;
-  const program = buildProgram(sinks, (c) => {
-    code = c;
-  });
-  try {
-    // `pnpm start -- plan` may hand us a literal `--` first; commander would read it as end-of-options.
-    const args = argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : [...argv];
-    await program.parseAsync(args);
-  } catch (err) {
-    // commander already printed usage errors; --help/--version land here with code 0.
-    const exitCode = (err as { exitCode?: number }).exitCode;
-    return typeof exitCode === 'number' ? (exitCode === 0 ? 0 : EXIT.error) : EXIT.error;
-  }
-  return code;
+/** Runs the CLI (arguments without `node` and the script) and resolves with its exit code. */
+export function main(argv: readonly string[] = process.argv.slice(2), io: CliIo = processIo(), deps: DeployerDeps = {}): Promise<number> {
+  return runCli(argv, io, (ctx) => buildProgram(ctx, deps));
 }
 
 if (require.main === module) {

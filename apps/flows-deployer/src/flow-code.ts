@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeployerError, messageOf } from './errors';
+import { messageOf, usageError, UserError } from '@blog-data/cli-kit';
 import { compileIgnoreRules, IgnoreRule, isIgnored } from './prefectignore';
 
 /**
@@ -88,7 +88,7 @@ export function flowCodeLimitsFromEnv(environ: NodeJS.ProcessEnv): FlowCodeLimit
   const raw = environ.FLOWS_DEPLOYER_MAX_CODE_MB?.trim();
   if (!raw) return {};
   if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) {
-    throw new DeployerError(`FLOWS_DEPLOYER_MAX_CODE_MB must be a positive number of MiB, got ${JSON.stringify(raw)}`, 'FLOWS_DEPLOYER_MAX_CODE_MB', 'e.g. FLOWS_DEPLOYER_MAX_CODE_MB=200');
+    throw usageError(`FLOWS_DEPLOYER_MAX_CODE_MB must be a positive number of MiB, got ${JSON.stringify(raw)}`, 'FLOWS_DEPLOYER_MAX_CODE_MB', 'e.g. FLOWS_DEPLOYER_MAX_CODE_MB=200');
   }
   return { maxBytes: Math.floor(Number(raw) * 1024 * 1024) };
 }
@@ -114,7 +114,7 @@ export function collectFlowCode(root: string, sources: readonly FlowCodeSource[]
     const file = source.entrypoint.slice(0, source.entrypoint.lastIndexOf(':'));
     const rel = path.posix.normalize(file.replace(/\\/g, '/'));
     if (path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
-      throw new DeployerError(
+      throw usageError(
         `the entrypoint of deployment ${source.name} (${source.entrypoint}) is outside the project folder`,
         root,
         'keep flow files inside the folder of prefect.yaml; only that folder is uploaded',
@@ -133,7 +133,7 @@ export function collectFlowCode(root: string, sources: readonly FlowCodeSource[]
       const target = realpathSync(abs);
       const inside = path.relative(realRoot, target);
       if (inside.startsWith('..') || path.isAbsolute(inside)) {
-        throw new DeployerError(`${rel} is a symlink to ${target}, outside the project folder`, root, `remove the link or add ${rel} to ${IGNORE_FILE}`);
+        throw usageError(`${rel} is a symlink to ${target}, outside the project folder`, root, `remove the link or add ${rel} to ${IGNORE_FILE}`);
       }
       stat = statSync(abs);
     }
@@ -146,7 +146,7 @@ export function collectFlowCode(root: string, sources: readonly FlowCodeSource[]
     if (!stat.isFile() || isIgnored(rules, rel)) return;
     bytes += stat.size;
     if (files.length + 1 > maxFiles || bytes > maxBytes) {
-      throw new DeployerError(
+      throw usageError(
         `the flow code to upload is over the limit of ${maxFiles} files / ${formatBytes(maxBytes)} (reached at ${rel}: ${files.length + 1} files, ${formatBytes(bytes)} so far)`,
         root,
         `exclude what flows do not need in ${IGNORE_FILE} (gitignore syntax), or raise FLOWS_DEPLOYER_MAX_CODE_MB`,
@@ -171,12 +171,12 @@ function ignoreRules(root: string): IgnoreRule[] {
   try {
     own = readFileSync(path.join(root, IGNORE_FILE), 'utf8').split('\n').map((line) => line.trim());
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DeployerError(`cannot read ${IGNORE_FILE}: ${messageOf(err)}`, root);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot read ${IGNORE_FILE}: ${messageOf(err)}`, root);
   }
   try {
     return compileIgnoreRules([...DEFAULT_IGNORE_PATTERNS, ...own]);
   } catch (err) {
-    throw new DeployerError(messageOf(err), path.join(root, IGNORE_FILE), 'fix the pattern (gitignore syntax)');
+    throw usageError(messageOf(err), path.join(root, IGNORE_FILE), 'fix the pattern (gitignore syntax)');
   }
 }
 
@@ -220,7 +220,7 @@ export class S3FlowCodeStore implements FlowCodeStore {
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404) return false;
-      throw new DeployerError(
+      throw new UserError(
         `cannot read flow storage: ${messageOf(err)}`,
         `s3://${this.bucket}/${key}`,
         status === 403
@@ -234,7 +234,7 @@ export class S3FlowCodeStore implements FlowCodeStore {
     try {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     } catch (err) {
-      throw new DeployerError(
+      throw new UserError(
         `cannot upload flow code: ${messageOf(err)}`,
         `s3://${this.bucket}/${key}`,
         'the deployer\'s role needs s3:PutObject (and kms:GenerateDataKey for the bucket key) on the flow-storage bucket',
@@ -269,7 +269,7 @@ export async function uploadFlowCode(store: FlowCodeStore, bundle: FlowCodeBundl
     const body = readFileSync(path.join(bundle.root, file.path));
     // The bundle is content-addressed: a file changed since collection would poison the folder.
     if (createHash('sha256').update(body).digest('hex') !== file.sha256) {
-      throw new DeployerError(`${file.path} changed while deploying`, bundle.root, 'rerun the deploy');
+      throw new UserError(`${file.path} changed while deploying`, bundle.root, 'rerun the deploy');
     }
     await store.put(`${location.folder}/${file.path}`, body, file.path.endsWith('.py') ? 'text/x-python' : 'application/octet-stream');
   }

@@ -1,4 +1,3 @@
-export * from './errors';
 export * from './settings';
 export * from './manifest/schema';
 export * from './manifest/load';
@@ -14,4 +13,4 @@ export * from './apply';
 export * from './run';
 export * from './render';
 export { main, buildProgram, EXIT } from './cli';
-export type { CliIo } from './cli';
+export type { DeployerDeps } from './cli';

@@ -1,32 +1,12 @@
+import { Palette, PLAIN } from '@blog-data/cli-kit';
 import type { FieldChange } from './diff';
 import { planHasChanges, planSummary } from './plan';
 import type { RunResult } from './run';
 
-/** ANSI styling, or none (no TTY, NO_COLOR, --json). */
-export interface Palette {
-  readonly green: (s: string) => string;
-  readonly yellow: (s: string) => string;
-  readonly red: (s: string) => string;
-  readonly dim: (s: string) => string;
-  readonly bold: (s: string) => string;
-}
-
-const plain = (s: string): string => s;
-/** No colours. */
-export const NO_COLOR: Palette = { green: plain, yellow: plain, red: plain, dim: plain, bold: plain };
-/** ANSI colours for terminals. */
-export const ANSI: Palette = {
-  green: (s) => `\x1b[32m${s}\x1b[0m`,
-  yellow: (s) => `\x1b[33m${s}\x1b[0m`,
-  red: (s) => `\x1b[31m${s}\x1b[0m`,
-  dim: (s) => `\x1b[2m${s}\x1b[0m`,
-  bold: (s) => `\x1b[1m${s}\x1b[0m`,
-};
-
 const SYMBOL: Record<string, string> = { upload: '+', create: '+', update: '~', unchanged: '=', delete: '-', orphaned: '!' };
 
 /** The human report: a table of pool and deployments, then each change's before → after. */
-export function renderHuman(result: RunResult, c: Palette = NO_COLOR): string {
+export function renderHuman(result: RunResult, c: Palette = PLAIN): string {
   const { plan } = result;
   const lines: string[] = [];
   const target = result.offline ? 'offline (no Prefect server contacted)' : result.apiUrl;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { createPrefectApi, newRequestStats, RequestStats, startTimeBudget, waitForHealthy } from '@blog-data/prefect-api';
 import { applyPlan, AppliedChange } from './apply';
-import { DeployerError } from './errors';
+import { usageError } from '@blog-data/cli-kit';
 import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, flowCodeLimitsFromEnv, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
 import { resolveImage, ResolvedImage } from './image';
 import { InfraOutputs, poolOutputs, readInfraOutputs } from './infra-outputs';
@@ -29,11 +29,12 @@ export interface RunOptions {
   readonly apiUrl?: string;
   readonly authString?: string;
   readonly apiKey?: string;
-  readonly requestTimeout?: string;
-  readonly concurrency?: string;
-  readonly healthTimeout?: string;
+  /** Seconds per request (`--request-timeout`; a string is checked as the flag would be). */
+  readonly requestTimeout?: number | string;
+  readonly concurrency?: number | string;
+  readonly healthTimeout?: number | string;
   /** Seconds the whole run may take (`--time-budget`; default FLOWS_DEPLOYER_TIME_BUDGET, then 600). */
-  readonly timeBudget?: string;
+  readonly timeBudget?: number | string;
   /** Environment variables (tests pass their own). */
   readonly environ?: NodeJS.ProcessEnv;
   /** Transport override (tests, benchmark). */
@@ -75,7 +76,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
 
   const outputsSource = options.infraOutputs ?? environ.FLOWS_DEPLOYER_INFRA_OUTPUTS;
   if (!outputsSource) {
-    throw new DeployerError(
+    throw usageError(
       'no infra outputs',
       '--infra-outputs',
       'pass --infra-outputs <file> (terraform output -json of the platform stack) or set FLOWS_DEPLOYER_INFRA_OUTPUTS to a file or inline JSON',
@@ -185,7 +186,7 @@ function flowCodeFor(
   if (needCode.length === 0) return undefined;
   const bucket = outputs.flow_storage_bucket;
   if (typeof bucket !== 'string' || bucket === '') {
-    throw new DeployerError(
+    throw usageError(
       `deployments ${needCode.map((d) => d.name).join(', ')} have no pull steps and the infra outputs have no flow_storage_bucket`,
       outputsLabel,
       'pass outputs with flow_storage_bucket (the code is uploaded there), or give the deployments pull steps in prefect.yaml',

@@ -1,5 +1,5 @@
-import { ApiSettings, parseApiUrl } from '@blog-data/prefect-api';
-import { DeployerError } from './errors';
+import { usageError, UserError } from '@blog-data/cli-kit';
+import { ApiSettings, apiUrlCredentials, parseApiUrl } from '@blog-data/prefect-api';
 
 /** The shared client's settings plus how long the deployer waits for the server to be healthy. */
 export interface DeployerApiSettings extends ApiSettings {
@@ -31,7 +31,7 @@ export interface ApiSettingsFlags {
 
 /**
  * Resolves API settings from flags, then `PREFECT_*` variables, then `fallbackApiUrl`
- * (the infra output `prefect_api_url`). Throws {@link DeployerError} naming the variable at fault.
+ * (the infra output `prefect_api_url`). Throws a usage error naming the flag or variable at fault (the one the user set).
  */
 export function resolveApiSettings(
   flags: ApiSettingsFlags = {},
@@ -41,7 +41,7 @@ export function resolveApiSettings(
   const rawUrl = nonEmpty(flags.apiUrl) ?? nonEmpty(environ.PREFECT_API_URL) ?? nonEmpty(fallbackApiUrl);
   const urlSource = nonEmpty(flags.apiUrl) ? '--api-url' : nonEmpty(environ.PREFECT_API_URL) ? 'PREFECT_API_URL' : 'infra output prefect_api_url';
   if (!rawUrl) {
-    throw new DeployerError(
+    throw new UserError(
       'no Prefect API URL',
       'PREFECT_API_URL',
       'set PREFECT_API_URL (e.g. http://<alb dns>/api), pass --api-url, or pass --infra-outputs with prefect_api_url',
@@ -49,10 +49,12 @@ export function resolveApiSettings(
   }
   const apiUrl = parseApiUrl(rawUrl, urlSource);
 
-  const authString = nonEmpty(flags.authString) ?? nonEmpty(environ.PREFECT_API_AUTH_STRING);
+  // Credentials in the URL are basic auth, as Prefect's client (httpx) sends them; explicit auth wins.
+  const inUrl = apiUrlCredentials(rawUrl);
+  const authString = nonEmpty(flags.authString) ?? nonEmpty(environ.PREFECT_API_AUTH_STRING) ?? (inUrl ? `${inUrl.user}:${inUrl.password}` : undefined);
   const apiKey = nonEmpty(flags.apiKey) ?? nonEmpty(environ.PREFECT_API_KEY);
   if (authString && apiKey) {
-    throw new DeployerError(
+    throw usageError(
       'both an auth string and an API key are set',
       'PREFECT_API_AUTH_STRING / PREFECT_API_KEY',
       'a self-hosted server uses PREFECT_API_AUTH_STRING (user:password); unset PREFECT_API_KEY',
@@ -62,9 +64,9 @@ export function resolveApiSettings(
   if (authString) {
     const colon = authString.indexOf(':');
     if (colon <= 0) {
-      throw new DeployerError(
+      throw usageError(
         'auth string is not user:password',
-        flags.authString ? '--auth-string' : 'PREFECT_API_AUTH_STRING',
+        flags.authString ? '--auth-string' : nonEmpty(environ.PREFECT_API_AUTH_STRING) ? 'PREFECT_API_AUTH_STRING' : urlSource,
         'use the value of the api_auth_secret_arn secret, e.g. prefect:s3cret',
       );
     }
@@ -78,13 +80,12 @@ export function resolveApiSettings(
   return {
     apiUrl,
     auth,
-    timeoutMs: seconds(flags.timeoutSeconds, environ.PREFECT_API_REQUEST_TIMEOUT, 60, timeoutSetting) * 1000,
+    timeoutMs: seconds(flags.timeoutSeconds, '--request-timeout', environ, 'PREFECT_API_REQUEST_TIMEOUT', 60) * 1000,
     timeoutSetting,
-    maxRetries: integer(flags.retries, environ.PREFECT_CLIENT_MAX_RETRIES, 5, 'PREFECT_CLIENT_MAX_RETRIES', 0, 20),
-    concurrency: integer(flags.concurrency, environ.FLOWS_DEPLOYER_CONCURRENCY, 8, 'FLOWS_DEPLOYER_CONCURRENCY', 1, 64),
-    healthTimeoutMs:
-      seconds(flags.healthTimeoutSeconds, environ.FLOWS_DEPLOYER_HEALTH_TIMEOUT, 120, 'FLOWS_DEPLOYER_HEALTH_TIMEOUT') * 1000,
-    timeBudgetMs: seconds(flags.timeBudgetSeconds, environ.FLOWS_DEPLOYER_TIME_BUDGET, DEFAULT_TIME_BUDGET_SECONDS, timeBudgetSetting) * 1000,
+    maxRetries: integer(flags.retries, 'retries', environ, 'PREFECT_CLIENT_MAX_RETRIES', 5, 0, 20),
+    concurrency: integer(flags.concurrency, '--concurrency', environ, 'FLOWS_DEPLOYER_CONCURRENCY', 8, 1, 64),
+    healthTimeoutMs: seconds(flags.healthTimeoutSeconds, '--health-timeout', environ, 'FLOWS_DEPLOYER_HEALTH_TIMEOUT', 120) * 1000,
+    timeBudgetMs: seconds(flags.timeBudgetSeconds, '--time-budget', environ, 'FLOWS_DEPLOYER_TIME_BUDGET', DEFAULT_TIME_BUDGET_SECONDS) * 1000,
     timeBudgetSetting,
   };
 }
@@ -93,29 +94,38 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
 }
 
-function seconds(flag: string | number | undefined, env: string | undefined, fallback: number, name: string): number {
-  const raw = flag ?? nonEmpty(env);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new DeployerError(`${name} must be a positive number of seconds, got "${raw}"`, name);
+/** The flag's value if given, else the variable's: each checked under its own name, so the error names what the user set. */
+function seconds(flag: string | number | undefined, flagName: string, environ: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  if (flag !== undefined) return secondsSetting(flag, flagName);
+  const raw = nonEmpty(environ[variable]);
+  return raw === undefined ? fallback : secondsSetting(raw, variable);
+}
+
+function integer(flag: string | number | undefined, flagName: string, environ: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  if (flag !== undefined) return integerSetting(flag, flagName, min, max);
+  const raw = nonEmpty(environ[variable]);
+  return raw === undefined ? fallback : integerSetting(raw, variable, min, max);
+}
+
+/** Plain decimals only: `0x10`, `1e3` and `Infinity` are refused rather than read as numbers. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A positive number of seconds from a flag or variable (`name`); a usage error naming it otherwise. */
+export function secondsSetting(raw: string | number, name: string): number {
+  const text = String(raw).trim();
+  const n = Number(text);
+  if (!DECIMAL.test(text) || !(n > 0)) {
+    throw usageError(`${name} must be a positive number of seconds, got "${raw}"`, name, `e.g. ${name.startsWith('--') ? `${name} 30` : `${name}=30`}`);
   }
   return n;
 }
 
-function integer(
-  flag: string | number | undefined,
-  env: string | undefined,
-  fallback: number,
-  name: string,
-  min: number,
-  max: number,
-): number {
-  const raw = flag ?? nonEmpty(env);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new DeployerError(`${name} must be an integer ${min}..${max}, got "${raw}"`, name);
+/** An integer in `min..max` from a flag or variable (`name`); a usage error naming it otherwise. */
+export function integerSetting(raw: string | number, name: string, min: number, max: number): number {
+  const text = String(raw).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw usageError(`${name} must be an integer ${min}..${max}, got "${raw}"`, name, `e.g. ${name.startsWith('--') ? `${name} ${max > 8 ? 8 : max}` : `${name}=${max > 8 ? 8 : max}`}`);
   }
   return n;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { PlatformConfig } from '@blog-data/config';
 import type { Schemas } from '@blog-data/prefect-api';
 import { deepEqual, diffValues, FieldChange, isPlainObject } from './diff';
-import { DeployerError } from './errors';
+import { UserError } from '@blog-data/cli-kit';
 import type { PoolOutputs } from './infra-outputs';
 
 /** The Prefect worker type whose default template we start from. */
@@ -83,11 +83,11 @@ export function renderEcsJobTemplate(base: JobTemplate, defaults: EcsJobDefaults
   const template = JSON.parse(JSON.stringify(base)) as JobTemplate;
   const props = template.variables?.properties;
   if (!isPlainObject(props) || !isPlainObject(template.job_configuration)) {
-    throw new DeployerError('the ECS base job template has no job_configuration/variables.properties', ECS_BASE_TEMPLATE_FILE);
+    throw new UserError('the ECS base job template has no job_configuration/variables.properties', ECS_BASE_TEMPLATE_FILE);
   }
   const missing = Object.keys(defaults).filter((k) => !(k in props));
   if (missing.length > 0) {
-    throw new DeployerError(
+    throw new UserError(
       `the ECS base job template has no variable(s) ${missing.join(', ')}`,
       ECS_BASE_TEMPLATE_FILE,
       'the worker template changed; update the template file and EcsJobDefaults together',
@@ -116,7 +116,7 @@ export interface WorkPoolPlan {
 export function planWorkPool(name: string, template: JobTemplate, actual: Schemas['WorkPoolResponse'] | undefined): WorkPoolPlan {
   if (!actual) return { name, action: 'create', changes: [], baseJobTemplate: template };
   if (actual.type !== WORK_POOL_TYPE) {
-    throw new DeployerError(
+    throw new UserError(
       `work pool ${name} exists with type "${actual.type}", not "${WORK_POOL_TYPE}"`,
       `work_pools/${name}`,
       'a pool\'s type cannot change: delete it in the Prefect UI (its deployments keep their names) or choose another prefect.workPool',

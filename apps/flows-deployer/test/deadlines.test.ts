@@ -52,9 +52,10 @@ describe('flows-deployer against a misbehaving server', () => {
     expect(stderr).not.toMatch(/security group/);
   });
 
-  it('rejects a time budget that is not a positive number, naming the flag', async () => {
+  it('rejects a time budget that is not a positive number, naming the flag, before any request', async () => {
     const { code, stderr } = await plan({ kind: 'json', body: [] }, ['--time-budget', 'soon']);
-    expect(code).toBe(1);
-    expect(stderr).toContain('--time-budget must be a positive number of seconds, got "soon"');
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: --time-budget must be a positive number of seconds, got "soon" (--time-budget): e.g. --time-budget 30');
+    expect(server?.requests).toHaveLength(0);
   });
 });

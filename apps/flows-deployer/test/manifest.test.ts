@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ValidationProblems } from '../src/errors';
+import { UserError } from '@blog-data/cli-kit';
 import { APP_DIR } from './support/workspace';
 import { defaultFlowName, inspectFlowSource } from '../src/manifest/flow-source';
 import { loadManifest, parseManifest } from '../src/manifest/load';
@@ -48,7 +48,7 @@ function problems(yaml: string): string[] {
   try {
     parse(yaml);
   } catch (err) {
-    if (err instanceof ValidationProblems) return [...err.problems];
+    if (err instanceof UserError) return err.problems().map((p) => p.what);
     throw err;
   }
   throw new Error('expected the manifest to be rejected');

@@ -1,8 +1,4 @@
-import { PrefectContractServer } from '@blog-data/prefect-api/testing';
-import { MemoryFlowCodeStore } from './support/memory-flow-code-store';
-import { runCli, Workspace } from './support/workspace';
-
-const AUTH = 'prefect:correct-horse-battery-staple';
+import { contractSession } from './support/contract-session';
 
 /**
  * The repository's own prefect.yaml against a contract server that behaves like a real Prefect
@@ -10,69 +6,52 @@ const AUTH = 'prefect:correct-horse-battery-staple';
  * → 503 on overlapping writes): it converges in one run and then writes nothing.
  */
 describe('flows-deployer against a SQLite-backed 3.8.3 server', () => {
-  let server: PrefectContractServer;
-  let ws: Workspace;
-  let environ: NodeJS.ProcessEnv;
-  let store: MemoryFlowCodeStore;
-  const cli = (...args: string[]) => runCli([...args, '--manifest', ws.manifest, '--infra-outputs', ws.outputs], environ, false, store);
-
-  beforeEach(async () => {
-    server = await PrefectContractServer.start({ authString: AUTH, database: 'sqlite', writeLatencyMs: 10 });
-    ws = Workspace.create();
-    store = new MemoryFlowCodeStore();
-    environ = { PLATFORM_ENV: 'dev', PREFECT_API_URL: server.apiUrl, PREFECT_API_AUTH_STRING: AUTH };
-  });
-
-  afterEach(async () => {
-    expect(server.violations).toEqual([]);
-    await server.stop();
-    ws.dispose();
-  });
+  const t = contractSession({ database: 'sqlite', writeLatencyMs: 10 });
 
   it('applies the repository manifest in one run at the default concurrency; re-runs write nothing and plan exits 0', async () => {
-    const first = await cli('apply', '--json');
+    const first = await t.cli('apply', '--json');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.json().summary).toMatchObject({ create: 3 });
-    const weekly = [...server.deployments.values()].find((d) => d.name === 'weekly-rebuild');
+    const weekly = [...t.server.deployments.values()].find((d) => d.name === 'weekly-rebuild');
     // What Prefect 3.8.3 stores for the manifest's rule (normalize_rrule_string's legacy anchor).
     expect(weekly?.schedules[0].schedule).toEqual({ rrule: 'DTSTART:20200101T000000\nFREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', timezone: 'Europe/London' });
 
-    server.clearLog();
-    const again = await cli('apply', '--json');
+    t.server.clearLog();
+    const again = await t.cli('apply', '--json');
     expect(again.code).toBe(0);
-    expect(server.writes).toEqual([]);
+    expect(t.server.writes).toEqual([]);
     expect(again.json().summary).toMatchObject({ create: 0, update: 0, unchanged: 3 });
-    const plan = await cli('plan', '--detailed-exitcode');
+    const plan = await t.cli('plan', '--detailed-exitcode');
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('No changes');
   });
 
   it('converges on MINUTELY rrules, whose anchor the server takes from its clock', async () => {
-    ws.editManifest((t) => t.replace('FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', 'FREQ=MINUTELY;INTERVAL=30'));
-    expect((await cli('apply')).code).toBe(0);
-    const stored = [...server.deployments.values()].find((d) => d.name === 'weekly-rebuild')?.schedules[0].schedule.rrule;
+    t.ws.editManifest((t) => t.replace('FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', 'FREQ=MINUTELY;INTERVAL=30'));
+    expect((await t.cli('apply')).code).toBe(0);
+    const stored = [...t.server.deployments.values()].find((d) => d.name === 'weekly-rebuild')?.schedules[0].schedule.rrule;
     expect(stored).toMatch(/^DTSTART:\d{8}T\d{2}[03]000\nFREQ=MINUTELY;INTERVAL=30$/);
-    server.clearLog();
-    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+    t.server.clearLog();
+    expect((await t.cli('plan', '--detailed-exitcode')).code).toBe(0);
     // A changed rule is still a change.
-    ws.editManifest((t) => t.replace('FREQ=MINUTELY;INTERVAL=30', 'FREQ=MINUTELY;INTERVAL=20'));
-    expect((await cli('plan', '--detailed-exitcode')).code).toBe(3); // cli-kit's EXIT.changes
-    expect(server.writes).toEqual([]);
+    t.ws.editManifest((t) => t.replace('FREQ=MINUTELY;INTERVAL=30', 'FREQ=MINUTELY;INTERVAL=20'));
+    expect((await t.cli('plan', '--detailed-exitcode')).code).toBe(3); // cli-kit's EXIT.changes
+    expect(t.server.writes).toEqual([]);
   });
 
   it('applies max_scheduled_runs through the schedule endpoint, since the upsert drops it, and then writes nothing', async () => {
-    ws.editManifest((t) => t.replace('timezone: Europe/London\n      active: true', 'timezone: Europe/London\n      active: true\n      max_scheduled_runs: 3'));
-    const first = await cli('apply');
+    t.ws.editManifest((t) => t.replace('timezone: Europe/London\n      active: true', 'timezone: Europe/London\n      active: true\n      max_scheduled_runs: 3'));
+    const first = await t.cli('apply');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const daily = [...server.deployments.values()].find((d) => d.name === 'daily');
+    const daily = [...t.server.deployments.values()].find((d) => d.name === 'daily');
     expect(daily?.schedules.map((s: { max_scheduled_runs: number | null }) => s.max_scheduled_runs)).toEqual([3]);
-    expect(server.writes.filter((w) => w.status < 300).map((w) => `${w.method} ${w.route}`)).toContain('POST /deployments/{id}/schedules');
+    expect(t.server.writes.filter((w) => w.status < 300).map((w) => `${w.method} ${w.route}`)).toContain('POST /deployments/{id}/schedules');
 
-    server.clearLog();
-    expect((await cli('apply')).code).toBe(0);
-    expect(server.writes).toEqual([]);
-    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0);
+    t.server.clearLog();
+    expect((await t.cli('apply')).code).toBe(0);
+    expect(t.server.writes).toEqual([]);
+    expect((await t.cli('plan', '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Problem, UserError } from '@blog-data/cli-kit';
 import { loadConfig } from '@blog-data/config';
 import { resolveImage } from '../src/image';
 import { BASE64_PREFIX, flattenOutputs, poolOutputs, readInfraOutputs } from '../src/infra-outputs';
@@ -10,6 +11,17 @@ import { TERRAFORM_OUTPUTS } from './support/workspace';
 const config = loadConfig({ env: 'dev', environ: {} });
 const outputs = poolOutputs(flattenOutputs(TERRAFORM_OUTPUTS));
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+/** The problems a UserError stands for (fails when `fn` does not throw one). */
+function problemsOf(fn: () => unknown): readonly Problem[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof UserError) return err.problems();
+    throw err;
+  }
+  throw new Error('expected a UserError');
+}
 
 function render(image = 'repo/blog-data:tag'): JobTemplate {
   return renderEcsJobTemplate(loadEcsBaseTemplate(), ecsJobDefaults(config, outputs, image));
@@ -76,23 +88,34 @@ describe('ECS job template', () => {
       expect(local.reference).toBe(`127.0.0.1:5000/blog-data@${DIGEST}`);
       expect(local.warning).toMatch(/is not infra's ecr_repository_url/);
 
-      writeFileSync(file, JSON.stringify({ digest: DIGEST }));
+      writeFileSync(file, JSON.stringify({ image: 'prefect-base', digest: DIGEST, reference: `${repo}@${DIGEST}` }));
       expect(resolveImage(config, { imageResultFile: file, repositoryUrl: repo })).toEqual({ reference: `${repo}@${DIGEST}`, source: '--image-result' });
 
-      writeFileSync(file, JSON.stringify({ image: 'flows-deployer', digest: DIGEST }));
+      writeFileSync(file, JSON.stringify({ image: 'flows-deployer', digest: DIGEST, reference: `${repo}@${DIGEST}` }));
       expect(() => resolveImage(config, { imageResultFile: file })).toThrow(/the image result is for the flows-deployer image/);
 
-      writeFileSync(file, JSON.stringify({ image: 'prefect-base', status: 'built', tags: ['x'] }));
-      expect(() => resolveImage(config, { imageResultFile: file })).toThrow(/no sha256 digest in the image result/);
+      // Read through config's imageResultSchema: each missing or mistyped field named, with the file.
+      writeFileSync(file, JSON.stringify({ image: 'prefect-base', status: 'built', tags: ['x'], reference: 'blog-data:latest' }));
+      const problems = problemsOf(() => resolveImage(config, { imageResultFile: file }));
+      expect(problems).toEqual([
+        { what: 'digest: missing', where: file, fix: expect.stringContaining('image-builder publish --output') },
+        { what: 'reference: must be <repository>@sha256:<64 hex>', where: file, fix: expect.any(String) },
+      ]);
+
+      writeFileSync(file, JSON.stringify({ image: 'prefect-base', digest: DIGEST, reference: `${repo}@sha256:${'b'.repeat(64)}` }));
+      expect(() => resolveImage(config, { imageResultFile: file })).toThrow(/does not pin digest/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('names every missing or malformed output at once', () => {
-    expect(() => poolOutputs({ vpc_id: 'not-a-vpc', task_subnet_ids: [] }, 'outputs.json')).toThrow(
-      /outputs\.json is invalid:[\s\S]*ecs_cluster_arn: missing[\s\S]*vpc_id: "not-a-vpc" is not a VPC id[\s\S]*task_subnet_ids: missing[\s\S]*assign_public_ip: missing/,
+    // Parsed with a .pick() of config's platformOutputsSchema: one problem per field, naming the file.
+    const problems = problemsOf(() => poolOutputs({ vpc_id: 'not-a-vpc', task_subnet_ids: [] }, 'outputs.json'));
+    expect(problems.map((p) => p.what)).toEqual(
+      expect.arrayContaining(['ecs_cluster_arn: missing', 'vpc_id: must be a vpc-… id', 'task_subnet_ids: must list at least one subnet', 'assign_public_ip: missing']),
     );
+    expect(problems.every((p) => p.where === 'outputs.json')).toBe(true);
   });
 
   it('accepts terraform output -json and flat maps alike', () => {

@@ -5,7 +5,8 @@
  * concurrency, every overload answer (503, 429) halves the limit (down to 1), so a SQLite server
  * is down to one write at a time after its first few 503s; `increaseAfter` × limit successes in a
  * row raise it by one again (up to the start), so a passing blip on Aurora costs little. The
- * shape is TCP's additive-increase / multiplicative-decrease.
+ * shape is TCP's additive-increase / multiplicative-decrease. Without an `overloaded` test it never
+ * shrinks: a plain semaphore, which is how the client bounds all requests in flight.
  */
 export class AdaptiveLimit {
   private limit: number;
@@ -28,8 +29,13 @@ export class AdaptiveLimit {
     return this.limit;
   }
 
-  /** Runs `task` once a slot is free; `overloaded(result)` says whether the server pushed back. */
-  async run<T>(task: () => Promise<T>, overloaded: (result: T) => boolean): Promise<T> {
+  /** Tasks currently holding a slot. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Runs `task` once a slot is free; `overloaded(result)` says whether the server pushed back (default: never). */
+  async run<T>(task: () => Promise<T>, overloaded: (result: T) => boolean = () => false): Promise<T> {
     await this.acquire();
     let pushedBack = false;
     try {

@@ -6,7 +6,6 @@ import { messageOf, PrefectApiError } from './errors';
 import { describeFailure, isRetryableFailure, RequestFailure } from './failures';
 import type { components, paths } from './generated/prefect-3.8.3';
 import { DEFAULT_RETRY_POLICY, isOverloadStatus, isRetryableStatus, RetryPolicy, retryDelayMs } from './retry';
-import { Semaphore } from './semaphore';
 import { ApiSettings, authorizationHeader } from './settings';
 
 /** Schemas of the Prefect 3.8.3 REST API, by name (generated; never hand-written). */
@@ -77,7 +76,8 @@ const attemptsOfResponse = new WeakMap<Response, { attempts: number; elapsedMs: 
  */
 export function createPrefectApi(settings: ApiSettings, options: PrefectClientOptions = {}): PrefectApi {
   const stats = options.stats ?? newRequestStats();
-  const semaphore = new Semaphore(settings.concurrency);
+  // Every attempt holds one of `concurrency` slots (a fixed limit: no overload test).
+  const inFlight = new AdaptiveLimit(settings.concurrency);
   // Writes also pass an adaptive limit: one at a time once a SQLite server answers 503.
   const writeLimit = new AdaptiveLimit(settings.concurrency);
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries ?? settings.maxRetries };
@@ -112,7 +112,7 @@ export function createPrefectApi(settings: ApiSettings, options: PrefectClientOp
       throw new PrefectApiError(summary, `${request.method} ${request.url}`, fix, { cause: full });
     };
     for (let attempt = 0; ; attempt++) {
-      const send = (): Promise<AttemptOutcome> => semaphore.run(async (): Promise<AttemptOutcome> => {
+      const send = (): Promise<AttemptOutcome> => inFlight.run(async (): Promise<AttemptOutcome> => {
         started ??= now();
         deadline ??= deadlineFrom(started);
         if (now() >= deadline.at) {

@@ -1,35 +1,17 @@
+import { redactSecrets, UserError, UserErrorOptions } from '@blog-data/cli-kit';
+
 /**
- * A failure of a Prefect API call the user can act on, printed as one line:
- * `<what> (<where>): <how to fix>`. Same shape as the CLIs' user errors, so each CLI prints it
- * the way it prints its own.
+ * A failure of a Prefect API call the user can act on: cli-kit's {@link UserError}, so every CLI
+ * (flows-deployer, platform-ops) prints it the same way, `<what> (<where>): <how to fix>`. A
+ * subclass only to tell Prefect failures apart (`kind: 'prefect-api'`); URL credentials are
+ * redacted here too, because library callers (doctor's checks) print messages themselves.
  */
-export class PrefectApiError extends Error {
-  constructor(
-    /** What went wrong. */
-    readonly what: string,
-    /** Where: the URL or the setting at fault. */
-    readonly where?: string,
-    /** How to fix it. */
-    readonly fix?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${what}${where ? ` (${where})` : ''}${fix ? `: ${fix}` : ''}`, options);
+export class PrefectApiError extends UserError {
+  constructor(what: string, where?: string, fix?: string, options: UserErrorOptions = {}) {
+    super(redactSecrets(what), where === undefined ? undefined : redactSecrets(where), fix, { kind: 'prefect-api', ...options });
     this.name = 'PrefectApiError';
   }
 }
 
-/** The message of anything thrown, for one-line reports. */
-export function messageOf(err: unknown): string {
-  // Duck-typed: errors from fetch may come from another realm (vm contexts, jest) and fail instanceof.
-  if (isErrorLike(err)) {
-    const cause = err.cause;
-    const causeText = isErrorLike(cause) ? (cause as NodeJS.ErrnoException).code ?? cause.message : undefined;
-    return causeText && !err.message.includes(causeText) ? `${err.message} (${causeText})` : err.message;
-  }
-  return String(err);
-}
-
-/** An Error from any realm. */
-export function isErrorLike(value: unknown): value is Error & { cause?: unknown; code?: string } {
-  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
-}
+// One formatting of thrown values for the whole repository (cli-kit); re-exported for the package's callers.
+export { isErrorLike, messageOf } from '@blog-data/cli-kit';

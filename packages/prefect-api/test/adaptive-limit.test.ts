@@ -56,4 +56,20 @@ describe('AdaptiveLimit', () => {
     await Promise.all(all);
     expect(peak).toBe(4);
   });
+
+  it('without an overload test is a fixed limit (the client\'s bound on all requests)', async () => {
+    const limit = new AdaptiveLimit(2);
+    const gates: Array<() => void> = [];
+    const all = Array.from({ length: 5 }, () => limit.run(() => new Promise<void>((r) => gates.push(r))));
+    await tick();
+    expect(limit.inFlight).toBe(2);
+    while (gates.length) {
+      gates.shift()?.();
+      await tick();
+      expect(limit.inFlight).toBeLessThanOrEqual(2);
+    }
+    await Promise.all(all);
+    expect(limit.current).toBe(2);
+    expect(limit.inFlight).toBe(0);
+  });
 });

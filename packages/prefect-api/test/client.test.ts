@@ -2,7 +2,7 @@ import { createPrefectApi, expectOk, isWriteRequest } from '../src/client';
 import { classifyFetchError, isRetryableFailure } from '../src/failures';
 import { waitForHealthy } from '../src/health';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/retry';
-import { Semaphore } from '../src/semaphore';
+import { AdaptiveLimit } from '../src/adaptive-limit';
 import { ApiSettings } from '../src/settings';
 
 const POLICY = { baseDelayMs: 250, maxDelayMs: 10_000 };
@@ -143,9 +143,9 @@ describe('client transport', () => {
   });
 });
 
-describe('semaphore', () => {
+describe('request limit', () => {
   it('rejects a limit below 1', () => {
-    expect(() => new Semaphore(0)).toThrow('Semaphore limit must be an integer ≥ 1, got 0');
+    expect(() => new AdaptiveLimit(0)).toThrow('AdaptiveLimit max must be an integer ≥ 1, got 0');
   });
 });
 

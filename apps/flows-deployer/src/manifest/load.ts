@@ -6,7 +6,7 @@ import { defaultFlowName, FlowSource, inspectFlowSource } from './flow-source';
 import { parseYamlFast } from './parse-yaml';
 import { parsePythonModule, PyModule } from './python-module';
 import { ENTRYPOINT, ManifestDeployment, manifestDeploymentSchema, ManifestSchedule, manifestSchema } from './schema';
-import { DeployerError, ValidationProblems } from '../errors';
+import { usageError, UserError } from '@blog-data/cli-kit';
 
 /** A deployment from the manifest with everything `prefect deploy` would resolve filled in. */
 export interface ResolvedDeployment {
@@ -55,13 +55,13 @@ export interface LoadManifestOptions {
   readonly readFile?: (file: string) => string;
 }
 
-/** Reads and validates `prefect.yaml`; throws {@link ValidationProblems} listing every problem with its field path. */
+/** Reads and validates `prefect.yaml`; throws a usage error listing every problem with its field path. */
 export function loadManifest(file: string, options: LoadManifestOptions): ResolvedManifest {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DeployerError(`cannot read the manifest: ${(err as Error).message}`, file, 'pass --manifest <path to prefect.yaml>');
+    throw usageError(`cannot read the manifest: ${(err as Error).message}`, file, 'pass --manifest <path to prefect.yaml>');
   }
   const projectDir = path.dirname(path.resolve(file));
   const readFile = options.readFile ?? ((f: string) => readProjectFile(projectDir, f));
@@ -134,7 +134,7 @@ export function parseManifest(
   if (problems.length > 0) {
     // Grouped by deployment (top-level problems first), in the order found within each.
     const ordered = problems.map((p, i) => ({ ...p, i })).sort((a, b) => a.deployment - b.deployment || a.i - b.i);
-    throw new ValidationProblems(file, [...new Set(ordered.map((p) => p.text))]);
+    throw invalidManifest(file, [...new Set(ordered.map((p) => p.text))]);
   }
   return { file, deployments, warnings };
 }
@@ -146,7 +146,7 @@ function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
-    throw new ValidationProblems(
+    throw invalidManifest(
       file,
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
@@ -155,7 +155,7 @@ function parseYaml(text: string, file: string): unknown {
     );
   }
   const mark = fast.error.mark;
-  throw new ValidationProblems(file, [`${file}${mark ? `:${mark.line + 1}:${mark.column + 1}` : ''}: ${fast.error.reason}`]);
+  throw invalidManifest(file, [`${file}${mark ? `:${mark.line + 1}:${mark.column + 1}` : ''}: ${fast.error.reason}`]);
 }
 
 interface Problem {
@@ -298,4 +298,9 @@ function describeIssue(file: string, raw: unknown, issue: z.core.$ZodIssue): str
     }
   }
   return `${out}: ${message}`;
+}
+
+/** Every problem of the manifest at once: one `error:` line each (file, item and field), exit 2. */
+function invalidManifest(file: string, problems: readonly string[]): UserError {
+  return usageError(`${file} is invalid`, file, 'fix the fields named', { kind: 'invalid-manifest', problems: problems.map((what) => ({ what })) });
 }

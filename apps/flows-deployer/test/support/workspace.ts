@@ -70,7 +70,7 @@ export interface CliRun {
   json<T = any>(): T;
 }
 
-/** Runs the real CLI entry in-process with its own environment. */
+/** Runs the real CLI entry in-process with its own environment; `isTty` makes both streams terminals. */
 export async function runCli(
   args: readonly string[],
   environ: NodeJS.ProcessEnv,
@@ -79,13 +79,9 @@ export async function runCli(
 ): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['node', 'flows-deployer', ...args], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    isTty,
-    environ,
-    flowCodeStore,
-  });
-  const stdout = out.join('\n');
-  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) };
+  const stream = (sink: string[]) => ({ isTTY: isTty, columns: 120, write: (text: string) => sink.push(text) });
+  const code = await main(args, { stdout: stream(out), stderr: stream(err), env: environ, cwd: process.cwd() }, { flowCodeStore });
+  // Without the final newline, so tests compare whole outputs.
+  const stdout = out.join('').replace(/\n$/, '');
+  return { code, stdout, stderr: err.join('').replace(/\n$/, ''), json: () => JSON.parse(stdout) };
 }
