@@ -206,6 +206,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
     exec: 'ts-node --transpile-only bench/image-only-overhead.ts',
     receiveArgs: true,
   });
+  // The flows step runs the deployer's compiled bin; its redaction test runs it for real.
+  delivery.tryFindObjectFile('project.json')?.addOverride('targets.test.dependsOn', ['build', '^build', { projects: ['flows-deployer'], target: 'build' }]);
 
   const ops = addWorkspacePackage(root, {
     outdir: 'packages/ops',

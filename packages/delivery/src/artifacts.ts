@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { UserError } from '@blog-data/cli-kit';
 import { flattenTerraformOutputs, imageResultSchema, platformOutputsSchema } from '@blog-data/config';
 import { z } from 'zod';
-import { DeployError } from './errors';
 
 /** Where one deploy run's steps leave what the next step reads (gitignored). */
 export const ARTIFACTS_DIR = '.deploy';
@@ -30,17 +30,17 @@ export function readArtifact<T>(
   transform: (raw: unknown) => unknown = (x) => x,
 ): T {
   const path = join(root, file);
-  if (!existsSync(path)) throw new DeployError(`${file} does not exist`, file, missingFix);
+  if (!existsSync(path)) throw new UserError(`${file} does not exist`, file, missingFix);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new DeployError(`${file} is not JSON (${(e as Error).message})`, file, 'delete it and run the step that writes it again');
+    throw new UserError(`${file} is not JSON (${(e as Error).message})`, file, 'delete it and run the step that writes it again');
   }
   const parsed = schema.safeParse(transform(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DeployError(`${file}: ${issue.path.join('.') || '(root)'} ${issue.message}`, file, 'delete it and run the step that writes it again');
+    throw new UserError(`${file}: ${issue.path.join('.') || '(root)'} ${issue.message}`, file, 'delete it and run the step that writes it again');
   }
   return parsed.data;
 }

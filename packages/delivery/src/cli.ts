@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { formatProblem } from '@blog-data/cli-kit';
-import { assertRealIdentities, ConfigError, loadConfig } from '@blog-data/config';
-import { Command, CommanderError } from 'commander';
-import { DeployError } from './errors';
+import { CliIo, redactSecrets, runCli, usageError } from '@blog-data/cli-kit';
+import { assertRealIdentities, loadConfig } from '@blog-data/config';
+import { Command } from 'commander';
 import { DELIVERY_ORDER, DeliveryProject, describePlan, planDeploy } from './order';
 import { runStep } from './steps';
 
-/** Where the CLI writes, and what it reads from the process (tests pass their own). */
-export interface DeployIo {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown };
-  readonly env: NodeJS.ProcessEnv;
+/** cli-kit's streams, environment and directory, plus the workspace root the steps run in. */
+export interface DeployIo extends CliIo {
+  /** The workspace root (where `.deploy/` and the packages' bins are). */
   readonly root: string;
 }
 
@@ -24,13 +21,10 @@ export function affectedDeployProjects(root: string, nxArgs: readonly string[]):
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-/** Entry point of `platform-deploy`; returns the exit code. */
-export async function main(argv: readonly string[], io: DeployIo): Promise<number> {
-  const log = (line: string) => io.stdout.write(`${line}\n`);
-  const program = new Command('platform-deploy')
-    .description('Deploys what changed, in delivery order (images → infra → flows); run by the Nx deploy targets')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+function buildProgram(io: DeployIo): Command {
+  // Step logs quote settings and outputs: never with credentials a URL may carry.
+  const log = (line: string) => io.stdout.write(`${redactSecrets(line)}\n`);
+  const program = new Command('platform-deploy').description('Deploys what changed, in delivery order (images → infra → flows); run by the Nx deploy targets');
 
   program
     .command('plan')
@@ -42,39 +36,28 @@ export async function main(argv: readonly string[], io: DeployIo): Promise<numbe
     .action((flags: { base?: string; head?: string; files?: string; env?: string }) => {
       const config = loadConfig({ env: flags.env, environ: io.env });
       const nxArgs = flags.files ? [`--files=${flags.files}`] : [...(flags.base ? [`--base=${flags.base}`] : []), ...(flags.head ? [`--head=${flags.head}`] : [])];
-      io.stdout.write(describePlan(config.env, planDeploy(affectedDeployProjects(io.root, nxArgs))));
+      io.stdout.write(redactSecrets(describePlan(config.env, planDeploy(affectedDeployProjects(io.root, nxArgs)))));
     });
 
   program
     .command('step')
-    .description('one project\'s deploy step (what its Nx deploy target runs)')
+    .description("one project's deploy step (what its Nx deploy target runs)")
     .argument('<project>', DELIVERY_ORDER.join(' | '))
     .option('--env <name>', 'environment (default PLATFORM_ENV, then dev)')
     .option('--dry-run', 'say what the step would do; change nothing', false)
     .action(async (project: string, flags: { env?: string; dryRun: boolean }) => {
       if (!(DELIVERY_ORDER as readonly string[]).includes(project)) {
-        throw new DeployError(`unknown project "${project}"`, 'platform-deploy step', `use one of ${DELIVERY_ORDER.join(', ')}`);
+        throw usageError(`unknown project "${project}"`, 'platform-deploy step', `use one of ${DELIVERY_ORDER.join(', ')}`);
       }
       const config = loadConfig({ env: flags.env, environ: io.env });
       assertRealIdentities(config, { emulator: Boolean(io.env.AWS_ENDPOINT_URL) });
       const profiles = { deploy: io.env.DEPLOY_AWS_PROFILE || undefined, ecrPush: io.env.ECR_PUSH_AWS_PROFILE || undefined };
       await runStep(project as DeliveryProject, { root: io.root, config, dryRun: flags.dryRun, profiles, log });
     });
+  return program;
+}
 
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof ConfigError) {
-      for (const problem of e.problems()) io.stderr.write(`error: ${formatProblem(problem)}\n`);
-      return e.exitCode;
-    }
-    if (e instanceof DeployError) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return 1;
-    }
-    io.stderr.write(`error: ${(e as Error).message}\n`);
-    return 1;
-  }
+/** Entry point of `platform-deploy` (through cli-kit's `runCli`: one-line errors, exit codes, redaction); returns the exit code. */
+export function main(argv: readonly string[], io: DeployIo): Promise<number> {
+  return runCli(argv, io, () => buildProgram(io));
 }

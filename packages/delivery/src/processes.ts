@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DeployError } from './errors';
+import { UserError } from '@blog-data/cli-kit';
 
 /** A workspace CLI one step runs (`node <bin> <args>`), with the environment it gets. */
 export interface ToolRun {
@@ -10,7 +10,7 @@ export interface ToolRun {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Runs a workspace CLI with the terminal attached; a non-zero exit is a {@link DeployError}. */
+/** Runs a workspace CLI with the terminal attached; a non-zero exit is a {@link UserError}. */
 export function runTool(root: string, run: ToolRun): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [run.bin, ...run.args], {
@@ -18,10 +18,10 @@ export function runTool(root: string, run: ToolRun): Promise<void> {
       env: { ...process.env, ...run.env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    child.on('error', (e) => reject(new DeployError(`could not start ${run.bin}: ${e.message}`, run.bin, 'build the workspace (pnpm nx run-many -t build)')));
+    child.on('error', (e) => reject(new UserError(`could not start ${run.bin}: ${e.message}`, run.bin, 'build the workspace (pnpm nx run-many -t build)')));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new DeployError(`${run.bin} ${run.args[0] ?? ''} failed (${signal ?? `exit ${code}`})`, run.bin, 'see its output above'));
+      else reject(new UserError(`${run.bin} ${run.args[0] ?? ''} failed (${signal ?? `exit ${code}`})`, run.bin, 'see its output above'));
     });
   });
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { UserError } from '@blog-data/cli-kit';
 import { PlatformConfig } from '@blog-data/config';
 import { ARTIFACT_FILES, readInfraOutputs } from './artifacts';
-import { DeployError } from './errors';
 import { infraStepIo, runInfraStep } from './infra-step';
 import { DeliveryProject } from './order';
 import { describeRun, runTool, ToolRun } from './processes';
@@ -65,7 +65,7 @@ export async function readApiAuth(client: Pick<SecretsManagerClient, 'send'>, se
     return got.SecretString;
   } catch (e) {
     // The SDK's message names the secret and the cause, never the value.
-    throw new DeployError(`cannot read the API auth secret: ${(e as Error).message}`, secretArn, 'check the deploy role (DEPLOY_AWS_PROFILE) may read it, and that infra:deploy has run');
+    throw new UserError(`cannot read the API auth secret: ${(e as Error).message}`, secretArn, 'check the deploy role (DEPLOY_AWS_PROFILE) may read it, and that infra:deploy has run');
   }
 }
 

@@ -69,7 +69,8 @@ describe('platform-deploy', () => {
   const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
     let out = '';
     let err = '';
-    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env, root: scratch() };
+    const root = scratch();
+    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env, cwd: root, root };
     const code = await main(argv, io);
     return { code, out, err };
   };
@@ -89,6 +90,6 @@ describe('platform-deploy', () => {
 
   it('refuses an unknown project', async () => {
     const res = await run(['step', 'ops', '--env', 'dev'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
-    expect(res).toMatchObject({ code: 1, err: 'error: unknown project "ops" (platform-deploy step): use one of image-builder, infra, flows-deployer\n' });
+    expect(res).toMatchObject({ code: 2, err: 'error: unknown project "ops" (platform-deploy step): use one of image-builder, infra, flows-deployer\n' });
   });
 });
