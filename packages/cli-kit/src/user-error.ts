@@ -89,7 +89,8 @@ const GENERIC_NAMES = new Set(['', 'Error', 'TypeError', 'RangeError', 'SyntaxEr
  */
 export function messageOf(err: unknown): string {
   if (!isErrorLike(err)) return String(err);
-  const name = !GENERIC_NAMES.has(err.name) && !err.message.startsWith(err.name) ? `${err.name}: ` : '';
+  // A UserError (or a subclass such as PrefectApiError) is already a whole sentence: no name in front.
+  const name = !(err instanceof UserError) && !GENERIC_NAMES.has(err.name) && !err.message.startsWith(err.name) ? `${err.name}: ` : '';
   const cause = err.cause;
   const causeText = isErrorLike(cause) ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : undefined;
   return `${name}${err.message}${causeText && !err.message.includes(causeText) ? ` (${causeText})` : ''}`;

@@ -1,4 +1,4 @@
-import { colorEnabled, messageOf, paletteFor, progressReporter, redactJson, redactSecrets, renderTable, stripAnsi } from '../src';
+import { colorEnabled, messageOf, UserError, paletteFor, progressReporter, redactJson, redactSecrets, renderTable, stripAnsi } from '../src';
 import { Capture } from './support';
 
 describe('colour', () => {
@@ -82,5 +82,15 @@ describe('messageOf', () => {
     expect(messageOf(err)).toBe('fetch failed (ECONNREFUSED)');
     expect(messageOf(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))).toBe('AccessDeniedException: denied');
     expect(messageOf('plain')).toBe('plain');
+  });
+
+  it('leaves a UserError subclass (PrefectApiError, ConfigError…) as its sentence, without its class name', () => {
+    class PackageError extends UserError {
+      constructor() {
+        super('cannot reach the server', 'GET http://h/api/health', 'check the URL');
+        this.name = 'PackageError';
+      }
+    }
+    expect(messageOf(new PackageError())).toBe('cannot reach the server (GET http://h/api/health): check the URL');
   });
 });
