@@ -49,10 +49,10 @@ export function resolveApiSettings(
   }
   const apiUrl = parseApiUrl(rawUrl, urlSource);
 
-  // Credentials in the URL are basic auth, as Prefect's client (httpx) sends them; explicit auth wins.
-  const inUrl = apiUrlCredentials(rawUrl);
-  const authString = nonEmpty(flags.authString) ?? nonEmpty(environ.PREFECT_API_AUTH_STRING) ?? (inUrl ? `${inUrl.user}:${inUrl.password}` : undefined);
   const apiKey = nonEmpty(flags.apiKey) ?? nonEmpty(environ.PREFECT_API_KEY);
+  // Credentials in the URL are basic auth, as Prefect's client (httpx) sends them; explicit auth wins.
+  const inUrl = apiKey ? undefined : apiUrlCredentials(rawUrl);
+  const authString = nonEmpty(flags.authString) ?? nonEmpty(environ.PREFECT_API_AUTH_STRING) ?? (inUrl ? `${inUrl.user}:${inUrl.password}` : undefined);
   if (authString && apiKey) {
     throw usageError(
       'both an auth string and an API key are set',

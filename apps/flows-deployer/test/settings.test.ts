@@ -23,6 +23,21 @@ describe('API settings', () => {
     expect(s).toMatchObject({ apiUrl: 'http://flag/api', auth: { user: 'a', password: 'b' }, healthTimeoutMs: 5000, timeoutMs: 2000, concurrency: 3, maxRetries: 0 });
   });
 
+  it('sends credentials in the URL as basic auth (as httpx does) and keeps a URL without them', () => {
+    const s = resolveApiSettings({}, { PREFECT_API_URL: 'https://blog:p%40ss@prefect.example.com/api' });
+    expect(s.apiUrl).toBe('https://prefect.example.com/api');
+    expect(s.auth).toEqual({ kind: 'basic', user: 'blog', password: 'p@ss' });
+    // Explicit auth wins over the URL's.
+    expect(resolveApiSettings({}, { PREFECT_API_URL: 'https://blog:x@h/api', PREFECT_API_AUTH_STRING: 'a:b' }).auth).toEqual({ kind: 'basic', user: 'a', password: 'b' });
+    expect(resolveApiSettings({}, { PREFECT_API_URL: 'https://blog:x@h/api', PREFECT_API_KEY: 'k' }).auth).toEqual({ kind: 'bearer', token: 'k' });
+  });
+
+  it('names the flag, not the variable, for a bad flag value (exit 2)', () => {
+    const environ = { PREFECT_API_URL: 'http://h/api', FLOWS_DEPLOYER_HEALTH_TIMEOUT: '5', FLOWS_DEPLOYER_CONCURRENCY: '4' };
+    expect(() => resolveApiSettings({ healthTimeoutSeconds: 'x' }, environ)).toThrow(/^--health-timeout must be a positive number of seconds, got "x" \(--health-timeout\)/);
+    expect(() => resolveApiSettings({ concurrency: '99' }, environ)).toThrow(/^--concurrency must be an integer 1\.\.64, got "99" \(--concurrency\)/);
+  });
+
   it('falls back to the prefect_api_url output', () => {
     expect(resolveApiSettings({}, {}, 'http://alb/api').apiUrl).toBe('http://alb/api');
   });

@@ -1,8 +1,8 @@
+import { AdaptiveLimit } from '../src/adaptive-limit';
 import { createPrefectApi, expectOk, isWriteRequest } from '../src/client';
 import { classifyFetchError, isRetryableFailure } from '../src/failures';
 import { waitForHealthy } from '../src/health';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs, retryDelayMs } from '../src/retry';
-import { AdaptiveLimit } from '../src/adaptive-limit';
 import { ApiSettings } from '../src/settings';
 
 const POLICY = { baseDelayMs: 250, maxDelayMs: 10_000 };
