@@ -1,7 +1,7 @@
+import { UserError } from '@blog-data/cli-kit';
 import { expectOk, PrefectApi, Schemas } from '@blog-data/prefect-api';
 import { DeploymentBody, diffDeployment } from './deployments';
 import { canonicalJson } from './diff';
-import { UserError } from '@blog-data/cli-kit';
 import { FlowCodeBundle, FlowCodeStore, uploadFlowCode } from './flow-code';
 import { DeploymentPlanItem, Plan } from './plan';
 

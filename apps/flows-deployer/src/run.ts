@@ -1,8 +1,8 @@
 import * as path from 'node:path';
+import { usageError } from '@blog-data/cli-kit';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { createPrefectApi, newRequestStats, RequestStats, startTimeBudget, waitForHealthy } from '@blog-data/prefect-api';
 import { applyPlan, AppliedChange } from './apply';
-import { usageError } from '@blog-data/cli-kit';
 import { collectFlowCode, FlowCodeBundle, FlowCodeLocation, flowCodeLocation, flowCodeLimitsFromEnv, FlowCodeStore, planFlowCode, pullFromS3Steps, S3FlowCodeStore } from './flow-code';
 import { resolveImage, ResolvedImage } from './image';
 import { InfraOutputs, poolOutputs, readInfraOutputs } from './infra-outputs';

@@ -101,7 +101,15 @@ function seconds(flag: string | number | undefined, flagName: string, environ: N
   return raw === undefined ? fallback : secondsSetting(raw, variable);
 }
 
-function integer(flag: string | number | undefined, flagName: string, environ: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+function integer(
+  flag: string | number | undefined,
+  flagName: string,
+  environ: NodeJS.ProcessEnv,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (flag !== undefined) return integerSetting(flag, flagName, min, max);
   const raw = nonEmpty(environ[variable]);
   return raw === undefined ? fallback : integerSetting(raw, variable, min, max);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from '@blog-data/cli-kit';
 import type { PlatformConfig } from '@blog-data/config';
 import type { Schemas } from '@blog-data/prefect-api';
 import { deepEqual, diffValues, FieldChange, isPlainObject } from './diff';
-import { UserError } from '@blog-data/cli-kit';
 import type { PoolOutputs } from './infra-outputs';
 
 /** The Prefect worker type whose default template we start from. */

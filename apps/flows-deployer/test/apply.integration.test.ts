@@ -81,7 +81,7 @@ describe('flows-deployer against the contract server', () => {
 
   it('updates exactly the one deployment whose schedule changed', async () => {
     expect((await t.cli('apply')).code).toBe(0);
-    t.ws.editManifest((t) => t.replace('cron: "30 6 * * *"', 'cron: "0 7 * * *"'));
+    t.ws.editManifest((text) => text.replace('cron: "30 6 * * *"', 'cron: "0 7 * * *"'));
     t.server.clearLog();
 
     const plan = await t.cli('plan', '--json', '--detailed-exitcode');
@@ -131,7 +131,7 @@ describe('flows-deployer against the contract server', () => {
       'create deployment',
       api.settings,
     );
-    t.ws.editManifest((t) => t.replace(/  - name: hourly[\s\S]*?(?=  - name: weekly-rebuild)/, ''));
+    t.ws.editManifest((text) => text.replace(/  - name: hourly[\s\S]*?(?=  - name: weekly-rebuild)/, ''));
     t.server.clearLog();
 
     const keep = await t.cli('apply', '--json');
@@ -200,7 +200,7 @@ describe('flows-deployer against the contract server', () => {
   it.each([false, true])('removes every schedule when the manifest drops them (t.server keeps schedules on an empty upsert: %s)', async (keep) => {
     await t.restart({ keepSchedulesOnEmptyUpsert: keep });
     expect((await t.cli('apply')).code).toBe(0);
-    t.ws.editManifest((t) => t.replace(/    schedules:\n      - interval: 3600\n        anchor_date: "[^"]+"\n        timezone: UTC\n/, ''));
+    t.ws.editManifest((text) => text.replace(/    schedules:\n      - interval: 3600\n        anchor_date: "[^"]+"\n        timezone: UTC\n/, ''));
     t.server.clearLog();
     const run = await t.cli('apply');
     expect(run.stderr).toBe('');

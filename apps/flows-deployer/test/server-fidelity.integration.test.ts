@@ -28,20 +28,20 @@ describe('flows-deployer against a SQLite-backed 3.8.3 server', () => {
   });
 
   it('converges on MINUTELY rrules, whose anchor the server takes from its clock', async () => {
-    t.ws.editManifest((t) => t.replace('FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', 'FREQ=MINUTELY;INTERVAL=30'));
+    t.ws.editManifest((text) => text.replace('FREQ=WEEKLY;BYDAY=SU;BYHOUR=23;BYMINUTE=0', 'FREQ=MINUTELY;INTERVAL=30'));
     expect((await t.cli('apply')).code).toBe(0);
     const stored = [...t.server.deployments.values()].find((d) => d.name === 'weekly-rebuild')?.schedules[0].schedule.rrule;
     expect(stored).toMatch(/^DTSTART:\d{8}T\d{2}[03]000\nFREQ=MINUTELY;INTERVAL=30$/);
     t.server.clearLog();
     expect((await t.cli('plan', '--detailed-exitcode')).code).toBe(0);
     // A changed rule is still a change.
-    t.ws.editManifest((t) => t.replace('FREQ=MINUTELY;INTERVAL=30', 'FREQ=MINUTELY;INTERVAL=20'));
+    t.ws.editManifest((text) => text.replace('FREQ=MINUTELY;INTERVAL=30', 'FREQ=MINUTELY;INTERVAL=20'));
     expect((await t.cli('plan', '--detailed-exitcode')).code).toBe(3); // cli-kit's EXIT.changes
     expect(t.server.writes).toEqual([]);
   });
 
   it('applies max_scheduled_runs through the schedule endpoint, since the upsert drops it, and then writes nothing', async () => {
-    t.ws.editManifest((t) => t.replace('timezone: Europe/London\n      active: true', 'timezone: Europe/London\n      active: true\n      max_scheduled_runs: 3'));
+    t.ws.editManifest((text) => text.replace('timezone: Europe/London\n      active: true', 'timezone: Europe/London\n      active: true\n      max_scheduled_runs: 3'));
     const first = await t.cli('apply');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);

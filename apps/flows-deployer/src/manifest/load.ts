@@ -1,12 +1,12 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { usageError, UserError } from '@blog-data/cli-kit';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { defaultFlowName, FlowSource, inspectFlowSource } from './flow-source';
 import { parseYamlFast } from './parse-yaml';
 import { parsePythonModule, PyModule } from './python-module';
 import { ENTRYPOINT, ManifestDeployment, manifestDeploymentSchema, ManifestSchedule, manifestSchema } from './schema';
-import { usageError, UserError } from '@blog-data/cli-kit';
 
 /** A deployment from the manifest with everything `prefect deploy` would resolve filled in. */
 export interface ResolvedDeployment {
