@@ -1,7 +1,8 @@
 import { UserError } from '@blog-data/cli-kit';
-import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import type { BuildContext } from './context';
 import { describeEngine, engineRequestError } from './engine';
+import type { EngineClient } from './engine-api';
 import { EngineEvent, eventError, readEngineEvents } from './events';
 
 /** The platform every image is built for: Fargate runs linux/amd64 (X86_64) tasks. */
@@ -121,34 +122,30 @@ export class BuildMonitor {
  * the platform check succeeded, so a failed build never moves a tag.
  */
 export async function buildImage(
-  docker: Docker, context: Pick<BuildContext, 'dir' | 'dockerfile' | 'pack'>, options: BuildImageOptions = {},
+  docker: EngineClient, context: Pick<BuildContext, 'dir' | 'dockerfile' | 'pack'>, options: BuildImageOptions = {},
 ): Promise<BuiltImage> {
   const monitor = new BuildMonitor(context.dockerfile);
-  let stream: NodeJS.ReadableStream;
+  let stream: Readable;
   try {
-    stream = await docker.buildImage(context.pack(), {
+    stream = await docker.build(context.pack(), {
       dockerfile: context.dockerfile,
       platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
       buildargs: { ...options.buildArgs },
       labels: { ...options.labels },
-      // Remove intermediate containers even when a step fails.
-      rm: true,
-      forcerm: true,
-      pull: options.pull ? 'true' : undefined,
-      nocache: options.noCache ?? false,
-      abortSignal: options.signal,
-    } as Docker.ImageBuildOptions);
+      pull: options.pull,
+      nocache: options.noCache,
+    }, options.signal);
   } catch (err) {
     throw engineRequestError(err, 'build', describeEngine(docker), context.dir);
   }
-  for await (const event of readEngineEvents(stream as unknown as import('node:stream').Readable)) {
+  for await (const event of readEngineEvents(stream)) {
     monitor.accept(event);
     options.onEvent?.(event, monitor.state);
   }
   const built = monitor.finish();
   // "Successfully built <short id>" is the fallback when no aux message came; resolve it to the full id.
   if (!built.id.startsWith('sha256:')) {
-    const inspect = await docker.getImage(built.id).inspect();
+    const inspect = await docker.inspectImage(built.id);
     return { ...built, id: inspect.Id };
   }
   return built;

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { CliContext, CliIo, processIo, runCli, usageError, UserError } from '@blog-data/cli-kit';
 import { ecrRegistryHost, loadConfig } from '@blog-data/config';
 import { Command, Option } from 'commander';
-import type Docker from 'dockerode';
 import { EcrAuth } from './ecr-auth';
 import { engineClient } from './engine';
+import type { EngineClient } from './engine-api';
 import { readInfraOutputs, RepositoryLocation } from './infra-outputs';
 import { SILENT, terminalReporter } from './progress';
 import { PublishOptions, PublishResult, publishImage } from './publish';
@@ -105,7 +105,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
   }
   const image = imageName(flags, contextDir);
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
-  let engine: Docker | undefined;
+  let engine: EngineClient | undefined;
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, env: io.env, verbose: flags.verbose });
   const buildArgs = parseBuildArgs(flags.buildArg);
   // On stderr even with --json: a secret in the image history is worth interrupting for.

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 /**
  * One JSON message of the Engine API's build or push stream. The engine reports
  * failures as `error`/`errorDetail` messages inside a stream whose HTTP request
- * succeeded, so every message must be looked at: dockerode's promise resolves anyway.
+ * succeeded, so every message must be looked at: the HTTP request itself ends with 200.
  */
 export interface EngineEvent {
   readonly stream?: string;

@@ -2,6 +2,7 @@ export * from './context';
 export * from './events';
 export * from './build';
 export * from './engine';
+export * from './engine-api';
 export * from './ecr-auth';
 export * from './registry-session';
 export * from './registry-state';

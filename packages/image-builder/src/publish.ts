@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { registryHostPart } from '@blog-data/oci-registry';
-import type Docker from 'dockerode';
 import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage, pingEngine } from './engine';
+import type { EngineClient } from './engine-api';
 import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
 import { nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
@@ -68,7 +68,7 @@ export interface PublishOptions {
   /** ECR login; required unless `staticAuth` or `push: false`. */
   readonly ecr?: EcrAuth;
   readonly staticAuth?: StaticRegistryAuth;
-  readonly docker: Docker;
+  readonly docker: EngineClient;
   /** Push (default true). False: build and check the platform only; no registry contact. */
   readonly push?: boolean;
   /** Plan only: hash the context, look at the registry, build and push nothing. */
@@ -370,19 +370,19 @@ function shownDir(dir: string, cwd: string | undefined): string {
  * The platform check; a refused image is also removed (it is untagged, and
  * nobody should `docker push` it by hand later). Removal is best effort.
  */
-async function refuseOtherPlatforms(docker: Docker, id: string, where: string): Promise<void> {
+async function refuseOtherPlatforms(docker: EngineClient, id: string, where: string): Promise<void> {
   try {
     assertLocalPlatform(await inspectLocalImage(docker, id), where);
   } catch (err) {
-    await docker.getImage(id).remove().catch(() => undefined);
+    await docker.removeImage(id).catch(() => undefined);
     throw err;
   }
 }
 
-async function tagLocally(docker: Docker, id: string, host: string, repository: string, tags: readonly string[]): Promise<void> {
+async function tagLocally(docker: EngineClient, id: string, host: string, repository: string, tags: readonly string[]): Promise<void> {
   await Promise.all(tags.map(async (tag) => {
     try {
-      await docker.getImage(id).tag({ repo: `${host}/${repository}`, tag });
+      await docker.tagImage(id, `${host}/${repository}`, tag);
     } catch (err) {
       throw engineRequestError(err, `tag ${host}/${repository}:${tag}`, describeEngine(docker));
     }

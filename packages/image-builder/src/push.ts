@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { UserError } from '@blog-data/cli-kit';
-import type Docker from 'dockerode';
 import type { RegistryCredentials } from './ecr-auth';
 import { describeEngine, engineRequestError } from './engine';
+import type { EngineClient } from './engine-api';
 import { EngineEvent, eventError, readEngineEvents } from './events';
 
 /** How a push failure should be handled. */
@@ -76,7 +76,7 @@ export interface CredentialSource {
   refresh(): Promise<RegistryCredentials>;
 }
 
-/** One push attempt: returns the engine's message stream (dockerode in production, a fake in unit tests). */
+/** One push attempt: returns the engine's message stream (the engine client in production, a fake in unit tests). */
 export type PushStarter = (credentials: RegistryCredentials) => Promise<Readable>;
 
 /** Options for {@link pushWithRetry}. */
@@ -159,14 +159,10 @@ export async function pushWithRetry(start: PushStarter, options: PushOptions): P
 }
 
 /** A {@link PushStarter} that pushes `repositoryRef:tag` through the engine with the given credentials. */
-export function enginePushStarter(docker: Docker, repositoryRef: string, tag: string, registryHost: string): PushStarter {
+export function enginePushStarter(docker: EngineClient, repositoryRef: string, tag: string, registryHost: string): PushStarter {
   return async (credentials) => {
     try {
-      const stream = await docker.getImage(repositoryRef).push({
-        tag,
-        authconfig: { username: credentials.username, password: credentials.password, serveraddress: registryHost },
-      } as Parameters<Docker.Image['push']>[0]);
-      return stream as unknown as Readable;
+      return await docker.push(repositoryRef, tag, { username: credentials.username, password: credentials.password, serveraddress: registryHost });
     } catch (err) {
       throw engineRequestError(err, 'push', describeEngine(docker), `${repositoryRef}:${tag}`);
     }

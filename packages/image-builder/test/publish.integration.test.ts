@@ -7,11 +7,11 @@ import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aw
 import { UserError } from '@blog-data/cli-kit';
 import { RegistryClient } from '@blog-data/oci-registry';
 import { describeWithServices } from '@blog-data/test-support';
-import type Docker from 'dockerode';
 import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, loadArm64Copy, readContainerFile, removeImages } from './support';
 import { main } from '../src/cli';
 import { EcrAuth } from '../src/ecr-auth';
 import { engineClient } from '../src/engine';
+import type { EngineClient } from '../src/engine-api';
 import { LABELS } from '../src/metadata';
 import { PublishOptions, PublishResult, publishImage } from '../src/publish';
 
@@ -28,7 +28,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
     const ecrClient = new ECRClient({ region });
     const images = new Set<string>();
     const dirs: string[] = [];
-    let docker: Docker;
+    let docker: EngineClient;
     let registry: RegistryClient;
     let appDir: string;
     let appRevision: string;
@@ -238,7 +238,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(error.detail.join('\n')).toContain('about to fail');
       expect(await tagsInRegistry()).toEqual(tagsBefore);
       expect(await digestAt(ROLLING)).toBe(rollingBefore);
-      const local = await docker.listImages({ filters: JSON.stringify({ reference: [`${env.TEST_REGISTRY}/${repository}`] }) });
+      const local = await docker.listImages({ reference: [`${env.TEST_REGISTRY}/${repository}`] });
       expect(local.flatMap((i) => i.RepoTags ?? []).filter((t) => !tagsBefore.some((b) => t.endsWith(`:${b}`)))).toEqual([]);
     });
 
@@ -376,31 +376,31 @@ describeWithServices('publish against the real engine, registry and AWS emulator
     it('builds the real docker/prefect-base Dockerfile with the classic builder (on a stand-in base)', async () => {
       const stubTag = `ib-test/prefect-stub:${repository}`;
       await buildPlain(docker, path.join(__dirname, 'fixtures', 'prefect-stub-base'), stubTag, { BASE_IMAGE: env.TEST_BUSYBOX_IMAGE });
-      images.add((await docker.getImage(stubTag).inspect()).Id);
+      images.add((await docker.inspectImage(stubTag)).Id);
       const contextDir = path.resolve(__dirname, '../../../docker/prefect-base');
       const result = await publish(contextDir, { push: false, buildArgs: { BASE_IMAGE: stubTag } });
       expect(result.status).toBe('built');
-      const image = await docker.getImage(result.imageId!).inspect();
+      const image = await docker.inspectImage(result.imageId!);
       expect(image).toMatchObject({ Os: 'linux', Architecture: 'amd64' });
-      expect(image.Config.User).toBe('10001');
-      expect(image.Config.Labels).toMatchObject({
+      expect(image.Config?.User).toBe('10001');
+      expect(image.Config?.Labels).toMatchObject({
         [LABELS.title]: 'prefect-base',
         [LABELS.revision]: expect.stringMatching(/^[0-9a-f]{40}(-dirty)?$/),
       });
       // The health check tool is there and executable; pip was asked for the pinned versions.
-      const container = await docker.createContainer({ Image: result.imageId!, Cmd: ['/bin/true'] });
+      const container = await docker.createContainer(result.imageId!, ['/bin/true']);
       try {
-        const tool = await readContainerFile(container, '/usr/local/bin/prefect-healthcheck');
+        const tool = await readContainerFile(docker, container, '/usr/local/bin/prefect-healthcheck');
         // eslint-disable-next-line no-bitwise
         expect(tool.mode & 0o777).toBe(0o755);
         expect(tool.text).toContain('/api/health');
-        const pip = await readContainerFile(container, '/pip-install.log');
+        const pip = await readContainerFile(docker, container, '/pip-install.log');
         expect(pip.text).toMatch(/prefect==3\.\d+\.\d+.*prefect-aws\[ecs\]==\d+\.\d+\.\d+.*prefect-redis==\d+\.\d+\.\d+/);
         // The build imports the modules infra's scale-out settings name and checks the Prefect pin.
-        const python = await readContainerFile(container, '/python-run.log');
+        const python = await readContainerFile(docker, container, '/python-run.log');
         expect(python.text).toMatch(/import .*prefect_redis\.messaging, prefect_redis\.ordering, prefect_redis\.lease_storage.* 3\.8\.3 0\.2\.14/);
       } finally {
-        await container.remove({ force: true });
+        await docker.removeContainer(container, { force: true });
       }
     });
   });

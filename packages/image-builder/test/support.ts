@@ -4,8 +4,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import * as tar from 'tar-fs';
+import type { EngineClient } from '../src/engine-api';
 import { readEngineEvents } from '../src/events';
 
 /** Copies a fixture to a temporary directory (tests may edit it) and returns the copy's path. */
@@ -28,8 +28,8 @@ export function commitAll(dir: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-async function drain(stream: NodeJS.ReadableStream): Promise<void> {
-  for await (const event of readEngineEvents(stream as unknown as Readable)) {
+async function drain(stream: Readable): Promise<void> {
+  for await (const event of readEngineEvents(stream)) {
     if (event.error || event.errorDetail) throw new Error(event.errorDetail?.message ?? event.error);
   }
 }
@@ -40,15 +40,15 @@ async function drain(stream: NodeJS.ReadableStream): Promise<void> {
  * (`docker import --platform linux/arm64` does not work on engines that ignore
  * the import platform, e.g. 20.10, so this is the portable way.)
  */
-export async function loadArm64Copy(docker: Docker, base: string, tag: string): Promise<string> {
+export async function loadArm64Copy(docker: EngineClient, base: string, tag: string): Promise<string> {
   const work = mkdtempSync(path.join(tmpdir(), 'ib-arm64-'));
   try {
-    const saved = await docker.getImage(base).get();
+    const saved = await docker.saveImage(base);
     await new Promise<void>((resolve, reject) => {
       const extract = tar.extract(work);
       extract.on('finish', resolve);
       extract.on('error', reject);
-      (saved as NodeJS.ReadableStream).pipe(extract);
+      saved.pipe(extract);
     });
     const manifestPath = path.join(work, 'manifest.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { Config: string; RepoTags: string[] }[];
@@ -63,30 +63,30 @@ export async function loadArm64Copy(docker: Docker, base: string, tag: string): 
     writeFileSync(manifestPath, JSON.stringify(manifest));
     rmSync(path.join(work, 'repositories'), { force: true });
     await drain(await docker.loadImage(tar.pack(work)));
-    return (await docker.getImage(tag).inspect()).Id;
+    return (await docker.inspectImage(tag)).Id;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Builds a directory with the engine's classic builder (for stand-in base images). */
-export async function buildPlain(docker: Docker, dir: string, tag: string, buildargs: Record<string, string>): Promise<void> {
-  await drain(await docker.buildImage(tar.pack(dir), { t: tag, buildargs, forcerm: true }));
+export async function buildPlain(docker: EngineClient, dir: string, tag: string, buildargs: Record<string, string>): Promise<void> {
+  await drain(await docker.build(tar.pack(dir), { t: tag, buildargs, dockerfile: 'Dockerfile', platform: 'linux/amd64', labels: {} }));
 }
 
 /** Removes images by id or name; ignores ones already gone. */
-export async function removeImages(docker: Docker, refs: Iterable<string>): Promise<void> {
+export async function removeImages(docker: EngineClient, refs: Iterable<string>): Promise<void> {
   for (const ref of refs) {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    await docker.removeImage(ref, { force: true }).catch(() => undefined);
   }
 }
 
 /** A file from a container (via the archive endpoint): its tar mode and its text. */
-export async function readContainerFile(container: Docker.Container, file: string): Promise<{ mode: number; text: string }> {
+export async function readContainerFile(docker: EngineClient, container: string, file: string): Promise<{ mode: number; text: string }> {
   const work = mkdtempSync(path.join(tmpdir(), 'ib-archive-'));
   try {
     let mode = -1;
-    const archive = await container.getArchive({ path: file });
+    const archive = await docker.containerArchive(container, file);
     await new Promise<void>((resolve, reject) => {
       const extract = tar.extract(work, {
         map: (header) => {
@@ -96,7 +96,7 @@ export async function readContainerFile(container: Docker.Container, file: strin
       });
       extract.on('finish', resolve);
       extract.on('error', reject);
-      (archive as NodeJS.ReadableStream).pipe(extract);
+      archive.pipe(extract);
     });
     return { mode, text: readFileSync(path.join(work, path.basename(file)), 'utf8') };
   } finally {
@@ -105,8 +105,8 @@ export async function readContainerFile(container: Docker.Container, file: strin
 }
 
 /** Every image (intermediate ones too) built from a test fixture: they carry the blog-data.test-fixture label. Newest first. */
-export async function fixtureImages(docker: Docker): Promise<string[]> {
-  const found = await docker.listImages({ all: true, filters: JSON.stringify({ label: ['blog-data.test-fixture'] }) });
+export async function fixtureImages(docker: EngineClient): Promise<string[]> {
+  const found = await docker.listImages({ label: ['blog-data.test-fixture'] }, true);
   return found.sort((a, b) => b.Created - a.Created).map((i) => i.Id);
 }
 
