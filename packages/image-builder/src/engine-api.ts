@@ -250,8 +250,9 @@ export class EngineClient {
           resolve(response);
           return;
         }
-        // The engine stopped reading the body (an error before the context was read): stop sending it.
-        spec.body?.unpipe(req);
+        // The engine answered before reading the whole body (an error about a parameter): stop sending it.
+        // (destroy, not unpipe: tar-fs streams are streamx streams, which have no unpipe.)
+        spec.body?.destroy();
         readAll(response).then((text) => reject(new EngineApiError(engineMessage(text, status), status)), fail);
       });
       req.on('error', fail);
@@ -288,9 +289,13 @@ function pathPart(name: string): string {
   return encodeURIComponent(name).replace(/%2F/gi, '/').replace(/%3A/gi, ':');
 }
 
-/** `X-Registry-Auth`: base64url of the JSON auth config, as the Docker CLI sends it. */
+/**
+ * `X-Registry-Auth`: the JSON auth config in URL-safe base64 WITH padding, as the Docker CLI
+ * sends it (Go's base64.URLEncoding); engines before 25 decode unpadded base64url to no
+ * credentials at all, and the push then fails with "no basic auth credentials".
+ */
 export function encodeAuth(auth: EngineAuthConfig): string {
-  return Buffer.from(JSON.stringify(auth)).toString('base64url');
+  return Buffer.from(JSON.stringify(auth)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 async function readAll(stream: Readable): Promise<string> {

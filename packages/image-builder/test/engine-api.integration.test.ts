@@ -89,7 +89,7 @@ describeWithServices('engine client against the real engine and registry',
       const error = await docker.inspectImage(`${repository}:absent`).then(() => undefined, (e: unknown) => e);
       expect(error).toMatchObject({ statusCode: 404 });
       expect(engineRequestError(error, 'inspect image', docker.address).message)
-        .toMatch(new RegExp(`^engine refused inspect image \\(HTTP 404\\): No such image: ${repository}:absent \\(`));
+        .toMatch(new RegExp(`^engine refused inspect image \\(HTTP 404\\): no such image: ${repository}:absent.* \\(${docker.address}\\): `, 'i'));
     });
 
     it('refuses a build whose Dockerfile is not in the context as "Dockerfile missing"', async () => {

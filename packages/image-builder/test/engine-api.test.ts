@@ -69,10 +69,11 @@ describe('DOCKER_HOST', () => {
 });
 
 describe('X-Registry-Auth', () => {
-  it('is base64url JSON of the auth config, as the Docker CLI sends it', () => {
-    const header = encodeAuth({ username: 'AWS', password: 'p+/=?', serveraddress: '127.0.0.1:5000' });
-    expect(header).not.toMatch(/[+/=]/);
-    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ username: 'AWS', password: 'p+/=?', serveraddress: '127.0.0.1:5000' });
+  it('is URL-safe base64 JSON of the auth config with padding, as the Docker CLI (Go base64.URLEncoding) sends it', () => {
+    const header = encodeAuth({ username: 'AWS', password: 'p+/=?>', serveraddress: '127.0.0.1:5000' });
+    expect(header).not.toMatch(/[+/]/);
+    expect(header.length % 4).toBe(0);
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ username: 'AWS', password: 'p+/=?>', serveraddress: '127.0.0.1:5000' });
   });
 });
 
