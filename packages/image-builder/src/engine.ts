@@ -1,5 +1,5 @@
 import { messageOf, usageError, UserError } from '@blog-data/cli-kit';
-import { EngineAddressError, EngineClient, engineEndpoint } from './engine-api';
+import { EngineAddressError, EngineApiError, EngineClient, engineEndpoint } from './engine-api';
 
 /** Platform of an image in the local engine. */
 export interface LocalImageInfo {
@@ -60,7 +60,8 @@ export function engineRequestError(err: unknown, operation: string, engine: stri
     return new UserError(`no Docker engine reachable (${code})`, `DOCKER_HOST=${engine}`, fix, { kind: 'engine-unreachable' });
   }
   const status = (err as { statusCode?: number }).statusCode;
-  const message = messageOf(err);
+  // The engine's own words for its answers; messageOf would prefix the class name.
+  const message = err instanceof EngineApiError ? err.message : messageOf(err);
   if (operation === 'build' && /Cannot locate specified Dockerfile|Dockerfile.*(not found|no such file)/i.test(message)) {
     return new UserError('Dockerfile missing', where ?? engine, 'check --image and the Dockerfile name', { kind: 'dockerfile-missing' });
   }
