@@ -71,16 +71,23 @@ export function estimateCost(
 
   const running = runningHours(config, hours);
   const serviceHours = running.serviceHours;
-  for (const [role, size] of [['server', config.server], ['worker', config.worker]] as const) {
+  // Scale-out: the API service runs at least minReplicas tasks, and the background services run
+  // as their own service at the server's size; single: one server task does both.
+  const scaleOut = config.scale.mode === 'scale-out';
+  const tasks = { server: scaleOut ? config.scale.api.minReplicas : 1, services: scaleOut ? config.scale.services.replicas : 0, worker: 1 };
+  const fargate = [['server', config.server, tasks.server], ['services', config.server, tasks.services], ['worker', config.worker, tasks.worker]] as const;
+  for (const [role, size, count] of fargate) {
+    if (count === 0) continue;
     const vcpu = size.cpu / 1024;
     const gb = size.memory / 1024;
+    const taskText = `${count} task${count > 1 ? 's' : ''}${role === 'server' && scaleOut ? ` (api.minReplicas; up to ${config.scale.api.maxReplicas} under load, not counted)` : ''}`;
     add({
       id: `fargate-${role}-vcpu`,
       service: 'Fargate',
       unit: 'vCPU-hours',
       assumed: false,
-      description: `${role}: ${vcpu} vCPU × ${serviceHours} h (1 task, ${running.label})`,
-      quantity: vcpu * serviceHours,
+      description: `${role}: ${vcpu} vCPU × ${count > 1 ? `${count} × ` : ''}${serviceHours} h (${taskText}, ${running.label})`,
+      quantity: vcpu * count * serviceHours,
       unitPriceUsd: p.fargate.vcpuHour,
     });
     add({
@@ -88,8 +95,8 @@ export function estimateCost(
       service: 'Fargate',
       unit: 'GB-hours',
       assumed: false,
-      description: `${role}: ${gb} GB × ${serviceHours} h`,
-      quantity: gb * serviceHours,
+      description: `${role}: ${gb} GB × ${count > 1 ? `${count} × ` : ''}${serviceHours} h`,
+      quantity: gb * count * serviceHours,
       unitPriceUsd: p.fargate.gbHour,
     });
   }
@@ -115,6 +122,18 @@ export function estimateCost(
     quantity: db.acu * db.activeHours,
     unitPriceUsd: p.aurora.acuHour,
   });
+  if (config.scale.auroraReader) {
+    // A reader in a second AZ bills its own ACUs at the writer's floor, and pauses with the cluster.
+    add({
+      id: 'aurora-reader-acu',
+      service: 'Aurora Serverless v2',
+      unit: 'ACU-hours',
+      assumed: db.assumed,
+      description: `reader instance (scale.auroraReader): ${db.description}`,
+      quantity: db.acu * db.activeHours,
+      unitPriceUsd: p.aurora.acuHour,
+    });
+  }
   add({ id: 'aurora-storage', service: 'Aurora Serverless v2', unit: 'GB-months', assumed: true, description: 'database storage', quantity: a.auroraStorageGb, unitPriceUsd: p.aurora.storageGbMonth });
   add({
     id: 'aurora-io',
@@ -162,8 +181,10 @@ export function estimateCost(
   const nat = net.mode === 'create' && net.natGateway;
   // Behind CloudFront (no domain) the ALB is internal: no public addresses of its own.
   const albIps = servedThroughCloudFront(config) ? 0 : zones;
-  const publicIps = albIps + (tasksPublic ? 2 : 0) + (nat ? 1 : 0);
-  const taskIpText = serviceHours < hours ? `server + worker tasks 2 × ${serviceHours} h` : 'server + worker tasks 2';
+  const taskCount = tasks.server + tasks.services + tasks.worker;
+  const publicIps = albIps + (tasksPublic ? taskCount : 0) + (nat ? 1 : 0);
+  const taskNames = scaleOut ? 'API + services + worker tasks' : 'server + worker tasks';
+  const taskIpText = serviceHours < hours ? `${taskNames} ${taskCount} × ${serviceHours} h` : `${taskNames} ${taskCount}`;
   const ipParts = [albIps ? `ALB ${albIps}` : '', tasksPublic ? taskIpText : '', nat ? 'NAT 1' : ''].filter(Boolean).join(', ');
   add({
     id: 'public-ipv4',
@@ -172,7 +193,7 @@ export function estimateCost(
     assumed: false,
     description: `${publicIps} public IPv4 addresses (${ipParts || 'none'})`,
     // A task's address exists only while the task runs.
-    quantity: (albIps + (nat ? 1 : 0)) * hours + (tasksPublic ? 2 : 0) * serviceHours,
+    quantity: (albIps + (nat ? 1 : 0)) * hours + (tasksPublic ? taskCount : 0) * serviceHours,
     unitPriceUsd: p.publicIpv4.hour,
   });
   if (nat) {
@@ -214,6 +235,7 @@ export function estimateCost(
     source.kind === 'price-list-api'
       ? `On-demand list prices of ${config.aws.region} read now through the AWS Price List API (offers published up to ${source.asOf}; no free tier, discounts or tax).`
       : `On-demand list prices of ${config.aws.region} from the bundled price book as of ${book.asOf} (no free tier, discounts or tax)${source.fallbackReason ? `, because the Price List API failed: ${source.fallbackReason}` : ''}; verify them on the AWS pricing pages before budgeting.`,
+    ...(scaleOut ? [`Scale-out: Redis (${config.scale.redis.kind}, ${config.scale.redis.engine}) is not priced yet (no ElastiCache prices in the book or the Price List queries); API tasks above api.minReplicas (target tracking) are not counted.`] : []),
     `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
     ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
     ...running.notes,

@@ -139,6 +139,37 @@ describe('cost estimate', () => {
   });
 });
 
+describe('cost of the capacity knobs (scale section)', () => {
+  const book = loadPriceBook();
+  const single = estimateCost(config('prod'), book);
+
+  it('prices scale-out: 2 API tasks, 1 background-services task at the server size, and their public addresses', () => {
+    const e = estimateCost(config('prod', { PLATFORM_SCALE__MODE: 'scale-out' }), book);
+    const lines = Object.fromEntries(e.items.map((i) => [i.id, [i.quantity, i.monthlyUsd]]));
+    expect(lines['fargate-server-vcpu']).toEqual([365, 16.99]); // 0.25 vCPU × 2 × 730 h × $0.04656 = 16.9944
+    expect(lines['fargate-server-memory']).toEqual([730, 3.73]); // 0.5 GB × 2 × 730 h × $0.00511 = 3.7303
+    expect(lines['fargate-services-vcpu']).toEqual([182.5, 8.5]);
+    expect(lines['fargate-services-memory']).toEqual([365, 1.87]);
+    // Public subnets: 2 API + 1 services + 1 worker = 4 addresses × 730 h × $0.005.
+    expect(lines['public-ipv4']).toEqual([2920, 14.6]);
+    expect(item(e, 'fargate-server-vcpu').description).toContain('2 tasks (api.minReplicas; up to 4 under load, not counted)');
+    expect(e.totalUsd).toBe(toCents(single.totalUsd + (16.99 - 8.5) + (3.73 - 1.87) + 8.5 + 1.87 + (14.6 - 7.3)));
+    expect(e.notes.join('\n')).toContain('Redis (serverless, valkey) is not priced yet');
+  });
+
+  it('prices the Aurora reader at the writer\'s floor, and pausing with the cluster outside prod', () => {
+    const prod = estimateCost(config('prod', { PLATFORM_SCALE__AURORA_READER: 'true' }), book);
+    expect(item(prod, 'aurora-reader-acu')).toMatchObject({ quantity: 365, monthlyUsd: 51.1 });
+    const dev = estimateCost(config('dev', { PLATFORM_SCALE__AURORA_READER: 'true' }), book);
+    expect(item(dev, 'aurora-reader-acu')).toMatchObject({ quantity: item(dev, 'aurora-acu').quantity, monthlyUsd: item(dev, 'aurora-acu').monthlyUsd });
+  });
+
+  it('leaves the single mode as it was: one server task, no services or reader lines', () => {
+    expect(single.items.map((i) => i.id).filter((id) => id.includes('services') || id.includes('reader'))).toEqual([]);
+    expect(single.totalUsd).toBe(120.43);
+  });
+});
+
 describe('platform-ops cost', () => {
   const book = loadPriceBook();
   const run = async (args: string[], environ: NodeJS.ProcessEnv = {}, tty = false) => {
