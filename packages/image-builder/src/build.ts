@@ -1,5 +1,5 @@
-import { UserError } from '@blog-data/cli-kit';
 import type { Readable } from 'node:stream';
+import { UserError } from '@blog-data/cli-kit';
 import type { BuildContext } from './context';
 import { describeEngine, engineRequestError } from './engine';
 import type { EngineClient } from './engine-api';
