@@ -19,6 +19,7 @@ for arg in "$@"; do
 done
 
 bash scripts/prerequisites.sh || exit 1
+export PREREQUISITES_CHECKED=1
 
 logs=.rehearsal/logs
 mkdir -p "$logs"
