@@ -91,15 +91,19 @@ describe('observability', () => {
 
   it('alarms on server CPU/memory, ALB 5xx, unhealthy targets and Aurora capacity/CPU/connections', () => {
     const alarms = Object.values(resources(dev, 'aws_cloudwatch_metric_alarm'));
-    const metrics = alarms.map((a) => `${a.namespace}:${a.metric_name}`).sort();
+    // A metric-math alarm (the worker's running vs desired) is named by its queries' metrics.
+    const metricOf = (a: Record<string, any>) => a.metric_query
+      ? (a.metric_query as Record<string, any>[]).filter((q) => q.metric).map((q) => `${q.metric.namespace}:${q.metric.metric_name}`).join('+')
+      : `${a.namespace}:${a.metric_name}`;
+    const metrics = alarms.map(metricOf).sort();
     expect(metrics).toEqual([
       'AWS/ApplicationELB:HTTPCode_ELB_5XX_Count',
       'AWS/ApplicationELB:HTTPCode_Target_5XX_Count',
       'AWS/ApplicationELB:HealthyHostCount',
       'AWS/ApplicationELB:UnHealthyHostCount',
       'AWS/ECS:CPUUtilization',
-      // The worker's running-task count (CPU samples; see runtime-reliability.test.ts).
-      'AWS/ECS:CPUUtilization',
+      // The worker's running tasks vs the server's (CPU samples; see alarm-scheduled-services.test.ts).
+      'AWS/ECS:CPUUtilization+AWS/ECS:CPUUtilization',
       'AWS/ECS:MemoryUtilization',
       'AWS/RDS:CPUUtilization',
       'AWS/RDS:DatabaseConnections',
