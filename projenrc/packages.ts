@@ -257,7 +257,9 @@ export function addPackages(root: typescript.TypeScriptProject) {
     receiveArgs: true,
   });
 
-  return { cliKit, config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, rehearsal, projenTarget };
+  return {
+    cliKit, config, testSupport, prefectApi, ociRegistry, ecsRollout, infra, imageBuilder, flowsDeployer, delivery, ops, rehearsal, projenTarget,
+  };
 }
 
 /**
