@@ -202,7 +202,7 @@ describe('construct props are validated', () => {
   });
 
   it('Database: ACU range, engine and subnets', () => {
-    const base = { namePrefix: 'x', aurora: dev.aurora, subnetIds: ['a', 'b'], securityGroupId: 'sg', kmsKeyArn: 'k' };
+    const base = { namePrefix: 'x', clusterIdentifier: 'x-prefect', aurora: dev.aurora, subnetIds: ['a', 'b'], securityGroupId: 'sg', kmsKeyArn: 'k' };
     expect(() => new Database(scope(), 'd', { ...base, aurora: { ...dev.aurora, minAcu: 2, maxAcu: 1 } })).toThrow(
       'Database.aurora.maxAcu: 1 must be ≥ 1 and ≥ minAcu (2)',
     );

@@ -19,6 +19,8 @@ export interface CiAccessProps extends ArnScope {
   readonly maxSessionSeconds: number;
   /** Prefix of the environment's resource names, e.g. `blog-data-dev`. Required. */
   readonly namePrefix: string;
+  /** Names of the two roles, config's `ciRoleName` (CircleCI's config assumes them by these names). Required. */
+  readonly roleNames: Readonly<Record<'deploy' | 'ecr-push', string>>;
   /** ARN of the ECR repository the push role may write to. Required. */
   readonly repositoryArn: string;
   /** Terraform state bucket name and the key prefix of this environment's state. Required. */
@@ -141,7 +143,7 @@ export class CiAccess extends Construct {
       ]);
 
     this.ecrPushRole = new Role(this, 'ecr-push', {
-      roleName: `${props.namePrefix}-circleci-ecr-push`,
+      roleName: props.roleNames['ecr-push'],
       description: 'CircleCI (one project, publishing branches) pushes images to ECR',
       assumeRolePolicy: trust(props.publishBranches),
       maxSessionDuration: props.maxSessionSeconds,
@@ -170,7 +172,7 @@ export class CiAccess extends Construct {
     });
 
     this.deployRole = new Role(this, 'deploy', {
-      roleName: `${props.namePrefix}-circleci-deploy`,
+      roleName: props.roleNames.deploy,
       description: 'CircleCI (one project, the deploy branch) applies the platform stack and runs the deployer task',
       assumeRolePolicy: trust(props.deployBranches),
       maxSessionDuration: props.maxSessionSeconds,

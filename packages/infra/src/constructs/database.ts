@@ -11,6 +11,8 @@ import { POSTGRES_PORT } from './security-groups';
 export interface DatabaseProps {
   /** Prefix of identifiers, e.g. `blog-data-dev`. Required. */
   readonly namePrefix: string;
+  /** The cluster's identifier, config's `databaseClusterIdentifier` (ops looks the cluster up by it). Required. */
+  readonly clusterIdentifier: string;
   /** `config.aurora`: engine version, ACU range, database name, backups, deletion protection. Required. */
   readonly aurora: PlatformConfig['aurora'];
   /** Subnets in at least two zones. Required. */
@@ -63,11 +65,11 @@ export class Database extends Construct {
       throw new Error(`Database.subnetIds: Aurora needs subnets in at least 2 zones (got ${props.subnetIds.length})`);
     }
     const finalSnapshot = props.finalSnapshot ?? a.deletionProtection;
-    this.clusterIdentifier = `${props.namePrefix}-prefect`;
+    this.clusterIdentifier = props.clusterIdentifier;
     this.databaseName = a.databaseName;
 
     const subnets = new DbSubnetGroup(this, 'subnets', {
-      name: `${props.namePrefix}-prefect`,
+      name: props.clusterIdentifier,
       description: 'Prefect database subnets',
       subnetIds: props.subnetIds,
     });

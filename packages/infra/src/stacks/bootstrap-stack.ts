@@ -1,4 +1,4 @@
-import { BootstrapOutputName, bootstrapOutputsSchema, outputDescription } from '@blog-data/config';
+import { BootstrapOutputName, bootstrapOutputsSchema, ciRoleName, namePrefix, outputDescription } from '@blog-data/config';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings, stackNames, stateKey } from './stack-settings';
@@ -53,7 +53,7 @@ export class BootstrapStack extends TerraformStack {
     const environmentTag = { key: 'environment', value: config.env };
     const boundary = new PermissionsBoundary(this, 'boundary', {
       ...scopeArn,
-      namePrefix: `${config.project}-${config.env}`,
+      namePrefix: namePrefix(config),
       env: config.env,
       clusterName: config.ecs.clusterName,
       repositoryName: config.image.repository,
@@ -69,7 +69,8 @@ export class BootstrapStack extends TerraformStack {
       deployBranches: [config.circleci.deployBranch],
       publishBranches: config.circleci.publishBranches,
       maxSessionSeconds: config.circleci.sessionSeconds,
-      namePrefix: `${config.project}-${config.env}`,
+      namePrefix: namePrefix(config),
+      roleNames: { 'deploy': ciRoleName(config, 'deploy'), 'ecr-push': ciRoleName(config, 'ecr-push') },
       repositoryArn: this.registry.repository.arn,
       stateBucket: config.state.bucket,
       stateKeyPrefix: config.state.keyPrefix,

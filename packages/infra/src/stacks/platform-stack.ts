@@ -1,4 +1,4 @@
-import { ecrRegistryHost, namePrefix, outputDescription, PlatformOutputs, platformOutputsSchema, servedThroughCloudFront } from '@blog-data/config';
+import { databaseClusterIdentifier, ecrRegistryHost, namePrefix, outputDescription, PlatformOutputs, platformOutputsSchema, servedThroughCloudFront } from '@blog-data/config';
 import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -81,6 +81,7 @@ export class PlatformStack extends TerraformStack {
     });
     const database = new Database(this, 'database', {
       namePrefix: prefix,
+      clusterIdentifier: databaseClusterIdentifier(config),
       aurora: config.aurora,
       subnetIds: network.databaseSubnetIds,
       securityGroupId: groups.database.id,
