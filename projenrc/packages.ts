@@ -80,7 +80,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'ecs-rollout',
     scope: 'scope:shared',
     description: 'Runs one-off ECS tasks to completion and rolls ECS services, waiting for the outcome',
-    deps: ['@aws-sdk/client-ecs@^3.900.0'],
+    deps: [CLI_KIT, '@aws-sdk/client-ecs@^3.900.0'],
     devDeps: [TEST_SUPPORT, '@aws-sdk/client-ec2@^3.900.0'],
     jestConfig: { testTimeout: 120_000 },
   });

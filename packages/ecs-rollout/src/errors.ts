@@ -1,7 +1,9 @@
-/** A rollout step that did not reach its goal; the message names the cluster, service or task and what to do. */
-export class RolloutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RolloutError';
-  }
+import { UserError } from '@blog-data/cli-kit';
+
+/**
+ * A rollout step that did not reach its goal: a cli-kit `UserError` of kind `rollout`, naming
+ * the cluster, service or task (`where`) and what to do (`fix`), printed by every CLI the same way.
+ */
+export function rolloutError(what: string, where?: string, fix?: string): UserError {
+  return new UserError(what, where, fix, { kind: 'rollout' });
 }

@@ -1,4 +1,4 @@
-export { RolloutError } from './errors';
+export { rolloutError } from './errors';
 export type { WaitOptions } from './wait';
 export { judgeStoppedTask, runTaskToCompletion, shortId } from './one-off-task';
 export type { OneOffTask, TaskNetwork, TaskOutcome } from './one-off-task';

@@ -1,5 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { RolloutError } from './errors';
+import { rolloutError } from './errors';
 import { OneOffTask, runTaskToCompletion, TaskOutcome } from './one-off-task';
 import { RolloutResult, ServiceUpdate, updateServiceAndWait } from './service-rollout';
 import { WaitOptions } from './wait';
@@ -29,13 +29,13 @@ export interface MigratedRolloutResult {
 /**
  * Migrates, then rolls: the services are updated only after the migration task exited 0,
  * so no new server ever starts on an old schema, and a failed migration leaves the
- * services untouched (still on their old task definitions). Throws {@link RolloutError}
+ * services untouched (still on their old task definitions). Throws a `UserError` of kind `rollout`
  * naming the step that failed.
  */
 export async function rollOutAfterMigration(ecs: ECSClient, release: MigratedRollout, waits: RolloutWaits = {}): Promise<MigratedRolloutResult> {
   const migration = await runTaskToCompletion(ecs, release.migration, waits.task);
   if (!migration.ok) {
-    throw new RolloutError(`migration task failed: ${migration.summary}; the services were not updated (read the task's log, fix, deploy again)`);
+    throw rolloutError(`migration task failed: ${migration.summary}; the services were not updated`, undefined, 'read the task\'s log, fix, deploy again');
   }
   const services = [];
   for (const update of release.services) {
@@ -78,7 +78,7 @@ export async function rollBackWithDowngrade(ecs: ECSClient, rollback: DowngradeR
   if (rollback.downgrade) {
     downgrade = await runTaskToCompletion(ecs, rollback.downgrade, waits.task);
     if (!downgrade.ok) {
-      throw new RolloutError(`downgrade task failed: ${downgrade.summary}; the services are stopped (desired 0) until the schema matches a release`);
+      throw rolloutError(`downgrade task failed: ${downgrade.summary}; the services are stopped (desired 0)`, undefined, 'they stay stopped until the schema matches a release');
     }
   }
   const services = [];

@@ -1,5 +1,5 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
-import { RolloutError } from './errors';
+import { rolloutError } from './errors';
 import { WaitOptions, waiting } from './wait';
 
 /** Where a Fargate task runs (the awsvpc configuration). */
@@ -66,12 +66,12 @@ export function judgeStoppedTask(task: Task, containerName: string): TaskOutcome
 
 /**
  * Runs a one-off Fargate task and waits until it stops (default up to 30 minutes).
- * Resolves with the outcome, ok or not; throws {@link RolloutError} when ECS refuses to
+ * Resolves with the outcome, ok or not; throws a `UserError` of kind `rollout` when ECS refuses to
  * start it or the deadline passes (the task is then stopped, so nothing keeps running
  * behind a failed deploy).
  */
 export async function runTaskToCompletion(ecs: ECSClient, task: OneOffTask, options: WaitOptions = {}): Promise<TaskOutcome> {
-  if (task.network.subnetIds.length === 0) throw new RolloutError(`one-off task ${task.taskDefinition}: network.subnetIds is empty`);
+  if (task.network.subnetIds.length === 0) throw rolloutError('network.subnetIds is empty', `one-off task ${task.taskDefinition}`);
   const wait = waiting(options, 30 * 60_000);
   const started = await ecs.send(new RunTaskCommand({
     cluster: task.cluster,
@@ -91,18 +91,21 @@ export async function runTaskToCompletion(ecs: ECSClient, task: OneOffTask, opti
   const failure = started.failures?.[0];
   const taskArn = started.tasks?.[0]?.taskArn;
   if (failure || !taskArn) {
-    throw new RolloutError(`ECS did not start ${task.taskDefinition} in ${task.cluster}: ${failure ? `${failure.reason ?? ''} ${failure.detail ?? ''}`.trim() : 'no task in the answer'}`);
+    throw rolloutError(
+      `ECS did not start the task: ${failure ? `${failure.reason ?? ''} ${failure.detail ?? ''}`.trim() : 'no task in the answer'}`,
+      `${task.taskDefinition} in ${task.cluster}`,
+    );
   }
   wait.progress(`started ${shortId(taskArn)} (${task.taskDefinition.split('/').pop()})`);
   for (;;) {
     const described = await ecs.send(new DescribeTasksCommand({ cluster: task.cluster, tasks: [taskArn] }));
     const current = described.tasks?.[0];
-    if (!current) throw new RolloutError(`task ${taskArn} vanished from ${task.cluster} before it stopped`);
+    if (!current) throw rolloutError('the task vanished before it stopped', `task ${taskArn} in ${task.cluster}`);
     if (current.lastStatus === 'STOPPED') return judgeStoppedTask(current, task.containerName);
     wait.progress(`${shortId(taskArn)}: ${current.lastStatus ?? 'PENDING'}`);
     if (wait.now() >= wait.deadline) {
       await ecs.send(new StopTaskCommand({ cluster: task.cluster, task: taskArn, reason: 'deadline of the deploy step passed' }));
-      throw new RolloutError(`task ${taskArn} did not stop within ${Math.round((options.timeoutMs ?? 30 * 60_000) / 1000)} s; it was stopped`);
+      throw rolloutError(`the task did not stop within ${Math.round((options.timeoutMs ?? 30 * 60_000) / 1000)} s; it was stopped`, `task ${taskArn} in ${task.cluster}`);
     }
     await wait.sleep(wait.pollMs);
   }

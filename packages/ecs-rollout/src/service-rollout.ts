@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, ECSClient, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { RolloutError } from './errors';
+import { rolloutError } from './errors';
 import { WaitOptions, waiting } from './wait';
 
 /** One change to a service. */
@@ -57,7 +57,7 @@ export interface RolloutResult {
 
 /**
  * Updates a service and waits (default up to 20 minutes) until its new deployment is
- * COMPLETED. Throws {@link RolloutError} when the deployment fails (circuit breaker), is
+ * COMPLETED. Throws a `UserError` of kind `rollout` when the deployment fails (circuit breaker), is
  * replaced, or the deadline passes; the message names the service and ECS's reason.
  */
 export async function updateServiceAndWait(ecs: ECSClient, update: ServiceUpdate, options: WaitOptions = {}): Promise<RolloutResult> {
@@ -70,20 +70,23 @@ export async function updateServiceAndWait(ecs: ECSClient, update: ServiceUpdate
     desiredCount: update.desiredCount,
   }));
   const primary = answer.service?.deployments?.find((d) => d.status === 'PRIMARY');
-  if (!primary?.id) throw new RolloutError(`service ${update.service} in ${update.cluster}: UpdateService returned no primary deployment`);
+  if (!primary?.id) throw rolloutError('UpdateService returned no primary deployment', `service ${update.service} in ${update.cluster}`);
   const taskDefinition = update.taskDefinition ?? primary.taskDefinition ?? answer.service?.taskDefinition ?? '?';
   for (;;) {
     const described = await ecs.send(new DescribeServicesCommand({ cluster: update.cluster, services: [update.service] }));
     const service = described.services?.[0];
-    if (!service) throw new RolloutError(`service ${update.service} vanished from ${update.cluster} during the rollout`);
+    if (!service) throw rolloutError('the service vanished during the rollout', `service ${update.service} in ${update.cluster}`);
     const state = judgeRollout(service, primary.id);
     if (state.status === 'completed') return { deploymentId: primary.id, taskDefinition, summary: state.summary };
     if (state.status === 'failed') {
-      throw new RolloutError(`service ${update.service} in ${update.cluster}: deployment ${primary.id} failed (${state.summary}); see \`platform-ops doctor\``);
+      throw rolloutError(`deployment ${primary.id} failed (${state.summary})`, `service ${update.service} in ${update.cluster}`, 'see `platform-ops doctor`');
     }
     wait.progress(`${update.service}: ${state.summary}`);
     if (wait.now() >= wait.deadline) {
-      throw new RolloutError(`service ${update.service} in ${update.cluster}: deployment ${primary.id} not complete within ${Math.round((options.timeoutMs ?? 20 * 60_000) / 1000)} s (${state.summary})`);
+      throw rolloutError(
+        `deployment ${primary.id} not complete within ${Math.round((options.timeoutMs ?? 20 * 60_000) / 1000)} s (${state.summary})`,
+        `service ${update.service} in ${update.cluster}`,
+      );
     }
     await wait.sleep(wait.pollMs);
   }

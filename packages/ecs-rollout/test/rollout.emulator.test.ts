@@ -3,10 +3,11 @@ import {
   CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
+import { UserError } from '@blog-data/cli-kit';
 // test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeWithServices, PrivateEmulator, startPrivateAwsEmulator } from '@blog-data/test-support';
-import { OneOffTask, rollBackWithDowngrade, rollOutAfterMigration, RolloutError, runTaskToCompletion } from '../src';
+import { OneOffTask, rollBackWithDowngrade, rollOutAfterMigration, runTaskToCompletion } from '../src';
 
 // Needs moto (the shared emulator's presence says it is installed); the test runs its own
 // server because it switches on moto's state manager for ECS tasks, which is global.
@@ -111,10 +112,11 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     try {
       const error = await runTaskToCompletion(ecs, { cluster, taskDefinition: migration, containerName: 'prefect-migrate', network }, { pollMs: 10, timeoutMs: 50 })
         .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RolloutError);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).kind).toBe('rollout');
       expect((error as Error).message).toMatch(/did not stop within 0 s; it was stopped/);
       const stopped = await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'STOPPED' }));
-      const arn = (error as Error).message.match(/task (\S+) did not stop/)![1];
+      const arn = (error as UserError).where!.match(/^task (\S+) in /)![1];
       expect(stopped.taskArns).toContain(arn);
     } finally {
       await emulator.control('/moto-api/state-manager/set-transition', { model_name: 'ecs::task', transition: { progression: 'manual', times: 1 } });
