@@ -63,7 +63,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     description: 'The Prefect 3.8.3 REST API: its OpenAPI document, generated types, the client, and a contract test server',
     // ajv validates the contract server's traffic; it ships in the `testing` entry point.
     deps: [CLI_KIT, 'openapi-fetch@^0.15.0', 'ajv@^8.17.1', 'ajv-formats@^3.0.1'],
-    devDeps: ['openapi-typescript@^7.10.0'],
+    devDeps: [TEST_SUPPORT, 'openapi-typescript@^7.10.0'],
     jestConfig: { testTimeout: 60_000 },
   });
   configurePrefectApi(prefectApi);
@@ -72,6 +72,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'oci-registry',
     scope: 'scope:shared',
     description: 'Registry HTTP API v2 client: manifests, indexes, config blobs, tag copy, platform check (Docker and OCI media types, ECR redirects)',
+    devDeps: [TEST_SUPPORT],
   });
   // Shared: running a one-off ECS task to completion and rolling a service, used by infra's
   // server rollout (migration task first) and by any deploy orchestrator.

@@ -1,29 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '@blog-data/config';
-import { describeWithServices, EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
+import { describeWithServices, EXAMPLE_PLATFORM_OUTPUTS, freeLoopbackPort } from '@blog-data/test-support';
 import { ARTIFACT_FILES, writeArtifact } from '../src';
 
 /** The workspace: its packages and apps (the deployer's bin) are linked into each scratch root. */
 const workspace = resolve(__dirname, '..', '..', '..');
 const PASSWORD = 'hunter2-in-the-url';
 const API_SECRET = 'prefect:api-secret-from-secrets-manager';
-
-/** A loopback port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /**
  * Issue 12 (7): `platform-deploy step flows-deployer` with credentials in the Prefect API URL (the
@@ -71,7 +58,7 @@ describeWithServices('platform-deploy with credentials in URLs', ['AWS_ENDPOINT_
   }
 
   it('keeps the password of the prefect_api_url output and the API secret out of every line', async () => {
-    const run = await step(`http://blog:${PASSWORD}@127.0.0.1:${await closedPort()}/api`);
+    const run = await step(`http://blog:${PASSWORD}@127.0.0.1:${await freeLoopbackPort()}/api`);
     expect(run.stderr).toMatch(/error: Prefect API not healthy after \d+s .*\(GET http:\/\/127\.0\.0\.1:\d+\/api\/health\)/);
     expect(run.stderr).toMatch(/error: apps\/flows-deployer\/bin\/flows-deployer\.js apply failed \(exit 1\)/);
     expect(run.code).toBe(1);
@@ -82,7 +69,7 @@ describeWithServices('platform-deploy with credentials in URLs', ['AWS_ENDPOINT_
   });
 
   it('keeps the password of PREFECT_API_URL out of every line, also when the URL is invalid', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     for (const url of [`http://blog:${PASSWORD}@127.0.0.1:${port}/api`, `http://blog:${PASSWORD}@127.0.0.1:${port}/not-api`]) {
       const run = await step(`http://127.0.0.1:${port}/api`, { PREFECT_API_URL: url });
       expect(run.code).toBe(1);

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
+import { freeLoopbackPort } from '@blog-data/test-support';
 import { CliIo, findRepoRoot, main, parseBuildArgs, resolvePublishOptions, splitRegistryCredentials } from '../src/cli';
 import { describeEngine, engineClient, engineRequestError } from '../src/engine';
 import { parseRepositoryUrl, readInfraOutputs } from '../src/infra-outputs';
@@ -70,18 +70,9 @@ describe('image-builder publish: failures before any build exit 1 with where and
   });
 });
 
-/** A loopback port nothing listens on (bound, then released). */
-async function closedLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('credentials in URLs', () => {
   it('never prints the password of a registry URL, in errors, progress or --json', async () => {
-    const port = await closedLoopbackPort();
+    const port = await freeLoopbackPort();
     writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
     for (const json of [[], ['--json']]) {
       const result = await run(['publish', '--context', '.', '--dry-run', '--registry', `http://ci:s3cret-pw@127.0.0.1:${port}`, ...json], {

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+// test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { freeLoopbackPort } from '@blog-data/test-support';
 import {
   digestReference, indexPlatforms, MANIFEST_ACCEPT, MEDIA_TYPES, parseManifest, registryBaseUrl, RegistryClient, registryHostPart, selectPlatform,
 } from '../src';
@@ -230,19 +233,10 @@ describe('registry client against an HTTP registry', () => {
   });
 
   it('reports an unreachable registry as a network failure naming where the address came from', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const closed = new RegistryClient({ registry: `127.0.0.1:${port}`, login: { username: 'AWS', password: 'x' }, addressSource: '--registry' });
     const error = await closed.getManifest('repo', 'x').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'network' });
     expect(String(error)).toContain(`cannot reach the registry (ECONNREFUSED) (http://127.0.0.1:${port}/v2/repo/manifests/x): check the network and --registry`);
   });
 });
-
-/** A loopback port nothing listens on (fetch refuses some low ports outright, so not port 1). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedLoopbackPort } from '@blog-data/prefect-api/testing';
+import { freeLoopbackPort } from '@blog-data/test-support';
 import { main } from '../src';
 import { captureIo } from './cli-io';
 
@@ -72,7 +72,7 @@ describe('platform-ops on the command line', () => {
   });
 
   it('never prints the password of a Prefect URL with credentials, in the report, progress or --json', async () => {
-    const port = await closedLoopbackPort();
+    const port = await freeLoopbackPort();
     // Credentials that resolve, and an AWS endpoint that refuses at once: every check fails fast.
     const restore = withProcessEnv({ ...NO_CREDENTIALS, AWS_ACCESS_KEY_ID: 'AKIATEST', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` });
     const url = `http://admin:s3cret-pw@127.0.0.1:${port}`;

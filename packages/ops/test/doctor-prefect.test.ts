@@ -1,5 +1,6 @@
 import { loadConfig } from '@blog-data/config';
-import { closedLoopbackPort, MisbehavingServer, PrefectContractServer } from '@blog-data/prefect-api/testing';
+import { MisbehavingServer, PrefectContractServer } from '@blog-data/prefect-api/testing';
+import { freeLoopbackPort } from '@blog-data/test-support';
 import { AwsClients, checkPrefect, CheckResult, DoctorContext } from '../src';
 
 /**
@@ -87,7 +88,7 @@ describe('doctor\'s Prefect checks against the contract server', () => {
   });
 
   it('reports an unreachable API once, pointing at the worker\'s ConnectError', async () => {
-    const port = await closedLoopbackPort();
+    const port = await freeLoopbackPort();
     const results = await checkPrefect(context({ prefectUrl: `http://127.0.0.1:${port}` }));
     const c = byId(results);
     expect(c['prefect-api-health'].found).toBe(`GET http://127.0.0.1:${port}/api/health: connection refused (ECONNREFUSED)`);

@@ -5,8 +5,8 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, De
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { databaseClusterIdentifier, loadConfig } from '@blog-data/config';
-import { closedLoopbackPort, PrefectContractServer } from '@blog-data/prefect-api/testing';
-import { describeWithServices, uniqueName } from '@blog-data/test-support';
+import { PrefectContractServer } from '@blog-data/prefect-api/testing';
+import { describeWithServices, freeLoopbackPort, uniqueName } from '@blog-data/test-support';
 import { createPlatform, createRepository, createServices, emulatorClients, EmulatorClients, removeCreated } from './aws-fixtures';
 import { captureIo } from './cli-io';
 import { deleteManifests, pushImage, pushIndex, TestRegistry } from './registry-fixtures';
@@ -199,7 +199,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       const asleepArn = (await createServices(emu, asleep)).clusterArn;
       for (const service of ['prefect-server', 'prefect-worker']) await emu.ecs.send(new UpdateServiceCommand({ cluster: asleep, service, desiredCount: 0 }));
       // Even the API is unreachable: asleep, nothing answers, and that is no failure.
-      const sleeping = { outputs: { ...outputs, ecs_cluster_arn: asleepArn, prefect_url: `http://127.0.0.1:${await closedLoopbackPort()}` } };
+      const sleeping = { outputs: { ...outputs, ecs_cluster_arn: asleepArn, prefect_url: `http://127.0.0.1:${await freeLoopbackPort()}` } };
       // Friday 20:00 in London (GMT): after the 19:00 stop of MON-FRI 08–19.
       const report = await runDoctor(context({ ...sleeping, now: () => new Date('2026-11-27T20:00:00Z') }));
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
@@ -217,7 +217,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     });
 
     it('fails the API checks when the API is unreachable, pointing at the worker\'s ConnectError', async () => {
-      const port = await closedLoopbackPort();
+      const port = await freeLoopbackPort();
       const report = await runDoctor(context({ outputs: { ...outputs, prefect_url: `http://127.0.0.1:${port}` } }));
       expect(failedIds(report)).toEqual(['prefect-api-health', 'prefect-work-pool', 'prefect-worker-heartbeat']);
       const health = byId(report)['prefect-api-health'];

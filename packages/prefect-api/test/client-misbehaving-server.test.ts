@@ -1,5 +1,8 @@
+// test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { freeLoopbackPort } from '@blog-data/test-support';
 import { ApiSettings, createPrefectApi, expectOk, PrefectApi, PrefectClientOptions, requestFailureOf, startTimeBudget } from '../src';
-import { closedLoopbackPort, Misbehaviour, MisbehavingServer, MisbehaviourScript } from '../src/testing';
+import { Misbehaviour, MisbehavingServer, MisbehaviourScript } from '../src/testing';
 
 /**
  * The shared client against a real local HTTP server that misbehaves on purpose (issue 15, "a
@@ -107,7 +110,7 @@ describe('retries on answers that broke on the way', () => {
   });
 
   it('says "cannot reach" only when no connection could be made, with the network fix', async () => {
-    const port = await closedLoopbackPort();
+    const port = await freeLoopbackPort();
     const api = createPrefectApi({ apiUrl: `http://127.0.0.1:${port}/api`, timeoutMs: 2000, maxRetries: 1, concurrency: 1 }, { random: () => 0 });
     const { error } = await attemptRead(api);
     expect(error?.message).toMatch(new RegExp(`^cannot reach the Prefect API: connection refused \\(ECONNREFUSED\\) \\(2 attempts in [\\d.]+ s\\) while trying to read the work pool \\(GET http://127\\.0\\.0\\.1:${port}/api/work_pools/blog-data-pool\\): check PREFECT_API_URL, the security group`));

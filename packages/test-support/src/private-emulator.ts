@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import * as net from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPort } from './ports';
 
 /** moto's server with what it lacks for terraform (shared with scripts/test-services.sh). */
 const MOTO_SERVER = join(__dirname, '..', 'emulator', 'moto_server.py');
@@ -31,7 +31,7 @@ export interface PrivateEmulatorOptions {
  */
 export async function startPrivateAwsEmulator(options: PrivateEmulatorOptions = {}): Promise<PrivateEmulator> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   // The interpreter the test services found moto in (a pyenv shim may resolve python3 elsewhere).
   const python = process.env.MOTO_PYTHON ?? 'python3';
   const child: ChildProcess = spawn(python, [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(port)], {
@@ -69,15 +69,4 @@ export async function startPrivateAwsEmulator(options: PrivateEmulatorOptions = 
       if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${await res.text()}`);
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,4 +1,3 @@
 export * from './contract-server';
-export * from './ports';
 export { FALLBACK_HEARTBEAT_INTERVAL_SECONDS, INACTIVITY_HEARTBEAT_MULTIPLE, WorkerRegistry } from './workers';
 export * from './misbehaving-server';
