@@ -1,4 +1,4 @@
-import { closedLoopbackPort } from '@blog-data/prefect-api/testing';
+import { freeLoopbackPort } from '@blog-data/test-support';
 import { AUTH, contractSession } from './support/contract-session';
 import { CliRun, runCli, Workspace } from './support/workspace';
 
@@ -21,7 +21,7 @@ describe('flows-deployer with credentials in the API URL (unreachable server)', 
   afterEach(() => ws.dispose());
 
   it.each([[[]], [['--json']], [['--verbose']]])('never prints the password, as an error, in stdout or stderr (%j)', async (extra) => {
-    const url = `http://blog:${PASSWORD}@127.0.0.1:${await closedLoopbackPort()}/api`;
+    const url = `http://blog:${PASSWORD}@127.0.0.1:${await freeLoopbackPort()}/api`;
     // A TTY, so progress ("waiting for …/health", retries) is printed too.
     const run = await runCli(['plan', '--manifest', ws.manifest, '--infra-outputs', ws.outputs, '--health-timeout', '1', ...extra], { PLATFORM_ENV: 'dev', PREFECT_API_URL: url }, true);
     expect(run.code).toBe(1);
@@ -50,7 +50,7 @@ describe('flows-deployer with credentials in the API URL (unreachable server)', 
   it('redacts credentials in the prefect_api_url output too (the fallback URL)', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const outputs = JSON.parse(readFileSync(ws.outputs, 'utf8'));
-    outputs.prefect_api_url.value = `http://blog:${PASSWORD}@127.0.0.1:${await closedLoopbackPort()}/api`;
+    outputs.prefect_api_url.value = `http://blog:${PASSWORD}@127.0.0.1:${await freeLoopbackPort()}/api`;
     writeFileSync(ws.outputs, JSON.stringify(outputs));
     const run = await runCli(['plan', '--json', '--verbose', '--manifest', ws.manifest, '--infra-outputs', ws.outputs, '--health-timeout', '1'], { PLATFORM_ENV: 'dev' });
     expect(run.code).toBe(1);
