@@ -12,3 +12,4 @@ export type { Progress, ProgressOptions } from './progress';
 export { awsCredentialsError, silenceAwsSdkWarnings } from './aws';
 export { runCli, report, processIo, commanderErrorLine, redactingIo } from './run-cli';
 export type { CliContext, CliIo, RunCliOptions } from './run-cli';
+export { Capture, captureIo } from './capture-io';
