@@ -72,6 +72,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'oci-registry',
     scope: 'scope:shared',
     description: 'Registry HTTP API v2 client: manifests, indexes, config blobs, tag copy, platform check (Docker and OCI media types, ECR redirects)',
+    deps: [CLI_KIT],
     devDeps: [TEST_SUPPORT],
   });
   // Shared: running a one-off ECS task to completion and rolling a service, used by infra's

@@ -92,9 +92,8 @@ export class RegistrySession {
   }
 }
 
-/** The registry client's error in the CLI's one-line form; anything else unchanged. */
+/** A registry error as publish says it: an expired token gets the note that publish already retried. */
 function asUserError(err: unknown): unknown {
-  if (!(err instanceof RegistryError)) return err;
-  const fix = err.kind === 'token-expired' ? `${err.fix} (a publish refreshes it once by itself)` : err.fix;
-  return new UserError(err.what, err.where, fix, { kind: err.kind, detail: err.detail });
+  if (!(err instanceof RegistryError) || err.kind !== 'token-expired') return err;
+  return new UserError(err.what, err.where, `${err.fix} (a publish refreshes it once by itself)`, { kind: err.kind, detail: err.detail });
 }

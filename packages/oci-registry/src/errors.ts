@@ -1,3 +1,5 @@
+import { UserError } from '@blog-data/cli-kit';
+
 /** Why a registry call failed, for callers that branch (token refresh, exit code, doctor hints). */
 export type RegistryErrorKind =
   /** The registry refused the credentials (401/403). */
@@ -10,21 +12,24 @@ export type RegistryErrorKind =
   | 'registry';
 
 /**
- * A Registry HTTP API v2 failure: `what` happened at `where` (a URL), `fix` says
- * what to do. The same three parts every CLI of the repo prints as one line.
+ * A Registry HTTP API v2 failure: cli-kit's {@link UserError} (`what` happened at `where`, a URL;
+ * `fix` says what to do), so every CLI prints it the same way. A subclass only to carry what
+ * callers branch on: the typed `kind` and the HTTP `status`.
  */
-export class RegistryError extends Error {
+export class RegistryError extends UserError {
+  declare readonly kind: RegistryErrorKind;
+
   constructor(
-    readonly what: string,
-    readonly where: string,
-    readonly fix: string,
-    readonly kind: RegistryErrorKind,
+    what: string,
+    where: string,
+    fix: string,
+    kind: RegistryErrorKind,
     /** HTTP status, when the registry answered. */
     readonly status?: number,
     /** The registry's own words (body excerpt), when it gave any. */
-    readonly detail: readonly string[] = [],
+    detail: readonly string[] = [],
   ) {
-    super(`${what} (${where}): ${fix}`);
+    super(what, where, fix, { kind, detail });
     this.name = 'RegistryError';
   }
 }

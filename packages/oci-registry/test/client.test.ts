@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EXIT, UserError } from '@blog-data/cli-kit';
 // test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { freeLoopbackPort } from '@blog-data/test-support';
@@ -236,7 +237,9 @@ describe('registry client against an HTTP registry', () => {
     const port = await freeLoopbackPort();
     const closed = new RegistryClient({ registry: `127.0.0.1:${port}`, login: { username: 'AWS', password: 'x' }, addressSource: '--registry' });
     const error = await closed.getManifest('repo', 'x').catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'network' });
+    // cli-kit's one error: every CLI prints it as its one line and exits 1.
+    expect(error).toBeInstanceOf(UserError);
+    expect(error).toMatchObject({ kind: 'network', exitCode: EXIT.failure, where: `http://127.0.0.1:${port}/v2/repo/manifests/x` });
     expect(String(error)).toContain(`cannot reach the registry (ECONNREFUSED) (http://127.0.0.1:${port}/v2/repo/manifests/x): check the network and --registry`);
   });
 });
