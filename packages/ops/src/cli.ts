@@ -115,7 +115,11 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
       const config = loadEnvironment(flags, io);
       // The Price List API answers in us-east-1 (also eu-central-1, ap-south-1) for every region.
       const { book, source } = await resolvePrices({
-        mode: flags.prices, region: config.aws.region, book: loadPriceBook(), client: () => new PricingClient({ region: 'us-east-1', maxAttempts: 2 }),
+        mode: flags.prices,
+        region: config.aws.region,
+        book: loadPriceBook(),
+        client: () => new PricingClient({ region: 'us-east-1', maxAttempts: 2 }),
+        redis: config.scale.mode === 'scale-out' ? config.scale.redis : undefined,
       });
       const estimate = estimateCost(config, book, DEFAULT_PRICE_FILE, source);
       io.stdout.write(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : renderCost(estimate, paletteFor({ stream: io.stdout, env: io.env })));

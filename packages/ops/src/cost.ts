@@ -1,4 +1,5 @@
 import { PlatformConfig, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
+import { estimateRedisCost } from './cost-redis';
 import type { PriceSource } from './price-list';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
 import { describeSchedule } from './schedule-clock';
@@ -160,20 +161,32 @@ export function estimateCost(
     unitPriceUsd: p.logs.storageGbMonth,
   });
   if (config.ecs.containerInsights) {
-    const metrics = a.containerInsightsClusterMetrics + 2 * a.containerInsightsMetricsPerService;
+    // Scale-out adds the background-services service.
+    const ecsServices = scaleOut ? 3 : 2;
+    const metrics = a.containerInsightsClusterMetrics + ecsServices * a.containerInsightsMetricsPerService;
     add({
       id: 'container-insights',
       service: 'CloudWatch',
       unit: 'metrics',
       assumed: true,
-      description: 'ECS Container Insights (cluster + 2 services), billed as custom metrics',
+      description: `ECS Container Insights (cluster + ${ecsServices} services), billed as custom metrics`,
       quantity: metrics,
       unitPriceUsd: p.logs.metricMonth,
     });
   }
 
   add({ id: 'kms-keys', service: 'KMS', unit: 'keys', assumed: false, description: 'customer managed key (platform)', quantity: a.kmsKeys, unitPriceUsd: p.kms.keyMonth });
-  add({ id: 'secrets', service: 'Secrets Manager', unit: 'secrets', assumed: false, description: 'API auth string and database master secret', quantity: a.secrets, unitPriceUsd: p.secretsManager.secretMonth });
+  add({
+    id: 'secrets',
+    service: 'Secrets Manager',
+    unit: 'secrets',
+    assumed: false,
+    description: `API auth string and database master secret${scaleOut ? ', Redis password and Docket URL (scale-out)' : ''}`,
+    quantity: a.secrets + (scaleOut ? 2 : 0),
+    unitPriceUsd: p.secretsManager.secretMonth,
+  });
+  const redis = scaleOut ? estimateRedisCost(config, p, a, hours, serviceHours, priceFile) : undefined;
+  for (const line of redis?.items ?? []) add(line);
 
   const net = config.network;
   const zones = net.mode === 'create' ? net.azCount : net.publicSubnetIds.length;
@@ -235,7 +248,8 @@ export function estimateCost(
     source.kind === 'price-list-api'
       ? `On-demand list prices of ${config.aws.region} read now through the AWS Price List API (offers published up to ${source.asOf}; no free tier, discounts or tax).`
       : `On-demand list prices of ${config.aws.region} from the bundled price book as of ${book.asOf} (no free tier, discounts or tax)${source.fallbackReason ? `, because the Price List API failed: ${source.fallbackReason}` : ''}; verify them on the AWS pricing pages before budgeting.`,
-    ...(scaleOut ? [`Scale-out: Redis (${config.scale.redis.kind}, ${config.scale.redis.engine}) is not priced yet (no ElastiCache prices in the book or the Price List queries); API tasks above api.minReplicas (target tracking) are not counted.`] : []),
+    ...(scaleOut ? [`Scale-out: API tasks above api.minReplicas (${config.scale.api.minReplicas}; target tracking up to ${config.scale.api.maxReplicas}) are not counted, each costs what one server task line costs.`] : []),
+    ...(redis?.notes ?? []),
     `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
     ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
     ...running.notes,
@@ -263,6 +277,7 @@ function usedAssumption(name: string, config: PlatformConfig): boolean {
   if (name === 'natProcessedGbPerMonth') return net.mode === 'create' && net.natGateway;
   if (name === 'vpcEndpointProcessedGbPerMonth' || name === 'interfaceEndpoints') return net.mode === 'create' && net.vpcEndpoints;
   if (name.startsWith('containerInsights')) return config.ecs.containerInsights;
+  if (name.startsWith('redis')) return config.scale.mode === 'scale-out' && config.scale.redis.kind === 'serverless';
   return true;
 }
 

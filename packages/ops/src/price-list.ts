@@ -1,6 +1,6 @@
 import { FilterType, GetProductsCommand, GetProductsCommandOutput, PricingClient } from '@aws-sdk/client-pricing';
 import { messageOf } from '@blog-data/cli-kit';
-import type { PriceBook, RegionPrices } from './prices';
+import type { PriceBook, RedisEngine, RegionPrices } from './prices';
 
 /**
  * Where one bundled price comes from in the AWS Price List: the service code, the usage type
@@ -41,6 +41,33 @@ export const PRICE_QUERIES: Readonly<Record<string, PriceQuery>> = {
   'cloudfront.dataOutGb': { serviceCode: 'AmazonCloudFront', usageType: 'EU-DataTransfer-Out-Bytes', global: true },
   'cloudfront.toOriginGb': { serviceCode: 'AmazonCloudFront', usageType: 'EU-DataTransfer-Out-OBytes', global: true },
 };
+
+/** The scale-out Redis to price: its engine and, for a replication group, its node type. */
+export interface RedisPriceSpec {
+  readonly engine: RedisEngine;
+  readonly nodeType: string;
+}
+
+/** The offer's `cacheEngine` attribute per engine: one usage type serves Valkey, Redis OSS and Memcached alike. */
+const CACHE_ENGINE: Readonly<Record<RedisEngine, string>> = { valkey: 'Valkey', redis: 'Redis' };
+
+/**
+ * The ElastiCache products of one engine, as `elasticache.<engine>.<field>` paths (the node type is
+ * the last segment of `nodeHour`'s path). `productFamily` and `cacheEngine` pick exactly one
+ * product: the same `NodeUsage:<type>` usage type is listed once per engine. ECPUs are listed
+ * one by one; the book prices them per million.
+ */
+export function elastiCacheQueries(redis: RedisPriceSpec): [path: readonly string[], query: PriceQuery][] {
+  const attributes = { cacheEngine: CACHE_ENGINE[redis.engine] };
+  const serverless = { ...attributes, productFamily: 'ElastiCache Serverless' };
+  return [
+    [['elasticache', redis.engine, 'serverlessGbHour'], { serviceCode: 'AmazonElastiCache', usageType: 'ElastiCache:ServerlessCachedData', attributes: serverless }],
+    [['elasticache', redis.engine, 'serverlessEcpuPerMillion'], { serviceCode: 'AmazonElastiCache', usageType: 'ElastiCache:ServerlessECPU', attributes: serverless, factor: 1e6 }],
+    [['elasticache', redis.engine, 'nodeHour', redis.nodeType], {
+      serviceCode: 'AmazonElastiCache', usageType: `NodeUsage:${redis.nodeType}`, attributes: { ...attributes, productFamily: 'Cache Instance' },
+    }],
+  ];
+}
 
 /** The prefix AWS puts before a usage type in a region (us-east-1's often have none). */
 const USAGE_TYPE_PREFIX: Readonly<Record<string, string>> = {
@@ -114,10 +141,16 @@ export interface LivePrices {
   readonly publishedAt: string;
 }
 
-/** Reads every price of {@link PRICE_QUERIES} for `region` through GetProducts (one query each, four at a time). */
-export async function fetchRegionPrices(client: PricingClient, region: string): Promise<LivePrices> {
-  const entries = Object.entries(PRICE_QUERIES);
-  const found: Record<string, Record<string, number>> = {};
+/**
+ * Reads every price of {@link PRICE_QUERIES} for `region` through GetProducts (one query each, four
+ * at a time), and with `redis` the ElastiCache prices of that engine and node type.
+ */
+export async function fetchRegionPrices(client: PricingClient, region: string, redis?: RedisPriceSpec): Promise<LivePrices> {
+  const entries: [readonly string[], PriceQuery][] = [
+    ...Object.entries(PRICE_QUERIES).map(([path, query]): [readonly string[], PriceQuery] => [path.split('.'), query]),
+    ...(redis ? elastiCacheQueries(redis) : []),
+  ];
+  const found: Record<string, unknown> = {};
   let newest = '';
   const queue = [...entries];
   const worker = async () => {
@@ -137,8 +170,9 @@ export async function fetchRegionPrices(client: PricingClient, region: string): 
         token = page.NextToken;
       } while (!price && token);
       if (!price) throw new Error(`no on-demand price for ${query.serviceCode} ${query.usageType} in ${region}`);
-      const [section, field] = path.split('.');
-      (found[section] ??= {})[field] = price.usd;
+      let target = found;
+      for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+      target[path[path.length - 1]] = price.usd;
       if (price.publishedAt && price.publishedAt > newest) newest = price.publishedAt;
     }
   };
@@ -169,12 +203,14 @@ export async function resolvePrices(input: {
   readonly region: string;
   readonly book: PriceBook;
   readonly client: () => PricingClient;
+  /** The scale-out Redis, whose ElastiCache prices are read too. */
+  readonly redis?: RedisPriceSpec;
 }): Promise<{ book: PriceBook; source: PriceSource }> {
   const bundled = { book: input.book, source: { kind: 'bundled' as const, asOf: input.book.asOf } };
   if (input.mode === 'bundled') return bundled;
   const client = input.client();
   try {
-    const live = await fetchRegionPrices(client, input.region);
+    const live = await fetchRegionPrices(client, input.region, input.redis);
     return {
       book: { ...input.book, asOf: live.publishedAt, regions: { ...input.book.regions, [input.region]: live.prices } },
       source: { kind: 'price-list-api', asOf: live.publishedAt },

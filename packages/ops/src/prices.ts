@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@blog-data/cli-kit';
+import type { ScaleSettings } from '@blog-data/config';
 
 /** List prices of one region, USD. */
 export interface RegionPrices {
@@ -16,6 +17,21 @@ export interface RegionPrices {
   readonly publicIpv4: { readonly hour: number };
   /** Edge prices for viewers in North America and Europe (PriceClass_100). */
   readonly cloudfront: { readonly httpsRequestsPerMillion: number; readonly dataOutGb: number; readonly toOriginGb: number };
+  /** ElastiCache per engine (the scale-out mode's Redis); the Price List API fills only the configured engine and node type. */
+  readonly elasticache?: Readonly<Partial<Record<RedisEngine, ElastiCacheEnginePrices>>>;
+}
+
+/** The Redis engines ElastiCache offers (`config.scale.redis.engine`). */
+export type RedisEngine = ScaleSettings['redis']['engine'];
+
+/** ElastiCache list prices of one engine. */
+export interface ElastiCacheEnginePrices {
+  /** Serverless: data stored, per GB-hour. */
+  readonly serverlessGbHour: number;
+  /** Serverless: per million ElastiCache Processing Units. */
+  readonly serverlessEcpuPerMillion: number;
+  /** On-demand node-hour per node type, e.g. `cache.t4g.micro`. */
+  readonly nodeHour: Readonly<Record<string, number>>;
 }
 
 /** Usage the configuration cannot tell; each documented in `assumptionNotes`. */
@@ -35,6 +51,10 @@ export interface CostAssumptions {
   readonly interfaceEndpoints: number;
   readonly cloudfrontRequestsMillionsPerMonth: number;
   readonly cloudfrontDataOutGbPerMonth: number;
+  /** Scale-out Redis: data stored on average (serverless bills at least the engine's minimum). */
+  readonly redisStoredGb: number;
+  /** Scale-out Redis: million ECPUs a month when the server tasks run around the clock. */
+  readonly redisEcpuMillionsPerMonth: number;
 }
 
 /** `data/aws-prices.json`. */

@@ -153,8 +153,61 @@ describe('cost of the capacity knobs (scale section)', () => {
     // Public subnets: 2 API + 1 services + 1 worker = 4 addresses × 730 h × $0.005.
     expect(lines['public-ipv4']).toEqual([2920, 14.6]);
     expect(item(e, 'fargate-server-vcpu').description).toContain('2 tasks (api.minReplicas; up to 4 under load, not counted)');
-    expect(e.totalUsd).toBe(toCents(single.totalUsd + (16.99 - 8.5) + (3.73 - 1.87) + 8.5 + 1.87 + (14.6 - 7.3)));
-    expect(e.notes.join('\n')).toContain('Redis (serverless, valkey) is not priced yet');
+    // Container Insights watches a third service; Redis adds two secrets (password, Docket URL).
+    expect(lines['container-insights']).toEqual([44, 13.2]); // 8 + 3 × 12 metrics × $0.30
+    expect(lines.secrets).toEqual([4, 1.6]);
+    // Valkey Serverless (the default): never less than its 0.1 GB minimum, around the clock; ECPUs while the tasks run.
+    expect(lines['redis-storage']).toEqual([73, 6.96]); // max(0.05 assumed, 0.1 minimum) GB × 730 h × $0.0953
+    expect(lines['redis-ecpu']).toEqual([100, 0.26]); // 100 million × $0.0026
+    expect(item(e, 'redis-storage').description).toBe("Valkey Serverless: 0.1 GB stored × 730 h (the engine's 0.1 GB minimum), always on");
+    expect(item(e, 'redis-storage').assumed).toBe(true);
+    const tasks = (16.99 - 8.5) + (3.73 - 1.87) + 8.5 + 1.87 + (14.6 - 7.3);
+    expect(e.totalUsd).toBe(toCents(single.totalUsd + tasks + (13.2 - 9.6) + (1.6 - 0.8) + 6.96 + 0.26));
+    expect(e.totalUsd).toBe(160.07);
+    const notes = e.notes.join('\n');
+    expect(notes).not.toContain('not priced');
+    expect(notes).toContain('Redis (scale.redis: Valkey Serverless) bills data stored around the clock, at least 0.1 GB for Valkey (0.05 GB assumed stored)');
+    expect(notes).toContain('Assumption redisStoredGb = 0.05: ');
+    expect(notes).toContain('Assumption redisEcpuMillionsPerMonth = 100: ');
+  });
+
+  it('prices Redis OSS Serverless at its 1 GB minimum, which makes it the dearest choice', () => {
+    const e = estimateCost(config('prod', { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__ENGINE: 'redis' }), book);
+    expect(item(e, 'redis-storage')).toMatchObject({ quantity: 730, monthlyUsd: 104.39 }); // 1 GB × 730 h × $0.143
+    expect(item(e, 'redis-ecpu')).toMatchObject({ quantity: 100, monthlyUsd: 0.39 });
+  });
+
+  it('prices a replication group per node-hour, primary + replicas, always on (no ECPU or storage lines)', () => {
+    const e = estimateCost(config('dev', { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__KIND: 'replication-group' }), book);
+    expect(item(e, 'redis-nodes')).toMatchObject({
+      quantity: 2 * 730,
+      unitPriceUsd: 0.01472,
+      monthlyUsd: 21.49,
+      assumed: false,
+      description: 'Valkey replication group: 2 × cache.t4g.micro (primary + 1 replica) × 730 h, always on',
+    });
+    expect(e.items.map((i) => i.id).filter((id) => id.startsWith('redis'))).toEqual(['redis-nodes']);
+    expect(e.notes.join('\n')).not.toContain('redisStoredGb');
+    const primaryOnly = estimateCost(config('dev', { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__KIND: 'replication-group', PLATFORM_SCALE__REDIS__REPLICAS: '0' }), book);
+    expect(item(primaryOnly, 'redis-nodes')).toMatchObject({ quantity: 730, monthlyUsd: 10.75, description: expect.stringContaining('1 × cache.t4g.micro (primary) × 730 h') });
+  });
+
+  it('scales the ECPUs with the schedule but not the stored data: the cache does not sleep', () => {
+    const dev = estimateCost(config('dev', { PLATFORM_SCALE__MODE: 'scale-out' }), book);
+    expect(item(dev, 'redis-storage')).toMatchObject({ quantity: 73 });
+    expect(item(dev, 'redis-ecpu')).toMatchObject({ quantity: 32.74 }); // 100 million × 238.99 / 730 h
+  });
+
+  it('refuses a node type or engine the price book does not have, naming the file and the key to add', () => {
+    expect(() => estimateCost(config('prod', { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__KIND: 'replication-group', PLATFORM_SCALE__REDIS__NODE_TYPE: 'cache.r7g.large' }), book))
+      .toThrow(UserError);
+    expect(() => estimateCost(config('prod', { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__KIND: 'replication-group', PLATFORM_SCALE__REDIS__NODE_TYPE: 'cache.r7g.large' }), book))
+      .toThrow('no ElastiCache valkey price for node type cache.r7g.large in eu-west-2');
+    const { elasticache: _dropped, ...withoutRedis } = book.regions['eu-west-2'];
+    const bare: PriceBook = { ...book, regions: { ...book.regions, 'eu-west-2': withoutRedis } };
+    expect(() => estimateCost(config('prod', { PLATFORM_SCALE__MODE: 'scale-out' }), bare)).toThrow('no ElastiCache valkey prices for region eu-west-2');
+    // The single mode never reads them.
+    expect(estimateCost(config('prod'), bare).totalUsd).toBe(120.43);
   });
 
   it('prices the Aurora reader at the writer\'s floor, and pausing with the cluster outside prod', () => {

@@ -59,8 +59,9 @@ describe('prices from the AWS Price List API', () => {
       publicIpv4: { hour: 0.005 },
       cloudfront: { httpsRequestsPerMillion: 1.2, dataOutGb: 0.085, toOriginGb: 0.02 },
     });
-    // Same sections and fields as the bundled book, so the estimate reads either.
-    for (const [section, fields] of Object.entries(book.regions['eu-west-2'])) {
+    // Same sections and fields as the bundled book, so the estimate reads either (ElastiCache only when asked for).
+    expect(client.calls.some((c) => c.ServiceCode === 'AmazonElastiCache')).toBe(false);
+    for (const [section, fields] of Object.entries(book.regions['eu-west-2']).filter(([k]) => k !== 'elasticache')) {
       expect(Object.keys((live.prices as unknown as Record<string, object>)[section]).sort()).toEqual(Object.keys(fields).sort());
     }
     // Region queries filter on regionCode; CloudFront's are global.
@@ -68,6 +69,39 @@ describe('prices from the AWS Price List API', () => {
       { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-2' }, { Type: 'CONTAINS', Field: 'usagetype', Value: 'LoadBalancerUsage' },
     ]));
     expect(client.calls.filter((c) => c.ServiceCode === 'AmazonCloudFront').every((c) => !c.Filters!.some((f) => f.Field === 'regionCode'))).toBe(true);
+  });
+
+  it('reads the scale-out Redis prices of the configured engine and node type, one product per query', async () => {
+    const client = recordedPricing();
+    const live = await fetchRegionPrices(client as unknown as PricingClient, 'eu-west-2', { engine: 'valkey', nodeType: 'cache.t4g.micro' });
+    // Valkey's, not Redis OSS's or Memcached's under the same usage types; ECPUs listed one by one, priced per million.
+    expect(live.prices.elasticache).toEqual({ valkey: { serverlessGbHour: 0.0953, serverlessEcpuPerMillion: 0.0026, nodeHour: { 'cache.t4g.micro': 0.01472 } } });
+    const redis = await fetchRegionPrices(recordedPricing() as unknown as PricingClient, 'eu-west-2', { engine: 'redis', nodeType: 'cache.t4g.micro' });
+    expect(redis.prices.elasticache).toEqual({ redis: { serverlessGbHour: 0.143, serverlessEcpuPerMillion: 0.0039, nodeHour: { 'cache.t4g.micro': 0.0184 } } });
+    // The same values as the bundled book's eu-west-2 entry.
+    expect(book.regions['eu-west-2'].elasticache?.valkey).toMatchObject({ serverlessGbHour: 0.0953, serverlessEcpuPerMillion: 0.0026, nodeHour: { 'cache.t4g.micro': 0.01472 } });
+    // Each query names the engine and the product family: those pick exactly one product.
+    const queries = client.calls.filter((c) => c.ServiceCode === 'AmazonElastiCache');
+    expect(queries).toHaveLength(3);
+    for (const q of queries) {
+      expect(q.Filters).toEqual(expect.arrayContaining([{ Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-2' }, { Type: 'TERM_MATCH', Field: 'cacheEngine', Value: 'Valkey' }]));
+      const product = await recordedPricing().send(new GetProductsCommand(q));
+      expect(product.PriceList).toHaveLength(1);
+    }
+    expect(queries.map((q) => q.Filters!.find((f) => f.Field === 'productFamily')!.Value).sort()).toEqual(['Cache Instance', 'ElastiCache Serverless', 'ElastiCache Serverless']);
+  });
+
+  it('estimates a scale-out environment from the live ElastiCache prices', async () => {
+    const config = loadConfig({ env: 'prod', environ: { PLATFORM_SCALE__MODE: 'scale-out', PLATFORM_SCALE__REDIS__KIND: 'replication-group' } });
+    const { book: live, source } = await resolvePrices({
+      mode: 'aws', region: 'eu-west-2', book, client: () => recordedPricing() as unknown as PricingClient, redis: config.scale.redis,
+    });
+    expect(source.kind).toBe('price-list-api');
+    const e = estimateCost(config, live, undefined, source);
+    expect(e.items.find((i) => i.id === 'redis-nodes')).toMatchObject({ quantity: 1460, unitPriceUsd: 0.01472, monthlyUsd: 21.49 });
+    // A node type the API has no product for fails like any missing price.
+    await expect(fetchRegionPrices(recordedPricing() as unknown as PricingClient, 'eu-west-2', { engine: 'valkey', nodeType: 'cache.r7g.large' }))
+      .rejects.toThrow('no on-demand price for AmazonElastiCache NodeUsage:cache.r7g.large in eu-west-2');
   });
 
   it('reads the bare usage types of us-east-1 and refuses a product of another region', () => {
