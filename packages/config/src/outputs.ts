@@ -164,7 +164,8 @@ export function parseContract<S extends z.ZodObject>(schema: S, value: unknown, 
   const data = (value ?? {}) as Record<string, unknown>;
   const problems: Problem[] = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join('.') || '(document)';
-    const missing = issue.path.length === 1 && data[String(issue.path[0])] === undefined;
+    // A cross-field rule (`custom`) says its own words even about a field that is absent.
+    const missing = issue.code !== 'custom' && issue.path.length === 1 && data[String(issue.path[0])] === undefined;
     return { what: `${field}: ${missing ? 'missing' : issue.message}`, where: source, fix: HOW_TO_WRITE[kind] };
   });
   throw new UserError(`${source} does not hold valid ${kind === 'image' ? 'image result' : 'infra outputs'}`, source, HOW_TO_WRITE[kind], {

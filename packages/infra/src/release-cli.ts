@@ -1,6 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { CliContext, CliIo, processIo, progressReporter, runCli, usageError, UserError } from '@blog-data/cli-kit';
-import { flattenTerraformOutputs, loadConfig, readJsonFile } from '@blog-data/config';
+import { CliContext, CliIo, processIo, progressReporter, runCli, usageError } from '@blog-data/cli-kit';
+import { loadConfig, readJsonFile } from '@blog-data/config';
 import { rollBackWithDowngrade, rollOutAfterMigration } from '@blog-data/ecs-rollout';
 import { Command } from 'commander';
 import { planServerRelease, planServerRollback, readReleaseOutputs } from './release';
@@ -43,14 +43,7 @@ async function release(command: 'roll' | 'rollback', flags: ReleaseFlags, io: Cl
     throw usageError('rollback needs --to-task-definition', 'command line', 'pass the ARN of the server task definition to return to');
   }
   const config = loadConfig({ env: flags.env, environ: io.env });
-  const parsed = readJsonFile(flags.outputsFile, 'infra outputs', 'outputs');
-  let outputs;
-  try {
-    outputs = readReleaseOutputs(flattenTerraformOutputs(parsed, flags.outputsFile), flags.outputsFile);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw usageError((err as Error).message, flags.outputsFile, 'apply the platform stack, then write its outputs with `platform-infra output --outputs-file FILE`');
-  }
+  const outputs = readReleaseOutputs(readJsonFile(flags.outputsFile, 'infra outputs', 'outputs'), flags.outputsFile);
   const ecs = new ECSClient({ region: config.aws.region, maxAttempts: 5 });
   try {
     const progress = progressReporter({ stream: io.stderr, env: io.env, json: flags.json, whenNotTty: true });

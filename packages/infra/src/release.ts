@@ -1,52 +1,35 @@
+import { parseInfraOutputs, platformOutputsSchema } from '@blog-data/config';
 import type { DowngradeRollback, MigratedRollout } from '@blog-data/ecs-rollout';
 
-/** The platform outputs a server release reads (names from the config's outputs contract). */
-export interface ReleaseOutputs {
-  readonly ecs_cluster_arn: string;
-  readonly task_subnet_ids: readonly string[];
-  readonly assign_public_ip: boolean;
-  readonly server_security_group_id: string;
-  readonly server_service_name: string;
-  readonly server_task_definition_arn: string;
-  readonly migration_task_definition_arn: string;
-  readonly migration_container_name: string;
-  /** Scale-out only: the background-services service and its newest task definition. */
-  readonly services_service_name?: string;
-  readonly services_task_definition_arn?: string;
-}
-
 /**
- * Picks and checks the release's outputs from a flat `{name: value}` map; throws one line
- * naming the first missing or malformed output and where it came from.
+ * The platform outputs a server release reads: a `.pick()` of config's outputs contract, so a
+ * missing or mistyped one is one line naming the file and the field. The scale-out pair (the
+ * background-services service and its newest task definition) comes both or neither.
  */
-export function readReleaseOutputs(outputs: Record<string, unknown>, source: string): ReleaseOutputs {
-  const text = (name: keyof ReleaseOutputs): string => {
-    const v = outputs[name];
-    if (typeof v !== 'string' || v === '') throw new Error(`${source}: output ${name} is missing or not a string (apply the platform stack first)`);
-    return v;
-  };
-  const subnets = outputs.task_subnet_ids;
-  if (!Array.isArray(subnets) || subnets.length === 0 || !subnets.every((s) => typeof s === 'string')) {
-    throw new Error(`${source}: output task_subnet_ids must be a non-empty list of subnet ids`);
-  }
-  const publicIp = outputs.assign_public_ip;
-  if (typeof publicIp !== 'boolean' && publicIp !== 'true' && publicIp !== 'false') {
-    throw new Error(`${source}: output assign_public_ip must be true or false`);
-  }
-  return {
-    ecs_cluster_arn: text('ecs_cluster_arn'),
-    task_subnet_ids: subnets as string[],
-    assign_public_ip: publicIp === true || publicIp === 'true',
-    server_security_group_id: text('server_security_group_id'),
-    server_service_name: text('server_service_name'),
-    server_task_definition_arn: text('server_task_definition_arn'),
-    migration_task_definition_arn: text('migration_task_definition_arn'),
-    migration_container_name: text('migration_container_name'),
-    // Both or neither: the scale-out mode's background services.
-    ...(outputs.services_service_name === undefined && outputs.services_task_definition_arn === undefined
-      ? {}
-      : { services_service_name: text('services_service_name'), services_task_definition_arn: text('services_task_definition_arn') }),
-  };
+export const releaseOutputsSchema = platformOutputsSchema
+  .pick({
+    ecs_cluster_arn: true,
+    task_subnet_ids: true,
+    assign_public_ip: true,
+    server_security_group_id: true,
+    server_service_name: true,
+    server_task_definition_arn: true,
+    migration_task_definition_arn: true,
+    migration_container_name: true,
+    services_service_name: true,
+    services_task_definition_arn: true,
+  })
+  .refine((o) => (o.services_service_name === undefined) === (o.services_task_definition_arn === undefined), {
+    message: 'scale-out outputs come together: services_service_name and services_task_definition_arn',
+    path: ['services_task_definition_arn'],
+  });
+
+/** The outputs a release reads, typed. */
+export type ReleaseOutputs = ReturnType<typeof releaseOutputsSchema.parse>;
+
+/** Validates the release's outputs (terraform `output -json` shape or flat), naming `source` in every problem. */
+export function readReleaseOutputs(parsed: unknown, source: string): ReleaseOutputs {
+  return parseInfraOutputs(releaseOutputsSchema, parsed, source);
 }
 
 /**

@@ -1,20 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { captureIo } from '@blog-data/cli-kit';
 import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { offlineTerraformEnv } from './terraform';
 import { main } from '../src/cli';
 
 /** A complete set of platform outputs as the contract wants them. */
 const OUTPUTS: Record<string, unknown> = { ...EXAMPLE_PLATFORM_OUTPUTS };
-
-class Capture {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
 
 /** A local-backend state file holding these outputs, where `--backend local` looks for it. */
 function writeState(outdir: string, outputs: Record<string, unknown>): void {
@@ -33,10 +26,9 @@ describe('platform-infra output (real terraform, offline)', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   async function output(outdir: string, ...extra: string[]) {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await main(['output', '--env', 'dev', '--backend', 'local', '--outdir', outdir, ...extra], { stdout, stderr, env: env!, cwd: work });
-    return { code, stdout: stdout.text, stderr: stderr.text };
+    const io = { ...captureIo(env!), cwd: work };
+    const code = await main(['output', '--env', 'dev', '--backend', 'local', '--outdir', outdir, ...extra], io);
+    return { code, stdout: io.stdout.text, stderr: io.stderr.text };
   }
 
   run('with no state: fails with one clear line, non-zero, and nothing on stdout', async () => {

@@ -3,25 +3,25 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureIo } from '@blog-data/cli-kit';
 import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import { main } from '../src/release-cli';
 
-class Capture {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
-
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const io = { stdout: new Capture(), stderr: new Capture(), env, cwd: process.cwd() };
+  const io = captureIo(env);
   return main(argv, io).then((code) => ({ code, stdout: io.stdout.text, stderr: io.stderr.text }));
 }
 
 function outputsFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'release-cli-')), 'outputs.json');
   writeFileSync(file, JSON.stringify(EXAMPLE_PLATFORM_OUTPUTS));
+  return file;
+}
+
+/** The example outputs less one, as a stack applied before that output existed writes them. */
+function outputsFileWithout(name: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'release-cli-')), 'outputs.json');
+  writeFileSync(file, JSON.stringify({ ...EXAMPLE_PLATFORM_OUTPUTS, [name]: undefined }));
   return file;
 }
 
@@ -40,6 +40,8 @@ describe('platform-release on the command line', () => {
     ['no --outputs-file', ['roll'], "error: required option '--outputs-file <file>' not specified (command line)"],
     ['rollback without --to-task-definition', ['rollback', '--outputs-file', 'x.json'], 'error: rollback needs --to-task-definition (command line)'],
     ['a missing outputs file', ['roll', '--outputs-file', 'absent.json'], 'error: infra outputs file not found (absent.json)'],
+    ['an outputs file without the migration task', ['roll', '--outputs-file', outputsFileWithout('migration_task_definition_arn')],
+      'error: migration_task_definition_arn: missing ('],
   ])('%s is a usage error, exit 2', async (_what, argv, message) => {
     const result = await run(argv);
     expect(result.code).toBe(2);

@@ -1,3 +1,4 @@
+import { formatProblem, UserError } from '@blog-data/cli-kit';
 import { configWarnings, platformOutputsSchema } from '@blog-data/config';
 import { configFor, containers, one, resources, synthBoth } from './helpers';
 import { MIGRATION_COMMAND } from '../src/constructs/migration-task';
@@ -59,7 +60,7 @@ describe('the release plan', () => {
     ecs_cluster_arn: 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev',
     task_subnet_ids: ['subnet-0aaa', 'subnet-0bbb'],
     assign_public_ip: true,
-    server_security_group_id: 'sg-0server',
+    server_security_group_id: 'sg-0a5e',
     server_service_name: 'prefect-server',
     server_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-server:7',
     migration_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-migrate:7',
@@ -71,7 +72,7 @@ describe('the release plan', () => {
     expect(plan.migration).toMatchObject({
       taskDefinition: outputs.migration_task_definition_arn,
       containerName: 'prefect-migrate',
-      network: { subnetIds: outputs.task_subnet_ids, securityGroupIds: ['sg-0server'], assignPublicIp: true },
+      network: { subnetIds: outputs.task_subnet_ids, securityGroupIds: ['sg-0a5e'], assignPublicIp: true },
     });
     expect(plan.services).toEqual([{ cluster: outputs.ecs_cluster_arn, service: 'prefect-server', taskDefinition: outputs.server_task_definition_arn }]);
   });
@@ -87,11 +88,27 @@ describe('the release plan', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['a missing migration output', { ...outputs, migration_task_definition_arn: undefined }, 'outputs.json: output migration_task_definition_arn is missing or not a string (apply the platform stack first)'],
-    ['no subnets', { ...outputs, task_subnet_ids: [] }, 'outputs.json: output task_subnet_ids must be a non-empty list of subnet ids'],
-    ['a bad public-ip flag', { ...outputs, assign_public_ip: 'yes' }, 'outputs.json: output assign_public_ip must be true or false'],
-  ])('refuses %s', (_name, bad, message) => {
-    expect(() => readReleaseOutputs(bad, 'outputs.json')).toThrow(message);
+    ['a missing migration output', { ...outputs, migration_task_definition_arn: undefined }, 'migration_task_definition_arn: missing (outputs.json)'],
+    ['no subnets', { ...outputs, task_subnet_ids: [] }, 'task_subnet_ids: must list at least one subnet (outputs.json)'],
+    ['a bad public-ip flag', { ...outputs, assign_public_ip: 'yes' }, 'assign_public_ip: Invalid input: expected boolean, received string (outputs.json)'],
+    ['half of the scale-out pair', { ...outputs, services_service_name: 'prefect-services' },
+      'services_task_definition_arn: scale-out outputs come together: services_service_name and services_task_definition_arn (outputs.json)'],
+  ])('refuses %s, naming the file and the output', (_name, bad, message) => {
+    const error = (() => {
+      try {
+        readReleaseOutputs(bad, 'outputs.json');
+      } catch (err) {
+        return err as UserError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.problems().map(formatProblem)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('reads terraform\'s own `output -json` shape', () => {
+    const wrapped = Object.fromEntries(Object.entries(outputs).map(([k, value]) => [k, { value, type: 'string', sensitive: false }]));
+    expect(readReleaseOutputs(wrapped, 'outputs.json')).toEqual(outputs);
   });
 
   it('refuses a downgrade target that is not an alembic revision', () => {

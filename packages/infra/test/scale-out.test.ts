@@ -178,7 +178,7 @@ describe('scale mode', () => {
       ecs_cluster_arn: 'arn:aws:ecs:eu-west-2:111111111111:cluster/prefect-dev',
       task_subnet_ids: ['subnet-0aaa'],
       assign_public_ip: true,
-      server_security_group_id: 'sg-0server',
+      server_security_group_id: 'sg-0a5e',
       server_service_name: 'prefect-server',
       server_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-server:7',
       services_service_name: 'prefect-services',

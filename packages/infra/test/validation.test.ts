@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { captureIo } from '@blog-data/cli-kit';
 import { ConfigError, loadConfig } from '@blog-data/config';
 import { App, TerraformStack } from 'cdktf';
 import { TEST_DIGEST_ENV, configFor } from './helpers';
@@ -21,21 +22,12 @@ function scope(): TerraformStack {
   return new TerraformStack(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'infra-v-')) }), 'test');
 }
 
-class Capture {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
 async function runCli(argv: string[], environ: NodeJS.ProcessEnv = {}) {
-  const out = new Capture();
-  const err = new Capture();
   // Published digests unless a test says otherwise (task definitions need them).
   const merged = Object.entries({ ...TEST_DIGEST_ENV, ...environ }).filter(([, value]) => value !== undefined);
-  const code = await main(argv, { stdout: out, stderr: err, env: Object.fromEntries(merged), cwd: process.cwd() });
-  return { code, out: out.text, err: err.text };
+  const io = captureIo(Object.fromEntries(merged));
+  const code = await main(argv, io);
+  return { code, out: io.stdout.text, err: io.stderr.text };
 }
 
 describe('bad settings', () => {
