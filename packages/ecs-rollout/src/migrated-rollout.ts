@@ -1,4 +1,5 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { messageOf, UserError } from '@blog-data/cli-kit';
 import { rolloutError } from './errors';
 import { OneOffTask, runTaskToCompletion, TaskOutcome } from './one-off-task';
 import { RolloutResult, ServiceUpdate, updateServiceAndWait } from './service-rollout';
@@ -37,9 +38,25 @@ export async function rollOutAfterMigration(ecs: ECSClient, release: MigratedRol
   if (!migration.ok) {
     throw rolloutError(`migration task failed: ${migration.summary}; the services were not updated`, undefined, 'read the task\'s log, fix, deploy again');
   }
+  // Where each service stands before it moves: a failure names them all, because the services of
+  // one release (API servers, background services) share its schema and go back together.
+  const previous = [];
+  for (const update of release.services) {
+    const described = await ecs.send(new DescribeServicesCommand({ cluster: update.cluster, services: [update.service] }));
+    previous.push(`${update.service} → ${described.services?.[0]?.taskDefinition ?? '(not found)'}`);
+  }
   const services = [];
   for (const update of release.services) {
-    services.push({ service: update.service, ...(await updateServiceAndWait(ecs, update, waits.service)) });
+    try {
+      services.push({ service: update.service, ...(await updateServiceAndWait(ecs, update, waits.service)) });
+    } catch (err) {
+      const moved = services.map((s) => s.service);
+      throw rolloutError(
+        `${err instanceof UserError ? err.what : messageOf(err)}; the schema is migrated${moved.length ? ` and ${moved.join(', ')} already run the new release` : ''}`,
+        err instanceof UserError ? err.where : `service ${update.service} in ${update.cluster}`,
+        `fix and deploy again, or roll every service of the release back together (with the schema downgrade): ${previous.join(', ')}`,
+      );
+    }
   }
   return { migration, services };
 }

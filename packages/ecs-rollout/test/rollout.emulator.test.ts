@@ -21,6 +21,8 @@ describeWithServices('migration task before the service update (AWS emulator)', 
   let oldServer: string;
   let newServer: string;
   let migration: string;
+  let oldServices: string;
+  let newServices: string;
   const fast = { pollMs: 10 };
 
   beforeAll(async () => {
@@ -57,14 +59,20 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     oldServer = await register('server', 'prefect-server', ['prefect', 'server', 'start']);
     newServer = await register('server', 'prefect-server', ['prefect', 'server', 'start']);
     migration = await register('migrate', 'prefect-migrate', ['prefect', 'server', 'database', 'upgrade', '-y']);
-    await ecs.send(new CreateServiceCommand({
-      cluster,
-      serviceName: 'prefect-server',
-      taskDefinition: oldServer,
-      desiredCount: 1,
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: network.subnetIds as string[], securityGroups: network.securityGroupIds as string[] } },
-    }));
+    oldServices = await register('services', 'prefect-services', ['prefect', 'server', 'services', 'start']);
+    newServices = await register('services', 'prefect-services', ['prefect', 'server', 'services', 'start']);
+    for (const [serviceName, taskDefinition] of [['prefect-server', oldServer], ['prefect-services', oldServices]]) {
+      await ecs.send(new CreateServiceCommand({
+        cluster,
+        serviceName,
+        taskDefinition,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: network.subnetIds as string[], securityGroups: network.securityGroupIds as string[] },
+        },
+      }));
+    }
   });
 
   afterAll(async () => {
@@ -76,8 +84,8 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     sent.length = 0;
   });
 
-  const serverTaskDefinition = async () =>
-    (await ecs.send(new DescribeServicesCommand({ cluster, services: ['prefect-server'] }))).services![0];
+  const serverTaskDefinition = async (service = 'prefect-server') =>
+    (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services![0];
 
   it('runs the migration task to its end, then rolls the server to the new task definition', async () => {
     const lines: string[] = [];
@@ -91,7 +99,8 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     expect((await serverTaskDefinition()).taskDefinition).toBe(newServer);
     // The order is the point: the service is touched only after the task was seen STOPPED.
     const firstUpdate = sent.indexOf('UpdateServiceCommand');
-    expect(sent.slice(0, firstUpdate)).toEqual(['RunTaskCommand', 'DescribeTasksCommand', 'DescribeTasksCommand', 'DescribeTasksCommand', 'DescribeTasksCommand']);
+    // (then each service's current task definition is read, for a failure's message)
+    expect(sent.slice(0, firstUpdate)).toEqual(['RunTaskCommand', 'DescribeTasksCommand', 'DescribeTasksCommand', 'DescribeTasksCommand', 'DescribeTasksCommand', 'DescribeServicesCommand']);
     const task = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [result.migration.taskArn] }))).tasks![0];
     expect(task).toMatchObject({ lastStatus: 'STOPPED', startedBy: 'deploy-test', taskDefinitionArn: migration });
     expect(lines[0]).toMatch(/^started /);
@@ -142,5 +151,50 @@ describeWithServices('migration task before the service update (AWS emulator)', 
     expect(svc).toMatchObject({ taskDefinition: oldServer, desiredCount: 1 });
     const task = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [result.downgrade!.taskArn] }))).tasks![0];
     expect(task.overrides?.containerOverrides?.[0]).toMatchObject({ name: 'prefect-migrate', command: ['prefect', 'server', 'database', 'downgrade', '-y', '-r', '7a73514ca2d6'] });
+  });
+  describe('scale-out: API servers and background services (issue #19)', () => {
+    const downgrade = (): OneOffTask => ({
+      cluster, taskDefinition: migration, containerName: 'prefect-migrate', network, command: ['prefect', 'server', 'database', 'downgrade', '-y', '-r', '7a73514ca2d6'],
+    });
+
+    it('a rollout that fails at the background services names where every service of the release stood', async () => {
+      await rollBackWithDowngrade(ecs, { cluster, services: [{ service: 'prefect-server', taskDefinition: oldServer, desiredCount: 1 }] }, { service: fast });
+      const error = await rollOutAfterMigration(ecs, {
+        migration: { cluster, taskDefinition: migration, containerName: 'prefect-migrate', network },
+        services: [{ cluster, service: 'prefect-server', taskDefinition: newServer }, { cluster, service: 'prefect-services', taskDefinition: 'services:999' }],
+      }, { task: fast, service: fast }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).kind).toBe('rollout');
+      expect((error as UserError).what).toMatch(/; the schema is migrated and prefect-server already run the new release$/);
+      expect((error as UserError).fix).toBe('fix and deploy again, or roll every service of the release back together (with the schema downgrade): '
+        + `prefect-server → ${oldServer}, prefect-services → ${oldServices}`);
+      // The half-done state the rollback below must undo: the API servers on the new code.
+      expect((await serverTaskDefinition()).taskDefinition).toBe(newServer);
+    });
+
+    it('rolls both back: both stopped before the downgrade, both on their previous task definitions after it', async () => {
+      await rollOutAfterMigration(ecs, {
+        migration: { cluster, taskDefinition: migration, containerName: 'prefect-migrate', network },
+        services: [{ cluster, service: 'prefect-server', taskDefinition: newServer }, { cluster, service: 'prefect-services', taskDefinition: newServices }],
+      }, { task: fast, service: fast });
+      expect((await serverTaskDefinition('prefect-services')).taskDefinition).toBe(newServices);
+      sent.length = 0;
+
+      const result = await rollBackWithDowngrade(ecs, {
+        cluster,
+        services: [
+          { service: 'prefect-server', taskDefinition: oldServer, desiredCount: 2 },
+          { service: 'prefect-services', taskDefinition: oldServices, desiredCount: 1 },
+        ],
+        downgrade: downgrade(),
+      }, { task: fast, service: fast });
+
+      // Neither runs while the schema changes under it: two stops, the downgrade, two starts.
+      expect(sent.filter((c) => c === 'UpdateServiceCommand' || c === 'RunTaskCommand'))
+        .toEqual(['UpdateServiceCommand', 'UpdateServiceCommand', 'RunTaskCommand', 'UpdateServiceCommand', 'UpdateServiceCommand']);
+      expect(result.services.map((r) => [r.service, r.taskDefinition])).toEqual([['prefect-server', oldServer], ['prefect-services', oldServices]]);
+      expect(await serverTaskDefinition()).toMatchObject({ taskDefinition: oldServer, desiredCount: 2 });
+      expect(await serverTaskDefinition('prefect-services')).toMatchObject({ taskDefinition: oldServices, desiredCount: 1 });
+    });
   });
 });

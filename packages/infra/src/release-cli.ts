@@ -9,6 +9,7 @@ interface ReleaseFlags {
   outputsFile: string;
   env?: string;
   toTaskDefinition?: string;
+  toServicesTaskDefinition?: string;
   downgradeTo?: string;
   json?: boolean;
   verbose?: boolean;
@@ -31,8 +32,9 @@ function buildProgram({ io }: CliContext): Command {
       .option('--verbose', 'stack traces on errors');
   common(program.command('roll').description('run the migration task to its end, then move the server service to the newest task definition'))
     .action((flags: ReleaseFlags) => release('roll', flags, io));
-  common(program.command('rollback').description('stop the server, downgrade the schema (with --downgrade-to), start --to-task-definition'))
+  common(program.command('rollback').description('stop the server (and the background services), downgrade the schema (with --downgrade-to), start the older task definitions'))
     .option('--to-task-definition <arn>', 'the server task definition to return to (required)')
+    .option('--to-services-task-definition <arn>', 'scale-out: the background-services task definition to return to (required there)')
     .option('--downgrade-to <revision>', 'the alembic revision of that release (omit when its schema is the same)')
     .action((flags: ReleaseFlags) => release('rollback', flags, io));
   return program;
@@ -44,16 +46,26 @@ async function release(command: 'roll' | 'rollback', flags: ReleaseFlags, io: Cl
   }
   const config = loadConfig({ env: flags.env, environ: io.env });
   const outputs = readReleaseOutputs(readJsonFile(flags.outputsFile, 'infra outputs', 'outputs'), flags.outputsFile);
+  // Planned before any AWS call: a wrong flag changes nothing.
+  let rollback;
+  try {
+    rollback = command === 'rollback' ? planServerRollback(outputs, {
+      taskDefinition: flags.toTaskDefinition!,
+      servicesTaskDefinition: flags.toServicesTaskDefinition,
+      downgradeTo: flags.downgradeTo,
+      // Back to the running shape: scale-out runs api.minReplicas API tasks (autoscaling takes it from there).
+      desiredCounts: { server: config.scale.mode === 'scale-out' ? config.scale.api.minReplicas : 1, services: config.scale.services.replicas },
+    }) : undefined;
+  } catch (err) {
+    throw usageError((err as Error).message, 'command line', 'see `platform-release rollback --help`');
+  }
   const ecs = new ECSClient({ region: config.aws.region, maxAttempts: 5 });
   try {
     const progress = progressReporter({ stream: io.stderr, env: io.env, json: flags.json, whenNotTty: true });
     const waits = { task: { onProgress: progress.note }, service: { onProgress: progress.note } };
-    const result = command === 'roll'
-      ? await rollOutAfterMigration(ecs, planServerRelease(outputs), waits)
-      : await rollBackWithDowngrade(ecs, planServerRollback(outputs, {
-        taskDefinition: flags.toTaskDefinition!,
-        downgradeTo: flags.downgradeTo,
-      }), waits);
+    const result = rollback
+      ? await rollBackWithDowngrade(ecs, rollback, waits)
+      : await rollOutAfterMigration(ecs, planServerRelease(outputs), waits);
     if (flags.json) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;

@@ -59,21 +59,43 @@ export function planServerRelease(o: ReleaseOutputs, startedBy = 'platform-relea
 export interface RollbackTarget {
   /** The server task definition of the release to return to (ARN or family:revision). */
   readonly taskDefinition: string;
+  /**
+   * Scale-out: the background-services task definition of that release. Required when the outputs
+   * have a background-services service: it runs the same code and schema as the API servers.
+   */
+  readonly servicesTaskDefinition?: string;
   /** Alembic revision that release expects (Prefect's MIGRATION-NOTES.md lists them); omit when the schema did not change. */
   readonly downgradeTo?: string;
+  /** Tasks to start again: the server's (1, scale-out `api.minReplicas`) and the background services' (`services.replicas`). Default 1 each. */
+  readonly desiredCounts?: { readonly server: number; readonly services: number };
 }
 
 /**
- * A rollback of the server: stop it, downgrade with the newest migration task definition
- * (the newer image holds the down-migrations), start the older task definition.
+ * A rollback of the server: stop it (and, scale-out, the background services), downgrade with the
+ * newest migration task definition (the newer image holds the down-migrations), start the older
+ * task definitions. Neither the API servers nor the background services may run the newer code on
+ * the older schema, or the older code on the newer one, so both go back together.
  */
 export function planServerRollback(o: ReleaseOutputs, target: RollbackTarget, startedBy = 'platform-release'): DowngradeRollback {
   if (target.downgradeTo !== undefined && !/^[0-9a-f]{12}$|^base$/.test(target.downgradeTo)) {
     throw new Error(`--downgrade-to: "${target.downgradeTo}" is not an alembic revision (12 hex digits, or base)`);
   }
+  if (o.services_service_name && !target.servicesTaskDefinition) {
+    throw new Error(`--to-services-task-definition: required in the scale-out mode: ${o.services_service_name} runs the release's code too `
+      + '(pass the background-services task definition of the release to return to)');
+  }
+  if (!o.services_service_name && target.servicesTaskDefinition) {
+    throw new Error('--to-services-task-definition: the outputs have no background-services service (services_service_name): the environment runs one server');
+  }
+  const counts = target.desiredCounts ?? { server: 1, services: 1 };
   return {
     cluster: o.ecs_cluster_arn,
-    services: [{ service: o.server_service_name, taskDefinition: target.taskDefinition, desiredCount: 1 }],
+    services: [
+      { service: o.server_service_name, taskDefinition: target.taskDefinition, desiredCount: counts.server },
+      ...(o.services_service_name && target.servicesTaskDefinition
+        ? [{ service: o.services_service_name, taskDefinition: target.servicesTaskDefinition, desiredCount: counts.services }]
+        : []),
+    ],
     downgrade: target.downgradeTo === undefined ? undefined : {
       ...planServerRelease(o, startedBy).migration,
       command: ['prefect', 'server', 'database', 'downgrade', '-y', '-r', target.downgradeTo],

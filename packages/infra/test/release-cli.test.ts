@@ -49,6 +49,18 @@ describe('platform-release on the command line', () => {
   });
 });
 
+describe('platform-release rollback in the scale-out mode', () => {
+  it('refuses to roll back the API servers alone: the background services run the same release (exit 2, before any AWS call)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'release-cli-')), 'outputs.json');
+    writeFileSync(file, JSON.stringify({ ...EXAMPLE_PLATFORM_OUTPUTS, services_service_name: 'prefect-services', services_task_definition_arn: 'blog-data-dev-services:7' }));
+    // Planned before any AWS call: one would fail (no credentials, no endpoint) with exit 1, not 2.
+    const result = await run(['rollback', '--env', 'dev', '--outputs-file', file, '--to-task-definition', 'blog-data-dev-server:6']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: --to-services-task-definition: required in the scale-out mode: prefect-services runs the release\'s code too '
+      + '(pass the background-services task definition of the release to return to) (command line): see `platform-release rollback --help`\n');
+  });
+});
+
 describe('platform-release and credentials in URLs', () => {
   let ecs: Server;
   let saved: Record<string, string | undefined>;

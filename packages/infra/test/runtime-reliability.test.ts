@@ -87,6 +87,38 @@ describe('the release plan', () => {
     expect(planServerRollback(readReleaseOutputs(outputs, 'o'), { taskDefinition: 'x:1' }).downgrade).toBeUndefined();
   });
 
+  describe('in the scale-out mode (issue #19: the background services run the release\'s code too)', () => {
+    const scaleOut = {
+      ...outputs,
+      services_service_name: 'prefect-services',
+      services_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-services:7',
+    };
+
+    it('rolls the background services after the migration, with the API servers', () => {
+      expect(planServerRelease(readReleaseOutputs(scaleOut, 'o')).services.map((u) => [u.service, u.taskDefinition])).toEqual([
+        ['prefect-server', outputs.server_task_definition_arn], ['prefect-services', scaleOut.services_task_definition_arn],
+      ]);
+    });
+
+    it('rolls back both services to their previous task definitions, at their running counts', () => {
+      const plan = planServerRollback(readReleaseOutputs(scaleOut, 'o'), {
+        taskDefinition: 'blog-data-dev-server:6', servicesTaskDefinition: 'blog-data-dev-services:6', downgradeTo: '7a73514ca2d6', desiredCounts: { server: 2, services: 1 },
+      });
+      // rollBackWithDowngrade stops every listed service before the downgrade and starts them after it.
+      expect(plan.services).toEqual([
+        { service: 'prefect-server', taskDefinition: 'blog-data-dev-server:6', desiredCount: 2 },
+        { service: 'prefect-services', taskDefinition: 'blog-data-dev-services:6', desiredCount: 1 },
+      ]);
+    });
+
+    it('reproduces the gap: a rollback naming only the server would leave the services on the newer code, so it is refused', () => {
+      expect(() => planServerRollback(readReleaseOutputs(scaleOut, 'o'), { taskDefinition: 'blog-data-dev-server:6' }))
+        .toThrow('--to-services-task-definition: required in the scale-out mode: prefect-services runs the release\'s code too');
+      expect(() => planServerRollback(readReleaseOutputs(outputs, 'o'), { taskDefinition: 'x:1', servicesTaskDefinition: 'y:1' }))
+        .toThrow('--to-services-task-definition: the outputs have no background-services service');
+    });
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
     ['a missing migration output', { ...outputs, migration_task_definition_arn: undefined }, 'migration_task_definition_arn: missing (outputs.json)'],
     ['no subnets', { ...outputs, task_subnet_ids: [] }, 'task_subnet_ids: must list at least one subnet (outputs.json)'],
