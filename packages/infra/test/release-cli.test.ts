@@ -52,7 +52,7 @@ describe('platform-release on the command line', () => {
 describe('platform-release rollback in the scale-out mode', () => {
   it('refuses to roll back the API servers alone: the background services run the same release (exit 2, before any AWS call)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'release-cli-')), 'outputs.json');
-    writeFileSync(file, JSON.stringify({ ...EXAMPLE_PLATFORM_OUTPUTS, services_service_name: 'prefect-services', services_task_definition_arn: 'blog-data-dev-services:7' }));
+    writeFileSync(file, JSON.stringify({ ...EXAMPLE_PLATFORM_OUTPUTS, services_service_name: 'prefect-services', services_task_definition_arn: 'arn:aws:ecs:eu-west-2:111111111111:task-definition/blog-data-dev-services:7' }));
     // Planned before any AWS call: one would fail (no credentials, no endpoint) with exit 1, not 2.
     const result = await run(['rollback', '--env', 'dev', '--outputs-file', file, '--to-task-definition', 'blog-data-dev-server:6']);
     expect(result.code).toBe(2);
