@@ -30,12 +30,18 @@ export function main(argv: readonly string[], io: CliIo = processIo()): Promise<
   });
 }
 
+const ENDPOINT_SUMMARY: Record<PlatformConfig['endpoint'], string> = {
+  'cloudfront': '(none: HTTPS on CloudFront)',
+  'insecure-http': '(none: ALB over plain HTTP)',
+  'private': '(none: private, no load balancer; `platform-ops connect` forwards the UI)',
+};
+
 function renderSummary(config: PlatformConfig, io: CliIo): string {
   const rows: [string, string][] = [
     ['environment', config.env],
     ['account / region', `${config.aws.accountId} / ${config.aws.region}`],
     ['network', config.network.mode === 'create' ? `new VPC ${config.network.cidr}` : `existing ${config.network.vpcId}`],
-    ['domain', config.domain?.name ?? (config.endpoint === 'cloudfront' ? '(none: HTTPS on CloudFront)' : '(none: ALB over plain HTTP)')],
+    ['domain', config.domain?.name ?? ENDPOINT_SUMMARY[config.endpoint]],
     ['ECS cluster', config.ecs.clusterName],
     ['server cpu/memory', `${config.server.cpu}/${config.server.memory}`],
     ['worker cpu/memory', `${config.worker.cpu}/${config.worker.memory}`],

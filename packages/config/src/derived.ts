@@ -21,6 +21,38 @@ export function publicBaseUrl(config: PlatformConfig, albDnsName: string): strin
   return config.domain ? `https://${config.domain.name}` : `http://${albDnsName}`;
 }
 
+/** Whether the environment has a load balancer (every endpoint but `private`). */
+export function hasLoadBalancer(config: PlatformConfig): boolean {
+  return config.endpoint !== 'private';
+}
+
+/** The Cloud Map private DNS namespace of a `private` endpoint: `blog-data-dev.internal` (a VPC-only hosted zone). */
+export function privateDnsNamespace(config: PlatformConfig): string {
+  return `${namePrefix(config)}.internal`;
+}
+
+/** The server's name in {@link privateDnsNamespace} (the Cloud Map service). */
+export const PRIVATE_SERVER_NAME = 'prefect-server';
+
+/** The Prefect server's port (API and UI), on the task and behind every entry. */
+export const PREFECT_SERVER_PORT = 4200;
+
+/**
+ * The server's base URL inside the VPC with a `private` endpoint:
+ * `http://prefect-server.blog-data-dev.internal:4200`. Plain HTTP on purpose: it never leaves the
+ * VPC (people reach it through an SSM tunnel, which is encrypted).
+ */
+export function privateBaseUrl(config: PlatformConfig): string {
+  return `http://${PRIVATE_SERVER_NAME}.${privateDnsNamespace(config)}:${PREFECT_SERVER_PORT}`;
+}
+
+/**
+ * Where people open the UI with a `private` endpoint: the local end of the port forward
+ * `platform-ops connect` opens (same port as the server, so the address the UI is told to call
+ * its API on, `PREFECT_UI_API_URL`, is the same for everyone).
+ */
+export const PRIVATE_TUNNEL_URL = `http://localhost:${PREFECT_SERVER_PORT}`;
+
 /** Whether the API is served by CloudFront in front of an internal ALB: HTTPS without a domain. */
 export function servedThroughCloudFront(config: PlatformConfig): boolean {
   return !config.domain && config.endpoint === 'cloudfront';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, Problem, UserError } from '@blog-data/cli-kit';
 import { z } from 'zod';
+import { ENDPOINTS } from './schema';
 
 /*
  * The contracts between packages, as zod schemas: infra builds every platform output (a
@@ -25,9 +26,11 @@ const dockerTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must 
 
 /** The platform stack's terraform outputs. */
 export const platformOutputsSchema = z.object({
-  prefect_url: httpUrl.describe('Prefect UI base URL'),
+  endpoint: z.enum(ENDPOINTS, { message: `must be one of ${ENDPOINTS.join(', ')}` })
+    .describe('How the API is reached: cloudfront or insecure-http (public URL), private (VPC-only name; people use platform-ops connect)'),
+  prefect_url: httpUrl.describe('Prefect UI base URL (with a private endpoint: the VPC-only name)'),
   prefect_api_url: httpUrl.regex(/\/api$/, 'must end in /api').describe('Prefect API URL (PREFECT_API_URL)'),
-  alb_dns_name: z.string().min(1, 'must not be empty').describe('DNS name of the load balancer'),
+  alb_dns_name: z.string().min(1, 'must not be empty').optional().describe('DNS name of the load balancer (none with a private endpoint)'),
   ecs_cluster_arn: arn('ecs').describe('ECS cluster ARN'),
   ecs_cluster_name: z.string().min(1, 'must not be empty').describe('ECS cluster name'),
   vpc_id: awsId('vpc').describe('VPC id'),

@@ -152,6 +152,17 @@ export const scheduleSchema = z
     }
   });
 
+/**
+ * How people and tasks reach the Prefect API. `cloudfront`: HTTPS on CloudFront's own name in front
+ * of an internal ALB (or, with a `domain`, the ALB's HTTPS on it); `insecure-http`: the
+ * internet-facing ALB over plain HTTP (dev only); `private`: no load balancer and no public URL at
+ * all: the server registers a private DNS name (Cloud Map) the worker, flow runs and the deployer
+ * task use, and people reach the UI through ECS Exec port forwarding (`platform-ops connect`). It
+ * is dev's default: an ALB bills every hour it exists, which a schedule cannot stop.
+ */
+export const ENDPOINTS = ['cloudfront', 'insecure-http', 'private'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
 /** The Prefect server modes: one task with everything in process, or API servers + background services + Redis. */
 export const SCALE_MODES = ['single', 'scale-out'] as const;
 export type ScaleMode = (typeof SCALE_MODES)[number];
@@ -226,12 +237,13 @@ export const platformConfigSchema = z
       .strict()
       .optional(),
     /**
-     * How the API is served when there is no `domain`: `cloudfront` = HTTPS on CloudFront's own
+     * How the API is served (see {@link ENDPOINTS}): `cloudfront` = HTTPS on CloudFront's own
      * certificate and *.cloudfront.net name, the ALB internal behind it (a VPC origin);
-     * `insecure-http` = the internet-facing ALB over plain HTTP, basic auth in clear text (dev only).
+     * `insecure-http` = the internet-facing ALB over plain HTTP, basic auth in clear text (dev only);
+     * `private` = no ALB, a private DNS name inside the VPC, ECS Exec port forwarding for people.
      * With a `domain` the ALB serves HTTPS on it and this must stay `cloudfront`.
      */
-    endpoint: z.enum(['cloudfront', 'insecure-http']),
+    endpoint: z.enum(ENDPOINTS, { message: `must be one of ${ENDPOINTS.join(', ')}` }),
     ecs: z
       .object({
         clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, - or _'),
@@ -381,8 +393,8 @@ export const platformConfigSchema = z
         message: `${c.env} serves the API over HTTPS only: set domain (Route 53) or endpoint "cloudfront" (no domain needed)`,
       });
     }
-    if (c.endpoint === 'insecure-http' && c.domain) {
-      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: '"insecure-http" contradicts domain (the ALB serves HTTPS on it): remove one' });
+    if (c.endpoint !== 'cloudfront' && c.domain) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `"${c.endpoint}" contradicts domain (the ALB serves HTTPS on it): set endpoint "cloudfront" or remove domain` });
     }
     if (c.env === 'prod' && !c.aurora.deletionProtection && c.aurora.deletionProtectionOffConfirmation !== PROD_DELETION_PROTECTION_OFF) {
       ctx.addIssue({

@@ -1,4 +1,4 @@
-import { ecrRegistryHost, imageReference, loadConfig, mergeDeep, namePrefix, publicBaseUrl } from '../src';
+import { ecrRegistryHost, hasLoadBalancer, imageReference, loadConfig, mergeDeep, namePrefix, privateBaseUrl, privateDnsNamespace, publicBaseUrl } from '../src';
 
 const dev = loadConfig({ env: 'dev', environ: {} });
 
@@ -18,6 +18,16 @@ describe('derived names', () => {
     expect(publicBaseUrl(dev, 'alb-1.elb.amazonaws.com')).toBe('http://alb-1.elb.amazonaws.com');
     const withDomain = { ...dev, domain: { name: 'prefect.example.com', hostedZoneId: 'Z123456' } };
     expect(publicBaseUrl(withDomain, 'alb-1.elb.amazonaws.com')).toBe('https://prefect.example.com');
+  });
+
+  it('names the private endpoint inside the VPC: a namespace per environment, the server on 4200', () => {
+    const privateDev = loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'private' } });
+    expect(hasLoadBalancer(privateDev)).toBe(false);
+    expect(privateDnsNamespace(privateDev)).toBe('blog-data-dev.internal');
+    expect(privateBaseUrl(privateDev)).toBe('http://prefect-server.blog-data-dev.internal:4200');
+    const staging = loadConfig({ env: 'staging', environ: {} });
+    expect(hasLoadBalancer(staging)).toBe(true);
+    expect(privateDnsNamespace(staging)).toBe('blog-data-staging.internal');
   });
 });
 

@@ -12,8 +12,23 @@ function problemsOf(env: string, environ: Record<string, string>): readonly stri
 }
 
 describe('HTTPS outside dev', () => {
-  it('serves every committed environment over HTTPS (CloudFront without a domain)', () => {
+  it('serves every committed environment over HTTPS (CloudFront without a domain), and dev can go private', () => {
     for (const env of ['dev', 'staging', 'prod']) expect(loadConfig({ env, environ: {} }).endpoint).toBe('cloudfront');
+    expect(loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'private' } }).endpoint).toBe('private');
+  });
+
+  it('lets staging or prod go private too (no public URL at all), without a warning about HTTP', () => {
+    const staging = loadConfig({ env: 'staging', environ: { PLATFORM_ENDPOINT: 'private', PLATFORM_ALARMS__EMAIL: 'ops@example.com' } });
+    expect(staging.endpoint).toBe('private');
+    expect(configWarnings(staging)).toEqual([]);
+  });
+
+  it('refuses an unknown endpoint and a private one with a domain, naming the field', () => {
+    expect(problemsOf('dev', { PLATFORM_ENDPOINT: 'vpn' })).toEqual([
+      'dev.endpoint: must be one of cloudfront, insecure-http, private (from PLATFORM_ENDPOINT)',
+    ]);
+    const environ = { PLATFORM_ENDPOINT: 'private', PLATFORM_DOMAIN: '{"name":"prefect.example.com","hostedZoneId":"Z0123456789ABC"}' };
+    expect(problemsOf('dev', environ)).toEqual([expect.stringMatching(/^dev\.endpoint: "private" contradicts domain/)]);
   });
 
   it.each(['staging', 'prod'])('refuses plain HTTP in %s with one line naming the field', (env) => {

@@ -125,7 +125,8 @@ describe('overrides from PLATFORM_* variables', () => {
   });
 
   it('sets optional sections that have no default (domain)', () => {
-    const c = load('dev', { PLATFORM_DOMAIN__NAME: 'prefect.example.com', PLATFORM_DOMAIN__HOSTED_ZONE_ID: 'Z0123456789ABC' });
+    // A domain is served by the ALB: dev's private default gives way with PLATFORM_ENDPOINT.
+    const c = load('dev', { PLATFORM_DOMAIN__NAME: 'prefect.example.com', PLATFORM_DOMAIN__HOSTED_ZONE_ID: 'Z0123456789ABC', PLATFORM_ENDPOINT: 'cloudfront' });
     expect(c.domain).toEqual({ name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' });
   });
 

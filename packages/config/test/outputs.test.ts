@@ -13,6 +13,7 @@ import {
 
 /** A complete, valid set of platform outputs (flat). */
 export const OUTPUTS = {
+  endpoint: 'insecure-http',
   prefect_url: 'http://alb-1.eu-west-1.elb.amazonaws.com',
   prefect_api_url: 'http://alb-1.eu-west-1.elb.amazonaws.com/api',
   alb_dns_name: 'alb-1.eu-west-1.elb.amazonaws.com',

@@ -33,6 +33,21 @@ const UNSCOPABLE = new Set([
   'kms:TagResource',
   'acm:RequestCertificate',
   'secretsmanager:GetRandomPassword',
+  // A private endpoint: Cloud Map creates (tagged for the environment, aws:RequestTag) and the
+  // hosted zone it creates for the namespace under the caller's permissions; operations and
+  // listings are account-wide.
+  'servicediscovery:CreatePrivateDnsNamespace',
+  'servicediscovery:CreateService',
+  'servicediscovery:TagResource',
+  'servicediscovery:GetOperation',
+  'servicediscovery:ListNamespaces',
+  'route53:CreateHostedZone',
+  'route53:ListHostedZonesByName',
+  // The SSM agent's session channels in a task reached by ECS Exec (no resource type exists).
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
 ]);
 
 interface FoundPolicy {

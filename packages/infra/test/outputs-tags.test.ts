@@ -13,9 +13,15 @@ describe('outputs', () => {
     expect(Object.keys(platform.output).sort()).toEqual(PLATFORM_OUTPUTS.filter((o) => !SCALE_OUT_OUTPUTS.includes(o)).sort());
     const scaledOut = synthBoth(configFor('dev', { scale: { mode: 'scale-out' } })).platform;
     expect(Object.keys(scaledOut.output).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
+    // A private endpoint has no load balancer, so no alb_dns_name; it says so in `endpoint`.
+    const privateDev = synthBoth(configFor('dev', { endpoint: 'private' })).platform;
+    expect(Object.keys(privateDev.output).sort()).toEqual(PLATFORM_OUTPUTS.filter((o) => !SCALE_OUT_OUTPUTS.includes(o) && o !== 'alb_dns_name').sort());
+    expect(privateDev.output.endpoint.value).toBe('private');
+    expect(privateDev.output.prefect_api_url.value).toBe('http://prefect-server.blog-data-dev.internal:4200/api');
+    expect(platform.output.endpoint.value).toBe('cloudfront');
     // The contract, spelled out here so a rename in src cannot silently pass.
     expect(PLATFORM_OUTPUTS).toEqual([
-      'prefect_url', 'prefect_api_url', 'alb_dns_name', 'ecs_cluster_arn', 'ecs_cluster_name', 'vpc_id', 'task_subnet_ids',
+      'endpoint', 'prefect_url', 'prefect_api_url', 'alb_dns_name', 'ecs_cluster_arn', 'ecs_cluster_name', 'vpc_id', 'task_subnet_ids',
       'assign_public_ip', 'server_security_group_id', 'worker_security_group_id', 'flow_run_security_group_id',
       'execution_role_arn', 'worker_task_role_arn', 'flow_run_task_role_arn', 'deployer_task_role_arn', 'ecr_repository_url',
       'ecr_repository_name', 'api_auth_secret_arn', 'database_secret_arn', 'log_group_api', 'log_group_worker',

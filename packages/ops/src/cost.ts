@@ -1,4 +1,4 @@
-import { PlatformConfig, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
+import { hasLoadBalancer, PlatformConfig, privateDnsNamespace, scheduleDays, scheduledHoursPerWeek, servedThroughCloudFront } from '@blog-data/config';
 import { estimateRedisCost } from './cost-redis';
 import type { PriceSource } from './price-list';
 import { DEFAULT_PRICE_FILE, loadPriceBook, PriceBook, regionPrices } from './prices';
@@ -102,16 +102,49 @@ export function estimateCost(
     });
   }
 
-  add({ id: 'alb-hours', service: 'ALB', unit: 'hours', assumed: false, description: 'load balancer, always on', quantity: hours, unitPriceUsd: p.alb.hour });
-  add({
-    id: 'alb-lcu',
-    service: 'ALB',
-    unit: 'LCU-hours',
-    assumed: true,
-    description: `${a.albAverageLcu} LCU on average while the services run (baseline)`,
-    quantity: a.albAverageLcu * serviceHours,
-    unitPriceUsd: p.alb.lcuHour,
-  });
+  if (hasLoadBalancer(config)) {
+    add({ id: 'alb-hours', service: 'ALB', unit: 'hours', assumed: false, description: 'load balancer, always on', quantity: hours, unitPriceUsd: p.alb.hour });
+    add({
+      id: 'alb-lcu',
+      service: 'ALB',
+      unit: 'LCU-hours',
+      assumed: true,
+      description: `${a.albAverageLcu} LCU on average while the services run (baseline)`,
+      quantity: a.albAverageLcu * serviceHours,
+      unitPriceUsd: p.alb.lcuHour,
+    });
+  } else {
+    // A private endpoint: the server's name in a Cloud Map namespace instead of an ALB.
+    // The same in every commercial region: a region read live but absent from the book borrows another's.
+    const cloudMap = p.cloudMap ?? Object.values(book.regions).find((r) => r.cloudMap)!.cloudMap;
+    add({
+      id: 'cloud-map-zone',
+      service: 'Cloud Map',
+      unit: 'hosted zones',
+      assumed: false,
+      description: `private DNS namespace ${privateDnsNamespace(config)} (a Route 53 private hosted zone), always on`,
+      quantity: 1,
+      unitPriceUsd: cloudMap.hostedZoneMonth,
+    });
+    add({
+      id: 'cloud-map-instances',
+      service: 'Cloud Map',
+      unit: 'instance-months',
+      assumed: false,
+      description: `${tasks.server} server task${tasks.server > 1 ? 's' : ''} registered while running (${serviceHours} of ${hours} h)`,
+      quantity: toCents((tasks.server * serviceHours) / hours),
+      unitPriceUsd: cloudMap.instanceMonth,
+    });
+    add({
+      id: 'cloud-map-queries',
+      service: 'Cloud Map',
+      unit: 'million DNS queries',
+      assumed: true,
+      description: 'lookups of the server\'s private name',
+      quantity: a.privateDnsQueriesMillionsPerMonth,
+      unitPriceUsd: cloudMap.dnsQueriesPerMillion,
+    });
+  }
 
   const db = auroraActiveHours(config, hours, running);
   add({
@@ -192,8 +225,9 @@ export function estimateCost(
   const zones = net.mode === 'create' ? net.azCount : net.publicSubnetIds.length;
   const tasksPublic = net.mode === 'create' ? !net.privateSubnets : net.privateSubnetIds.length === 0;
   const nat = net.mode === 'create' && net.natGateway;
-  // Behind CloudFront (no domain) the ALB is internal: no public addresses of its own.
-  const albIps = servedThroughCloudFront(config) ? 0 : zones;
+  // Behind CloudFront (no domain) the ALB is internal: no public addresses of its own; a private
+  // endpoint has no ALB at all.
+  const albIps = servedThroughCloudFront(config) || !hasLoadBalancer(config) ? 0 : zones;
   const taskCount = tasks.server + tasks.services + tasks.worker;
   const publicIps = albIps + (tasksPublic ? taskCount : 0) + (nat ? 1 : 0);
   const taskNames = scaleOut ? 'API + services + worker tasks' : 'server + worker tasks';
@@ -252,6 +286,9 @@ export function estimateCost(
     ...(redis?.notes ?? []),
     `Not itemized: flow-run tasks (about $${flowRunHour.toFixed(4)} per task-hour at ${config.flowRun.cpu}/${config.flowRun.memory}), the one-off deployer task, data transfer out, CloudWatch alarms ($0.10 each), backups beyond the free amount, S3 buckets.`,
     ...(net.mode === 'existing' ? ['The VPC is existing: its NAT gateways or endpoints are not counted here.'] : []),
+    ...(hasLoadBalancer(config)
+      ? []
+      : ['Private endpoint: no ALB and no CloudFront; the worker, flow runs and the deployer reach the server by its Cloud Map name, people through ECS Exec port forwarding (`platform-ops connect`, no charge for the SSM session). Cloud Map prices come from the bundled book in both price paths (no Price List query).']),
     ...running.notes,
     ...db.notes,
     ...Object.entries(book.assumptionNotes).filter(([k]) => usedAssumption(k, config)).map(([k, v]) => `Assumption ${k} = ${(a as unknown as Record<string, number>)[k]}: ${v}.`),
@@ -274,6 +311,8 @@ export function estimateCost(
 function usedAssumption(name: string, config: PlatformConfig): boolean {
   const net = config.network;
   if (name.startsWith('cloudfront')) return servedThroughCloudFront(config);
+  if (name === 'albAverageLcu') return hasLoadBalancer(config);
+  if (name === 'privateDnsQueriesMillionsPerMonth') return !hasLoadBalancer(config);
   if (name === 'natProcessedGbPerMonth') return net.mode === 'create' && net.natGateway;
   if (name === 'vpcEndpointProcessedGbPerMonth' || name === 'interfaceEndpoints') return net.mode === 'create' && net.vpcEndpoints;
   if (name.startsWith('containerInsights')) return config.ecs.containerInsights;
@@ -306,7 +345,7 @@ function runningHours(config: PlatformConfig, hours: number): RunningHours {
     stopsPerMonth: days.length * weeks,
     label,
     notes: [
-      `Schedule ${label}: the server and worker run ${days.length} days × ${s.stopHour - s.startHour} h a week × ${weeks.toFixed(3)} weeks = ${serviceHours} of ${hours} h a month (0 tasks otherwise); the ALB, NAT, endpoints, keys, secrets and storage bill around the clock.`,
+      `Schedule ${label}: the server and worker run ${days.length} days × ${s.stopHour - s.startHour} h a week × ${weeks.toFixed(3)} weeks = ${serviceHours} of ${hours} h a month (0 tasks otherwise); ${hasLoadBalancer(config) ? 'the ALB' : 'the private DNS namespace'}, NAT, endpoints, keys, secrets and storage bill around the clock.`,
       'A deploy, release or manual start outside the hours runs the services until the next scheduled stop; those hours are not counted.',
     ],
   };

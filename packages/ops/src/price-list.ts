@@ -16,7 +16,13 @@ interface PriceQuery {
   readonly global?: boolean;
 }
 
-/** Every field of {@link RegionPrices}, as `section.field`, and its Price List product. */
+/**
+ * Sections of {@link RegionPrices} no query reads: Cloud Map's flat prices (per registered
+ * instance, per hosted zone), the same in every commercial region; the bundled book's serve both paths.
+ */
+export const BUNDLED_ONLY_PRICES: readonly string[] = ['cloudMap'];
+
+/** Every field of {@link RegionPrices} but {@link BUNDLED_ONLY_PRICES}, as `section.field`, and its Price List product. */
 export const PRICE_QUERIES: Readonly<Record<string, PriceQuery>> = {
   'fargate.vcpuHour': { serviceCode: 'AmazonECS', usageType: 'Fargate-vCPU-Hours:perCPU' },
   'fargate.gbHour': { serviceCode: 'AmazonECS', usageType: 'Fargate-GB-Hours' },
@@ -211,8 +217,10 @@ export async function resolvePrices(input: {
   const client = input.client();
   try {
     const live = await fetchRegionPrices(client, input.region, input.redis);
+    // What no query covers (Cloud Map's flat prices) keeps the bundled book's value.
+    const prices = { ...input.book.regions[input.region], ...live.prices };
     return {
-      book: { ...input.book, asOf: live.publishedAt, regions: { ...input.book.regions, [input.region]: live.prices } },
+      book: { ...input.book, asOf: live.publishedAt, regions: { ...input.book.regions, [input.region]: prices } },
       source: { kind: 'price-list-api', asOf: live.publishedAt },
     };
   } catch (err) {

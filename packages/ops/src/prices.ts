@@ -19,6 +19,8 @@ export interface RegionPrices {
   readonly cloudfront: { readonly httpsRequestsPerMillion: number; readonly dataOutGb: number; readonly toOriginGb: number };
   /** ElastiCache per engine (the scale-out mode's Redis); the Price List API fills only the configured engine and node type. */
   readonly elasticache?: Readonly<Partial<Record<RedisEngine, ElastiCacheEnginePrices>>>;
+  /** A private endpoint's names: the namespace's Route 53 private hosted zone, registered instances, DNS queries. */
+  readonly cloudMap: { readonly hostedZoneMonth: number; readonly instanceMonth: number; readonly dnsQueriesPerMillion: number };
 }
 
 /** The Redis engines ElastiCache offers (`config.scale.redis.engine`). */
@@ -55,6 +57,7 @@ export interface CostAssumptions {
   readonly redisStoredGb: number;
   /** Scale-out Redis: million ECPUs a month when the server tasks run around the clock. */
   readonly redisEcpuMillionsPerMonth: number;
+  readonly privateDnsQueriesMillionsPerMonth: number;
 }
 
 /** `data/aws-prices.json`. */

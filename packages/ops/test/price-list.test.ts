@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { loadConfig } from '@blog-data/config';
-import { estimateCost, fetchRegionPrices, loadPriceBook, parsePriceList, PRICE_QUERIES, resolvePrices } from '../src';
+import { BUNDLED_ONLY_PRICES, estimateCost, fetchRegionPrices, loadPriceBook, parsePriceList, PRICE_QUERIES, resolvePrices } from '../src';
 
 /** GetProducts answers in the API's shape for eu-west-2 (see the fixture's `_about`). */
 const FIXTURE = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'price-list-eu-west-2.json'), 'utf8')) as { products: Record<string, unknown[]> };
@@ -59,9 +59,11 @@ describe('prices from the AWS Price List API', () => {
       publicIpv4: { hour: 0.005 },
       cloudfront: { httpsRequestsPerMillion: 1.2, dataOutGb: 0.085, toOriginGb: 0.02 },
     });
-    // Same sections and fields as the bundled book, so the estimate reads either (ElastiCache only when asked for).
+    // Same sections and fields as the bundled book, so the estimate reads either (ElastiCache only
+    // when asked for; Cloud Map's flat prices come from the book in both paths: resolvePrices keeps them).
     expect(client.calls.some((c) => c.ServiceCode === 'AmazonElastiCache')).toBe(false);
-    for (const [section, fields] of Object.entries(book.regions['eu-west-2']).filter(([k]) => k !== 'elasticache')) {
+    expect(BUNDLED_ONLY_PRICES).toEqual(['cloudMap']);
+    for (const [section, fields] of Object.entries(book.regions['eu-west-2']).filter(([k]) => k !== 'elasticache' && !BUNDLED_ONLY_PRICES.includes(k))) {
       expect(Object.keys((live.prices as unknown as Record<string, object>)[section]).sort()).toEqual(Object.keys(fields).sort());
     }
     // Region queries filter on regionCode; CloudFront's are global.
@@ -124,6 +126,11 @@ describe('prices from the AWS Price List API', () => {
     const e = estimateCost(loadConfig({ env: 'prod', environ: {} }), live, undefined, source);
     expect(e.priceSource).toEqual(source);
     expect(e.notes[0]).toBe('On-demand list prices of eu-west-2 read now through the AWS Price List API (offers published up to 2026-10-06; no free tier, discounts or tax).');
+    // A private endpoint's Cloud Map lines keep the bundled prices on the live path.
+    expect(live.regions['eu-west-2'].cloudMap).toEqual(book.regions['eu-west-2'].cloudMap);
+    const privateDev = estimateCost(loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'private' } }), live, undefined, source);
+    expect(privateDev.items.find((i) => i.id === 'cloud-map-zone')).toMatchObject({ quantity: 1, unitPriceUsd: 0.5, monthlyUsd: 0.5 });
+    expect(privateDev.items.map((i) => i.id)).not.toContain('alb-hours');
   });
 
   it('falls back to the bundled book when the API fails (no credentials), naming why', async () => {

@@ -3,6 +3,7 @@
  * for tests of the packages that read them. Typed loosely: test-support depends on nothing.
  */
 export const EXAMPLE_PLATFORM_OUTPUTS: Readonly<Record<string, string | boolean | readonly string[]>> = {
+  endpoint: 'insecure-http',
   prefect_url: 'http://alb-1.eu-west-2.elb.amazonaws.com',
   prefect_api_url: 'http://alb-1.eu-west-2.elb.amazonaws.com/api',
   alb_dns_name: 'alb-1.eu-west-2.elb.amazonaws.com',

@@ -39,7 +39,8 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       natGateway: false,
       vpcEndpoints: false,
     },
-    // HTTPS without a domain; dev may opt into plain HTTP with endpoint: 'insecure-http'.
+    // HTTPS without a domain through CloudFront. PLATFORM_ENDPOINT=private drops the load balancer
+    // (it bills around the clock; people connect through ECS Exec with `platform-ops connect`).
     endpoint: 'cloudfront',
     ecs: { clusterName: `prefect-${env}`, containerInsights: env === 'prod' },
     server: { cpu: 256, memory: 512 },

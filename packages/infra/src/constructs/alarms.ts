@@ -83,10 +83,11 @@ export interface AlarmsProps {
   readonly clusterName: string;
   /** Name of the Prefect server's ECS service. Required. */
   readonly serverServiceName: string;
-  /** `arn_suffix` of the ALB. Required. */
-  readonly loadBalancerArnSuffix: string;
-  /** `arn_suffix` of the server's target group. Required. */
-  readonly targetGroupArnSuffix: string;
+  /**
+   * `arn_suffix` of the ALB and of the server's target group: 5xx and target-health alarms. Without
+   * one (a private endpoint) the server is watched for running fewer tasks than the worker instead. Default none.
+   */
+  readonly loadBalancer?: { readonly arnSuffix: string; readonly targetGroupArnSuffix: string };
   /** Aurora cluster identifier. Required. */
   readonly databaseClusterIdentifier: string;
   /** Aurora max ACU, for the capacity alarm. Required. */
@@ -187,49 +188,57 @@ export class Alarms extends Construct {
       comparisonOperator: 'GreaterThanThreshold',
       dimensions: service,
     });
-    alarm('alb-5xx', 'The load balancer itself answers 5xx (no healthy server, timeouts)', {
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_ELB_5XX_Count',
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: t.http5xxPer5Minutes,
-      comparisonOperator: 'GreaterThanThreshold',
-      dimensions: { LoadBalancer: props.loadBalancerArnSuffix },
-      treatMissingData: 'notBreaching',
-    });
-    alarm('server-5xx', 'The Prefect server answers 5xx', {
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_Target_5XX_Count',
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: t.http5xxPer5Minutes,
-      comparisonOperator: 'GreaterThanThreshold',
-      dimensions: { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix },
-      treatMissingData: 'notBreaching',
-    });
-    alarm('unhealthy-targets', 'The Prefect server fails its /api/health check', {
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'UnHealthyHostCount',
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 3,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      dimensions: { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix },
-    });
-    alarm('no-healthy-targets', 'No healthy Prefect server behind the load balancer', {
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HealthyHostCount',
-      statistic: 'Minimum',
-      period: 60,
-      evaluationPeriods: 3,
-      threshold: 1,
-      comparisonOperator: 'LessThanThreshold',
-      dimensions: { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix },
-      treatMissingData: 'breaching',
-    });
+    const lb = props.loadBalancer;
+    if (lb) {
+      alarm('alb-5xx', 'The load balancer itself answers 5xx (no healthy server, timeouts)', {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HTTPCode_ELB_5XX_Count',
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: t.http5xxPer5Minutes,
+        comparisonOperator: 'GreaterThanThreshold',
+        dimensions: { LoadBalancer: lb.arnSuffix },
+        treatMissingData: 'notBreaching',
+      });
+      alarm('server-5xx', 'The Prefect server answers 5xx', {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HTTPCode_Target_5XX_Count',
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: t.http5xxPer5Minutes,
+        comparisonOperator: 'GreaterThanThreshold',
+        dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
+        treatMissingData: 'notBreaching',
+      });
+      alarm('unhealthy-targets', 'The Prefect server fails its /api/health check', {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'UnHealthyHostCount',
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 3,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
+      });
+      alarm('no-healthy-targets', 'No healthy Prefect server behind the load balancer', {
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'HealthyHostCount',
+        statistic: 'Minimum',
+        period: 60,
+        evaluationPeriods: 3,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
+        treatMissingData: 'breaching',
+      });
+    } else {
+      // No ALB to count healthy targets: a server that runs no task while the worker does (the
+      // schedule starts and stops both) is the same outage, seen from ECS.
+      this.belowDesired('server-not-running', 'The Prefect server runs no task while the worker does: the API is down', props.serverServiceName, props,
+        props.worker.containerInsights, props.worker.serviceName);
+    }
     const db = { DBClusterIdentifier: props.databaseClusterIdentifier };
     alarm('database-capacity', 'Aurora is near its max ACU: raise aurora.maxAcu', {
       namespace: 'AWS/RDS',
@@ -291,11 +300,14 @@ export class Alarms extends Construct {
    * "Fewer tasks running than desired", true under a schedule or autoscaling: a service scaled to 0
    * at night is asleep, not broken. With Container Insights: DesiredTaskCount − RunningTaskCount
    * above 0 for 5 minutes. Without it ECS publishes no task counts, only one CPU sample per
-   * running task per minute, and no desired count; the server's samples stand in for "desired"
+   * running task per minute, and no desired count; the `reference` service's samples (the server's,
+   * or the worker's for the server itself) stand in for "desired"
    * (the schedule starts and stops every service together): a minute with a server task and no
    * task of this service counts.
    */
-  private belowDesired(id: string, description: string, serviceName: string, props: AlarmsProps, containerInsights: boolean) {
+  private belowDesired(
+    id: string, description: string, serviceName: string, props: AlarmsProps, containerInsights: boolean, reference = props.serverServiceName,
+  ) {
     const dims = (service: string) => ({ ClusterName: props.clusterName, ServiceName: service });
     const metric = (queryId: string, namespace: string, metricName: string, stat: string, service: string) => ({
       id: queryId,
@@ -309,9 +321,9 @@ export class Alarms extends Construct {
         { id: 'missing', expression: 'FILL(desired, 0) - FILL(running, 0)', label: 'tasks missing', returnData: true },
       ]
       : [
-        metric('server', 'AWS/ECS', 'CPUUtilization', 'SampleCount', props.serverServiceName),
+        metric('server', 'AWS/ECS', 'CPUUtilization', 'SampleCount', reference),
         metric('running', 'AWS/ECS', 'CPUUtilization', 'SampleCount', serviceName),
-        { id: 'missing', expression: 'IF(FILL(server, 0) > 0, 1, 0) - FILL(running, 0)', label: 'tasks missing while the server runs', returnData: true },
+        { id: 'missing', expression: 'IF(FILL(server, 0) > 0, 1, 0) - FILL(running, 0)', label: `tasks missing while the ${reference === props.serverServiceName ? 'server' : 'worker'} runs`, returnData: true },
       ];
     new CloudwatchMetricAlarm(this, id, {
       alarmName: `${props.namePrefix}-${id}`,

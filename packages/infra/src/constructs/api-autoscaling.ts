@@ -17,8 +17,11 @@ export interface ApiAutoscalingProps {
     readonly requestsPerTarget: number;
     readonly cpuPercent: number;
   };
-  /** `<alb arn_suffix>/<target group arn_suffix>`, the resource label of ALBRequestCountPerTarget. Required. */
-  readonly albResourceLabel: string;
+  /**
+   * `<alb arn_suffix>/<target group arn_suffix>`, the resource label of ALBRequestCountPerTarget.
+   * Without one (a private endpoint has no ALB) only the CPU target is tracked. Default none.
+   */
+  readonly albResourceLabel?: string;
   /** A scalable target that already exists for the service (the schedule's); else one is created. Default none. */
   readonly target?: AppautoscalingTarget;
 }
@@ -65,7 +68,9 @@ export class ApiAutoscaling extends Construct {
         // Two policies written at once on one target fail with ConcurrentUpdateException.
         dependsOn: after ? [after] : undefined,
       });
-    const requests = policy('requests', { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.albResourceLabel }, a.requestsPerTarget);
+    const requests = props.albResourceLabel === undefined
+      ? undefined
+      : policy('requests', { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: props.albResourceLabel }, a.requestsPerTarget);
     policy('cpu', { predefinedMetricType: 'ECSServiceAverageCPUUtilization' }, a.cpuPercent, requests);
   }
 }

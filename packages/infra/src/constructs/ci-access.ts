@@ -49,6 +49,8 @@ export interface CiAccessProps extends ArnScope {
   readonly hostedZoneId?: string;
   /** `config.scale.mode` is `scale-out`: the deploy role may manage the environment's ElastiCache and the API's scaling policies. Default false. */
   readonly scaleOut?: boolean;
+  /** The environment has a private endpoint (`endpoint: 'private'`): Cloud Map names instead of an ALB. Default false. */
+  readonly privateEndpoint?: boolean;
 }
 
 /** The EC2 calls that create what the platform's network needs; each carries the environment's tags. */
@@ -573,6 +575,24 @@ function deployStatements(props: CiAccessProps): PolicyStatement[] {
         Action: ['application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
         Resource: a('application-autoscaling', 'scalable-target/*'),
       },
+    );
+  }
+  if (props.privateEndpoint) {
+    // A private endpoint: a Cloud Map namespace and service, tagged for the environment (default
+    // tags). Cloud Map creates the namespace's private hosted zone with the caller's permissions,
+    // and its ids are random, so the zone actions cannot be scoped further than the account.
+    const registry = [a('servicediscovery', 'namespace/*'), a('servicediscovery', 'service/*')];
+    statements.push(
+      { Sid: 'PrivateNamesCreatedForTheEnvironment', Effect: 'Allow', Action: ['servicediscovery:CreatePrivateDnsNamespace', 'servicediscovery:CreateService', 'servicediscovery:TagResource'], Resource: '*', Condition: taggedRequest },
+      { Sid: 'PrivateNamesOfTheEnvironment', Effect: 'Allow', Action: 'servicediscovery:*', Resource: registry, Condition: taggedResource },
+      { Sid: 'PrivateNamesWithoutResourceScope', Effect: 'Allow', Action: ['servicediscovery:GetOperation', 'servicediscovery:ListNamespaces', 'route53:CreateHostedZone', 'route53:ListHostedZonesByName'], Resource: '*' },
+      {
+        Sid: 'PrivateNamespaceZone',
+        Effect: 'Allow',
+        Action: ['route53:GetHostedZone', 'route53:DeleteHostedZone', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:AssociateVPCWithHostedZone'],
+        Resource: `arn:${partition}:route53:::hostedzone/*`,
+      },
+      { Sid: 'PrivateNamespaceZoneChanges', Effect: 'Allow', Action: 'route53:GetChange', Resource: `arn:${partition}:route53:::change/*` },
     );
   }
   if (props.hostedZoneId) {

@@ -30,7 +30,20 @@ export interface PlatformRolesProps extends ArnScope {
   readonly dataBuckets: readonly string[];
   /** ARN of the permissions boundary (bootstrap stack) every role gets. Default none. */
   readonly permissionsBoundary?: string;
+  /** The server task accepts ECS Exec sessions (SSM port forwarding, a private endpoint): its role gets the ssmmessages channel. Default false. */
+  readonly serverExecCommand?: boolean;
 }
+
+/**
+ * What the SSM agent ECS Exec puts in a task calls, with the task role: the session's control and
+ * data channels (AWS, "Using ECS Exec", IAM permissions required). The actions have no resource scope.
+ */
+export const EXEC_COMMAND_ACTIONS = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+] as const;
 
 /**
  * Who may do what. The ECS execution role pulls the image, reads only the
@@ -101,12 +114,14 @@ export class PlatformRoles extends Construct {
       },
     });
 
-    // The server talks only to its database and clients; it needs no AWS permissions.
+    // The server talks only to its database and clients; it needs no AWS permissions, except the
+    // SSM channel of ECS Exec when people reach it through a port forward (no load balancer).
     this.server = new Role(this, 'server', {
       roleName: `${p}-prefect-server`,
-      description: 'Task role of the Prefect server (no AWS permissions)',
+      description: props.serverExecCommand ? 'Task role of the Prefect server (ECS Exec sessions only)' : 'Task role of the Prefect server (no AWS permissions)',
       assumeRolePolicy: ecsTrust,
       permissionsBoundary: props.permissionsBoundary,
+      ...(props.serverExecCommand ? { policies: { 'exec-command': [{ Effect: 'Allow', Action: [...EXEC_COMMAND_ACTIONS], Resource: '*' }] } } : {}),
     });
 
     this.flowRun = new Role(this, 'flow-run', {

@@ -1,5 +1,6 @@
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
+import { EXEC_COMMAND_ACTIONS } from './iam';
 import { arnFor, ArnScope, partitionOf, policyDocument } from '../policy';
 
 /** Properties of {@link PermissionsBoundary}. */
@@ -112,6 +113,8 @@ export class PermissionsBoundary extends Construct {
           ],
           Resource: '*',
         },
+        // ECS Exec into the server (a private endpoint's port forward): the SSM agent's channels.
+        { Sid: 'ExecCommandChannel', Effect: 'Allow', Action: [...EXEC_COMMAND_ACTIONS], Resource: '*' },
         {
           Sid: 'PassPlatformRolesToEcsTasks',
           Effect: 'Allow',

@@ -24,14 +24,21 @@ export interface PrefectServerProps extends PrefectTaskProps {
   readonly database: PrefectDatabaseConnection;
   /** Secret holding the basic-auth string `user:password`. Required. */
   readonly apiAuthSecretArn: string;
-  /** Public base URL (`https://<domain>` or `http://<alb>`); the UI calls `<url>/api`. Required. */
+  /**
+   * Base URL the UI is served on (`https://<domain>`, `http://<alb>`, or with a private endpoint the
+   * name inside the VPC); the UI calls `<url>/api`. Required.
+   */
   readonly publicUrl: string;
   /** Subnets, security group, public IP. Required. */
   readonly network: TaskNetwork;
-  /** Target group the service registers its task with. Required. */
-  readonly targetGroupArn: string;
-  /** The listener forwarding to the target group (ECS needs it to exist first). Required. */
-  readonly listener: ITerraformDependable;
+  /**
+   * How clients reach the tasks: an ALB target group (with the listener forwarding to it, which ECS
+   * needs to exist first), or a Cloud Map service ECS registers the tasks in (a private endpoint;
+   * people then reach the task through ECS Exec, which this turns on). Required.
+   */
+  readonly entry:
+  | { readonly kind: 'load-balancer'; readonly targetGroupArn: string; readonly listener: ITerraformDependable }
+  | { readonly kind: 'private-name'; readonly registryArn: string };
   /** The task count is set by a {@link ServiceSchedule}, so terraform ignores `desired_count`. Default false. */
   readonly scheduled?: boolean;
   /**
@@ -44,7 +51,8 @@ export interface PrefectServerProps extends PrefectTaskProps {
 }
 
 /**
- * The Prefect server (API + UI) behind the ALB.
+ * The Prefect server (API + UI) behind the ALB, or registered under a private name (Cloud Map)
+ * when the environment has no load balancer.
  *
  * Single mode: exactly one replica. Prefect 3 without Redis keeps its event bus,
  * websocket subscriptions and the scheduler/late-run services in process memory, so
@@ -74,6 +82,7 @@ export class PrefectServer extends Construct {
       throw new Error(`PrefectServer.publicUrl: "${props.publicUrl}" must start with http:// or https://`);
     }
     const scaleOut = props.scaleOut;
+    const entry = props.entry;
     if (scaleOut && (!Number.isInteger(scaleOut.minReplicas) || scaleOut.minReplicas < 1)) {
       throw new Error(`PrefectServer.scaleOut.minReplicas: ${scaleOut.minReplicas} must be a whole number ≥ 1`);
     }
@@ -133,15 +142,21 @@ export class PrefectServer extends Construct {
       // downgrades the schema first (packages/infra/README.md, "Migrations and rollback").
       deploymentCircuitBreaker: { enable: true, rollback: false },
       healthCheckGracePeriodSeconds: grace,
-      enableExecuteCommand: false,
+      // Without a load balancer people reach the UI by an SSM port forward into the task (ECS Exec;
+      // the task role carries the ssmmessages permissions, `platform-ops connect` opens it).
+      enableExecuteCommand: entry.kind === 'private-name',
       propagateTags: 'SERVICE',
       networkConfiguration: {
         subnets: props.network.subnetIds,
         securityGroups: [props.network.securityGroupId],
         assignPublicIp: props.network.assignPublicIp,
       },
-      loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: 'prefect-server', containerPort: PREFECT_PORT }],
-      dependsOn: [props.listener],
+      ...(entry.kind === 'load-balancer'
+        ? {
+          loadBalancer: [{ targetGroupArn: entry.targetGroupArn, containerName: 'prefect-server', containerPort: PREFECT_PORT }],
+          dependsOn: [entry.listener],
+        }
+        : { serviceRegistries: { registryArn: entry.registryArn } }),
       lifecycle: {
         // The release step (`platform-infra roll-server`) moves the service to the new task
         // definition after the migration task succeeded; terraform only registers revisions.

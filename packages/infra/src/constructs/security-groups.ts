@@ -1,11 +1,12 @@
+import { PREFECT_SERVER_PORT } from '@blog-data/config';
 import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 
-/** The Prefect server's port (API and UI). */
-export const PREFECT_PORT = 4200;
+/** The Prefect server's port (API and UI), from config. */
+export const PREFECT_PORT = PREFECT_SERVER_PORT;
 /** PostgreSQL. */
 export const POSTGRES_PORT = 5432;
 
@@ -15,13 +16,14 @@ export interface SecurityGroupsProps {
   readonly vpcId: string;
   /** Prefix of the group names, e.g. `blog-data-dev`. Required. */
   readonly namePrefix: string;
-  /** Ports the ALB listens on: [80] without a domain, [80, 443] with one. Required. */
+  /** Ports the ALB listens on: [80] without a domain, [80, 443] with one, [] without an ALB. Required. */
   readonly listenerPorts: readonly number[];
   /**
    * Who may reach the ALB: `internet`, or `cloudfront` = only CloudFront's origin-facing servers
-   * (AWS's managed prefix list), for an internal ALB behind a VPC origin. Default `internet`.
+   * (AWS's managed prefix list), for an internal ALB behind a VPC origin; `none` = there is no ALB
+   * (a private endpoint: no ALB group, the server admits the ECS tasks only). Default `internet`.
    */
-  readonly albSource?: 'internet' | 'cloudfront';
+  readonly albSource?: 'internet' | 'cloudfront' | 'none';
   /** Scale-out mode: groups for the background-services tasks and Redis. Default false. */
   readonly scaleOut?: boolean;
 }
@@ -42,8 +44,8 @@ type Peer = { readonly cidr: string } | { readonly group: SecurityGroup } | { re
  * database); worker and flow runs → 443, the ALB's listeners and server:4200.
  */
 export class SecurityGroups extends Construct {
-  /** The internet-facing load balancer. */
-  readonly alb: SecurityGroup;
+  /** The load balancer; none with `albSource: 'none'`. */
+  readonly alb?: SecurityGroup;
   /** The Prefect server tasks. */
   readonly server: SecurityGroup;
   /** The Prefect worker (and the one-off deployer task). */
@@ -59,8 +61,9 @@ export class SecurityGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
-    if (props.listenerPorts.length === 0 || props.listenerPorts.some((p) => p !== 80 && p !== 443)) {
-      throw new Error(`SecurityGroups.listenerPorts: [${props.listenerPorts.join(', ')}] must be a non-empty subset of [80, 443]`);
+    const withoutAlb = props.albSource === 'none';
+    if (withoutAlb ? props.listenerPorts.length > 0 : props.listenerPorts.length === 0 || props.listenerPorts.some((p) => p !== 80 && p !== 443)) {
+      throw new Error(`SecurityGroups.listenerPorts: [${props.listenerPorts.join(', ')}] must be ${withoutAlb ? 'empty with albSource "none"' : 'a non-empty subset of [80, 443]'}`);
     }
     const group = (name: string, description: string) =>
       new SecurityGroup(this, name, {
@@ -76,26 +79,28 @@ export class SecurityGroups extends Construct {
     if (fromCloudFront && props.listenerPorts.includes(443)) {
       throw new Error('SecurityGroups.listenerPorts: 443 goes with albSource "internet" (CloudFront reaches the internal ALB on 80)');
     }
-    this.alb = group('alb', fromCloudFront ? 'Prefect load balancer: HTTP from CloudFront only' : 'Prefect load balancer: HTTP(S) from the internet');
-    this.server = group('server', 'Prefect server: 4200 from the ALB and ECS tasks');
+    this.server = group('server', withoutAlb ? 'Prefect server: 4200 from ECS tasks' : 'Prefect server: 4200 from the ALB and ECS tasks');
     this.worker = group('worker', 'Prefect worker and deployer tasks');
     this.flowRun = group('flow-run', 'Prefect flow-run tasks');
     this.database = group('database', 'Aurora PostgreSQL: 5432 from the Prefect server');
 
     const anywhere = { cidr: '0.0.0.0/0' };
-    if (fromCloudFront) {
-      const cloudfront = new DataAwsEc2ManagedPrefixList(this, 'cloudfront-origin-facing', { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
-      for (const port of props.listenerPorts) {
-        this.ingress(this.alb, `cloudfront-${port}`, 'tcp', port, { prefixList: cloudfront.id }, 'HTTP from CloudFront origin-facing servers only');
+    if (!withoutAlb) {
+      const alb = group('alb', fromCloudFront ? 'Prefect load balancer: HTTP from CloudFront only' : 'Prefect load balancer: HTTP(S) from the internet');
+      this.alb = alb;
+      if (fromCloudFront) {
+        const cloudfront = new DataAwsEc2ManagedPrefixList(this, 'cloudfront-origin-facing', { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
+        for (const port of props.listenerPorts) {
+          this.ingress(alb, `cloudfront-${port}`, 'tcp', port, { prefixList: cloudfront.id }, 'HTTP from CloudFront origin-facing servers only');
+        }
+      } else {
+        for (const port of props.listenerPorts) {
+          this.ingress(alb, `internet-${port}`, 'tcp', port, anywhere, `HTTP${port === 443 ? 'S' : ''} from the internet`);
+        }
       }
-    } else {
-      for (const port of props.listenerPorts) {
-        this.ingress(this.alb, `internet-${port}`, 'tcp', port, anywhere, `HTTP${port === 443 ? 'S' : ''} from the internet`);
-      }
+      this.egress(alb, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Forward to the Prefect server');
+      this.ingress(this.server, 'from-alb', 'tcp', PREFECT_PORT, { group: alb }, 'Prefect API/UI from the ALB');
     }
-    this.egress(this.alb, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Forward to the Prefect server');
-
-    this.ingress(this.server, 'from-alb', 'tcp', PREFECT_PORT, { group: this.alb }, 'Prefect API/UI from the ALB');
     this.ingress(this.server, 'from-worker', 'tcp', PREFECT_PORT, { group: this.worker }, 'Prefect API from the worker');
     this.ingress(this.server, 'from-flow-run', 'tcp', PREFECT_PORT, { group: this.flowRun }, 'Prefect API from flow runs');
     this.egress(this.server, 'to-database', 'tcp', POSTGRES_PORT, { group: this.database }, 'PostgreSQL');
@@ -124,7 +129,7 @@ export class SecurityGroups extends Construct {
     for (const [name, sg] of [['worker', this.worker], ['flow-run', this.flowRun]] as const) {
       this.egress(sg, 'https', 'tcp', 443, anywhere, 'AWS APIs, ECR, the ALB over HTTPS, package indexes');
       this.egress(sg, 'to-server', 'tcp', PREFECT_PORT, { group: this.server }, 'Prefect API inside the VPC');
-      if (!props.listenerPorts.includes(443) && !fromCloudFront) {
+      if (!props.listenerPorts.includes(443) && !fromCloudFront && !withoutAlb) {
         // Without a domain the API URL is the ALB's over plain HTTP. The ALB is internet-facing, so
         // its DNS name resolves to public IPs and a rule referencing its group would never match.
         this.egress(sg, 'http', 'tcp', 80, anywhere, `Prefect API through the ALB (HTTP, no domain) from the ${name}`);

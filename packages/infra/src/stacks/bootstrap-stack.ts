@@ -1,4 +1,4 @@
-import { BootstrapOutputName, bootstrapOutputsSchema, ciRoleName, namePrefix, outputDescription } from '@blog-data/config';
+import { BootstrapOutputName, bootstrapOutputsSchema, ciRoleName, hasLoadBalancer, namePrefix, outputDescription } from '@blog-data/config';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { configureStack, StackSettings, stackNames, stateKey } from './stack-settings';
@@ -84,6 +84,7 @@ export class BootstrapStack extends TerraformStack {
       pipelineRoleName: config.iam.pipelineRoleName,
       hostedZoneId: config.domain?.hostedZoneId,
       ...(config.scale.mode === 'scale-out' ? { scaleOut: true } : {}),
+      ...(hasLoadBalancer(config) ? {} : { privateEndpoint: true }),
       permissionsBoundaryArn: boundary.policy.arn,
     });
 

@@ -1,4 +1,16 @@
-import { databaseClusterIdentifier, ecrRegistryHost, namePrefix, outputDescription, PlatformOutputs, platformOutputsSchema, servedThroughCloudFront } from '@blog-data/config';
+import {
+  databaseClusterIdentifier,
+  ecrRegistryHost,
+  hasLoadBalancer,
+  namePrefix,
+  outputDescription,
+  PlatformOutputs,
+  platformOutputsSchema,
+  PRIVATE_SERVER_NAME,
+  PRIVATE_TUNNEL_URL,
+  privateDnsNamespace,
+  servedThroughCloudFront,
+} from '@blog-data/config';
 import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { Fn, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -20,6 +32,7 @@ import { permissionsBoundaryName } from '../constructs/permissions-boundary';
 import { PrefectBackgroundServices } from '../constructs/prefect-background-services';
 import { PrefectServer } from '../constructs/prefect-server';
 import { PrefectWorker } from '../constructs/prefect-worker';
+import { PrivateServerName } from '../constructs/private-server-name';
 import { PrefectRedisCache } from '../constructs/redis';
 import { DatabaseRotationRestart } from '../constructs/rotation-restart';
 import { SecureBucket } from '../constructs/secure-bucket';
@@ -57,13 +70,15 @@ export class PlatformStack extends TerraformStack {
     const keyArn = key.key.arn;
 
     const network = new Network(this, 'network', { network: config.network, namePrefix: prefix, region: config.aws.region });
-    // Without a domain, HTTPS comes from CloudFront in front of an internal ALB (unless dev opted out).
+    // Without a domain, HTTPS comes from CloudFront in front of an internal ALB (unless dev opted
+    // out); a private endpoint has no load balancer at all.
     const behindCloudFront = servedThroughCloudFront(config);
+    const withAlb = hasLoadBalancer(config);
     const groups = new SecurityGroups(this, 'security-groups', {
       vpcId: network.vpcId,
       namePrefix: prefix,
-      listenerPorts: config.domain ? [80, 443] : [80],
-      albSource: behindCloudFront ? 'cloudfront' : 'internet',
+      listenerPorts: !withAlb ? [] : config.domain ? [80, 443] : [80],
+      albSource: !withAlb ? 'none' : behindCloudFront ? 'cloudfront' : 'internet',
       ...(scaleOut ? { scaleOut: true } : {}),
     });
     const logs = new LogGroups(this, 'logs', {
@@ -108,20 +123,26 @@ export class PlatformStack extends TerraformStack {
       clusterName: config.ecs.clusterName,
       containerInsights: config.ecs.containerInsights,
     });
-    const lb = new LoadBalancer(this, 'load-balancer', {
-      namePrefix: prefix,
-      vpcId: network.vpcId,
-      subnetIds: network.publicSubnetIds,
-      securityGroupId: groups.alb.id,
-      domain: config.domain,
-      internal: behindCloudFront,
-      deletionProtection: config.env === 'prod' && !emulator,
-    });
+    const lb = groups.alb
+      ? new LoadBalancer(this, 'load-balancer', {
+        namePrefix: prefix,
+        vpcId: network.vpcId,
+        subnetIds: network.publicSubnetIds,
+        securityGroupId: groups.alb.id,
+        domain: config.domain,
+        internal: behindCloudFront,
+        deletionProtection: config.env === 'prod' && !emulator,
+      })
+      : undefined;
     // moto has no CloudFront VPC origins or cache policies: the emulator keeps the internal ALB
     // and its CloudFront-only security group, and serves the ALB's own name (README deviations).
-    const entry = behindCloudFront && !emulator
+    const privateName = lb
+      ? undefined
+      : new PrivateServerName(this, 'private-name', { namespace: privateDnsNamespace(config), serviceName: PRIVATE_SERVER_NAME, vpcId: network.vpcId });
+    const entry = privateName ?? (behindCloudFront && !emulator && lb
       ? new CloudFrontEntry(this, 'cloudfront', { namePrefix: prefix, loadBalancerArn: lb.alb.arn, loadBalancerDnsName: lb.alb.dnsName })
-      : lb;
+      : lb);
+    if (!entry) throw new Error('PlatformStack: an environment has either a load balancer or a private name');
     const apiUrl = `${entry.url}/api`;
 
     const repositoryArn = arnFor(arnScope, 'ecr', `repository/${config.image.repository}`);
@@ -138,6 +159,7 @@ export class PlatformStack extends TerraformStack {
       secretArns: [apiAuth.secret.arn, database.masterSecretArn, ...(redis?.secretArns ?? [])],
       kmsKeyArn: keyArn,
       flowStorageBucket: config.buckets.flowStorage,
+      ...(privateName ? { serverExecCommand: true } : {}),
       pipeline: {
         roleName: config.iam.pipelineRoleName,
         maxSessionSeconds: config.iam.pipelineRoleMaxSessionSeconds,
@@ -177,10 +199,13 @@ export class PlatformStack extends TerraformStack {
       ...serverTask,
       clusterArn: cluster.cluster.arn,
       apiAuthSecretArn: apiAuth.secret.arn,
-      publicUrl: entry.url,
+      // Without a load balancer the browser reaches the UI through the port forward, and the UI
+      // calls the API at the address it is given: the tunnel's local end, not the VPC-only name.
+      publicUrl: privateName ? PRIVATE_TUNNEL_URL : entry.url,
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.server.id, assignPublicIp: network.assignPublicIp },
-      targetGroupArn: lb.targetGroup.arn,
-      listener: lb.forwardingListener,
+      entry: lb
+        ? { kind: 'load-balancer', targetGroupArn: lb.targetGroup.arn, listener: lb.forwardingListener }
+        : { kind: 'private-name', registryArn: (privateName as PrivateServerName).service.arn },
       scheduled: config.schedule !== null,
       ...(redis ? { scaleOut: { redis: redis.connection, minReplicas: config.scale.api.minReplicas } } : {}),
     });
@@ -244,7 +269,7 @@ export class PlatformStack extends TerraformStack {
         clusterName: cluster.cluster.name,
         serviceName: server.service.name,
         api: config.scale.api,
-        albResourceLabel: `${lb.alb.arnSuffix}/${lb.targetGroup.arnSuffix}`,
+        ...(lb ? { albResourceLabel: `${lb.alb.arnSuffix}/${lb.targetGroup.arnSuffix}` } : {}),
         target: schedule?.targets.server,
       });
     }
@@ -252,8 +277,7 @@ export class PlatformStack extends TerraformStack {
       namePrefix: prefix,
       clusterName: cluster.cluster.name,
       serverServiceName: server.service.name,
-      loadBalancerArnSuffix: lb.alb.arnSuffix,
-      targetGroupArnSuffix: lb.targetGroup.arnSuffix,
+      ...(lb ? { loadBalancer: { arnSuffix: lb.alb.arnSuffix, targetGroupArnSuffix: lb.targetGroup.arnSuffix } } : {}),
       databaseClusterIdentifier: database.cluster.clusterIdentifier,
       databaseMaxAcu: config.aurora.maxAcu,
       kmsKeyArn: keyArn,
@@ -278,12 +302,12 @@ export class PlatformStack extends TerraformStack {
     // The contract with image-builder, flows-deployer and ops (config's platformOutputsSchema):
     // every output but the deployer's own task definition, which the deployer task reads.
     // A complete record: an output missing here fails to compile. No secret values.
-    const forDeployer: OutputValues<Exclude<keyof PlatformOutputs, 'deployer_task_definition_arn' | ScaleOutOutput>> = {
+    const forDeployer: OutputValues<Exclude<keyof PlatformOutputs, 'deployer_task_definition_arn' | OptionalOutput>> = {
+      endpoint: config.endpoint,
       // Fn.join, not template strings: these also go through jsonencode() for the deployer task,
       // and cdktf cannot hand a `${…}` inside a string to a built-in function reliably.
       prefect_url: joinUrl(...entry.urlParts),
       prefect_api_url: joinUrl(...entry.urlParts, '/api'),
-      alb_dns_name: lb.alb.dnsName,
       ecs_cluster_arn: cluster.cluster.arn,
       ecs_cluster_name: cluster.cluster.name,
       vpc_id: network.vpcId,
@@ -327,11 +351,13 @@ export class PlatformStack extends TerraformStack {
       apiAuthSecretArn: apiAuth.secret.arn,
       env: config.env,
       // The one-off task reads the same outputs CI passes as a file (everything but its own ARN).
-      infraOutputs: forDeployer,
+      infraOutputs: { ...forDeployer, ...(lb ? { alb_dns_name: lb.alb.dnsName } : {}) },
     });
     const outputs: OutputValues<keyof PlatformOutputs> = {
       ...forDeployer,
       deployer_task_definition_arn: deployer.task.definition.arn,
+      // With a load balancer only (a private endpoint has none).
+      alb_dns_name: lb?.alb.dnsName,
       // Scale-out only (undefined = no output): the release rolls the services after the migration.
       services_service_name: services?.service.name,
       services_task_definition_arn: services?.task.definition.arn,
@@ -344,8 +370,8 @@ export class PlatformStack extends TerraformStack {
   }
 }
 
-/** The outputs that exist in the scale-out mode only. */
-type ScaleOutOutput = 'services_service_name' | 'services_task_definition_arn';
+/** The outputs that exist in one mode only: scale-out's services, the load balancer's name. */
+type OptionalOutput = 'services_service_name' | 'services_task_definition_arn' | 'alb_dns_name';
 
 /** Terraform values (tokens at synth time) for each named output. */
 type OutputValues<K extends string> = Record<K, unknown>;
