@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { registryBaseUrl } from './address';
 import { RegistryError } from './errors';
+import { HttpResponse, HttpTransportError, send } from './http';
 import { ImageConfigBlob, ImageManifest, ManifestIndex, parseManifest, Platform, selectPlatform } from './manifest';
 import { MANIFEST_ACCEPT, MEDIA_TYPES } from './media-types';
 
@@ -34,7 +35,7 @@ export interface ResolvedPlatform {
 }
 
 /**
- * A Docker Registry HTTP API v2 client over fetch. Basic auth on every request
+ * A Docker Registry HTTP API v2 client (over node:http, see ./http). Basic auth on every request
  * (ECR accepts `AWS:<token>` as basic auth on its API too); blob redirects to
  * another origin (ECR → pre-signed S3) are followed without it.
  */
@@ -54,7 +55,7 @@ export class RegistryClient {
   async getManifest(repository: string, reference: string): Promise<ImageManifest | ManifestIndex | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
-    if (response.status === 404) return discard(response);
+    if (response.status === 404) return undefined;
     await this.assertOk(response, url);
     const body = await response.text();
     const digest = response.headers.get('docker-content-digest') ?? sha256(body);
@@ -68,9 +69,8 @@ export class RegistryClient {
   async headManifest(repository: string, reference: string): Promise<string | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT }, { method: 'HEAD' });
-    if (response.status === 404) return discard(response);
+    if (response.status === 404) return undefined;
     await this.assertOk(response, url);
-    await discard(response);
     const digest = response.headers.get('docker-content-digest');
     // A registry without the header: read the body and hash it.
     return digest ?? (await this.getManifest(repository, reference))?.digest;
@@ -115,7 +115,7 @@ export class RegistryClient {
   async getRawManifest(repository: string, reference: string): Promise<{ body: Buffer; mediaType: string } | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
-    if (response.status === 404) return discard(response);
+    if (response.status === 404) return undefined;
     await this.assertOk(response, url);
     const body = Buffer.from(await response.arrayBuffer());
     const mediaType = response.headers.get('content-type')?.split(';')[0].trim() ?? MEDIA_TYPES.dockerManifest;
@@ -127,7 +127,6 @@ export class RegistryClient {
     const url = this.manifestUrl(repository, tag);
     const response = await this.request(url, { 'Content-Type': manifest.mediaType }, { method: 'PUT', body: manifest.body });
     await this.assertOk(response, url);
-    await discard(response);
     return response.headers.get('docker-content-digest') ?? sha256(manifest.body);
   }
 
@@ -155,7 +154,6 @@ export class RegistryClient {
     if (response.status >= 300 && response.status < 400 && location) {
       // ECR answers with a redirect to a pre-signed S3 URL: follow it without our Authorization
       // header (S3 rejects a request that carries two kinds of auth), unless it stays on the registry.
-      await discard(response);
       const target = new URL(location, url);
       response = await this.request(target.toString(), {}, { withAuth: target.origin === new URL(url).origin });
     }
@@ -180,24 +178,23 @@ export class RegistryClient {
     url: string,
     headers: Record<string, string>,
     init: { method?: string; body?: Buffer; redirect?: 'manual' | 'follow'; withAuth?: boolean } = {},
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     try {
-      return await fetch(url, {
-        method: init.method ?? 'GET',
-        body: init.body ? new Uint8Array(init.body) : undefined,
-        redirect: init.redirect ?? 'follow',
+      return await send(url, {
+        method: init.method,
+        body: init.body,
+        redirect: init.redirect,
         headers: init.withAuth === false ? headers : { ...headers, Authorization: this.authorization },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+        timeoutMs: this.options.timeoutMs ?? 15_000,
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      const reason = err instanceof HttpTransportError ? err.reason : (err instanceof Error ? err.message : String(err));
       throw new RegistryError(`cannot reach the registry (${reason})`, url,
         `check the network and ${this.options.addressSource ?? 'the registry address'}`, 'network');
     }
   }
 
-  private async assertOk(response: Response, url: string): Promise<void> {
+  private async assertOk(response: HttpResponse, url: string): Promise<void> {
     if (response.ok) return;
     const text = (await response.text().catch(() => '')).slice(0, 300).trim();
     const detail = text ? [text] : [];
@@ -216,10 +213,4 @@ export class RegistryClient {
 
 function sha256(body: string | Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
-}
-
-/** Drains a response nobody reads, so its connection goes back to the pool. */
-async function discard(response: Response): Promise<undefined> {
-  await response.arrayBuffer().catch(() => undefined);
-  return undefined;
 }
