@@ -30,12 +30,18 @@ export function generatedBytes(seed: string, size: number): Buffer {
 /**
  * Writes the fixture's build context under `dir`: data files whose content
  * depends only on `seed`, an app layer holding `version`, and a Dockerfile
- * with one `COPY` per layer (no `RUN`: the layers are the data, nothing else varies).
+ * with its labels (before the data, as docker/prefect-base sets them) and one `COPY` per layer
+ * (no `RUN`: the layers are the data, nothing else varies).
  */
 export function writeFixture(dir: string, shape: FixtureShape, seed: string, version: string): void {
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   mkdirSync(path.join(dir, 'app'), { recursive: true });
-  const lines = ['ARG BASE_IMAGE', 'FROM ${BASE_IMAGE}'];
+  // Labelled in the Dockerfile from image-builder's build args, as docker/prefect-base is: a label
+  // image-builder has to add through the API costs the classic builder one more committed step.
+  const lines = [
+    'ARG BASE_IMAGE', 'FROM ${BASE_IMAGE}', 'ARG VERSION=""',
+    'LABEL org.opencontainers.image.title="bench-fixture" org.opencontainers.image.version="${VERSION}"',
+  ];
   shape.layerBytes.forEach((bytes, i) => {
     const name = `layer-${String(i + 1).padStart(2, '0')}.bin`;
     writeFileSync(path.join(dir, 'data', name), generatedBytes(`${seed}/${name}`, bytes));

@@ -2,4 +2,11 @@
 // The AWS SDK prints a multi-line Node-version advisory on stderr on every run under Node 20,
 // in the middle of the progress output; the engines field already states the supported range.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-require("../lib/cli").main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// Exit as soon as the output is flushed: every request and child process has been awaited by
+// then, and letting Node wind down by itself waits for V8's background work (optimising
+// compiles of code that will never run again), which costs a no-op publish up to a second.
+const flushed = (stream) => new Promise((resolve) => stream.write("", resolve));
+require("../lib/cli").main(process.argv.slice(2)).then(async (code) => {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, ReadStream } from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { UserError } from '@blog-data/cli-kit';
 import { FileHashCache } from './file-hash-cache';
@@ -88,9 +88,12 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const unhashedBytes = await cache.unknownBytes(root, files);
   const dockerfileBytes = await fs.readFile(dockerfilePath);
   const dockerfileText = dockerfileBytes.toString('utf8');
+  // A build started before the hash (see publish.ts) reads every file for its tar stream: the hash
+  // takes each file's sha256 from that read instead of reading the file a second time.
+  const packed = new PackedHashes();
   const hash = async () => {
     // The Dockerfile's bytes are already in hand: it is read once per publish.
-    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, createHash('sha256').update(dockerfileBytes).digest('hex')]]));
+    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, createHash('sha256').update(dockerfileBytes).digest('hex')]]), packed);
     await cache.save(files);
     return filesHash;
   };
@@ -103,21 +106,73 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
     files,
     unhashedBytes,
     hash,
-    // tar-fs is loaded only when something is built: a no-op publish never packs.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    pack: () => (require('tar-fs') as typeof import('tar-fs')).pack(root, {
-      entries: files.map((f) => f.split('/').join(path.sep)),
-      map: (header) => ({
-        ...header,
-        mode: normalisedMode(header.mode ?? 0o644),
-        mtime: FIXED_MTIME,
-        uid: 0,
-        gid: 0,
-        uname: '',
-        gname: '',
+    pack: () => packed.watch(
+      // tar-fs is loaded only when something is built: a no-op publish never packs.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('tar-fs') as typeof import('tar-fs')).pack(root, {
+        entries: files.map((f) => f.split('/').join(path.sep)),
+        map: (header) => ({
+          ...header,
+          mode: normalisedMode(header.mode ?? 0o644),
+          mtime: FIXED_MTIME,
+          uid: 0,
+          gid: 0,
+          uname: '',
+          gname: '',
+        }),
+        mapStream: (content, header) => packed.tee(content, header.name) as ReadStream,
       }),
-    }),
+      files,
+    ),
   };
+}
+
+/**
+ * sha256 of the files a tar stream reads, as it reads them. Only the first pack counts; when it
+ * stops before a file (a cancelled build), that file's hash is `undefined` and it is read instead.
+ */
+class PackedHashes {
+  private readonly pending = new Map<string, { promise: Promise<string | undefined>; resolve: (sha: string | undefined) => void }>();
+  private watching = false;
+
+  /** Starts expecting `files` from `tar`; returns `tar`. */
+  watch(tar: Readable, files: readonly string[]): Readable {
+    if (this.watching) return tar;
+    this.watching = true;
+    for (const rel of files) {
+      let resolve!: (sha: string | undefined) => void;
+      const promise = new Promise<string | undefined>((r) => (resolve = r));
+      this.pending.set(rel, { promise, resolve });
+    }
+    // Whatever the stream did not reach is read by the hash itself.
+    const giveUp = () => {
+      for (const entry of this.pending.values()) entry.resolve(undefined);
+    };
+    tar.once('close', giveUp);
+    tar.once('error', giveUp);
+    tar.once('end', giveUp);
+    return tar;
+  }
+
+  /** Passes a file's content through, hashing it on the way. */
+  tee(content: Readable, name: string): Readable {
+    const entry = this.pending.get(name);
+    if (!entry) return content;
+    const sha = createHash('sha256');
+    const through = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sha.update(chunk);
+        done(null, chunk);
+      },
+    });
+    pipeline(content, through, (err) => entry.resolve(err ? undefined : sha.digest('hex')));
+    return through;
+  }
+
+  /** The hash the pack computes for `rel`, once it has read it; undefined when no pack runs. */
+  hashOf(rel: string): Promise<string | undefined> | undefined {
+    return this.pending.get(rel)?.promise;
+  }
 }
 
 /** `.dockerignore` lines without comments and blanks, as the Docker CLI reads them. */
@@ -168,18 +223,33 @@ function mayHoldMatches(dir: string, prefix: string): boolean {
   return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
-async function hashFiles(root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>): Promise<string> {
+async function hashFiles(
+  root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>, packed: PackedHashes,
+): Promise<string> {
   // Stat and read several files at once: most are small, and the waits overlap.
   const lines = await mapLimit(files, 16, async (rel) => {
     const abs = path.join(root, rel);
     const st = await fs.lstat(abs);
     const mode = normalisedMode(st.mode).toString(8);
-    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await cache.hash(rel, abs);
+    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await contentHash(rel, abs, cache, packed);
     return `${rel}\0${mode}\0${body}\n`;
   });
   const hash = createHash('sha256');
   for (const line of lines) hash.update(line);
   return hash.digest('hex');
+}
+
+/** A file's sha256: remembered by stat, else from the build's tar stream when one reads it, else read here. */
+async function contentHash(rel: string, abs: string, cache: FileHashCache, packed: PackedHashes): Promise<string> {
+  const remembered = cache.lookup(rel, await fs.stat(abs, { bigint: true }));
+  if (remembered) return remembered;
+  const fromPack = await packed.hashOf(rel);
+  if (fromPack) {
+    // Stat after the read: a file changed meanwhile is too recent for the cache to keep.
+    cache.remember(rel, await fs.stat(abs, { bigint: true }), fromPack);
+    return fromPack;
+  }
+  return cache.hash(rel, abs);
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */

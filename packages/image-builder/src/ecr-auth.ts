@@ -1,4 +1,4 @@
-import { DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { messageOf, UserError } from '@blog-data/cli-kit';
 
 /** Registry credentials: what `docker login` would be given. */
@@ -51,11 +51,18 @@ export interface EcrAuthOptions {
  * config file): the default credential chain, region from config.
  */
 export class EcrAuth {
-  readonly client: ECRClient;
+  private ownClient?: ECRClient;
   private cached?: RegistryCredentials;
 
-  constructor(private readonly options: EcrAuthOptions) {
-    this.client = options.client ?? new ECRClient({ region: options.region });
+  constructor(private readonly options: EcrAuthOptions) {}
+
+  /**
+   * The SDK is loaded on the first call, not with the CLI: loading it is a large part of a
+   * no-op publish's CPU, and the publish starts reading the context and git before it asks.
+   */
+  get client(): ECRClient {
+    this.ownClient ??= this.options.client ?? new (ecrSdk().ECRClient)({ region: this.options.region });
+    return this.ownClient;
   }
 
   /** Credentials, fetched once and reused until {@link refresh}. */
@@ -81,7 +88,7 @@ export class EcrAuth {
   async ensureRepository(repositoryName: string): Promise<{ readonly immutableTags: boolean }> {
     const where = `repository ${repositoryName}, account ${this.options.accountId}, region ${this.options.region}`;
     try {
-      const out = await this.client.send(new DescribeRepositoriesCommand({
+      const out = await this.client.send(new (ecrSdk().DescribeRepositoriesCommand)({
         registryId: this.options.accountId,
         repositoryNames: [repositoryName],
       }));
@@ -98,7 +105,7 @@ export class EcrAuth {
   private async fetchToken(): Promise<RegistryCredentials> {
     let data;
     try {
-      const out = await this.client.send(new GetAuthorizationTokenCommand({}));
+      const out = await this.client.send(new (ecrSdk().GetAuthorizationTokenCommand)({}));
       data = out.authorizationData?.[0];
     } catch (err) {
       throw awsError(err, 'GetAuthorizationToken', `account ${this.options.accountId}, region ${this.options.region}`);
@@ -113,6 +120,11 @@ export class EcrAuth {
       expiresAt: data.expiresAt,
     };
   }
+}
+
+function ecrSdk(): typeof import('@aws-sdk/client-ecr') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr');
 }
 
 /** Maps an AWS SDK error to a one-line error that says which kind of problem it is. */

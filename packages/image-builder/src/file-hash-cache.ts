@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { BigIntStats, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 /** Cache format version; a change makes old caches be ignored. */
@@ -52,17 +52,31 @@ export class FileHashCache {
   /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
   async hash(rel: string, abs: string): Promise<string> {
     const st = await fs.stat(abs, { bigint: true });
-    const key = statKey(st);
-    const cached = this.entries.get(rel);
-    if (cached && sameStat(cached, key)) return cached[4];
+    const cached = this.lookup(rel, st);
+    if (cached) return cached;
     const sha = createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+    this.remember(rel, st, sha);
+    return sha;
+  }
+
+  /** The remembered hash of `rel` when `st` is the stat it was remembered with. */
+  lookup(rel: string, st: BigIntStats): string | undefined {
+    const cached = this.entries.get(rel);
+    return cached && sameStat(cached, statKey(st)) ? cached[4] : undefined;
+  }
+
+  /**
+   * Records a hash computed elsewhere (while the build's tar stream read the file). `st` is the
+   * file's stat taken after the read: a file changed during or after it is too recent to cache.
+   */
+  remember(rel: string, st: BigIntStats, sha: string): void {
     const now = BigInt(Date.now()) * 1_000_000n;
     if (this.file && now - st.ctimeNs > RACY_WINDOW_NS && now - st.mtimeNs > RACY_WINDOW_NS) {
+      const key = statKey(st);
       key[4] = sha;
       this.entries.set(rel, key);
       this.changed = true;
     }
-    return sha;
   }
 
   /** Writes the cache (only the files seen this time), atomically; failures only cost speed next time. */

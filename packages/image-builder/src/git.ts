@@ -13,9 +13,10 @@ export interface SourceInfo {
 /**
  * Git facts for `dir`. The revision is the last commit touching the directory,
  * not HEAD: an unrelated commit must not change the image's labels, or every
- * commit would rebuild and re-push an identical image.
+ * commit would rebuild and re-push an identical image. `sentFiles` may still be
+ * being listed: the git processes start at once and run while the context is read.
  */
-export async function sourceInfo(dir: string, sentFiles?: readonly string[]): Promise<SourceInfo> {
+export async function sourceInfo(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>): Promise<SourceInfo> {
   // Independent questions, asked at once: each git process costs a few tens of ms.
   const [log, dirty, remote] = await Promise.all([
     git(dir, ['log', '-1', '--format=%H %cI', '--', '.']),
@@ -32,14 +33,14 @@ export async function sourceInfo(dir: string, sentFiles?: readonly string[]): Pr
  * or deletions. Edits to files .dockerignore keeps out do not count (they
  * cannot change the image, so they must not change its labels either).
  */
-async function isDirty(dir: string, sentFiles?: readonly string[]): Promise<boolean> {
+async function isDirty(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>): Promise<boolean> {
   const [status, prefix = ''] = await Promise.all([
     git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.'], false),
     git(dir, ['rev-parse', '--show-prefix']),
   ]);
   if (!status) return false;
   if (!sentFiles) return true;
-  const sent = new Set(sentFiles);
+  const sent = new Set(await sentFiles);
   const entries = status.split('\0').filter(Boolean);
   for (let i = 0; i < entries.length; i++) {
     const code = entries[i].slice(0, 2);

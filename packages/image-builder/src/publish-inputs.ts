@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { TARGET_PLATFORM } from './build';
 import { listBuildContext, ListedBuildContext } from './context';
 import { sourceInfo } from './git';
@@ -42,12 +43,19 @@ export interface PublishInputs extends PreparedBuild {
 
 /** Lists the context (and reads the Dockerfile, once) and derives build args and labels: enough to start a build. */
 export async function prepareBuild(options: PublishInputsOptions): Promise<PreparedBuild> {
-  const context = await listBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
+  const listing = listBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
+  // Git runs while the context is listed; only its dirty check waits for the list.
+  const files = listing.then((c) => c.files);
+  const source = sourceInfo(path.resolve(options.contextDir), files);
+  // A failed listing (no Dockerfile) is reported by `await listing` below.
+  files.catch(() => undefined);
+  source.catch(() => undefined);
+  const context = await listing;
   const { buildArgs, labels } = buildMetadata({
     image: options.image,
     rollingTag: options.rollingTag,
     dockerfileText: context.dockerfileText,
-    source: await sourceInfo(context.dir, context.files),
+    source: await source,
     sourceDateEpoch: options.sourceDateEpoch,
     buildArgs: options.buildArgs,
     labels: options.labels,

@@ -89,7 +89,7 @@ export interface PublishOptions {
   readonly cwd?: string;
   /** File remembering context file hashes by stat (see `readBuildContext`); default none. */
   readonly hashCacheFile?: string;
-  /** New (unhashed) context bytes from which the build starts before the plan; default 32 MiB. */
+  /** New (unhashed) context bytes from which the build starts before the plan; default 1 (any changed file). */
   readonly earlyBuildBytes?: number;
 }
 
@@ -105,19 +105,22 @@ export interface PublishOptions {
 export async function publishImage(options: PublishOptions): Promise<PublishResult> {
   const run = new PublishRun(options);
   const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
+  run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
+  // Started first: its file reads and git processes run while the AWS SDK loads for the login.
+  const preparing = run.timed('context', () => prepareBuild(options));
+  preparing.catch(() => undefined);
   // Logging in needs nothing from the context: it runs while the context is read.
   const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
   opening?.catch(() => undefined);
   // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
   const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
   repository?.catch(() => undefined);
-
-  run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
-  const prepared = await run.timed('context', () => prepareBuild(options));
-  // Much new content will most likely be built, and hashing it takes a while: start the build now,
-  // so that hashing, login and the registry look-up run while the engine builds (as `docker build`
-  // starts at once). Nothing is tagged or pushed before the plan says so; any other plan cancels
-  // this build. A small change is hashed first: it may well be a no-op or a retag.
+  const prepared = await preparing;
+  // Content the hash cache has not seen (a changed file) will most likely be built: start the
+  // build now, so that hashing, login and the registry look-up run while the engine builds (as
+  // `docker build` starts at once). Nothing is tagged or pushed before the plan says so; any other
+  // plan (a change undone: retag) cancels it. An unchanged context (by stat) is a no-op candidate:
+  // it is hashed and looked up first, and the engine is not touched.
   const early = mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))
     ? run.startBuild(prepared) : undefined;
   const inputs = await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
@@ -244,8 +247,8 @@ async function buildPushVerify(
   });
 }
 
-/** New content from which a build starts before the plan (hashing it costs about as much as a build step). */
-const EARLY_BUILD_BYTES = 32 * 1024 * 1024;
+/** Unhashed context bytes from which a build starts before the plan: any changed file. */
+const EARLY_BUILD_BYTES = 1;
 
 /** Says which tags stay where they are because the repository's tags are immutable. */
 function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, digest: string): void {
