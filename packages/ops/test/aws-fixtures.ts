@@ -124,7 +124,7 @@ export async function createPlatform(c: EmulatorClients, name: string, authStrin
  * stopped task and its reason.
  */
 export async function createServices(
-  c: EmulatorClients, name: string, opts: { stoppedWorker?: { reason: string } } = {},
+  c: EmulatorClients, name: string, opts: { stoppedWorker?: { reason: string }; scaleOut?: boolean } = {},
 ): Promise<{ clusterArn: string }> {
   const clusterArn = (await c.ecs.send(new CreateClusterCommand({ clusterName: name }))).cluster!.clusterArn!;
   c.cleanups.push(() => c.ecs.send(new DeleteClusterCommand({ cluster: name })));
@@ -138,7 +138,8 @@ export async function createServices(
     containerDefinitions: [{ name: 'prefect', image: 'busybox', essential: true, memory: 512 }],
   }));
   c.cleanups.push(() => c.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: registered.taskDefinition!.taskDefinitionArn })));
-  for (const service of ['prefect-server', 'prefect-worker']) {
+  // Scale-out adds the background-services service.
+  for (const service of ['prefect-server', 'prefect-worker', ...(opts.scaleOut ? ['prefect-services'] : [])]) {
     await c.ecs.send(new CreateServiceCommand({ cluster: name, serviceName: service, taskDefinition: family, desiredCount: 1, launchType: 'FARGATE' }));
     c.cleanups.push(() => c.ecs.send(new DeleteServiceCommand({ cluster: name, service, force: true })));
     if (!(opts.stoppedWorker && service === 'prefect-worker')) {

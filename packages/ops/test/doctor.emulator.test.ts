@@ -216,6 +216,48 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
       expect(byId(monday)['ecs-service-server']).toMatchObject({ ok: false, found: expect.stringMatching(/^running 0 of desired 0/) });
     });
 
+    describe('scale-out: the background services sleep and wake with the rest (issue #19)', () => {
+      const scaleOut = () => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tagged.amd64, PLATFORM_PROJECT: project, PLATFORM_SCALE__MODE: 'scale-out' } });
+      const friday8pm = () => new Date('2026-11-27T20:00:00Z');
+      const cluster = async (suffix: string, desired: Record<string, number>) => {
+        const name = `${run}-${suffix}`;
+        const arn = (await createServices(emu, name, { scaleOut: true })).clusterArn;
+        for (const [service, desiredCount] of Object.entries(desired)) {
+          await emu.ecs.send(new UpdateServiceCommand({ cluster: name, service, desiredCount }));
+        }
+        return { outputs: { ...outputs, ecs_cluster_arn: arn, prefect_url: `http://127.0.0.1:${await freeLoopbackPort()}` } };
+      };
+
+      it('is asleep only when the server, the worker and the background services are all at 0', async () => {
+        const asleep = await cluster('so-asleep', { 'prefect-server': 0, 'prefect-worker': 0, 'prefect-services': 0 });
+        const report = await runDoctor(context({ ...asleep, config: scaleOut(), now: friday8pm }));
+        expect(report).toMatchObject({ ok: true, asleepUntil: 'Mon 2026-11-30 08:00 Europe/London' });
+        expect(byId(report)['schedule-asleep'].found).toMatch(/^asleep until Mon 2026-11-30 08:00 Europe\/London: prefect-server, prefect-worker and prefect-services scaled to 0 /);
+      });
+
+      it('reproduces the gap: background services still running while the rest sleeps are a finding, not sleep', async () => {
+        const partly = await cluster('so-partly', { 'prefect-server': 0, 'prefect-worker': 0 });
+        const report = await runDoctor(context({ ...partly, config: scaleOut(), now: friday8pm }));
+        // Before: the server and worker at 0 read as "asleep" and the report was OK, with prefect-services running (and billing) unseen.
+        expect(report.ok).toBe(false);
+        expect(report.asleepUntil).toBeUndefined();
+        expect(failedIds(report)).toEqual(['schedule-asleep']);
+        const check = byId(report)['schedule-asleep'];
+        expect(check.found).toBe('partly asleep outside the schedule MON-FRI 08:00–19:00 Europe/London: prefect-server and prefect-worker scaled to 0, '
+          + 'but prefect-services (running 1 of desired 1) still runs; services, load balancer targets and the Prefect API are not checked while asleep');
+        expect(check.fix).toMatch(/^every scheduled service sleeps outside the hours: wake the whole environment with `platform-ops wake --env dev`, or scale prefect-services to 0 /);
+      });
+
+      it('and the other way round: awake outside the hours with the background services at 0 fails their service check', async () => {
+        const woken = await cluster('so-woken', { 'prefect-services': 0 });
+        const report = await runDoctor(context({ ...woken, config: scaleOut(), now: friday8pm }));
+        expect(report.asleepUntil).toBeUndefined();
+        expect(byId(report)['ecs-service-services']).toMatchObject({ ok: false, found: expect.stringMatching(/^running 0 of desired 0/) });
+        expect(byId(report)['ecs-service-server'].ok).toBe(true);
+        expect(byId(report)['ecs-service-worker'].ok).toBe(true);
+      });
+    });
+
     it('fails the API checks when the API is unreachable, pointing at the worker\'s ConnectError', async () => {
       const port = await freeLoopbackPort();
       const report = await runDoctor(context({ outputs: { ...outputs, prefect_url: `http://127.0.0.1:${port}` } }));

@@ -2,12 +2,24 @@ import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, Servic
 import { messageOf } from '@blog-data/cli-kit';
 import { CheckResult, DoctorContext, fail, missingOutput, pass } from './types';
 
-/** The ECS services infra creates (packages/infra: prefect-server, prefect-worker). */
+/**
+ * The ECS services infra creates (packages/infra: prefect-server, prefect-worker and, in the
+ * scale-out mode, prefect-services, which logs to the server's log group).
+ */
 export const SERVICES = {
   server: { name: 'prefect-server', logs: 'api' },
   worker: { name: 'prefect-worker', logs: 'worker' },
+  services: { name: 'prefect-services', logs: 'api' },
 } as const;
 export type ServiceRole = keyof typeof SERVICES;
+
+/**
+ * The services this environment runs (and its schedule starts and stops): the server and the
+ * worker, plus the background services when the config is scale-out.
+ */
+export function serviceRoles(ctx: DoctorContext): ServiceRole[] {
+  return ctx.config.scale.mode === 'scale-out' ? ['server', 'worker', 'services'] : ['server', 'worker'];
+}
 
 /** ECS keeps stopped tasks for about an hour; older ones are not listed anyway. */
 const STOPPED_WINDOW_MS = 60 * 60 * 1000;

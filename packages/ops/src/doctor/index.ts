@@ -1,7 +1,7 @@
 import { checkAlarmSubscribers } from './alarm-subscribers';
 import { checkLoadBalancer } from './alb';
 import { checkDatabase } from './database';
-import { checkService } from './ecs';
+import { checkService, serviceRoles } from './ecs';
 import { checkImage } from './image';
 import { checkLogSignatures } from './log-signatures';
 import { checkPrefect } from './prefect';
@@ -19,7 +19,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const asleep = await readAsleep(ctx);
   const running: Promise<CheckResult[]>[] = asleep
     ? [Promise.resolve([asleep.check])]
-    : [checkService(ctx, 'server'), checkService(ctx, 'worker'), checkLoadBalancer(ctx).then((r) => [r]), checkPrefect(ctx)];
+    : [...serviceRoles(ctx).map((role) => checkService(ctx, role)), checkLoadBalancer(ctx).then((r) => [r]), checkPrefect(ctx)];
   const groups = await Promise.all<CheckResult[]>([
     checkImage(ctx).then((r) => [r]),
     ...running,
@@ -29,12 +29,12 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
     checkAlarmSubscribers(ctx).then((r) => [r]),
   ]);
   const checks = groups.flat();
-  return { env: ctx.config.env, ok: checks.every((c) => c.ok), ...(asleep ? { asleepUntil: asleep.untilLocal } : {}), checks };
+  return { env: ctx.config.env, ok: checks.every((c) => c.ok), ...(asleep?.complete ? { asleepUntil: asleep.untilLocal } : {}), checks };
 }
 
 export * from './types';
 export { checkImage } from './image';
-export { checkService, explainStop, SERVICES } from './ecs';
+export { checkService, explainStop, SERVICES, serviceRoles } from './ecs';
 export { checkLoadBalancer, judgeTargets, explainTargetHealth } from './alb';
 export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres } from './database';
