@@ -1,31 +1,34 @@
-import { parseInfraOutputs, platformOutputsSchema } from '@blog-data/config';
+import { parseInfraOutputs, PlatformOutputs, platformOutputsSchema } from '@blog-data/config';
 import type { DowngradeRollback, MigratedRollout } from '@blog-data/ecs-rollout';
 
+/** The platform outputs a server release reads. */
+const RELEASE_OUTPUTS = {
+  ecs_cluster_arn: true,
+  task_subnet_ids: true,
+  assign_public_ip: true,
+  server_security_group_id: true,
+  server_service_name: true,
+  server_task_definition_arn: true,
+  migration_task_definition_arn: true,
+  migration_container_name: true,
+  services_service_name: true,
+  services_task_definition_arn: true,
+} as const;
+
 /**
- * The platform outputs a server release reads: a `.pick()` of config's outputs contract, so a
- * missing or mistyped one is one line naming the file and the field. The scale-out pair (the
- * background-services service and its newest task definition) comes both or neither.
+ * A `.pick()` of config's outputs contract, so a missing or mistyped output is one line naming the
+ * file and the field. The scale-out pair (the background-services service and its newest task
+ * definition) comes both or neither.
  */
-export const releaseOutputsSchema = platformOutputsSchema
-  .pick({
-    ecs_cluster_arn: true,
-    task_subnet_ids: true,
-    assign_public_ip: true,
-    server_security_group_id: true,
-    server_service_name: true,
-    server_task_definition_arn: true,
-    migration_task_definition_arn: true,
-    migration_container_name: true,
-    services_service_name: true,
-    services_task_definition_arn: true,
-  })
+const releaseOutputsSchema = platformOutputsSchema
+  .pick(RELEASE_OUTPUTS)
   .refine((o) => (o.services_service_name === undefined) === (o.services_task_definition_arn === undefined), {
     message: 'scale-out outputs come together: services_service_name and services_task_definition_arn',
     path: ['services_task_definition_arn'],
   });
 
 /** The outputs a release reads, typed. */
-export type ReleaseOutputs = ReturnType<typeof releaseOutputsSchema.parse>;
+export type ReleaseOutputs = Pick<PlatformOutputs, keyof typeof RELEASE_OUTPUTS>;
 
 /** Validates the release's outputs (terraform `output -json` shape or flat), naming `source` in every problem. */
 export function readReleaseOutputs(parsed: unknown, source: string): ReleaseOutputs {

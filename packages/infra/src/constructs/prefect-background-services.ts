@@ -1,9 +1,9 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { Construct } from 'constructs';
+import { fargateServiceSettings, TaskNetwork } from './fargate-service';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
 import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
 import { PrefectRedisConnection, prefectRedisSettings } from './prefect-messaging';
-import type { TaskNetwork } from './prefect-server';
 
 /** The command of the background-services tasks (Prefect 3.8.3 `prefect server services start`). */
 export const BACKGROUND_SERVICES_COMMAND: readonly string[] = ['prefect', 'server', 'services', 'start'];
@@ -70,25 +70,18 @@ export class PrefectBackgroundServices extends Construct {
     });
     this.service = new EcsService(this, 'service', {
       name: this.serviceName,
-      cluster: props.clusterArn,
-      taskDefinition: this.task.definition.arn,
-      launchType: 'FARGATE',
+      ...fargateServiceSettings({
+        clusterArn: props.clusterArn,
+        taskDefinitionArn: this.task.definition.arn,
+        network: props.network,
+        // Moved by the release after the migration task, like the API servers.
+        releasedAfterMigration: true,
+        countOwnedElsewhere: Boolean(props.scheduled),
+      }),
       desiredCount: props.replicas,
       // Docket keeps periodic work to one run per interval, so old and new tasks may overlap.
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: false },
-      enableExecuteCommand: false,
-      propagateTags: 'SERVICE',
-      networkConfiguration: {
-        subnets: props.network.subnetIds,
-        securityGroups: [props.network.securityGroupId],
-        assignPublicIp: props.network.assignPublicIp,
-      },
-      lifecycle: {
-        // Moved by the release after the migration task, like the API servers.
-        ignoreChanges: ['task_definition', ...(props.scheduled ? ['desired_count'] : [])],
-      },
     });
   }
 }

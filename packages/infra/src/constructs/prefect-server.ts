@@ -1,20 +1,11 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { fargateServiceSettings, TaskNetwork } from './fargate-service';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
 import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
 import { PrefectRedisConnection, prefectRedisSettings } from './prefect-messaging';
 import { PREFECT_PORT } from './security-groups';
-
-/** Where tasks run. */
-export interface TaskNetwork {
-  /** Subnets of the tasks. */
-  readonly subnetIds: string[];
-  /** Security group of the tasks. */
-  readonly securityGroupId: string;
-  /** Public IP for tasks in public subnets (no NAT). */
-  readonly assignPublicIp: boolean;
-}
 
 /** Properties of {@link PrefectServer}. */
 export interface PrefectServerProps extends PrefectTaskProps {
@@ -127,9 +118,23 @@ export class PrefectServer extends Construct {
 
     this.service = new EcsService(this, 'service', {
       name: this.serviceName,
-      cluster: props.clusterArn,
-      taskDefinition: this.task.definition.arn,
-      launchType: 'FARGATE',
+      ...fargateServiceSettings({
+        clusterArn: props.clusterArn,
+        taskDefinitionArn: this.task.definition.arn,
+        network: props.network,
+        // The release step (`platform-infra roll-server`) moves the service to the new task
+        // definition after the migration task succeeded; terraform only registers revisions.
+        // A failed release stops, it does not roll back by itself: the previous task definition
+        // would run old code on the already migrated schema. `platform-infra rollback-server`
+        // downgrades the schema first (packages/infra/README.md, "Migrations and rollback").
+        releasedAfterMigration: true,
+        // With a schedule the scheduled actions own the task count (0 at night).
+        // Scaled out, Application Auto Scaling owns it between minReplicas and maxReplicas.
+        countOwnedElsewhere: Boolean(props.scheduled || scaleOut),
+        // Without a load balancer people reach the UI by an SSM port forward into the task (ECS Exec;
+        // the task role carries the ssmmessages permissions, `platform-ops connect` opens it).
+        execCommand: entry.kind === 'private-name',
+      }),
       // Single: one replica on purpose (see the class comment: not HA without Redis).
       desiredCount: scaleOut ? scaleOut.minReplicas : 1,
       // Single: never two servers at once, the old task stops before the new one starts (a minute or
@@ -137,33 +142,13 @@ export class PrefectServer extends Construct {
       // Scaled out the API tasks are stateless: a rolling release keeps half of them serving.
       deploymentMinimumHealthyPercent: scaleOut ? 50 : 0,
       deploymentMaximumPercent: scaleOut ? 200 : 100,
-      // A failed release stops, it does not roll back by itself: the previous task definition
-      // would run old code on the already migrated schema. `platform-infra rollback-server`
-      // downgrades the schema first (packages/infra/README.md, "Migrations and rollback").
-      deploymentCircuitBreaker: { enable: true, rollback: false },
       healthCheckGracePeriodSeconds: grace,
-      // Without a load balancer people reach the UI by an SSM port forward into the task (ECS Exec;
-      // the task role carries the ssmmessages permissions, `platform-ops connect` opens it).
-      enableExecuteCommand: entry.kind === 'private-name',
-      propagateTags: 'SERVICE',
-      networkConfiguration: {
-        subnets: props.network.subnetIds,
-        securityGroups: [props.network.securityGroupId],
-        assignPublicIp: props.network.assignPublicIp,
-      },
       ...(entry.kind === 'load-balancer'
         ? {
           loadBalancer: [{ targetGroupArn: entry.targetGroupArn, containerName: 'prefect-server', containerPort: PREFECT_PORT }],
           dependsOn: [entry.listener],
         }
         : { serviceRegistries: { registryArn: entry.registryArn } }),
-      lifecycle: {
-        // The release step (`platform-infra roll-server`) moves the service to the new task
-        // definition after the migration task succeeded; terraform only registers revisions.
-        // With a schedule the scheduled actions own the task count (0 at night).
-        // Scaled out, Application Auto Scaling owns it between minReplicas and maxReplicas.
-        ignoreChanges: ['task_definition', ...(props.scheduled || scaleOut ? ['desired_count'] : [])],
-      },
     });
   }
 }

@@ -1,7 +1,7 @@
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { Construct } from 'constructs';
+import { fargateServiceSettings, TaskNetwork } from './fargate-service';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
-import type { TaskNetwork } from './prefect-server';
 
 /** Properties of {@link PrefectWorker}. */
 export interface PrefectWorkerProps extends PrefectTaskProps {
@@ -58,22 +58,18 @@ export class PrefectWorker extends Construct {
     });
     this.service = new EcsService(this, 'service', {
       name: 'prefect-worker',
-      cluster: props.clusterArn,
-      taskDefinition: this.task.definition.arn,
-      launchType: 'FARGATE',
+      ...fargateServiceSettings({
+        clusterArn: props.clusterArn,
+        taskDefinitionArn: this.task.definition.arn,
+        network: props.network,
+        // A worker may be replaced freely: flow runs are their own tasks and survive it.
+        rollBackOnFailure: true,
+        // With a schedule the scheduled actions own the task count (0 at night).
+        countOwnedElsewhere: Boolean(props.scheduled),
+      }),
       desiredCount: 1,
-      // A worker may be replaced freely: flow runs are their own tasks and survive it.
       deploymentMinimumHealthyPercent: 0,
       deploymentMaximumPercent: 100,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      propagateTags: 'SERVICE',
-      networkConfiguration: {
-        subnets: props.network.subnetIds,
-        securityGroups: [props.network.securityGroupId],
-        assignPublicIp: props.network.assignPublicIp,
-      },
-      // With a schedule the scheduled actions own the task count (0 at night).
-      lifecycle: props.scheduled ? { ignoreChanges: ['desired_count'] } : undefined,
     });
   }
 }
