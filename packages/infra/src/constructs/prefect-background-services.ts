@@ -2,8 +2,9 @@ import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { Construct } from 'constructs';
 import { fargateServiceSettings, TaskNetwork } from './fargate-service';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
-import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
-import { PrefectRedisConnection, prefectRedisSettings } from './prefect-messaging';
+import type { PrefectDatabaseConnection } from './prefect-database';
+import type { PrefectRedisConnection } from './prefect-messaging';
+import { prefectServingSettings } from './prefect-serving-settings';
 
 /** The command of the background-services tasks (Prefect 3.8.3 `prefect server services start`). */
 export const BACKGROUND_SERVICES_COMMAND: readonly string[] = ['prefect', 'server', 'services', 'start'];
@@ -45,8 +46,7 @@ export class PrefectBackgroundServices extends Construct {
     if (!Number.isInteger(props.replicas) || props.replicas < 1) {
       throw new Error(`PrefectBackgroundServices.replicas: ${props.replicas} must be a whole number ≥ 1`);
     }
-    const db = prefectDatabaseSettings(props.database);
-    const messaging = prefectRedisSettings(props.redis);
+    const serving = prefectServingSettings(props.database, props.redis);
     this.task = new FargateTask(this, 'task', {
       family: `${props.namePrefix}-services`,
       cpu: props.cpu,
@@ -57,13 +57,8 @@ export class PrefectBackgroundServices extends Construct {
         name: 'prefect-services',
         image: props.image,
         command: BACKGROUND_SERVICES_COMMAND,
-        environment: {
-          ...db.environment,
-          PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false',
-          PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
-          ...messaging.environment,
-        },
-        secrets: { ...db.secrets, ...messaging.secrets },
+        environment: serving.environment,
+        secrets: serving.secrets,
         logGroup: props.logGroup,
         region: props.region,
       },

@@ -3,8 +3,9 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { fargateServiceSettings, TaskNetwork } from './fargate-service';
 import { FargateTask, PrefectTaskProps } from './fargate-task';
-import { PrefectDatabaseConnection, prefectDatabaseSettings } from './prefect-database';
-import { PrefectRedisConnection, prefectRedisSettings } from './prefect-messaging';
+import type { PrefectDatabaseConnection } from './prefect-database';
+import type { PrefectRedisConnection } from './prefect-messaging';
+import { prefectServingSettings } from './prefect-serving-settings';
 import { PREFECT_PORT } from './security-groups';
 
 /** Properties of {@link PrefectServer}. */
@@ -78,8 +79,7 @@ export class PrefectServer extends Construct {
       throw new Error(`PrefectServer.scaleOut.minReplicas: ${scaleOut.minReplicas} must be a whole number ≥ 1`);
     }
     this.serviceName = 'prefect-server';
-    const db = prefectDatabaseSettings(props.database);
-    const messaging = scaleOut ? prefectRedisSettings(scaleOut.redis) : { environment: {}, secrets: {} };
+    const serving = prefectServingSettings(props.database, scaleOut?.redis);
     this.task = new FargateTask(this, 'task', {
       family: `${props.namePrefix}-server`,
       cpu: props.cpu,
@@ -95,17 +95,10 @@ export class PrefectServer extends Construct {
         environment: {
           PREFECT_UI_API_URL: `${props.publicUrl}/api`,
           PREFECT_UI_URL: props.publicUrl,
-          ...db.environment,
-          // Migrations are their own deploy step (MigrationTask), never run by a serving task.
-          // Prefect 3.8.3 reads this as server.database.migrate_on_start; PREFECT_API_DATABASE_MIGRATE_ON_START
-          // is the older alias of the same field (src/prefect/settings/models/server/database.py, lines 253-261).
-          PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false',
-          PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
-          ...messaging.environment,
+          ...serving.environment,
         },
         secrets: {
-          ...db.secrets,
-          ...messaging.secrets,
+          ...serving.secrets,
           PREFECT_SERVER_API_AUTH_STRING: props.apiAuthSecretArn,
         },
         // /api/health is exempt from basic auth. python is in every Prefect image; curl is not.
