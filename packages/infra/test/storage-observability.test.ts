@@ -99,11 +99,12 @@ describe('observability', () => {
     expect(metrics).toEqual([
       'AWS/ApplicationELB:HTTPCode_ELB_5XX_Count',
       'AWS/ApplicationELB:HTTPCode_Target_5XX_Count',
-      'AWS/ApplicationELB:HealthyHostCount',
       'AWS/ApplicationELB:UnHealthyHostCount',
       'AWS/ECS:CPUUtilization',
       // The worker's running tasks vs the server's (CPU samples; see alarm-scheduled-services.test.ts).
       'AWS/ECS:CPUUtilization+AWS/ECS:CPUUtilization',
+      // Healthy targets while the server or the worker runs (see alarm-scheduled-services.test.ts).
+      'AWS/ECS:CPUUtilization+AWS/ECS:CPUUtilization+AWS/ApplicationELB:HealthyHostCount',
       'AWS/ECS:MemoryUtilization',
       'AWS/RDS:CPUUtilization',
       'AWS/RDS:DatabaseConnections',

@@ -222,17 +222,7 @@ export class Alarms extends Construct {
         comparisonOperator: 'GreaterThanThreshold',
         dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
       });
-      alarm('no-healthy-targets', 'No healthy Prefect server behind the load balancer', {
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'HealthyHostCount',
-        statistic: 'Minimum',
-        period: 60,
-        evaluationPeriods: 3,
-        threshold: 1,
-        comparisonOperator: 'LessThanThreshold',
-        dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
-        treatMissingData: 'breaching',
-      });
+      this.noHealthyTargets(props, lb);
     } else {
       // No ALB to count healthy targets: a server that runs no task while the worker does (the
       // schedule starts and stops both) is the same outage, seen from ECS.
@@ -304,6 +294,15 @@ export class Alarms extends Construct {
    * or the worker's for the server itself) stand in for "desired"
    * (the schedule starts and stops every service together): a minute with a server task and no
    * task of this service counts.
+   *
+   * `FILL(running, 0)` is what makes "no sample" count as 0 tasks: FILL fills the missing values of
+   * a time series with the value (Metric math syntax and functions, docs.aws.amazon.com/
+   * AmazonCloudWatch/latest/monitoring/using-metric-math.html; the CloudWatch team advises it for
+   * metrics that publish nothing when there is nothing to count, aws/aws-sdk-js-v3#6873). A service
+   * with no datapoint in the whole evaluation range relies on FILL filling an empty series too;
+   * were it not filled, the expression would be missing, i.e. not breaching: the alarm would stay OK
+   * and `platform-ops doctor` (`ecs-service-*`) would still report the service. Night (every series
+   * empty) is OK either way. `test/alarm-scheduled-services.test.ts` models FILL as filling.
    */
   private belowDesired(
     id: string, description: string, serviceName: string, props: AlarmsProps, containerInsights: boolean, reference = props.serverServiceName,
@@ -333,6 +332,54 @@ export class Alarms extends Construct {
       threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
       // Nothing reported at all (both counts absent) is a service that does not exist yet.
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+
+  /**
+   * "No healthy server behind the load balancer" only while a server should run. A plain
+   * `HealthyHostCount < 1` with missing data breaching fired every night the schedule scales the
+   * server to 0: the target group then has no target, so the ALB reports 0 healthy hosts or nothing
+   * at all ("If there are no requests flowing through the load balancer or no data for a metric, the
+   * metric is not reported", docs.aws.amazon.com/elasticloadbalancing/latest/application/
+   * load-balancer-cloudwatch-metrics.html). So metric math compares with what ECS wants: with
+   * Container Insights its `DesiredTaskCount`; without it ECS publishes no desired count, and CPU
+   * samples (one per running task per minute) of the server or the worker stand in (the schedule
+   * starts and stops both; a worker running beside no healthy server is an outage too), as in
+   * {@link belowDesired}. Asleep (nothing wanted, nothing
+   * reported) the expression is 1 or missing, and missing is not breaching. `FILL(healthy, 0)` turns
+   * "no HealthyHostCount datapoint" into 0 healthy hosts: FILL fills the missing values of a time
+   * series with the given value (Metric math syntax and functions, docs.aws.amazon.com/
+   * AmazonCloudWatch/latest/monitoring/using-metric-math.html), as the CloudWatch team advises for
+   * metrics that publish nothing when there is nothing to count (aws/aws-sdk-js-v3#6873).
+   */
+  private noHealthyTargets(props: AlarmsProps, lb: NonNullable<AlarmsProps['loadBalancer']>) {
+    const query = (queryId: string, namespace: string, metricName: string, stat: string, dimensions: Record<string, string>) => ({
+      id: queryId,
+      returnData: false,
+      metric: { namespace, metricName, stat, period: 60, dimensions },
+    });
+    const service = (name: string) => ({ ClusterName: props.clusterName, ServiceName: name });
+    const wanted = props.worker.containerInsights
+      ? [query('desired', 'ECS/ContainerInsights', 'DesiredTaskCount', 'Maximum', service(props.serverServiceName))]
+      : [
+        query('server', 'AWS/ECS', 'CPUUtilization', 'SampleCount', service(props.serverServiceName)),
+        query('worker', 'AWS/ECS', 'CPUUtilization', 'SampleCount', service(props.worker.serviceName)),
+      ];
+    const shouldRun = props.worker.containerInsights ? 'FILL(desired, 0) > 0' : 'FILL(server, 0) + FILL(worker, 0) > 0';
+    new CloudwatchMetricAlarm(this, 'no-healthy-targets', {
+      alarmName: `${props.namePrefix}-no-healthy-targets`,
+      alarmDescription: 'No healthy Prefect server behind the load balancer while one should run (not while the schedule has scaled it to 0)',
+      metricQuery: [
+        ...wanted,
+        query('healthy', 'AWS/ApplicationELB', 'HealthyHostCount', 'Minimum', { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix }),
+        { id: 'served', expression: `IF(${shouldRun}, FILL(healthy, 0), 1)`, label: 'healthy servers while one should run (1 while none should)', returnData: true },
+      ],
+      evaluationPeriods: 3,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
       treatMissingData: 'notBreaching',
       alarmActions: [this.topic.arn],
       okActions: [this.topic.arn],
