@@ -5,6 +5,11 @@ import * as fs from 'node:fs';
  * What a kept rehearsal left on its emulator: which synthesized stack was applied there, and
  * which platform stack the server was released for. A re-run reuses a stack only when the same
  * emulator process still holds it and the stack synthesizes to the same JSON.
+ *
+ * The same rule as delivery's infra step (`decideInfra`: a byte-identical synthesized stack has
+ * nothing to apply), kept here on purpose rather than imported: scripts/rehearse.sh compiles this
+ * package alone, before the workspace build it rehearses, so it depends on cli-kit only; and its
+ * record is keyed by emulator process, where delivery's lives beside the environment's state.
  */
 export interface WarmState {
   /** The emulator process the stacks live in (`<pid>:<port>`). */
