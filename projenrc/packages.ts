@@ -46,6 +46,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:shared',
     description: 'Typed, validated settings for every environment: the single source of truth',
     deps: [CLI_KIT, COMMANDER, 'zod@^4.1.0'],
+    devDeps: [TEST_SUPPORT],
     bin: { 'platform-config': 'bin/platform-config.js' },
   });
 

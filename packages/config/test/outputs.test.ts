@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '@blog-data/cli-kit';
+// test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { EXAMPLE_PLATFORM_OUTPUTS } from '@blog-data/test-support';
 import {
   flattenTerraformOutputs,
   imageResultSchema,
@@ -11,42 +14,8 @@ import {
   readInfraOutputsFile,
 } from '../src';
 
-/** A complete, valid set of platform outputs (flat). */
-export const OUTPUTS = {
-  endpoint: 'insecure-http',
-  prefect_url: 'http://alb-1.eu-west-1.elb.amazonaws.com',
-  prefect_api_url: 'http://alb-1.eu-west-1.elb.amazonaws.com/api',
-  alb_dns_name: 'alb-1.eu-west-1.elb.amazonaws.com',
-  ecs_cluster_arn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/prefect-dev',
-  ecs_cluster_name: 'prefect-dev',
-  vpc_id: 'vpc-0abc',
-  task_subnet_ids: ['subnet-01', 'subnet-02'],
-  assign_public_ip: true,
-  server_security_group_id: 'sg-01',
-  worker_security_group_id: 'sg-02',
-  flow_run_security_group_id: 'sg-03',
-  execution_role_arn: 'arn:aws:iam::123456789012:role/exec',
-  worker_task_role_arn: 'arn:aws:iam::123456789012:role/worker',
-  flow_run_task_role_arn: 'arn:aws:iam::123456789012:role/flow-run',
-  deployer_task_role_arn: 'arn:aws:iam::123456789012:role/deployer',
-  ecr_repository_url: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-data',
-  ecr_repository_name: 'blog-data',
-  api_auth_secret_arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth',
-  database_secret_arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds',
-  log_group_api: '/ecs/dev/prefect-api',
-  log_group_worker: '/ecs/dev/prefect-worker',
-  log_group_deployer: '/ecs/dev/prefect-deployer',
-  log_group_flow_runs: '/ecs/dev/flow-runs',
-  deployer_task_definition_arn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/deployer:1',
-  flow_storage_bucket: 'blog-data-prefect-flows-dev',
-  alarm_topic_arn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
-  server_service_name: 'blog-data-dev-prefect-server',
-  server_task_definition_arn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/server:1',
-  migration_task_definition_arn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/migration:1',
-  migration_container_name: 'migration',
-  prefect_image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-data@sha256:${'1'.repeat(64)}`,
-  deployer_image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-data@sha256:${'2'.repeat(64)}`,
-};
+/** A complete, valid set of platform outputs (flat): the one fixture every package's tests share. */
+const OUTPUTS = { ...EXAMPLE_PLATFORM_OUTPUTS };
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const IMAGE = {
