@@ -12,9 +12,10 @@ function problemsOf(env: string, environ: Record<string, string>): readonly stri
 }
 
 describe('HTTPS outside dev', () => {
-  it('serves every committed environment over HTTPS (CloudFront without a domain), and dev can go private', () => {
-    for (const env of ['dev', 'staging', 'prod']) expect(loadConfig({ env, environ: {} }).endpoint).toBe('cloudfront');
-    expect(loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'private' } }).endpoint).toBe('private');
+  it('serves staging and prod over HTTPS (CloudFront without a domain) and keeps dev private (no load balancer)', () => {
+    for (const env of ['staging', 'prod']) expect(loadConfig({ env, environ: {} }).endpoint).toBe('cloudfront');
+    expect(loadConfig({ env: 'dev', environ: {} }).endpoint).toBe('private');
+    expect(loadConfig({ env: 'dev', environ: { PLATFORM_ENDPOINT: 'cloudfront' } }).endpoint).toBe('cloudfront');
   });
 
   it('lets staging or prod go private too (no public URL at all), without a warning about HTTP', () => {

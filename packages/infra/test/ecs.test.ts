@@ -1,9 +1,9 @@
-import { configFor, containers, one, resources, synthBoth, TEST_DIGESTS } from './helpers';
+import { configFor, containers, one, resources, synthBoth, TEST_DIGESTS, WITH_ALB } from './helpers';
 
 const SECRET_NAMES = /PASSWORD|SECRET|TOKEN|AUTH_STRING|CONNECTION_URL/i;
 
 describe('ECS', () => {
-  const dev = synthBoth(configFor('dev')).platform;
+  const dev = synthBoth(configFor('dev', WITH_ALB)).platform;
   const serverTask = one(dev, 'aws_ecs_task_definition', 'prefect-server');
   const [server] = containers(serverTask);
   const [worker] = containers(one(dev, 'aws_ecs_task_definition', 'prefect-worker'));
@@ -26,7 +26,7 @@ describe('ECS', () => {
 
   it('pins the image by digest when one is configured', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    const pinned = synthBoth(configFor('dev', { image: { digest } })).platform;
+    const pinned = synthBoth(configFor('dev', { ...WITH_ALB, image: { digest } })).platform;
     expect(containers(one(pinned, 'aws_ecs_task_definition', 'prefect-server'))[0].image).toBe(
       `111111111111.dkr.ecr.eu-west-2.amazonaws.com/blog-data@${digest}`,
     );
@@ -91,7 +91,7 @@ describe('ECS', () => {
   });
 
   it('uses the domain for the API URL when there is one', () => {
-    const withDomain = synthBoth(configFor('dev', { domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } })).platform;
+    const withDomain = synthBoth(configFor('dev', { ...WITH_ALB, domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } })).platform;
     const [w] = containers(one(withDomain, 'aws_ecs_task_definition', 'prefect-worker'));
     expect(env(w).PREFECT_API_URL).toBe('https://prefect.example.com/api');
   });

@@ -22,6 +22,9 @@ export const REAL_IDENTITY_ENV = {
 } as const;
 
 /** Settings of an environment (with published digests) and a patch over them, validated like the real thing. */
+/** The load-balancer shape (CloudFront in front of an internal ALB): dev's default is the private endpoint. */
+export const WITH_ALB = { endpoint: 'cloudfront' } as const;
+
 export function configFor(env: EnvironmentName = 'dev', patch?: DeepPartial<PlatformConfigInput>): PlatformConfig {
   return validateConfig(mergeDeep(mergeDeep(ENVIRONMENT_INPUTS[env], { image: TEST_DIGESTS }), patch));
 }

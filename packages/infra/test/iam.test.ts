@@ -1,4 +1,4 @@
-import { configFor, one, resources, Synth, synthBoth } from './helpers';
+import { configFor, one, resources, Synth, synthBoth, WITH_ALB } from './helpers';
 import { PolicyStatement } from '../src/policy';
 
 /**
@@ -124,7 +124,7 @@ describe('IAM least privilege', () => {
     });
   });
 
-  const dev = synthBoth(configFor('dev'));
+  const dev = synthBoth(configFor('dev', WITH_ALB));
   const rolePolicy = (s: Synth, part: string) => (JSON.parse(one(s, 'aws_iam_role_policy', part).policy) as { Statement: PolicyStatement[] }).Statement;
 
   it('lets the execution role pull only blog-data, read only the platform secrets and write only its log groups', () => {

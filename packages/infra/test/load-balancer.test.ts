@@ -1,9 +1,9 @@
-import { configFor, one, resources, synthBoth } from './helpers';
+import { configFor, one, resources, synthBoth, WITH_ALB } from './helpers';
 
 describe('load balancer', () => {
   const plain = synthBoth(configFor('dev', { endpoint: 'insecure-http' })).platform;
   const domain = { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' };
-  const secure = synthBoth(configFor('dev', { domain })).platform;
+  const secure = synthBoth(configFor('dev', { ...WITH_ALB, domain })).platform;
 
   it('is an internet-facing ALB with a long idle timeout for websockets', () => {
     expect(one(plain, 'aws_lb')).toMatchObject({
@@ -98,7 +98,7 @@ describe('load balancer', () => {
   });
 
   it('in the emulator (no CloudFront VPC origins in moto): the internal ALB and its CloudFront-only group, no distribution', () => {
-    const emu = synthBoth(configFor('dev'), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' }).platform;
+    const emu = synthBoth(configFor('dev', WITH_ALB), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' }).platform;
     expect(one(emu, 'aws_lb')).toMatchObject({ internal: true });
     expect(resources(emu, 'aws_cloudfront_distribution')).toEqual({});
     expect(one(emu, 'aws_vpc_security_group_ingress_rule', 'alb-in').prefix_list_id).toContain('aws_ec2_managed_prefix_list');

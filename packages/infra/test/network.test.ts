@@ -1,4 +1,4 @@
-import { configFor, one, resources, synthBoth } from './helpers';
+import { configFor, one, resources, synthBoth, WITH_ALB } from './helpers';
 
 const ingress = 'aws_vpc_security_group_ingress_rule';
 const egress = 'aws_vpc_security_group_egress_rule';
@@ -17,7 +17,7 @@ function rules(s: ReturnType<typeof synthBoth>['platform'], type: string, group:
 
 describe('network', () => {
   it('creates a VPC over two zones with public subnets and no NAT gateway by default', () => {
-    const { platform } = synthBoth(configFor('dev'));
+    const { platform } = synthBoth(configFor('dev', WITH_ALB));
     expect(one(platform, 'aws_vpc')).toMatchObject({ cidr_block: '10.40.0.0/16', enable_dns_hostnames: true });
     const subnets = Object.values(resources(platform, 'aws_subnet'));
     expect(subnets).toHaveLength(2);
@@ -50,6 +50,7 @@ describe('network', () => {
   it('reuses an existing VPC and subnets without creating any', () => {
     const { platform } = synthBoth(
       configFor('dev', {
+        ...WITH_ALB,
         network: {
           mode: 'existing',
           vpcId: 'vpc-0123456789abcdef0',
@@ -68,7 +69,7 @@ describe('network', () => {
 });
 
 describe('security groups', () => {
-  const { platform } = synthBoth(configFor('dev'));
+  const { platform } = synthBoth(configFor('dev', WITH_ALB));
   const insecure = synthBoth(configFor('dev', { endpoint: 'insecure-http' })).platform;
 
   it('admits 4200 on the server only from the ALB and ECS tasks', () => {
@@ -104,7 +105,7 @@ describe('security groups', () => {
   });
 
   it('opens 80 and 443 with a domain, and tasks then reach the API over HTTPS only', () => {
-    const withDomain = synthBoth(configFor('dev', { domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } })).platform;
+    const withDomain = synthBoth(configFor('dev', { ...WITH_ALB, domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } })).platform;
     expect(rules(withDomain, ingress, 'alb')).toEqual(['443-443/tcp 0.0.0.0/0', '80-80/tcp 0.0.0.0/0']);
     expect(rules(withDomain, egress, 'worker')).toEqual(['4200-4200/tcp server', '443-443/tcp 0.0.0.0/0', '53-53/udp 0.0.0.0/0']);
   });

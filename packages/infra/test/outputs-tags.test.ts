@@ -1,4 +1,4 @@
-import { configFor, synthBoth } from './helpers';
+import { configFor, synthBoth, WITH_ALB } from './helpers';
 import { bootstrapOutputsSchema, platformOutputsSchema } from '../src/outputs';
 
 const PLATFORM_OUTPUTS = Object.keys(platformOutputsSchema.shape);
@@ -7,11 +7,11 @@ const SCALE_OUT_OUTPUTS = ['services_service_name', 'services_task_definition_ar
 const BOOTSTRAP_OUTPUTS = Object.keys(bootstrapOutputsSchema.shape);
 
 describe('outputs', () => {
-  const { platform, bootstrap } = synthBoth(configFor('dev'));
+  const { platform, bootstrap } = synthBoth(configFor('dev', WITH_ALB));
 
   it('publishes exactly the platform outputs of the contract', () => {
     expect(Object.keys(platform.output).sort()).toEqual(PLATFORM_OUTPUTS.filter((o) => !SCALE_OUT_OUTPUTS.includes(o)).sort());
-    const scaledOut = synthBoth(configFor('dev', { scale: { mode: 'scale-out' } })).platform;
+    const scaledOut = synthBoth(configFor('dev', { ...WITH_ALB, scale: { mode: 'scale-out' } })).platform;
     expect(Object.keys(scaledOut.output).sort()).toEqual([...PLATFORM_OUTPUTS].sort());
     // A private endpoint has no load balancer, so no alb_dns_name; it says so in `endpoint`.
     const privateDev = synthBoth(configFor('dev', { endpoint: 'private' })).platform;
@@ -67,7 +67,7 @@ describe('outputs', () => {
 });
 
 describe('tags, provider and backend', () => {
-  const dev = synthBoth(configFor('dev'));
+  const dev = synthBoth(configFor('dev', WITH_ALB));
 
   it('tags every resource with environment, project and managed-by through provider default_tags', () => {
     for (const s of [dev.platform, dev.bootstrap]) {

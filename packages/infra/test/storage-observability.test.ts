@@ -1,4 +1,4 @@
-import { configFor, one, resources, Synth, synthBoth } from './helpers';
+import { configFor, one, resources, Synth, synthBoth, WITH_ALB } from './helpers';
 
 /** Resources of a type belonging to the bucket whose logical name starts with `prefix`. */
 function bucketParts(s: Synth, prefix: string) {
@@ -70,7 +70,7 @@ describe('registry', () => {
 });
 
 describe('observability', () => {
-  const dev = synthBoth(configFor('dev')).platform;
+  const dev = synthBoth(configFor('dev', WITH_ALB)).platform;
   const prod = synthBoth(configFor('prod')).platform;
 
   it('creates the /ecs/<env>/prefect-* log groups with retention and the platform key', () => {

@@ -14,7 +14,11 @@ function variants() {
   return [
     ...ENVIRONMENTS.map((env) => ({ name: env, config: configFor(env) })),
     ...ENVIRONMENTS.map((env) => ({ name: `${env}-scale-out`, config: configFor(env, scaleOut(env === 'staging' ? 'replication-group' : 'serverless')) })),
-    { name: 'dev-domain', config: configFor('dev', { domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } }) },
+    // The other endpoint of each environment: dev with its load balancer, staging and prod private
+    // (no ALB, a Cloud Map name; scaled out too, where API autoscaling tracks CPU only).
+    ...ENVIRONMENTS.map((env) => ({ name: `${env}-${env === 'dev' ? 'alb' : 'private'}`, config: configFor(env, { endpoint: env === 'dev' ? 'cloudfront' : 'private' }) })),
+    { name: 'staging-private-scale-out', config: configFor('staging', { endpoint: 'private', ...scaleOut('serverless') }) },
+    { name: 'dev-domain', config: configFor('dev', { endpoint: 'cloudfront', domain: { name: 'prefect.example.com', hostedZoneId: 'Z0123456789ABC' } }) },
     { name: 'dev-nat', config: configFor('dev', { network: { mode: 'create', privateSubnets: true, natGateway: true } }) },
     {
       name: 'dev-endpoints',
@@ -42,7 +46,7 @@ describe('terraform validate (offline, provider from the mirror)', () => {
     for (const v of variants()) {
       const app = build(v.config);
       stacks.push([`${v.name}-bootstrap`, Testing.synth(app.bootstrap)], [`${v.name}-platform`, Testing.synth(app.platform)]);
-      if (v.name === 'dev' || v.name === 'dev-scale-out') {
+      if (v.name === 'dev' || v.name === 'dev-scale-out' || v.name === 'dev-alb') {
         const emulated = build(v.config, { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' });
         stacks.push([`${v.name}-platform-emulator`, Testing.synth(emulated.platform)]);
       }
@@ -69,7 +73,7 @@ describe('terraform validate (offline, provider from the mirror)', () => {
       .map((d) => `${d.range?.filename ?? ''}: ${d.summary} ${d.detail ?? ''}`);
     expect(errors).toEqual([]);
     expect(report.valid).toBe(true);
-    expect(Object.keys(modules)).toHaveLength(2 * variants().length + 2);
+    expect(Object.keys(modules)).toHaveLength(2 * variants().length + 3);
   });
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

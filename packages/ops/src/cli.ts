@@ -5,6 +5,7 @@ import { CliContext, CliIo, paletteFor, processIo, runCli, usageError } from '@b
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command } from 'commander';
 import { assertAwsCredentials, createAwsClients, destroyAwsClients } from './aws';
+import { assertPrivateEndpoint, findServerTask, runSession, shellCommand } from './connect';
 import { estimateCost } from './cost';
 import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
@@ -142,6 +143,31 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
         clients.ecs.destroy();
         clients.autoscaling.destroy();
       }
+    });
+
+  program.command('connect')
+    .description('forward a local port to the Prefect server of a private endpoint (ECS Exec, SSM port forwarding), then open the UI there')
+    .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
+    .option('--local-port <port>', 'local port (the UI is told its API is on 4200: keep the default for the UI)', port('--local-port'), 4200)
+    .option('--print', 'print the aws command instead of running it')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (flags: CommonFlags & { localPort: number; print?: boolean }) => {
+      const config = loadEnvironment(flags, io);
+      assertPrivateEndpoint(config);
+      const ecs = new ECSClient({ region: config.aws.region, maxAttempts: 3 });
+      let plan;
+      try {
+        plan = await findServerTask(config, ecs, flags.localPort);
+      } finally {
+        ecs.destroy();
+      }
+      if (flags.print) {
+        io.stdout.write(`${shellCommand(plan.argv)}\n`);
+        return;
+      }
+      io.stderr.write(`connect: task ${plan.taskId}, the UI at ${plan.url} while this runs (Ctrl-C ends it)\n`);
+      const code = await runSession(plan, io.env);
+      if (code !== 0) throw usageError(`aws ssm start-session exited with ${code}`, plan.target, 'it needs the Session Manager plugin and ecs:ExecuteCommand on the cluster');
     });
 
   program.command('logs')

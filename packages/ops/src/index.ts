@@ -4,6 +4,7 @@ export * from './price-list';
 export * from './cost';
 export * from './logs';
 export * from './wake';
+export * from './connect';
 export * from './schedule-clock';
 export * from './render';
 export * from './aws';

@@ -8,6 +8,7 @@ import { platformOutputsSchema, readInfraOutputsFile } from '@blog-data/config';
  */
 export const opsOutputsSchema = platformOutputsSchema
   .pick({
+    endpoint: true,
     prefect_url: true,
     prefect_api_url: true,
     alb_dns_name: true,

@@ -7,7 +7,7 @@ import { UserError } from '@blog-data/cli-kit';
 import { loadConfig } from '@blog-data/config';
 import {
   admitsGroupOnPostgres, AwsClients, checkAlarmSubscribers, checkImage, checkLoadBalancer, checkPrefect, checkService, DoctorContext, explainStop,
-  judgeWorkers, OUTPUTS_READ_BY_OPS, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs,
+  judgeWorkers, OUTPUTS_READ_BY_OPS, parseSince, parseStreamName, prefectBaseUrl, readInfraOutputs, runDoctor,
 } from '../src';
 
 /**
@@ -321,5 +321,56 @@ describe('alarm topic subscribers (recorded ListSubscriptionsByTopic answers; mo
 
   it('names the missing output', async () => {
     expect(await checkAlarmSubscribers(context({}, { outputs: {} }))).toMatchObject({ ok: false, found: 'no alarm_topic_arn' });
+  });
+});
+
+describe('a private endpoint (no load balancer)', () => {
+  const dev = loadConfig({ env: 'dev', environ: { PLATFORM_SCHEDULE: 'null' } });
+  const server = (over: Record<string, unknown> = {}) => ({
+    serviceName: 'prefect-server',
+    status: 'ACTIVE',
+    desiredCount: 1,
+    runningCount: 1,
+    enableExecuteCommand: true,
+    serviceRegistries: [{ registryArn: 'arn:aws:servicediscovery:eu-west-2:111111111111:service/srv-1' }],
+    ...over,
+  });
+  const ecs = (serverOver: Record<string, unknown> = {}) => recorded({
+    DescribeServicesCommand: (input) => ({
+      services: (input.services as string[])
+        .map((name) => (name === 'prefect-server' ? server(serverOver) : { serviceName: name, status: 'ACTIVE', desiredCount: 1, runningCount: 1 })),
+    }),
+    ListTasksCommand: () => ({ taskArns: [] }),
+  });
+  const failing = recorded({});
+  const aws = (e: ReturnType<typeof recorded>) =>
+    ({ ecs: e, elbv2: failing, rds: failing, ec2: failing, ecr: failing, secrets: failing, logs: failing, sns: failing });
+  const ctx = (e: ReturnType<typeof recorded>, over: Partial<DoctorContext> = {}) =>
+    context(aws(e), { config: dev, outputs: { endpoint: 'private', prefect_url: 'http://prefect-server.blog-data-dev.internal:4200', ecs_cluster_name: 'prefect-dev' }, ...over });
+  const byId = (checks: readonly { id: string }[]) => Object.fromEntries(checks.map((c) => [c.id, c]));
+
+  it('checks the private name and ECS Exec instead of the ALB, and says how to check the API through the tunnel', async () => {
+    const report = byId((await runDoctor(ctx(ecs()))).checks);
+    expect(report['alb-targets']).toBeUndefined();
+    expect(report['private-name']).toMatchObject({ ok: true, found: 'registered in arn:aws:servicediscovery:eu-west-2:111111111111:service/srv-1; ECS Exec on' });
+    expect(report['prefect-api-health']).toMatchObject({ ok: true });
+    expect((report['prefect-api-health'] as { found: string }).found).toBe(
+      'not checked: http://prefect-server.blog-data-dev.internal:4200 is reachable inside the VPC only (endpoint private); run `platform-ops connect --env dev` '
+      + 'in another terminal, then `platform-ops doctor --env dev --prefect-url http://localhost:4200` to check the API, the work pool and the worker',
+    );
+  });
+
+  it('fails a server without its registry or without ECS Exec, with the fix', async () => {
+    const unregistered = byId((await runDoctor(ctx(ecs({ serviceRegistries: [] })))).checks)['private-name'];
+    expect(unregistered).toMatchObject({ ok: false, found: 'no service registry; ECS Exec on' });
+    expect((unregistered as { fix: string }).fix).toMatch(/cannot find the server by name/);
+    const noExec = byId((await runDoctor(ctx(ecs({ enableExecuteCommand: false })))).checks)['private-name'];
+    expect(noExec).toMatchObject({ ok: false, found: expect.stringContaining('ECS Exec off') });
+    expect((noExec as { fix: string }).fix).toMatch(/platform-ops connect/);
+  });
+
+  it('runs the Prefect checks against --prefect-url (the tunnel) when given', async () => {
+    const report = byId((await runDoctor(ctx(ecs(), { prefectUrl: 'http://127.0.0.1:9', httpTimeoutMs: 500 }))).checks);
+    expect(report['prefect-api-health']).toMatchObject({ ok: false, found: expect.stringContaining('GET http://127.0.0.1:9/api/health') });
   });
 });

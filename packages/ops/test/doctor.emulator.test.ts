@@ -37,7 +37,8 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
     const groups = { api: `/ecs/dev/${run}-api`, worker: `/ecs/dev/${run}-worker`, brokenWorker: `/ecs/dev/${run}-broken-worker` };
 
     const tagged = { amd64: 'amd64-ok', arm64: 'arm64-bad', armIndex: 'index-arm-only', absent: 'never-pushed' };
-    const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag, PLATFORM_PROJECT: project } });
+    // The fixtures build the load-balancer shape (dev's default is the private endpoint).
+    const config = (tag = tagged.amd64) => loadConfig({ env: 'dev', environ: { PLATFORM_IMAGE__TAG: tag, PLATFORM_PROJECT: project, PLATFORM_ENDPOINT: 'cloudfront' } });
     const context = (over: Partial<DoctorContext> = {}): DoctorContext => ({
       config: config(), outputs, aws, registry: svc.TEST_REGISTRY, httpTimeoutMs: 3000, ...over,
     });
@@ -299,7 +300,7 @@ describeWithServices('doctor against the AWS emulator, the registry and a Prefec
 
     it('runs as a CLI: exit 0 with --json when healthy, exit 1 and ✗ lines when not', async () => {
       const io = (environ: NodeJS.ProcessEnv) => {
-        const captured = captureIo({ PLATFORM_PROJECT: project, ...environ });
+        const captured = captureIo({ PLATFORM_PROJECT: project, PLATFORM_ENDPOINT: 'cloudfront', ...environ });
         return { ...captured, out: captured.stdout, err: captured.stderr };
       };
       const ok = io({ PLATFORM_IMAGE__TAG: tagged.amd64 });

@@ -39,9 +39,10 @@ export function defaultsFor(env: EnvironmentName, accountId: string, region: str
       natGateway: false,
       vpcEndpoints: false,
     },
-    // HTTPS without a domain through CloudFront. PLATFORM_ENDPOINT=private drops the load balancer
-    // (it bills around the clock; people connect through ECS Exec with `platform-ops connect`).
-    endpoint: 'cloudfront',
+    // Dev has no load balancer (an ALB bills around the clock, which its schedule cannot stop;
+    // people connect through ECS Exec with `platform-ops connect`); the others serve HTTPS without
+    // a domain through CloudFront. PLATFORM_ENDPOINT=cloudfront gives dev the public entry back.
+    endpoint: env === 'dev' ? 'private' : 'cloudfront',
     ecs: { clusterName: `prefect-${env}`, containerInsights: env === 'prod' },
     server: { cpu: 256, memory: 512 },
     worker: { cpu: 256, memory: 512 },

@@ -5,6 +5,7 @@ import { checkService, serviceRoles } from './ecs';
 import { checkImage } from './image';
 import { checkLogSignatures } from './log-signatures';
 import { checkPrefect } from './prefect';
+import { checkPrivateName, isPrivateEndpoint, prefectNotReachable } from './private-name';
 import { readAsleep } from './schedule';
 import { checkSecrets } from './secrets';
 import type { CheckResult, DoctorContext, DoctorReport } from './types';
@@ -17,9 +18,16 @@ import type { CheckResult, DoctorContext, DoctorReport } from './types';
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   // Scaled to 0 by its schedule, the services, the ALB's targets and the API are down by design.
   const asleep = await readAsleep(ctx);
+  // A private endpoint has no load balancer, and its URL answers inside the VPC only (unless
+  // --prefect-url points at a tunnel).
+  const privateEndpoint = isPrivateEndpoint(ctx);
   const running: Promise<CheckResult[]>[] = asleep
     ? [Promise.resolve([asleep.check])]
-    : [...serviceRoles(ctx).map((role) => checkService(ctx, role)), checkLoadBalancer(ctx).then((r) => [r]), checkPrefect(ctx)];
+    : [
+      ...serviceRoles(ctx).map((role) => checkService(ctx, role)),
+      (privateEndpoint ? checkPrivateName(ctx) : checkLoadBalancer(ctx)).then((r) => [r]),
+      privateEndpoint && !ctx.prefectUrl ? Promise.resolve([prefectNotReachable(ctx)]) : checkPrefect(ctx),
+    ];
   const groups = await Promise.all<CheckResult[]>([
     checkImage(ctx).then((r) => [r]),
     ...running,
@@ -40,6 +48,7 @@ export { checkPrefect, judgeWorkers, prefectBaseUrl } from './prefect';
 export { checkDatabase, admitsGroupOnPostgres } from './database';
 export { checkSecrets } from './secrets';
 export { readAsleep } from './schedule';
+export { checkPrivateName, isPrivateEndpoint, prefectNotReachable } from './private-name';
 export type { Asleep } from './schedule';
 export { checkAlarmSubscribers, describeSubscriber, judgeSubscribers } from './alarm-subscribers';
 export { checkLogSignatures, RUNBOOK_SIGNATURES } from './log-signatures';
