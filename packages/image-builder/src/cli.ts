@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliContext, CliIo, processIo, runCli, usageError, UserError } from '@blog-data/cli-kit';
-import { ecrRegistryHost, loadConfig } from '@blog-data/config';
 import { Command, Option } from 'commander';
 import { EcrAuth } from './ecr-auth';
 import { engineClient } from './engine';
 import type { EngineClient } from './engine-api';
-import { readInfraOutputs, RepositoryLocation } from './infra-outputs';
+import type { RepositoryLocation } from './infra-outputs';
 import { SILENT, terminalReporter } from './progress';
-import { PublishOptions, PublishResult, publishImage } from './publish';
+import type { PublishOptions, PublishResult } from './publish';
+import { ContextRead, readContext } from './publish-inputs';
 import type { StaticRegistryAuth } from './registry-session';
 import { secretBuildArgWarnings } from './secret-build-args';
 import { assertTag, shortDigest } from './tags';
@@ -79,7 +79,15 @@ function buildProgram({ io }: CliContext): Command {
     .action(async (flags: PublishFlags, command: Command) => {
       flags.imageGiven = command.getOptionValueSource('image') === 'cli';
       if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
-      const options = resolvePublishOptions(flags, io);
+      // The context's files and git are read while config and the publish path load (their
+      // modules are most of a no-op publish's CPU): the process starts on its I/O first.
+      const contextDir = resolveContextDir(flags, io);
+      const hashCacheFile = contextHashCacheFile(io.env, contextDir, flags.dockerfile);
+      const contextRead = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
+      contextRead.catch(() => undefined);
+      const options = resolvePublishOptions(flags, io, contextRead);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { publishImage } = require('./publish') as typeof import('./publish');
       const result = await publishImage(options);
       writeResult(result, flags, io);
     });
@@ -87,14 +95,17 @@ function buildProgram({ io }: CliContext): Command {
 }
 
 /** Turns flags, environment and config into {@link PublishOptions}. Exported for tests. */
-export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOptions {
+export function resolvePublishOptions(flags: PublishFlags, io: CliIo, contextRead?: Promise<ContextRead>): PublishOptions {
+  // Loaded here, not with the CLI: zod and the schema take a while, and the context is read meanwhile.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ecrRegistryHost, loadConfig } = require('@blog-data/config') as typeof import('@blog-data/config');
   const config = loadConfig({ env: flags.env, environ: io.env });
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.image)) {
-    throw usage(`invalid --image "${flags.image}"`, 'name a directory under docker/ (lowercase letters, digits, . _ -)');
-  }
+  const contextDir = resolveContextDir(flags, io);
   flags.tag.forEach((t) => assertTag(t, '--tag'));
-  const contextDir = flags.context ? path.resolve(io.cwd, flags.context) : path.join(findRepoRoot(io.cwd), 'docker', flags.image);
-  const location: RepositoryLocation | undefined = flags.infraOutputs ? readInfraOutputs(path.resolve(io.cwd, flags.infraOutputs)) : undefined;
+  const location: RepositoryLocation | undefined = flags.infraOutputs
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ? (require('./infra-outputs') as typeof import('./infra-outputs')).readInfraOutputs(path.resolve(io.cwd, flags.infraOutputs))
+    : undefined;
   // Credentials in the registry URL are taken out of the address at once: the address appears in
   // image references, progress and results, where no scheme marks it as a URL to redact.
   const given = splitRegistryCredentials(flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY));
@@ -136,7 +147,16 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo): PublishOp
     sourceDateEpoch: emptyToUndefined(io.env.SOURCE_DATE_EPOCH),
     cwd: io.cwd,
     hashCacheFile: contextHashCacheFile(io.env, contextDir, flags.dockerfile),
+    contextRead,
   };
+}
+
+/** `--context`, else `docker/<--image>` under the repository root; the image name is checked first. */
+function resolveContextDir(flags: PublishFlags, io: CliIo): string {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.image)) {
+    throw usage(`invalid --image "${flags.image}"`, 'name a directory under docker/ (lowercase letters, digits, . _ -)');
+  }
+  return flags.context ? path.resolve(io.cwd, flags.context) : path.join(findRepoRoot(io.cwd), 'docker', flags.image);
 }
 
 function writeResult(result: PublishResult, flags: PublishFlags, io: CliIo): void {

@@ -93,7 +93,10 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const packed = new PackedHashes();
   const hash = async () => {
     // The Dockerfile's bytes are already in hand: it is read once per publish.
-    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, createHash('sha256').update(dockerfileBytes).digest('hex')]]), packed);
+    const dockerfileSha = createHash('sha256').update(dockerfileBytes).digest('hex');
+    // Remembered too: a changed Dockerfile counts as a change (see unhashedBytes).
+    cache.rememberListed(dockerfile, dockerfileSha);
+    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, dockerfileSha]]), packed);
     await cache.save(files);
     return filesHash;
   };
@@ -245,8 +248,7 @@ async function contentHash(rel: string, abs: string, cache: FileHashCache, packe
   if (remembered) return remembered;
   const fromPack = await packed.hashOf(rel);
   if (fromPack) {
-    // Stat after the read: a file changed meanwhile is too recent for the cache to keep.
-    cache.remember(rel, await fs.stat(abs, { bigint: true }), fromPack);
+    cache.rememberListed(rel, fromPack);
     return fromPack;
   }
   return cache.hash(rel, abs);

@@ -28,15 +28,6 @@ export function describeEngine(docker: EngineClient): string {
   return docker.address;
 }
 
-/** Checks the engine answers; fails with the socket it tried and what to do. */
-export async function pingEngine(docker: EngineClient): Promise<void> {
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw engineRequestError(err, 'ping', describeEngine(docker));
-  }
-}
-
 /** The platform and labels of a local image. */
 export async function inspectLocalImage(docker: EngineClient, id: string): Promise<LocalImageInfo> {
   try {

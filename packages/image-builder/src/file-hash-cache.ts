@@ -34,6 +34,8 @@ export class FileHashCache {
   }
 
   private readonly entries = new Map<string, Entry>();
+  /** Each file's stat when {@link unknownBytes} listed it: taken before any read of the file. */
+  private readonly listed = new Map<string, BigIntStats>();
   private changed = false;
 
   private constructor(private readonly file: string | undefined) {}
@@ -43,6 +45,7 @@ export class FileHashCache {
     let bytes = 0;
     for (const rel of files) {
       const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
+      if (st) this.listed.set(rel, st);
       const cached = this.entries.get(rel);
       if (st && !(cached && sameStat(cached, statKey(st)))) bytes += Number(st.size);
     }
@@ -66,10 +69,16 @@ export class FileHashCache {
   }
 
   /**
-   * Records a hash computed elsewhere (while the build's tar stream read the file). `st` is the
-   * file's stat taken after the read: a file changed during or after it is too recent to cache.
+   * Records a hash computed elsewhere (the Dockerfile read at listing, a file hashed while the
+   * build's tar stream read it) under the stat {@link unknownBytes} took before that read: a file
+   * changed after it then no longer matches, and is read again next time.
    */
-  remember(rel: string, st: BigIntStats, sha: string): void {
+  rememberListed(rel: string, sha: string): void {
+    const st = this.listed.get(rel);
+    if (st) this.remember(rel, st, sha);
+  }
+
+  private remember(rel: string, st: BigIntStats, sha: string): void {
     const now = BigInt(Date.now()) * 1_000_000n;
     if (this.file && now - st.ctimeNs > RACY_WINDOW_NS && now - st.mtimeNs > RACY_WINDOW_NS) {
       const key = statKey(st);

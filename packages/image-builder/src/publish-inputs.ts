@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { TARGET_PLATFORM } from './build';
 import { listBuildContext, ListedBuildContext } from './context';
-import { sourceInfo } from './git';
+import { SourceInfo, sourceInfo } from './git';
 import { buildMetadata, labelsSetIn, withoutKeys } from './metadata';
 import { buildInputsHash, contentTag, publishTags } from './tags';
 
@@ -41,21 +41,34 @@ export interface PublishInputs extends PreparedBuild {
   readonly tags: readonly string[];
 }
 
-/** Lists the context (and reads the Dockerfile, once) and derives build args and labels: enough to start a build. */
-export async function prepareBuild(options: PublishInputsOptions): Promise<PreparedBuild> {
+/** The context listed (the Dockerfile read, once) and what git says about it: no config needed. */
+export interface ContextRead {
+  readonly context: ListedBuildContext;
+  readonly source: SourceInfo;
+}
+
+/**
+ * Lists the context and asks git about it, both at once (git's dirty check waits for the list).
+ * The CLI starts this first, so the file reads and git processes run while it loads the rest.
+ */
+export function readContext(options: Pick<PublishInputsOptions, 'contextDir' | 'dockerfile' | 'hashCacheFile'>): Promise<ContextRead> {
   const listing = listBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
-  // Git runs while the context is listed; only its dirty check waits for the list.
   const files = listing.then((c) => c.files);
   const source = sourceInfo(path.resolve(options.contextDir), files);
-  // A failed listing (no Dockerfile) is reported by `await listing` below.
+  // A failed listing (no Dockerfile) is the one error reported, through `listing`.
   files.catch(() => undefined);
   source.catch(() => undefined);
-  const context = await listing;
+  return Promise.all([listing, source]).then(([context, facts]) => ({ context, source: facts }));
+}
+
+/** The read context plus build args and labels: enough to start a build. */
+export async function prepareBuild(options: PublishInputsOptions, read: Promise<ContextRead> = readContext(options)): Promise<PreparedBuild> {
+  const { context, source } = await read;
   const { buildArgs, labels } = buildMetadata({
     image: options.image,
     rollingTag: options.rollingTag,
     dockerfileText: context.dockerfileText,
-    source: await source,
+    source,
     sourceDateEpoch: options.sourceDateEpoch,
     buildArgs: options.buildArgs,
     labels: options.labels,

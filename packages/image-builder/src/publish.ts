@@ -2,11 +2,11 @@ import * as path from 'node:path';
 import { registryHostPart } from '@blog-data/oci-registry';
 import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
 import type { EcrAuth } from './ecr-auth';
-import { describeEngine, engineRequestError, inspectLocalImage, pingEngine } from './engine';
+import { describeEngine, engineRequestError, inspectLocalImage } from './engine';
 import type { EngineClient } from './engine-api';
 import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
-import { nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
+import { ContextRead, nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
 import { RegistrySession, StaticRegistryAuth } from './registry-session';
 import { readRegistryState } from './registry-state';
@@ -89,6 +89,8 @@ export interface PublishOptions {
   readonly cwd?: string;
   /** File remembering context file hashes by stat (see `readBuildContext`); default none. */
   readonly hashCacheFile?: string;
+  /** The context already being read (the CLI starts it before loading the rest); default: read here. */
+  readonly contextRead?: Promise<ContextRead>;
   /** New (unhashed) context bytes from which the build starts before the plan; default 1 (any changed file). */
   readonly earlyBuildBytes?: number;
 }
@@ -106,23 +108,22 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const run = new PublishRun(options);
   const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
-  // Started first: its file reads and git processes run while the AWS SDK loads for the login.
-  const preparing = run.timed('context', () => prepareBuild(options));
-  preparing.catch(() => undefined);
-  // Logging in needs nothing from the context: it runs while the context is read.
-  const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
-  opening?.catch(() => undefined);
-  // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
-  const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
-  repository?.catch(() => undefined);
-  const prepared = await preparing;
-  // Content the hash cache has not seen (a changed file) will most likely be built: start the
+  // The CLI started reading the context before it loaded config and this module: mostly done now.
+  const prepared = await run.timed('context', () => prepareBuild(options, options.contextRead));
+  // A context the hash cache has not seen (a changed file) will most likely be built: start the
   // build now, so that hashing, login and the registry look-up run while the engine builds (as
   // `docker build` starts at once). Nothing is tagged or pushed before the plan says so; any other
   // plan (a change undone: retag) cancels it. An unchanged context (by stat) is a no-op candidate:
   // it is hashed and looked up first, and the engine is not touched.
   const early = mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))
     ? run.startBuild(prepared) : undefined;
+  // Logging in needs nothing from the context. Started after the build, which then runs while the
+  // AWS SDK loads.
+  const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
+  opening?.catch(() => undefined);
+  // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
+  const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
+  repository?.catch(() => undefined);
   const inputs = await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
     early?.cancel();
     throw err;
@@ -327,8 +328,8 @@ class PublishRun {
   /** The classic builder; the platform is requested, and checked after because it may be ignored. */
   async buildAndCheckPlatform(prepared: PreparedBuild, signal?: AbortSignal): Promise<BuiltImage> {
     if (!signal) this.phase('build linux/amd64');
+    // No ping first: the build request itself fails with the same "no Docker engine reachable".
     const { docker } = this.options;
-    await pingEngine(docker);
     const build = () => buildImage(docker, prepared.context, {
       buildArgs: prepared.buildArgs,
       labels: prepared.apiLabels,

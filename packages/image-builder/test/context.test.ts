@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
@@ -129,10 +129,10 @@ describe('context hashes remembered by file stat', () => {
     try {
       expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBeGreaterThanOrEqual(4 + 'FROM scratch\nCOPY data /data\n'.length);
       const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
-      // The Dockerfile is hashed from the text read for the build, so only data is remembered.
-      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe('FROM scratch\nCOPY data /data\n'.length);
+      // The Dockerfile (hashed from the text read with the listing) is remembered too: nothing is new.
+      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe(0);
       const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, string[]> };
-      expect(Object.keys(cached.entries)).toEqual(expect.arrayContaining(['data']));
+      expect(Object.keys(cached.entries)).toEqual(expect.arrayContaining(['data', 'Dockerfile']));
       expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).toBe(first.filesHash);
 
       // The cache is what is read for an unchanged stat: a planted hash shows up in the result.
@@ -149,6 +149,53 @@ describe('context hashes remembered by file stat', () => {
       expect(rewritten.filesHash).not.toBe(first.filesHash);
     } finally {
       rmSync(cacheFile, { force: true });
+    }
+  });
+
+  it('counts a changed Dockerfile as new content (a build is likely)', async () => {
+    write('Dockerfile', 'FROM scratch\n');
+    await settle();
+    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
+    try {
+      await readBuildContext(dir, { hashCacheFile: cacheFile });
+      write('Dockerfile', 'FROM scratch\nCOPY x /x\n');
+      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe('FROM scratch\nCOPY x /x\n'.length);
+    } finally {
+      rmSync(cacheFile, { force: true });
+    }
+  });
+
+  it('takes file hashes from the build\'s tar stream instead of reading the files again', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('a.bin', 'a'.repeat(100_000));
+    write('sub/b.bin', 'b'.repeat(50_000));
+    const expected = (await readBuildContext(dir)).filesHash;
+    const listed = await listBuildContext(dir);
+    await headersOf(listed.pack());
+    const reads = jest.spyOn(promises, 'readFile');
+    try {
+      expect(await listed.hash()).toBe(expected);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('a.bin', 'a'.repeat(100_000));
+    write('z.bin', 'z'.repeat(100_000));
+    const expected = (await readBuildContext(dir)).filesHash;
+    const listed = await listBuildContext(dir);
+    const tar = listed.pack();
+    await new Promise<void>((resolve) => tar.once('data', () => resolve()));
+    tar.destroy();
+    const reads = jest.spyOn(promises, 'readFile');
+    try {
+      expect(await listed.hash()).toBe(expected);
+      expect(reads).toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
     }
   });
 
