@@ -187,9 +187,9 @@ describe('context hashes remembered by file stat', () => {
     write('z.bin', 'z'.repeat(100_000));
     const expected = (await readBuildContext(dir)).filesHash;
     const listed = await listBuildContext(dir);
-    const tar = listed.pack();
-    await new Promise<void>((resolve) => tar.once('data', () => resolve()));
-    tar.destroy();
+    const stream = listed.pack();
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.destroy();
     const reads = jest.spyOn(promises, 'readFile');
     try {
       expect(await listed.hash()).toBe(expected);
