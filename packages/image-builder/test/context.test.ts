@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
-import { listBuildContext, parseDockerignore, readBuildContext } from '../src/context';
+import { listBuildContext, ListedBuildContext, parseDockerignore, readBuildContext } from '../src/context';
 
 let dir: string;
 
@@ -118,6 +118,17 @@ describe('build context', () => {
   });
 });
 
+/** The context's hash, and how many files it read to get it. */
+async function hashCountingReads(listed: ListedBuildContext): Promise<{ hash: string; reads: number }> {
+  const reads = jest.spyOn(promises, 'readFile');
+  try {
+    const hash = await listed.hash();
+    return { hash, reads: reads.mock.calls.length };
+  } finally {
+    reads.mockRestore();
+  }
+}
+
 describe('context hashes remembered by file stat', () => {
   const settle = () => new Promise((r) => setTimeout(r, 2100));
 
@@ -172,13 +183,7 @@ describe('context hashes remembered by file stat', () => {
     const expected = (await readBuildContext(dir)).filesHash;
     const listed = await listBuildContext(dir);
     await headersOf(listed.pack());
-    const reads = jest.spyOn(promises, 'readFile');
-    try {
-      expect(await listed.hash()).toBe(expected);
-      expect(reads).not.toHaveBeenCalled();
-    } finally {
-      reads.mockRestore();
-    }
+    expect(await hashCountingReads(listed)).toEqual({ hash: expected, reads: 0 });
   });
 
   it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
@@ -190,13 +195,9 @@ describe('context hashes remembered by file stat', () => {
     const stream = listed.pack();
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     stream.destroy();
-    const reads = jest.spyOn(promises, 'readFile');
-    try {
-      expect(await listed.hash()).toBe(expected);
-      expect(reads).toHaveBeenCalled();
-    } finally {
-      reads.mockRestore();
-    }
+    const { hash, reads } = await hashCountingReads(listed);
+    expect(hash).toBe(expected);
+    expect(reads).toBeGreaterThan(0);
   });
 
   it('reads the Dockerfile text once, with the context', async () => {
