@@ -69,10 +69,11 @@ describe('rehearsal against the AWS emulator', () => {
     expect(Object.values(outputs).every((o) => o.sensitive === false)).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'state', 'blog-data-dev-platform.tfstate'))).toBe(true);
 
-    // moto evaluates bucket policies: the TLS-only policy refuses this plain-HTTP request
-    // (a bucket without it answers 404 for a missing key).
-    const probe = await fetch(`${endpoint}/${outputs.flow_storage_bucket.value as string}/probe`, { method: 'HEAD' });
-    expect(probe.status).toBe(403);
+    // The TLS-only policy is in force on the bucket (the emulator stands for S3's HTTPS endpoint,
+    // where it refuses nothing: packages/test-support/emulator/moto_server.py).
+    const policy = await fetch(`${endpoint}/${outputs.flow_storage_bucket.value as string}?policy`);
+    const statements = (JSON.parse(await policy.text()) as { Statement: { Effect: string; Action: string; Condition?: { Bool?: Record<string, unknown> } }[] }).Statement;
+    expect(statements.map((st) => `${st.Effect} ${st.Action} SecureTransport=${String(st.Condition?.Bool?.['aws:SecureTransport'])}`)).toEqual(['Deny s3:* SecureTransport=false']);
 
     // What deploy-affected does when infra was not deployed: read the outputs back from the state.
     const reread = await runCommand(options(['output']), environ);

@@ -9,11 +9,17 @@ definition parses, StartAt names a state, every state has a known Type), and ans
 shape: {"result": "OK" | "FAIL", "diagnostics": [...], "truncated": false}. It reads a state
 machine back with ListStateMachineVersions, which this answers from moto's own published versions.
 
+It also reads S3 bucket policies as S3's HTTPS endpoint would (see `bucket_permission`): moto
+5.2.1 ignores the `Bool` condition operator, so the platform's TLS-only statement (`Deny s3:*` when
+`aws:SecureTransport` is false) refused every object request, over any transport.
+
 Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
 
 from moto.core.responses import ActionResult
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+from moto.s3.models import FakeBucket
 from moto.server import main
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -58,6 +64,41 @@ def list_state_machine_versions(self):
 
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
 StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+def secure_transport_met(statement):
+    """False when the statement is conditioned on `aws:SecureTransport` being false.
+
+    The emulator stands for S3's HTTPS endpoint (clients reach it over plain HTTP only because it
+    is local), so `aws:SecureTransport` is true; other conditions are left to moto, as before.
+    """
+    for operator, values in (statement.get("Condition") or {}).items():
+        if operator == "Bool" and "aws:SecureTransport" in values:
+            expected = values["aws:SecureTransport"]
+            expected = expected if isinstance(expected, list) else [expected]
+            if "true" not in [str(value).lower() for value in expected]:
+                return False
+    return True
+
+
+def bucket_permission(self, action, resource):
+    """moto's FakeBucket.get_permission, where a statement whose condition does not hold does not apply (as in IAM)."""
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    statements = json.loads(self.policy).get("Statement", [])
+    result = PermissionResult.NEUTRAL
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not secure_transport_met(statement):
+            continue
+        permission = IAMPolicyStatement(statement).is_action_permitted(action, resource)
+        if permission == PermissionResult.DENIED:
+            return PermissionResult.DENIED
+        if permission == PermissionResult.PERMITTED:
+            result = PermissionResult.PERMITTED
+    return result
+
+
+FakeBucket.get_permission = bucket_permission
+
 
 if __name__ == "__main__":
     main()
