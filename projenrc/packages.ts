@@ -199,7 +199,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     scope: 'scope:app',
     description: 'Deploys what changed in delivery order (images → infra → flows): the steps behind nx affected -t deploy',
     deps: [CLI_KIT, CONFIG, 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
-    devDeps: [TEST_SUPPORT],
+    devDeps: [TEST_SUPPORT, PREFECT_API],
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },
     jestConfig: { testTimeout: 600_000 },
   });
@@ -208,8 +208,14 @@ export function addPackages(root: typescript.TypeScriptProject) {
     exec: 'ts-node --transpile-only bench/image-only-overhead.ts',
     receiveArgs: true,
   });
-  // The flows step runs the deployer's compiled bin; its redaction test runs it for real.
-  delivery.tryFindObjectFile('project.json')?.addOverride('targets.test.dependsOn', ['build', '^build', { projects: ['flows-deployer'], target: 'build' }]);
+  // The flows step runs the deployer's compiled bin; its redaction test runs it for real. The
+  // end-to-end test runs every deploy target in a copy of the workspace, whose builds come from
+  // the Nx cache these builds fill.
+  delivery.tryFindObjectFile('project.json')?.addOverride('targets.test.dependsOn', [
+    'build',
+    '^build',
+    { projects: ['flows-deployer', 'infra', 'image-builder'], target: 'build' },
+  ]);
 
   const ops = addWorkspacePackage(root, {
     outdir: 'packages/ops',

@@ -8,7 +8,7 @@ import { EMPTY_TREE, ScratchWorkspace } from './scratch-workspace';
  * scratch copy of this repository (a base commit, then one change): the affected projects come
  * from `nx show projects --affected` (what `platform-deploy plan` asks), the order from Nx's task
  * graph (`nx affected -t deploy --graph=<file>`, which runs nothing). No AWS: what each step then
- * does is tested in steps.emulator.test.ts and infra-step.test.ts.
+ * does is tested end to end in affected-deploy.emulator.test.ts, and in infra-step.test.ts.
  */
 describe('nx affected -t deploy in a scratch repository', () => {
   let scratch: ScratchWorkspace;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -9,6 +9,14 @@ export const WORKSPACE = resolve(__dirname, '..', '..', '..');
 /** The empty tree: the Nx base CircleCI's `deploy-all` sets for a first deploy (projenrc/circleci.ts). */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
+/** How {@link ScratchWorkspace.create} makes the copy. */
+export interface ScratchOptions {
+  /** Files (path relative to the root → content) that differ in the copy, committed in `base`. */
+  readonly replace?: Readonly<Record<string, string>>;
+  /** Also link each package's dependencies, so that the workspace's own CLIs (and Nx tasks) run in the copy. */
+  readonly runnable?: boolean;
+}
+
 /**
  * A scratch git repository holding a copy of this workspace's files (node_modules linked, not
  * copied) with one `base` commit, on which a test makes one change and asks Nx what it affects.
@@ -16,8 +24,11 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  * ones it gives in the real repository for the same change.
  */
 export class ScratchWorkspace {
-  /** Copies the workspace's tracked and new files into a fresh repository and commits them as `base`. */
-  static create(): ScratchWorkspace {
+  /**
+   * Copies the workspace's tracked and new files into a fresh repository and commits them as `base`,
+   * with `options.replace` (path → content) written over the copies first.
+   */
+  static create(options: ScratchOptions = {}): ScratchWorkspace {
     const root = mkdtempSync(join(tmpdir(), 'delivery-scratch-'));
     const files = git(WORKSPACE, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter(Boolean);
     for (const file of new Set(files)) {
@@ -26,7 +37,15 @@ export class ScratchWorkspace {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       copyFileSync(from, join(root, file));
     }
+    for (const [file, content] of Object.entries(options.replace ?? {})) writeFileSync(join(root, file), content);
     symlinkSync(join(WORKSPACE, 'node_modules'), join(root, 'node_modules'));
+    if (options.runnable) {
+      // pnpm's links are relative (packages/x/node_modules/@blog-data/config → ../../../config):
+      // copied as links, they resolve to the copy's own packages, and third-party ones to the store.
+      for (const dir of ['packages', 'apps'].flatMap((top) => readdirSync(join(WORKSPACE, top)).map((name) => join(top, name, 'node_modules')))) {
+        if (existsSync(join(WORKSPACE, dir))) execFileSync('cp', ['-a', join(WORKSPACE, dir), join(root, dir)]);
+      }
+    }
     git(root, ['init', '-q', '-b', 'main']);
     git(root, ['add', '-A']);
     git(root, ['commit', '-q', '-m', 'base']);
