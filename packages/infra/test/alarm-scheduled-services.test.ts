@@ -44,7 +44,8 @@ describe('worker alarm under a schedule (running vs desired, issue #19)', () => 
 });
 
 describe('no-healthy-targets under a schedule (issue #19: it fired every night)', () => {
-  const dev = one(synthBoth(configFor('dev')).platform, 'aws_cloudwatch_metric_alarm', 'no-healthy-targets');
+  // Staging: a schedule and a load balancer (dev's default private endpoint has none), without and with Container Insights.
+  const dev = one(synthBoth(configFor('staging')).platform, 'aws_cloudwatch_metric_alarm', 'no-healthy-targets');
   const insights = one(synthBoth(configFor('staging', { ecs: { containerInsights: true } })).platform, 'aws_cloudwatch_metric_alarm', 'no-healthy-targets');
   const three = (v: number | undefined) => [v, v, v];
 

@@ -52,6 +52,11 @@ interface AlarmSpec {
   treatMissingData?: string;
 }
 
+/** One metric of a metric-math alarm, 1-minute periods, not returned itself. */
+function metricQuery(id: string, namespace: string, metricName: string, stat: string, dimensions: Record<string, string>) {
+  return { id, returnData: false, metric: { namespace, metricName, stat, period: 60, dimensions } };
+}
+
 /** Creates one alarm on the topic. */
 type AlarmFactory = (name: string, description: string, spec: AlarmSpec) => CloudwatchMetricAlarm;
 
@@ -307,12 +312,8 @@ export class Alarms extends Construct {
   private belowDesired(
     id: string, description: string, serviceName: string, props: AlarmsProps, containerInsights: boolean, reference = props.serverServiceName,
   ) {
-    const dims = (service: string) => ({ ClusterName: props.clusterName, ServiceName: service });
-    const metric = (queryId: string, namespace: string, metricName: string, stat: string, service: string) => ({
-      id: queryId,
-      returnData: false,
-      metric: { namespace, metricName, stat, period: 60, dimensions: dims(service) },
-    });
+    const metric = (queryId: string, namespace: string, metricName: string, stat: string, service: string) =>
+      metricQuery(queryId, namespace, metricName, stat, { ClusterName: props.clusterName, ServiceName: service });
     const queries = containerInsights
       ? [
         metric('desired', 'ECS/ContainerInsights', 'DesiredTaskCount', 'Maximum', serviceName),
@@ -356,11 +357,7 @@ export class Alarms extends Construct {
    * metrics that publish nothing when there is nothing to count (aws/aws-sdk-js-v3#6873).
    */
   private noHealthyTargets(props: AlarmsProps, lb: NonNullable<AlarmsProps['loadBalancer']>) {
-    const query = (queryId: string, namespace: string, metricName: string, stat: string, dimensions: Record<string, string>) => ({
-      id: queryId,
-      returnData: false,
-      metric: { namespace, metricName, stat, period: 60, dimensions },
-    });
+    const query = metricQuery;
     const service = (name: string) => ({ ClusterName: props.clusterName, ServiceName: name });
     const wanted = props.worker.containerInsights
       ? [query('desired', 'ECS/ContainerInsights', 'DesiredTaskCount', 'Maximum', service(props.serverServiceName))]
