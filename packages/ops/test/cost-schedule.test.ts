@@ -1,8 +1,8 @@
 import { loadConfig } from '@blog-data/config';
 import { estimateCost, loadPriceBook, toCents } from '../src';
 
-/** eu-west-1: the region issue #19's figures were priced in. */
-const EU_WEST_1 = { PLATFORM_AWS__REGION: 'eu-west-1' };
+/** eu-west-1: the region issue #19's figures were priced in, with dev's load balancer of then (dev's default is now the private endpoint). */
+const EU_WEST_1 = { PLATFORM_AWS__REGION: 'eu-west-1', PLATFORM_ENDPOINT: 'cloudfront' };
 /** Dev as it was before the schedule: always on, Aurora's 0.5 ACU floor. */
 const ALWAYS_ON = { PLATFORM_SCHEDULE: 'null', PLATFORM_AURORA__MIN_ACU: '0.5' };
 const estimate = (env: string, environ: Record<string, string>) => estimateCost(loadConfig({ env, environ }), loadPriceBook());
