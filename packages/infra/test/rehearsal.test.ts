@@ -72,8 +72,10 @@ describe('rehearsal against the AWS emulator', () => {
     // The TLS-only policy is in force on the bucket (the emulator stands for S3's HTTPS endpoint,
     // where it refuses nothing: packages/test-support/emulator/moto_server.py).
     const policy = await fetch(`${endpoint}/${outputs.flow_storage_bucket.value as string}?policy`);
-    const statements = (JSON.parse(await policy.text()) as { Statement: { Effect: string; Action: string; Condition?: { Bool?: Record<string, unknown> } }[] }).Statement;
-    expect(statements.map((st) => `${st.Effect} ${st.Action} SecureTransport=${String(st.Condition?.Bool?.['aws:SecureTransport'])}`)).toEqual(['Deny s3:* SecureTransport=false']);
+    type Statement = { Effect: string; Action: string; Condition?: { Bool?: Record<string, unknown> } };
+    const statements = (JSON.parse(await policy.text()) as { Statement: Statement[] }).Statement;
+    const described = statements.map((st) => `${st.Effect} ${st.Action} SecureTransport=${String(st.Condition?.Bool?.['aws:SecureTransport'])}`);
+    expect(described).toEqual(['Deny s3:* SecureTransport=false']);
 
     // What deploy-affected does when infra was not deployed: read the outputs back from the state.
     const reread = await runCommand(options(['output']), environ);
