@@ -171,7 +171,9 @@ export async function runCommand(options: CliOptions, environ: NodeJS.ProcessEnv
   if (options.command !== 'synth') assertRealIdentities(config, { emulator: !!emulatorEndpoint });
   if (options.command !== 'synth') assertTerraformAvailable(environ);
 
-  const forApply = options.command !== 'output' && options.command !== 'destroy';
+  // The bootstrap stack runs no image: an admin's first bootstrap (no image can be published before
+  // its repository exists) synthesizes the platform stack too, but never applies it.
+  const forApply = options.command !== 'output' && options.command !== 'destroy' && options.stack !== 'bootstrap';
   const pinsImages = options.command === 'synth' || options.command === 'plan' || options.command === 'apply';
   const missingDigest = !(config.image.digest && config.image.deployerDigest);
   // Only where a state can exist (the S3 backend, or a local one written before).
