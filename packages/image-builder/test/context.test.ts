@@ -118,6 +118,14 @@ describe('build context', () => {
   });
 });
 
+/** A context of two 100 kB files (`a.bin` and `second`): its hash read directly, and the same context listed. */
+async function largeFilesContext(second: string): Promise<{ expected: string; listed: ListedBuildContext }> {
+  write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+  write('a.bin', 'a'.repeat(100_000));
+  write(second, 'z'.repeat(100_000));
+  return { expected: (await readBuildContext(dir)).filesHash, listed: await listBuildContext(dir) };
+}
+
 /** The context's hash, and how many files it read to get it. */
 async function hashCountingReads(listed: ListedBuildContext): Promise<{ hash: string; reads: number }> {
   const reads = jest.spyOn(promises, 'readFile');
@@ -177,21 +185,13 @@ describe('context hashes remembered by file stat', () => {
   });
 
   it('takes file hashes from the build\'s tar stream instead of reading the files again', async () => {
-    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
-    write('a.bin', 'a'.repeat(100_000));
-    write('sub/b.bin', 'b'.repeat(50_000));
-    const expected = (await readBuildContext(dir)).filesHash;
-    const listed = await listBuildContext(dir);
+    const { expected, listed } = await largeFilesContext('sub/b.bin');
     await headersOf(listed.pack());
     expect(await hashCountingReads(listed)).toEqual({ hash: expected, reads: 0 });
   });
 
   it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
-    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
-    write('a.bin', 'a'.repeat(100_000));
-    write('z.bin', 'z'.repeat(100_000));
-    const expected = (await readBuildContext(dir)).filesHash;
-    const listed = await listBuildContext(dir);
+    const { expected, listed } = await largeFilesContext('z.bin');
     const stream = listed.pack();
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     stream.destroy();
