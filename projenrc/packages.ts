@@ -198,7 +198,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'delivery',
     scope: 'scope:app',
     description: 'Deploys what changed in delivery order (images → infra → flows): the steps behind nx affected -t deploy',
-    deps: [CLI_KIT, CONFIG, 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
+    deps: [CLI_KIT, CONFIG, ECS_ROLLOUT, 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
     devDeps: [TEST_SUPPORT, PREFECT_API],
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },
     jestConfig: { testTimeout: 600_000 },

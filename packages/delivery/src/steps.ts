@@ -4,6 +4,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { UserError } from '@blog-data/cli-kit';
 import { PlatformConfig } from '@blog-data/config';
 import { ARTIFACT_FILES, readInfraOutputs } from './artifacts';
+import { deployerTaskRun, runDeployerTask } from './deployer-task';
 import { infraStepIo, runInfraStep } from './infra-step';
 import { DeliveryProject } from './order';
 import { describeRun, runTool, ToolRun } from './processes';
@@ -84,11 +85,27 @@ export async function runStep(project: DeliveryProject, ctx: StepContext): Promi
     return;
   }
   const outputs = readInfraOutputs(ctx.root, config.env);
+  const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
+  if (outputs.endpoint === 'private') {
+    // The API answers inside the VPC only: the deployer runs there, as infra's one-off task.
+    const task = deployerTaskRun(outputs);
+    if (ctx.dryRun) {
+      ctx.log(`  would run the deployer task ${task.taskDefinition} in ${task.cluster}: ${task.command?.join(' ')}`);
+      return;
+    }
+    const { ECSClient: Client } = await import('@aws-sdk/client-ecs');
+    const ecs = new Client(clientConfig);
+    try {
+      await runDeployerTask(ecs, outputs, { onProgress: (line) => ctx.log(`  ${line}`) });
+    } finally {
+      ecs.destroy();
+    }
+    return;
+  }
   if (ctx.dryRun) {
     ctx.log(`  would read the API auth secret ${String(outputs.api_auth_secret_arn)} and run: ${describeRun(flowsApplyRun(ctx, '…'))}`);
     return;
   }
-  const clientConfig = { region: config.aws.region, ...(ctx.profiles.deploy ? { profile: ctx.profiles.deploy } : {}) };
   const { SecretsManagerClient: Client } = await import('@aws-sdk/client-secrets-manager');
   const apiAuth = await readApiAuth(new Client(clientConfig), String(outputs.api_auth_secret_arn));
   await run(ctx, flowsApplyRun(ctx, apiAuth));

@@ -1,3 +1,4 @@
+import { alarmState } from './alarm-evaluator';
 import { configFor, containers, one, resources, synthBoth } from './helpers';
 
 /** Dev's default: no load balancer, the server under a Cloud Map name, ECS Exec for people. */
@@ -63,6 +64,12 @@ describe('private endpoint (no load balancer)', () => {
     const alarm = one(platform, 'aws_cloudwatch_metric_alarm', 'server-not-running');
     expect(alarm.alarm_name).toBe('blog-data-dev-server-not-running');
     expect(JSON.stringify(alarm.metric_query)).toContain('tasks missing while the worker runs');
+    const five = (v: number | undefined) => Array.from({ length: 5 }, () => v);
+    // Without Container Insights: `server` is the worker's CPU samples (the witness), `running` the server's.
+    expect(alarmState(alarm, { server: five(1), running: five(undefined) })).toBe('ALARM');
+    expect(alarmState(alarm, { server: five(1), running: five(1) })).toBe('OK');
+    // The schedule's night: nothing runs, nothing is missing.
+    expect(alarmState(alarm, { server: five(undefined), running: five(undefined) })).toBe('OK');
   });
 
   it('tracks CPU only when scaled out without an ALB', () => {

@@ -64,7 +64,9 @@ describe('rehearsal against the AWS emulator', () => {
     expect(outputs.ecs_cluster_arn.value).toBe(`arn:aws:ecs:${region}:123456789012:cluster/prefect-dev`);
     expect(outputs.task_subnet_ids.value).toEqual([expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)]);
     expect(outputs.assign_public_ip.value).toBe(true);
-    expect(outputs.prefect_api_url.value).toBe(`http://${outputs.alb_dns_name.value as string}/api`);
+    // Dev's default endpoint is private: no load balancer, the server's Cloud Map name (moto has Cloud Map).
+    expect(outputs.endpoint.value).toBe('private');
+    expect(outputs.prefect_api_url.value).toBe('http://prefect-server.blog-data-dev.internal:4200/api');
     expect(outputs.api_auth_secret_arn.value).toMatch(new RegExp(`^arn:aws:secretsmanager:${region}:123456789012:secret:blog-data-dev/prefect-api-auth-`));
     expect(Object.values(outputs).every((o) => o.sensitive === false)).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'state', 'blog-data-dev-platform.tfstate'))).toBe(true);
