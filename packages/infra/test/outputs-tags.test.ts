@@ -107,7 +107,11 @@ describe('tags, provider and backend', () => {
     const service = Object.values(emu.platform.resource.aws_ecs_service)[0];
     // task_definition is ignored everywhere (the release step moves the server), desired_count wherever a
     // schedule owns it (dev's default, service-schedule.test.ts); the rest only here.
-    expect(service.lifecycle.ignore_changes).toEqual(['task_definition', 'desired_count', 'health_check_grace_period_seconds', 'availability_zone_rebalancing']);
+    expect(service.lifecycle.ignore_changes).toEqual([
+      'task_definition', 'desired_count', 'health_check_grace_period_seconds', 'availability_zone_rebalancing', 'enable_execute_command',
+    ]);
+    // Dev's private endpoint: what moto's Cloud Map does not echo.
+    expect(Object.values(emu.platform.resource.aws_service_discovery_service as Record<string, any>)[0].lifecycle.ignore_changes).toEqual(['health_check_custom_config', 'tags']);
     const cluster = Object.values(emu.platform.resource.aws_rds_cluster)[0];
     expect(cluster.lifecycle.ignore_changes).toEqual(['scaling_configuration']);
     // Real deployments ignore nothing of the kind.

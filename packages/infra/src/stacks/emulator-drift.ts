@@ -8,8 +8,12 @@ import { IConstruct } from 'constructs';
  * stay strict. Each entry is a gap in moto, not in the configuration:
  */
 export const EMULATOR_IGNORED_DRIFT: Readonly<Record<string, readonly string[]>> = {
-  // DescribeServices omits healthCheckGracePeriodSeconds and availabilityZoneRebalancing.
-  aws_ecs_service: ['health_check_grace_period_seconds', 'availability_zone_rebalancing'],
+  // DescribeServices omits healthCheckGracePeriodSeconds, availabilityZoneRebalancing and
+  // enableExecuteCommand (moto has no ECS Exec).
+  aws_ecs_service: ['health_check_grace_period_seconds', 'availability_zone_rebalancing', 'enable_execute_command'],
+  // Cloud Map's GetService omits HealthCheckCustomConfig (a replacement every plan otherwise) and
+  // answers an empty tag map.
+  aws_service_discovery_service: ['health_check_custom_config', 'tags'],
   // DescribeDBInstances omits the Performance Insights fields of Aurora instances.
   aws_rds_cluster_instance: [
     'performance_insights_enabled',
