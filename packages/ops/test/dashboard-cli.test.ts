@@ -23,9 +23,17 @@ describe('platform-ops dashboard on the command line', () => {
 
   it('without a Prefect URL it says which flag or output to give, and serves nothing', async () => {
     const { io, err, out } = capture({ PREFECT_API_AUTH_STRING: 'u:p', AWS_REGION: 'eu-west-1' });
-    expect(await main(['dashboard', '--env', 'dev', '--port', '0'], io)).toBe(2);
+    expect(await main(['dashboard', '--env', 'staging', '--port', '0'], io)).toBe(2);
     expect(err.text).toContain('no Prefect API URL');
     expect(err.text).toContain('--prefect-url');
     expect(out.text).not.toContain('http://');
+  });
+
+  it('with a private endpoint (dev) it asks for the tunnel: connect, then --prefect-url', async () => {
+    const { io, err, out } = capture({ PREFECT_API_AUTH_STRING: 'u:p', AWS_REGION: 'eu-west-1' });
+    expect(await main(['dashboard', '--env', 'dev', '--port', '0'], io)).toBe(2);
+    expect(err.text).toContain('dev has a private endpoint: its Prefect URL answers inside the VPC only');
+    expect(err.text).toContain('run `platform-ops connect --env dev` in another terminal, then pass --prefect-url http://localhost:4200');
+    expect(out.text).toBe('');
   });
 });

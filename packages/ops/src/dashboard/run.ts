@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { awsCredentialsError, messageOf, UserError, usageError } from '@blog-data/cli-kit';
-import type { PlatformConfig } from '@blog-data/config';
+import { PlatformConfig, PRIVATE_TUNNEL_URL } from '@blog-data/config';
 import { readApiAuth } from '../api-auth';
 import type { AwsClients } from '../doctor/types';
 import type { InfraOutputs } from '../infra-outputs';
@@ -32,6 +32,11 @@ export interface DashboardRunOptions {
  * (never sent to the browser), then serves the page. Throws a UserError naming what is missing.
  */
 export async function startDashboard(options: DashboardRunOptions): Promise<DashboardServer> {
+  if (!options.prefectUrl && (options.outputs.endpoint ?? options.config.endpoint) === 'private') {
+    // The private endpoint's URL answers inside the VPC only; the tunnel brings it here.
+    throw usageError(`${options.config.env} has a private endpoint: its Prefect URL answers inside the VPC only`, '--prefect-url',
+      `run \`platform-ops connect --env ${options.config.env}\` in another terminal, then pass --prefect-url ${PRIVATE_TUNNEL_URL}`);
+  }
   const base = (options.prefectUrl ?? options.outputs.prefect_url)?.replace(/\/+$/, '');
   const apiUrl = options.prefectUrl ? `${base}/api` : options.outputs.prefect_api_url ?? (base ? `${base}/api` : undefined);
   if (!apiUrl) {
