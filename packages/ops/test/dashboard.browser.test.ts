@@ -108,8 +108,10 @@ describeWithServices('platform-ops dashboard in a real browser',
         cwd: process.cwd(),
         signal: stopDashboard.signal,
       };
+      // Dev's endpoint is private: the dashboard reaches Prefect through the tunnel's URL
+      // (`platform-ops connect`), here the contract server's.
       dashboardExit = main(['dashboard', '--env', 'dev', '--port', '0', '--infra-outputs', outputsFile, '--plan-file', planFile,
-        '--registry', svc.TEST_REGISTRY, '--timeout', '3000'], io);
+        '--registry', svc.TEST_REGISTRY, '--timeout', '3000', '--prefect-url', base], io);
       dashboardUrl = await Promise.race([started, dashboardExit.then((code) => { throw new Error(`dashboard exited ${code}: ${cliOut.join('')}`); })]);
 
       // A fresh profile each run (playwright passes it as --user-data-dir).
