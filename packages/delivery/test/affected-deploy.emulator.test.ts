@@ -92,6 +92,10 @@ describeWithServices(
         PLATFORM_IMAGE__REPOSITORY: repositoryName,
         // The flows go to the contract server (no Prefect runs here; the ALB's name does not resolve).
         PREFECT_API_URL: prefect.apiUrl,
+        // The load-balancer shape, whose flows step runs the deployer here. Dev's default private
+        // endpoint runs infra's deployer task in the VPC instead (test/deployer-task.test.ts); moto
+        // cannot start that task (its RunTask needs a container-level memory) nor would it run it.
+        PLATFORM_ENDPOINT: 'cloudfront',
         NX_DAEMON: 'false',
         NX_NO_CLOUD: 'true',
         NX_TUI: 'false',
