@@ -107,13 +107,8 @@ describeWithServices(
       // holds the state bucket and the ECR repository.
       await run(['pnpm', 'nx', 'run', 'infra:build', '--output-style=static']);
       timings.push(`scratch copy and infra's build: ${seconds(started)}`);
-      // The CLI synthesizes every stack, and the platform stack's task definitions need digests; the
-      // bootstrap stack has none, so any will do here (the images cannot be pushed before it exists).
-      const unused = `sha256:${'0'.repeat(64)}`;
-      await run(['node', 'packages/infra/bin/platform-infra.js', 'apply', '--env', 'dev', '--stack', 'bootstrap', '--backend', 'local', '--auto-approve'], {
-        PLATFORM_IMAGE__DIGEST: unused,
-        PLATFORM_IMAGE__DEPLOYER_DIGEST: unused,
-      });
+      // No image exists yet (its repository is in this stack): the README's command as written.
+      await run(['node', 'packages/infra/bin/platform-infra.js', 'apply', '--env', 'dev', '--stack', 'bootstrap', '--backend', 'local', '--auto-approve']);
       timings.push(`set-up with the bootstrap apply: ${seconds(started)}`);
     }, 15 * 60_000);
 
@@ -130,9 +125,9 @@ describeWithServices(
      * Runs a command in the scratch repository; its output (stdout and stderr), or an error with its
      * end. Asynchronous: this process must keep reading the private emulator's log pipe meanwhile.
      */
-    function run(argv: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
+    function run(argv: readonly string[]): Promise<string> {
       const [cmd, ...args] = argv;
-      const child = spawn(cmd!, args, { cwd: scratch.root, env: { ...environ, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(cmd!, args, { cwd: scratch.root, env: environ, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
