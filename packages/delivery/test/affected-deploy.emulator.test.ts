@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTaskDefinitionsCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { PrefectContractServer } from '@blog-data/prefect-api/testing';
 import { describeWithServices, PrivateEmulator, startPrivateAwsEmulator, uniqueName } from '@blog-data/test-support';
 import { ARTIFACT_FILES, readInfraOutputs } from '../src';
@@ -174,6 +174,33 @@ describeWithServices(
       return res.status;
     };
 
+    /** Task definition ARNs of the deployer tasks the flows step ran (a private endpoint's flows step). */
+    const deployerRuns = async () => {
+      const cluster = outputs().ecs_cluster_arn;
+      const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'STOPPED' }));
+      if (taskArns.length === 0) return [];
+      const { tasks = [] } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
+      return tasks.filter((t) => t.startedBy === 'platform-deploy').map((t) => ({ taskDefinition: t.taskDefinitionArn, exitCode: t.containers?.[0]?.exitCode }));
+    };
+    /**
+     * The flows step's work, as dev's endpoint has it: with a private endpoint the API answers in the
+     * VPC only, and the step runs infra's deployer task there (so this deploy's `deployRun`-th run of
+     * it used the current deployer task definition, to its end); with a public one it applied the
+     * flows to the API (here the contract server), pinned to the Prefect image's digest.
+     */
+    async function expectFlowsApplied(prefectImage: Published, deployRun: number): Promise<void> {
+      if (outputs().endpoint === 'private') {
+        const runs = await deployerRuns();
+        expect(runs).toHaveLength(deployRun);
+        expect(runs).toContainEqual({ taskDefinition: outputs().deployer_task_definition_arn, exitCode: 0 });
+        return;
+      }
+      expect(prefect.workPools.size).toBe(1);
+      expect(JSON.stringify([...prefect.workPools.values()])).toContain(prefectImage.digest);
+      expect(prefect.deployments.size).toBeGreaterThan(0);
+      expect(prefect.violations).toEqual([]);
+    }
+
     let first: { prefect: Published; deployer: Published; revision: number | undefined };
 
     it('deploys everything on a first deploy (empty-tree base, no outputs yet): images, then infra, then the flows', async () => {
@@ -190,11 +217,7 @@ describeWithServices(
       const task = await deployerTask();
       expect(task.images).toEqual([inEcr(deployerImage)]);
       expect(outputs().deployer_image).toBe(inEcr(deployerImage));
-      // The flows step ran against the outputs: the work pool runs flows on the Prefect image's digest.
-      expect(prefect.workPools.size).toBe(1);
-      expect(JSON.stringify([...prefect.workPools.values()])).toContain(prefectImage.digest);
-      expect(prefect.deployments.size).toBeGreaterThan(0);
-      expect(prefect.violations).toEqual([]);
+      await expectFlowsApplied(prefectImage, 1);
       first = { prefect: prefectImage, deployer: deployerImage, revision: task.revision };
     }, 40 * 60_000);
 
@@ -219,7 +242,7 @@ describeWithServices(
       expect(task.images).toEqual([inEcr(deployerImage)]);
       expect(task.revision).toBe(first.revision! + 1);
       expect(outputs().deployer_image).toBe(inEcr(deployerImage));
-      expect(prefect.violations).toEqual([]);
+      await expectFlowsApplied(prefectImage, 2);
     }, 20 * 60_000);
 
     it('the same deploy again changes nothing: both publishes no-ops, infra hands on its recorded outputs', async () => {
@@ -233,6 +256,7 @@ describeWithServices(
       expect(result.output).toMatch(/infra: reuse — unchanged since /);
       expect(await deployerTask()).toEqual(before.task);
       expect(await deployerRevisions()).toEqual(before.revisions);
+      await expectFlowsApplied(published(ARTIFACT_FILES.image), 3);
     }, 20 * 60_000);
   },
 );
