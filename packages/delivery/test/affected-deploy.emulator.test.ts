@@ -91,10 +91,6 @@ describeWithServices(
         PLATFORM_AWS__ACCOUNT_ID: ACCOUNT,
         PLATFORM_AWS__REGION: REGION,
         PLATFORM_IMAGE__REPOSITORY: repositoryName,
-        // The public endpoint's flows step (the deployer applies over the API). Dev's default, the
-        // private endpoint, runs the deployer as an ECS task instead: on the emulator its RunTask
-        // fails (moto answers HTML, the step stops with a JSON parse error) — not covered here yet.
-        PLATFORM_ENDPOINT: 'cloudfront',
         // The flows go to the contract server (no Prefect runs here; the ALB's name does not resolve).
         PREFECT_API_URL: prefect.apiUrl,
         // The load-balancer shape, whose flows step runs the deployer here. Dev's default private
