@@ -11,21 +11,32 @@ export interface SourceInfo {
 }
 
 /**
- * Git facts for `dir`. The revision is the last commit touching the directory,
- * not HEAD: an unrelated commit must not change the image's labels, or every
- * commit would rebuild and re-push an identical image. `sentFiles` may still be
- * being listed: the git processes start at once and run while the context is read.
+ * Git facts for `dir`. The revision is the last commit touching a file the context sends (all
+ * of `dir` when the sent files are not given), not HEAD: an unrelated commit must not change the
+ * image's labels, or every commit would rebuild and re-push an identical image. That matters most
+ * for a context that is the repository root with a .dockerignore allowlist (the deployer image):
+ * "the last commit touching the directory" would be every commit. `sentFiles` may still be being
+ * listed: the other git processes start at once and run while the context is read.
  */
 export async function sourceInfo(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>): Promise<SourceInfo> {
   // Independent questions, asked at once: each git process costs a few tens of ms.
   const [log, dirty, remote] = await Promise.all([
-    git(dir, ['log', '-1', '--format=%H %cI', '--', '.']),
+    lastCommitTouching(dir, sentFiles),
     isDirty(dir, sentFiles),
     git(dir, ['config', '--get', 'remote.origin.url']),
   ]);
   if (!log) return {};
   const [sha, committedAt] = log.split(' ');
   return { revision: `${sha}${dirty ? '-dirty' : ''}`, committedAt, url: normaliseRemote(remote) };
+}
+
+/** `<sha> <ISO time>` of the last commit that changed one of the sent files (or anything under `dir`). */
+async function lastCommitTouching(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>): Promise<string | undefined> {
+  const files = sentFiles ? await sentFiles : undefined;
+  // Literal pathspecs: a file named `*.py` or `:x` means that file. A file deleted since is not
+  // among them; its deletion shows as -dirty until committed, and the content tag changes anyway.
+  const paths = files && files.length ? ['--literal-pathspecs', 'log', '-1', '--format=%H %cI', '--', ...files] : ['log', '-1', '--format=%H %cI', '--', '.'];
+  return git(dir, paths);
 }
 
 /**

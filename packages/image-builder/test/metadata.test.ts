@@ -47,6 +47,16 @@ describe('source revision for the labels', () => {
     expect(await sourceInfo(dir(), sent)).toMatchObject({ revision: touched, url: 'https://github.com/acme/platform' });
   });
 
+  it('is the last commit that touched a file the context sends: files it leaves out do not count (a root context with an allowlist)', async () => {
+    const touched = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(dir(), 'notes.md'), 'left out by .dockerignore\n');
+    git('commit', '-q', '-am', 'notes only');
+    expect((await sourceInfo(dir(), sent)).revision).toBe(touched);
+    writeFileSync(path.join(dir(), 'Dockerfile'), 'FROM y\n');
+    git('commit', '-q', '-am', 'the Dockerfile');
+    expect((await sourceInfo(dir(), sent)).revision).toBe(git('rev-parse', 'HEAD'));
+  });
+
   it('is marked dirty for uncommitted changes to sent files or deletions, not for files the context leaves out', async () => {
     const sha = git('rev-parse', 'HEAD');
     writeFileSync(path.join(dir(), 'notes.md'), 'edited\n');
