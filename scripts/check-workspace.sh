@@ -25,7 +25,7 @@ got=$(affected packages/image-builder/src/index.ts)
 got=$(affected packages/config/src/schema.ts)
 [ "$got" = "config delivery flows-deployer image-builder infra ops" ] || fail "a change in config should affect every package, got: $got"
 got=$(affected packages/prefect-api/src/client.ts)
-[ "$got" = "flows-deployer ops prefect-api" ] || fail "a change in prefect-api should affect it, the deployer and ops, got: $got"
+[ "$got" = "delivery flows-deployer ops prefect-api" ] || fail "a change in prefect-api should affect it, the deployer, ops and delivery (its end-to-end test deploys flows to the contract server), got: $got"
 ok "nx affected follows the project graph"
 
 # The deploy plan nx affected -t deploy follows (packages/delivery): "project:reason" in order.
