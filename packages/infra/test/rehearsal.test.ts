@@ -79,6 +79,16 @@ describe('rehearsal against the AWS emulator', () => {
     const described = statements.map((st) => `${st.Effect} ${st.Action} SecureTransport=${String(st.Condition?.Bool?.['aws:SecureTransport'])}`);
     expect(described).toEqual(['Deny s3:* SecureTransport=false']);
 
+    // The schedule that scales dev to zero at night is applied too (the emulator launcher adds
+    // Application Auto Scaling's tagging calls, which moto lacks); moto never runs the actions.
+    type StateResource = { type: string; instances: { attributes: Record<string, unknown> }[] };
+    const state = JSON.parse(fs.readFileSync(path.join(outdir, 'state', 'blog-data-dev-platform.tfstate'), 'utf8')) as { resources: StateResource[] };
+    const attributesOf = (type: string) => state.resources.filter((r) => r.type === type).flatMap((r) => r.instances.map((i) => i.attributes));
+    expect(attributesOf('aws_appautoscaling_target').map((a) => a.resource_id).sort())
+      .toEqual(['service/prefect-dev/prefect-server', 'service/prefect-dev/prefect-worker']);
+    const actions = attributesOf('aws_appautoscaling_scheduled_action').map((a) => `${String(a.name)} ${String(a.timezone)}`).sort();
+    expect(actions).toEqual(['server-start', 'server-stop', 'worker-start', 'worker-stop'].map((n) => `blog-data-dev-${n} Europe/London`));
+
     // What deploy-affected does when infra was not deployed: read the outputs back from the state.
     const reread = await runCommand(options(['output']), environ);
     expect(reread.outputs).toEqual(outputs);

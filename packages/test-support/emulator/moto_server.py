@@ -9,6 +9,11 @@ definition parses, StartAt names a state, every state has a known Type), and ans
 shape: {"result": "OK" | "FAIL", "diagnostics": [...], "truncated": false}. It reads a state
 machine back with ListStateMachineVersions, which this answers from moto's own published versions.
 
+It adds Application Auto Scaling's tagging calls (ListTagsForResource, TagResource,
+UntagResource, and the Tags of RegisterScalableTarget), which moto 5.2.1 lacks: the provider reads
+a scalable target's tags after every create, so without them no aws_appautoscaling_target (the
+schedule that scales dev to zero, the API autoscaling) could be applied on the emulator.
+
 It also reads S3 bucket policies as S3's HTTPS endpoint would (see `bucket_permission`): moto
 5.2.1 ignores the `Bool` condition operator, so the platform's TLS-only statement (`Deny s3:*` when
 `aws:SecureTransport` is false) refused every object request, over any transport.
@@ -17,6 +22,8 @@ Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
 
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
@@ -64,6 +71,61 @@ def list_state_machine_versions(self):
 
 StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
 StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+# Scalable target ARN -> {key: value}. ARNs carry account and region, so one map serves every backend.
+SCALABLE_TARGET_TAGS = {}
+register_scalable_target_untagged = ApplicationAutoScalingResponse.register_scalable_target
+deregister_scalable_target_untagged = ApplicationAutoScalingResponse.deregister_scalable_target
+
+
+def register_scalable_target(self):
+    answer = register_scalable_target_untagged(self)
+    tags = self._get_param("Tags") or {}
+    if tags:
+        SCALABLE_TARGET_TAGS.setdefault(json.loads(answer)["ScalableTargetARN"], {}).update(tags)
+    return answer
+
+
+def deregister_scalable_target(self):
+    namespace, resource, dimension = (self._get_param(k) for k in ("ServiceNamespace", "ResourceId", "ScalableDimension"))
+    gone = [t.arn for t in self.applicationautoscaling_backend.describe_scalable_targets(namespace, [resource], dimension)]
+    answer = deregister_scalable_target_untagged(self)
+    for arn in gone:
+        SCALABLE_TARGET_TAGS.pop(arn, None)
+    return answer
+
+
+def scalable_target_arn(self):
+    """The ResourceARN parameter if it names a scalable target of this backend; else AWS's ResourceNotFoundException."""
+    arn = self._get_param("ResourceARN")
+    for targets in self.applicationautoscaling_backend.targets.values():
+        if any(t.arn == arn for t in targets.values()):
+            return arn
+    raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for {arn}")
+
+
+def list_tags_for_resource(self):
+    return json.dumps({"Tags": SCALABLE_TARGET_TAGS.get(scalable_target_arn(self), {})})
+
+
+def tag_resource(self):
+    SCALABLE_TARGET_TAGS.setdefault(scalable_target_arn(self), {}).update(self._get_param("Tags") or {})
+    return json.dumps({})
+
+
+def untag_resource(self):
+    tags = SCALABLE_TARGET_TAGS.get(scalable_target_arn(self), {})
+    for key in self._get_param("TagKeys") or []:
+        tags.pop(key, None)
+    return json.dumps({})
+
+
+ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+ApplicationAutoScalingResponse.deregister_scalable_target = deregister_scalable_target
+ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+ApplicationAutoScalingResponse.tag_resource = tag_resource
+ApplicationAutoScalingResponse.untag_resource = untag_resource
+
 
 def secure_transport_met(statement):
     """False when the statement is conditioned on `aws:SecureTransport` being false.

@@ -244,9 +244,7 @@ export class PlatformStack extends TerraformStack {
       network: { subnetIds: network.taskSubnetIds, securityGroupId: groups.worker.id, assignPublicIp: network.assignPublicIp },
       scheduled: config.schedule !== null,
     });
-    // moto 5.2.1 has no ListTagsForResource for Application Auto Scaling, which the provider reads
-    // after every create: the emulator goes without the schedule (README, emulator deviations).
-    const schedule = config.schedule && !emulator
+    const schedule = config.schedule
       ? new ServiceSchedule(this, 'service-schedule', {
         namePrefix: prefix,
         clusterName: cluster.cluster.name,
@@ -262,7 +260,8 @@ export class PlatformStack extends TerraformStack {
           : {}),
       })
       : undefined;
-    // Same emulator gap as the schedule (moto lacks Application Auto Scaling's ListTagsForResource).
+    // The scale-out mode is not applied on the emulator (moto lacks ElastiCache user groups and
+    // serverless caches: README, emulator deviations), so neither is its autoscaling.
     if (scaleOut && !emulator) {
       new ApiAutoscaling(this, 'api-autoscaling', {
         namePrefix: prefix,
