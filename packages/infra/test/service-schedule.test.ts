@@ -83,10 +83,12 @@ describe('service schedule (scale to zero outside working hours)', () => {
     expect(one(always, 'aws_ecs_service', 'prefect-worker').lifecycle).toBeUndefined();
   });
 
-  it('is left out on the emulator (moto has no ListTagsForResource for Application Auto Scaling), desired_count still ignored', () => {
+  it('is the same on the emulator (its launcher adds the Application Auto Scaling tagging calls moto lacks), desired_count ignored', () => {
     const emu = synthBoth(configFor('dev'), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' }).platform;
-    expect(resources(emu, 'aws_appautoscaling_target')).toEqual({});
-    expect(resources(emu, 'aws_appautoscaling_scheduled_action')).toEqual({});
+    const aws = synthBoth(configFor('dev')).platform;
+    expect(resources(emu, 'aws_appautoscaling_target')).toEqual(resources(aws, 'aws_appautoscaling_target'));
+    expect(resources(emu, 'aws_appautoscaling_scheduled_action')).toEqual(resources(aws, 'aws_appautoscaling_scheduled_action'));
+    expect(Object.keys(resources(emu, 'aws_appautoscaling_scheduled_action'))).toHaveLength(4);
     expect(one(emu, 'aws_ecs_service', 'prefect-worker').lifecycle.ignore_changes).toContain('desired_count');
     expect(one(emu, 'aws_rds_cluster').serverlessv2_scaling_configuration).toMatchObject({ min_capacity: 0, seconds_until_auto_pause: 900 });
   });
