@@ -190,6 +190,17 @@ describe('context hashes remembered by file stat', () => {
     expect(await hashCountingReads(listed)).toEqual({ hash: expected, reads: 0 });
   });
 
+  it('takes the last file\'s hash from the tar stream too, when the stream ends before its digest is taken', async () => {
+    // Reproduction: a large last file was given up at the tar stream's end and read a second time.
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('a.bin', 'a'.repeat(100_000));
+    write('z.bin', 'z'.repeat(8 * 1024 * 1024));
+    const expected = (await readBuildContext(dir)).filesHash;
+    const listed = await listBuildContext(dir);
+    await headersOf(listed.pack());
+    expect(await hashCountingReads(listed)).toEqual({ hash: expected, reads: 0 });
+  });
+
   it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
     const { expected, listed } = await largeFilesContext('z.bin');
     const stream = listed.pack();
