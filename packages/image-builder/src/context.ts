@@ -86,7 +86,7 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const cache = await FileHashCache.open(options.hashCacheFile);
-  const unhashedBytes = await cache.unknownBytes(root, files);
+  const unknown = await cache.unknownFiles(root, files);
   const dockerfileBytes = await fs.readFile(dockerfilePath);
   const dockerfileText = dockerfileBytes.toString('utf8');
   // A build started before the hash (see publish.ts) reads every file for its tar stream: the hash
@@ -108,7 +108,7 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
     dockerfileText,
     ignoreFile: ignoreName,
     files,
-    unhashedBytes,
+    unhashedBytes: unknown.bytes,
     hash,
     pack: () => packed.watch(
       // tar-fs is loaded only when something is built: a no-op publish never packs.
@@ -128,7 +128,9 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
         }),
         mapStream: (content, header) => packed.tee(content, header.name) as ReadStream,
       }),
-      files,
+      // Only what the cache does not know: the hash takes the others' from the cache, and hashing
+      // a file costs as much CPU as sending it (a one-line change in a 400 MB context hashes one file).
+      unknown.files,
     ),
   };
 }

@@ -34,22 +34,26 @@ export class FileHashCache {
   }
 
   private readonly entries = new Map<string, Entry>();
-  /** Each file's stat when {@link unknownBytes} listed it: taken before any read of the file. */
+  /** Each file's stat when {@link unknownFiles} listed it: taken before any read of the file. */
   private readonly listed = new Map<string, BigIntStats>();
   private changed = false;
 
   private constructor(private readonly file: string | undefined) {}
 
-  /** Bytes that hashing these files would read: the files whose stat matches no remembered entry. */
-  async unknownBytes(root: string, files: readonly string[]): Promise<number> {
+  /** The files whose stat matches no remembered entry (hashing them reads them), and their bytes. */
+  async unknownFiles(root: string, files: readonly string[]): Promise<{ readonly files: readonly string[]; readonly bytes: number }> {
+    const unknown: string[] = [];
     let bytes = 0;
     for (const rel of files) {
       const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
       if (st) this.listed.set(rel, st);
       const cached = this.entries.get(rel);
-      if (st && !(cached && sameStat(cached, statKey(st)))) bytes += Number(st.size);
+      if (st && !(cached && sameStat(cached, statKey(st)))) {
+        unknown.push(rel);
+        bytes += Number(st.size);
+      }
     }
-    return bytes;
+    return { files: unknown, bytes };
   }
 
   /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
@@ -70,7 +74,7 @@ export class FileHashCache {
 
   /**
    * Records a hash computed elsewhere (the Dockerfile read at listing, a file hashed while the
-   * build's tar stream read it) under the stat {@link unknownBytes} took before that read: a file
+   * build's tar stream read it) under the stat {@link unknownFiles} took before that read: a file
    * changed after it then no longer matches, and is read again next time.
    */
   rememberListed(rel: string, sha: string): void {

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import * as crypto from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
@@ -199,6 +200,32 @@ describe('context hashes remembered by file stat', () => {
     const listed = await listBuildContext(dir);
     await headersOf(listed.pack());
     expect(await hashCountingReads(listed)).toEqual({ hash: expected, reads: 0 });
+  });
+
+  it('hashes in the tar stream only the files the cache does not know (a one-file change in a large context hashes one file)', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('big.bin', 'b'.repeat(1_000_000));
+    write('app.txt', 'v1');
+    await settle();
+    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
+    try {
+      await readBuildContext(dir, { hashCacheFile: cacheFile });
+      write('app.txt', 'v2');
+      const listed = await listBuildContext(dir, { hashCacheFile: cacheFile });
+      expect(listed.unhashedBytes).toBe(2);
+      // Bytes hashed while the tar stream is read: the changed file's, not the large known one's.
+      const updates = jest.spyOn(crypto.Hash.prototype, 'update');
+      try {
+        await headersOf(listed.pack());
+        const hashed = updates.mock.calls.reduce((sum, [data]) => sum + Buffer.byteLength(data as Buffer), 0);
+        expect(hashed).toBe(2);
+      } finally {
+        updates.mockRestore();
+      }
+      expect(await hashCountingReads(listed)).toEqual({ hash: (await readBuildContext(dir)).filesHash, reads: 0 });
+    } finally {
+      rmSync(cacheFile, { force: true });
+    }
   });
 
   it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
