@@ -103,8 +103,10 @@ describe('scale mode', () => {
   it('authenticates with an RBAC user whose password Secrets Manager generates; the default user is off', () => {
     const users = Object.values(resources(out.platform, 'aws_elasticache_user'));
     expect(users.map((u) => [u.user_name, u.access_string]).sort()).toEqual([['default', 'off -@all'], ['prefect', 'on ~* &* +@all -@dangerous']]);
-    const prefect = users.find((u) => u.user_name === 'prefect')!;
-    expect(prefect.authentication_mode).toEqual({ type: 'password', passwords: [expect.stringContaining('data.aws_secretsmanager_secret_version.redis_password-read')] });
+    // Both authenticate by password: a Valkey user group refuses a no-password member (even `default`).
+    for (const u of users) {
+      expect(u.authentication_mode).toEqual({ type: 'password', passwords: [expect.stringContaining('data.aws_secretsmanager_secret_version.redis_password-read')] });
+    }
     expect(Object.keys((out.platform as any).ephemeral.aws_secretsmanager_random_password)).toHaveLength(2);
     const written = Object.values(resources(out.platform, 'aws_secretsmanager_secret_version')).find((v) => String(v.secret_id).includes('redis_password'));
     expect(written).toMatchObject({ secret_string_wo: expect.stringContaining('ephemeral.aws_secretsmanager_random_password.redis_password'), secret_string_wo_version: 1 });
@@ -154,6 +156,14 @@ describe('scale mode', () => {
       'blog-data-dev-worker-start': { min_capacity: '1', max_capacity: '1' },
     });
     for (const p of Object.values(resources(out.platform, 'aws_appautoscaling_policy'))) expect(p.resource_id).toContain('service-schedule_server-target');
+  });
+
+  it('is whole on the emulator too: Redis, the background services and the API autoscaling (its launcher adds the ElastiCache calls moto lacks)', () => {
+    const emu = synthBoth(configFor('dev', scaleOut()), { backend: 'local', emulatorEndpoint: 'http://127.0.0.1:1' }).platform;
+    const kinds = ['aws_elasticache_serverless_cache', 'aws_elasticache_user_group', 'aws_elasticache_user', 'aws_ecs_service', 'aws_appautoscaling_target', 'aws_appautoscaling_policy'];
+    const count = (stack: typeof emu) => kinds.map((type) => `${type} ${Object.keys(resources(stack, type)).length}`);
+    expect(count(emu)).toEqual(count(out.platform));
+    expect(Object.values(resources(emu, 'aws_appautoscaling_policy')).map((p) => p.name)).toEqual(['blog-data-dev-api-cpu']);
   });
 
   it('adds an Aurora reader in a zone other than the writer\'s', () => {

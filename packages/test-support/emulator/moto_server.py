@@ -18,6 +18,9 @@ It also reads S3 bucket policies as S3's HTTPS endpoint would (see `bucket_permi
 5.2.1 ignores the `Bool` condition operator, so the platform's TLS-only statement (`Deny s3:*` when
 `aws:SecureTransport` is false) refused every object request, over any transport.
 
+It adds ElastiCache's user groups and serverless caches, which moto 5.2.1 lacks (the scale-out
+mode's Redis): see `moto_elasticache.py`.
+
 Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
@@ -29,6 +32,8 @@ from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.server import main
 from moto.stepfunctions.responses import StepFunctionResponse
+
+import moto_elasticache  # noqa: F401 (adds the ElastiCache calls when imported)
 
 STATE_TYPES = {"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
 

@@ -92,13 +92,16 @@ export class PrefectRedisCache extends Construct {
       dependsOn: [written],
     }).secretString;
 
-    // Every user group must hold a user named `default`; this one cannot log in.
+    // Every user group must hold a user named `default` (DefaultUserRequired); this one is `off`,
+    // so it cannot log in whatever its password. It has one all the same: a Valkey user group
+    // admits only users that authenticate, by password or IAM (ElastiCache guide, "Role-Based
+    // Access Control (RBAC)"), so a no-password default user would be refused.
     const disabledDefault = new ElasticacheUser(this, 'default-user', {
       userId: `${name}-default`,
       userName: 'default',
       engine: r.engine,
       accessString: 'off -@all',
-      authenticationMode: { type: 'no-password-required' },
+      authenticationMode: { type: 'password', passwords: [password] },
     });
     const prefect = new ElasticacheUser(this, 'prefect-user', {
       userId: `${name}-app`,

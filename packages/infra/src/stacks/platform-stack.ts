@@ -260,9 +260,7 @@ export class PlatformStack extends TerraformStack {
           : {}),
       })
       : undefined;
-    // The scale-out mode is not applied on the emulator (moto lacks ElastiCache user groups and
-    // serverless caches: README, emulator deviations), so neither is its autoscaling.
-    if (scaleOut && !emulator) {
+    if (scaleOut) {
       new ApiAutoscaling(this, 'api-autoscaling', {
         namePrefix: prefix,
         clusterName: cluster.cluster.name,
