@@ -5,7 +5,7 @@ import { CliContext, CliIo, paletteFor, processIo, runCli, usageError } from '@b
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command } from 'commander';
 import { assertAwsCredentials, createAwsClients, destroyAwsClients } from './aws';
-import { assertPrivateEndpoint, findServerTask, runSession, shellCommand } from './connect';
+import { assertPrivateEndpoint, findServerTask, needsUiProxy, runSession, shellCommand, unusedLoopbackPort } from './connect';
 import { estimateCost } from './cost';
 import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
@@ -14,6 +14,7 @@ import { followLogs, logGroupFor, LOG_SERVICES, LogLine, parseSince, readLogs } 
 import { PRICE_MODES, PriceMode, resolvePrices } from './price-list';
 import { DEFAULT_PRICE_FILE, loadPriceBook } from './prices';
 import { renderCost, renderDoctor, renderLogLine } from './render';
+import { startUiProxy } from './ui-proxy';
 import { renderWake, wakeEnvironment } from './wake';
 
 /** cli-kit's io, plus the signal that stops `logs --follow` and `dashboard` (the bin wires it to SIGINT). */
@@ -148,16 +149,18 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
   program.command('connect')
     .description('forward a local port to the Prefect server of a private endpoint (ECS Exec, SSM port forwarding), then open the UI there')
     .option('--env <env>', 'dev | staging | prod (default PLATFORM_ENV, then dev)')
-    .option('--local-port <port>', 'local port (the UI is told its API is on 4200: keep the default for the UI)', port('--local-port'), 4200)
+    .option('--local-port <port>', 'local port of the UI and API (another port than 4200 puts a proxy in front, which tells the UI its API is there)', port('--local-port'), 4200)
     .option('--print', 'print the aws command instead of running it')
     .option('--verbose', 'stack traces on errors')
     .action(async (flags: CommonFlags & { localPort: number; print?: boolean }) => {
       const config = loadEnvironment(flags, io);
       assertPrivateEndpoint(config);
       const ecs = new ECSClient({ region: config.aws.region, maxAttempts: 3 });
+      // --print gives the plain forward to the asked port: a UI opened there calls its API on 4200.
+      const proxied = needsUiProxy(flags.localPort) && !flags.print;
       let plan;
       try {
-        plan = await findServerTask(config, ecs, flags.localPort);
+        plan = await findServerTask(config, ecs, flags.localPort, proxied ? await unusedLoopbackPort() : flags.localPort);
       } finally {
         ecs.destroy();
       }
@@ -165,8 +168,14 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
         io.stdout.write(`${shellCommand(plan.argv)}\n`);
         return;
       }
+      const proxy = proxied ? await startUiProxy({ listenPort: plan.localPort, upstreamPort: plan.forwardPort }) : undefined;
       io.stderr.write(`connect: task ${plan.taskId}, the UI at ${plan.url} while this runs (Ctrl-C ends it)\n`);
-      const code = await runSession(plan, io.env);
+      let code: number;
+      try {
+        code = await runSession(plan, io.env);
+      } finally {
+        await proxy?.close();
+      }
       if (code !== 0) throw usageError(`aws ssm start-session exited with ${code}`, plan.target, 'it needs the Session Manager plugin and ecs:ExecuteCommand on the cluster');
     });
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, Task } from '@aws-sdk/client-ecs';
 import { UserError } from '@blog-data/cli-kit';
 import { PlatformConfig, PREFECT_SERVER_PORT, PRIVATE_TUNNEL_URL } from '@blog-data/config';
@@ -13,6 +14,11 @@ export interface ConnectPlan {
   /** `ecs:<cluster name>_<task id>_<container runtime id>`: how SSM names an ECS Exec target. */
   readonly target: string;
   readonly localPort: number;
+  /**
+   * The local end of the port forward: `localPort`, or another port when a UI proxy listens on
+   * `localPort` (any port but 4200, see ui-proxy.ts).
+   */
+  readonly forwardPort: number;
   /** The UI's address on this machine while the session runs. */
   readonly url: string;
   /** `aws` and its arguments. */
@@ -23,18 +29,21 @@ export interface ConnectPlan {
  * Builds the port forward to a running server task (pure): SSM's `AWS-StartPortForwardingSession`
  * document on the task's ECS Exec target. Throws a UserError when the task has no runtime id yet.
  */
-export function planConnect(config: PlatformConfig, clusterName: string, task: Task, localPort = PREFECT_SERVER_PORT): ConnectPlan {
+export function planConnect(
+  config: PlatformConfig, clusterName: string, task: Task, localPort = PREFECT_SERVER_PORT, forwardPort = localPort,
+): ConnectPlan {
   const taskId = (task.taskArn ?? '').split('/').pop() ?? '';
   const runtimeId = task.containers?.find((c) => c.name === SERVER_CONTAINER)?.runtimeId;
   if (!taskId || !runtimeId) {
     throw new UserError(`server task ${taskId || '?'} has no container runtime id yet`, `cluster ${clusterName}`, 'the task is still starting: wait a minute and run connect again');
   }
   const target = `ecs:${clusterName}_${taskId}_${runtimeId}`;
-  const parameters = JSON.stringify({ portNumber: [String(PREFECT_SERVER_PORT)], localPortNumber: [String(localPort)] });
+  const parameters = JSON.stringify({ portNumber: [String(PREFECT_SERVER_PORT)], localPortNumber: [String(forwardPort)] });
   return {
     taskId,
     target,
     localPort,
+    forwardPort,
     url: localPort === PREFECT_SERVER_PORT ? PRIVATE_TUNNEL_URL : `http://localhost:${localPort}`,
     argv: ['aws', 'ssm', 'start-session', '--region', config.aws.region, '--target', target, '--document-name', 'AWS-StartPortForwardingSession', '--parameters', parameters],
   };
@@ -46,7 +55,9 @@ export function shellCommand(argv: readonly string[]): string {
 }
 
 /** Finds a running server task of the environment and plans the port forward to it. */
-export async function findServerTask(config: PlatformConfig, ecs: Pick<ECSClient, 'send'>, localPort?: number): Promise<ConnectPlan> {
+export async function findServerTask(
+  config: PlatformConfig, ecs: Pick<ECSClient, 'send'>, localPort?: number, forwardPort?: number,
+): Promise<ConnectPlan> {
   const cluster = config.ecs.clusterName;
   const service = SERVICES.server.name;
   const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING' }));
@@ -60,7 +71,24 @@ export async function findServerTask(config: PlatformConfig, ecs: Pick<ECSClient
   if (running.length === 0) {
     throw new UserError(`service ${service} has no RUNNING task yet`, `cluster ${cluster}`, 'the task is still starting: wait a minute and run connect again');
   }
-  return planConnect(config, cluster, running[0], localPort);
+  return planConnect(config, cluster, running[0], localPort, forwardPort);
+}
+
+/** Whether the UI needs the proxy: the server tells the UI its API is on the tunnel's port 4200. */
+export function needsUiProxy(localPort: number): boolean {
+  return localPort !== PREFECT_SERVER_PORT;
+}
+
+/** A loopback port nothing listens on now, for the port forward behind the UI proxy. */
+export function unusedLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Refuses environments with a load balancer: their server has no ECS Exec, and a URL of its own. */

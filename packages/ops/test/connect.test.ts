@@ -1,6 +1,6 @@
 import { UserError } from '@blog-data/cli-kit';
 import { loadConfig } from '@blog-data/config';
-import { assertPrivateEndpoint, findServerTask, planConnect, shellCommand } from '../src';
+import { assertPrivateEndpoint, findServerTask, needsUiProxy, planConnect, shellCommand } from '../src';
 
 /**
  * The port forward to the server task. moto 5.2.1's DescribeTasks returns no container
@@ -37,6 +37,14 @@ describe('platform-ops connect', () => {
       + '--parameters \'{"portNumber":["4200"],"localPortNumber":["4200"]}\'',
     );
     expect(planConnect(dev, 'prefect-dev', running, 4300).argv.at(-1)).toBe('{"portNumber":["4200"],"localPortNumber":["4300"]}');
+  });
+
+  it('forwards to another local port when a UI proxy takes the asked one (any port but 4200)', () => {
+    const plan = planConnect(dev, 'prefect-dev', running, 8080, 53123);
+    expect(plan).toMatchObject({ localPort: 8080, forwardPort: 53123, url: 'http://localhost:8080' });
+    expect(plan.argv.at(-1)).toBe('{"portNumber":["4200"],"localPortNumber":["53123"]}');
+    expect(needsUiProxy(4200)).toBe(false);
+    expect(needsUiProxy(8080)).toBe(true);
   });
 
   it('finds a RUNNING task of the server service in the cluster', async () => {
