@@ -82,7 +82,7 @@ function buildProgram({ io }: CliContext): Command {
       // The context's files and git are read while config and the publish path load (their
       // modules are most of a no-op publish's CPU): the process starts on its I/O first.
       const contextDir = resolveContextDir(flags, io);
-      const hashCacheFile = contextHashCacheFile(io.env, contextDir, flags.dockerfile);
+      const hashCacheFile = contextCacheFiles(io.env, contextDir, flags.dockerfile).hashes;
       const contextRead = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
       contextRead.catch(() => undefined);
       const options = resolvePublishOptions(flags, io, contextRead);
@@ -115,6 +115,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, contextRea
     throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
   }
   const image = imageName(flags, contextDir);
+  const cacheFiles = contextCacheFiles(io.env, contextDir, flags.dockerfile);
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
   let engine: EngineClient | undefined;
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, env: io.env, verbose: flags.verbose });
@@ -146,7 +147,8 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, contextRea
     reporter,
     sourceDateEpoch: emptyToUndefined(io.env.SOURCE_DATE_EPOCH),
     cwd: io.cwd,
-    hashCacheFile: contextHashCacheFile(io.env, contextDir, flags.dockerfile),
+    hashCacheFile: cacheFiles.hashes,
+    publishedTagsFile: cacheFiles.published,
     contextRead,
   };
 }
@@ -220,15 +222,16 @@ export function findRepoRoot(start: string): string {
 }
 
 /**
- * Where the context's file hashes are remembered between publishes (by stat,
- * as git's index does): `$XDG_CACHE_HOME` or `~/.cache`, one file per context
- * and Dockerfile. None without a home directory.
+ * What image-builder remembers between publishes of one context and Dockerfile, under
+ * `$XDG_CACHE_HOME` or `~/.cache` (none without a home directory): the files' hashes by stat (as
+ * git's index does), and the content tags published from it.
  */
-function contextHashCacheFile(env: NodeJS.ProcessEnv, contextDir: string, dockerfile: string | undefined): string | undefined {
+function contextCacheFiles(env: NodeJS.ProcessEnv, contextDir: string, dockerfile: string | undefined): { hashes?: string; published?: string } {
   const base = emptyToUndefined(env.XDG_CACHE_HOME) ?? (emptyToUndefined(env.HOME) && path.join(env.HOME as string, '.cache'));
-  if (!base) return undefined;
+  if (!base) return {};
   const key = createHash('sha256').update(`${contextDir}\0${dockerfile ?? 'Dockerfile'}`).digest('hex').slice(0, 24);
-  return path.join(base, 'blog-data-image-builder', `context-${key}.json`);
+  const dir = path.join(base, 'blog-data-image-builder');
+  return { hashes: path.join(dir, `context-${key}.json`), published: path.join(dir, `published-${key}.json`) };
 }
 
 /**

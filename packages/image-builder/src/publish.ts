@@ -7,6 +7,7 @@ import type { EngineClient } from './engine-api';
 import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
 import { ContextRead, nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
+import { PublishedTags } from './published-tags';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
 import { RegistrySession, StaticRegistryAuth } from './registry-session';
 import { readRegistryState } from './registry-state';
@@ -93,6 +94,8 @@ export interface PublishOptions {
   readonly contextRead?: Promise<ContextRead>;
   /** New (unhashed) context bytes from which the build starts before the plan; default 1 (any changed file). */
   readonly earlyBuildBytes?: number;
+  /** File remembering the content tags this context published (see `PublishedTags`); default none. */
+  readonly publishedTagsFile?: string;
 }
 
 
@@ -115,8 +118,21 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   // `docker build` starts at once). Nothing is tagged or pushed before the plan says so; any other
   // plan (a change undone: retag) cancels it. An unchanged context (by stat) is a no-op candidate:
   // it is hashed and looked up first, and the engine is not touched.
-  const early = mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))
-    ? run.startBuild(prepared) : undefined;
+  const published = await PublishedTags.open(options.publishedTagsFile);
+  const publishedKey = `${registryHostPart(options.registry ?? options.fallbackRegistryHost)}/${options.repository}`;
+  let hashedFirst: PublishInputs | undefined;
+  let early: EarlyBuild | undefined;
+  if (mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))) {
+    // A small change may be one undone, or a file only touched: hashing it first reads only the
+    // changed files, and content this context already published here is looked up before anything
+    // is built (a retag or a no-op then, where a build would be started and cancelled).
+    if (!options.force && published.enabled && prepared.context.unhashedBytes <= HASH_FIRST_BYTES) {
+      hashedFirst = await run.timed('hash', () => nameBuild(prepared, options));
+      if (!published.has(publishedKey, hashedFirst.contentTag)) early = run.startBuild(prepared);
+    } else {
+      early = run.startBuild(prepared);
+    }
+  }
   // Logging in needs nothing from the context. Started after the build, which then runs while the
   // AWS SDK loads.
   const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
@@ -124,7 +140,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
   const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
   repository?.catch(() => undefined);
-  const inputs = await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
+  const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
     early?.cancel();
     throw err;
   });
@@ -141,7 +157,9 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
 
   try {
     const immutableTags = (await repository)?.immutableTags ?? false;
-    return await publishToRegistry(run, inputs, opening, { ...planContext, immutableTags }, early);
+    const result = await publishToRegistry(run, inputs, opening, { ...planContext, immutableTags }, early);
+    if (result.digest && mode === 'publish') await published.remember(publishedKey, result.contentTag);
+    return result;
   } finally {
     // A plan other than build-push (or a failure) leaves the early build unused: stop it.
     early?.cancel();
@@ -250,6 +268,8 @@ async function buildPushVerify(
 
 /** Unhashed context bytes from which a build starts before the plan: any changed file. */
 const EARLY_BUILD_BYTES = 1;
+/** Changed bytes up to which the content is hashed before a build starts (8 MiB: a few ms of sha256). */
+const HASH_FIRST_BYTES = 8 * 1024 * 1024;
 
 /** Says which tags stay where they are because the repository's tags are immutable. */
 function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, digest: string): void {

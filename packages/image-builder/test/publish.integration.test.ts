@@ -334,6 +334,35 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(await digestAt('early')).toBe(changed.digest);
     });
 
+    it('looks up a small change before building when this context published that content before (a change undone, a file touched): no build is started', async () => {
+      const dir = fixture('busybox-app');
+      const cache = mkdtempSync(path.join(tmpdir(), 'ib-cache-'));
+      dirs.push(cache);
+      let builds = 0;
+      // The same engine, counting build requests.
+      const counting = Object.create(docker) as typeof docker;
+      counting.build = (...args: Parameters<typeof docker.build>) => {
+        builds += 1;
+        return docker.build(...args);
+      };
+      const remembering = {
+        rollingTag: 'undo', docker: counting, hashCacheFile: path.join(cache, 'hashes.json'), publishedTagsFile: path.join(cache, 'published.json'),
+      };
+      const runScript = path.join(dir, 'app', 'run.sh');
+      const original = readFileSync(runScript, 'utf8');
+      const first = await publish(dir, remembering);
+      writeFileSync(runScript, `${original}echo undo\n`);
+      const changed = await publish(dir, remembering);
+      expect([first.status, changed.status, builds]).toEqual(['pushed', 'pushed', 2]);
+
+      writeFileSync(runScript, original);
+      const back = await publish(dir, remembering);
+      expect(back).toMatchObject({ status: 'retagged', digest: first.digest });
+      writeFileSync(runScript, original);
+      expect(await publish(dir, remembering)).toMatchObject({ status: 'noop', digest: first.digest });
+      expect(builds).toBe(2);
+    });
+
     it('never moves an existing tag of an IMMUTABLE repository (as infra creates it): pushes the new content tag, leaves the rolling tag, says so', async () => {
       const immutable = `${repository}-immutable`;
       await ecrClient.send(new CreateRepositoryCommand({ repositoryName: immutable, imageTagMutability: 'IMMUTABLE' }));

@@ -1,0 +1,59 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** File format version; a change makes old files be ignored. */
+const VERSION = 1;
+/** Content tags remembered per repository, newest first. */
+const KEEP = 20;
+
+/**
+ * The content tags one build context published to each repository from this machine (a hint, not
+ * a truth: the registry decides). A small change whose content tag is among them is most likely a
+ * change undone, or a file only touched: publish then looks up the registry before it builds.
+ */
+export class PublishedTags {
+  /** Loads the file; a missing, unreadable or old-format file starts empty. Undefined `file`: remembers nothing. */
+  static async open(file: string | undefined): Promise<PublishedTags> {
+    const tags = new PublishedTags(file);
+    if (!file) return tags;
+    try {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as { version?: number; repositories?: Record<string, unknown> };
+      if (data.version === VERSION) {
+        for (const [repository, list] of Object.entries(data.repositories ?? {})) {
+          if (Array.isArray(list)) tags.byRepository.set(repository, list.filter((t): t is string => typeof t === 'string'));
+        }
+      }
+    } catch {
+      // Nothing published from here yet, or a broken file: build as usual.
+    }
+    return tags;
+  }
+
+  private readonly byRepository = new Map<string, string[]>();
+
+  private constructor(private readonly file: string | undefined) {}
+
+  /** Whether there is a file to remember in (without one, nothing is ever known). */
+  get enabled(): boolean {
+    return this.file !== undefined;
+  }
+
+  has(repository: string, contentTag: string): boolean {
+    return this.byRepository.get(repository)?.includes(contentTag) ?? false;
+  }
+
+  /** Records a content tag the registry holds now; written atomically, failures only cost speed later. */
+  async remember(repository: string, contentTag: string): Promise<void> {
+    if (!this.file) return;
+    const list = [contentTag, ...(this.byRepository.get(repository) ?? []).filter((t) => t !== contentTag)].slice(0, KEEP);
+    this.byRepository.set(repository, list);
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify({ version: VERSION, repositories: Object.fromEntries(this.byRepository) }));
+      await fs.rename(tmp, this.file);
+    } catch {
+      // A read-only cache directory is not a reason to fail a publish.
+    }
+  }
+}
