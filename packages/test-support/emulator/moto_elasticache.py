@@ -141,8 +141,8 @@ def modify_user_group(self):
     group = find_user_group(backend, self._get_param("UserGroupId"))
     adding = self._get_param("UserIdsToAdd") or []
     removing = set(self._get_param("UserIdsToRemove") or [])
-    for user_id in removing:
-        if user_id not in group["UserIds"]:
+    for user_id in [*adding, *removing]:
+        if user_id not in backend.users:
             raise UserNotFound(user_id)
     members = [u for u in group["UserIds"] if u not in removing] + [u for u in adding if u not in group["UserIds"]]
     check_members(backend, group["Engine"], members)
@@ -278,7 +278,6 @@ list_tags_unchecked = ElastiCacheBackend.list_tags_for_resource
 
 def list_tags_for_resource(self, resource_arn):
     """moto's, which also knows user groups' and serverless caches' ARNs (and refuses those that are gone)."""
-    groups, caches = stores(self)
     kind, _, name = resource_arn.split(":", 5)[-1].partition(":")
     if kind == "usergroup":
         find_user_group(self, name)

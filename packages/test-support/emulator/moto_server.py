@@ -24,6 +24,7 @@ mode's Redis): see `moto_elasticache.py`.
 Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
+import sys
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.exceptions import JsonRESTError
@@ -33,7 +34,8 @@ from moto.s3.models import FakeBucket
 from moto.server import main
 from moto.stepfunctions.responses import StepFunctionResponse
 
-import moto_elasticache  # noqa: F401 (adds the ElastiCache calls when imported)
+sys.dont_write_bytecode = True  # no __pycache__ in the repository for the module below
+import moto_elasticache  # noqa: E402,F401 (adds the ElastiCache calls when imported)
 
 STATE_TYPES = {"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
 

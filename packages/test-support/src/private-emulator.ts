@@ -24,7 +24,7 @@ export interface PrivateEmulatorOptions {
 }
 
 /**
- * Starts the AWS emulator (`emulator/moto_server.py`: moto's server and the one call it lacks) on a free loopback port for tests that change the
+ * Starts the AWS emulator (`emulator/moto_server.py`: moto's server and the calls it lacks) on a free loopback port for tests that change the
  * emulator's global behaviour (state transitions of ECS tasks, executing Step Functions),
  * which would disturb other packages' tests sharing `scripts/test-services.sh`'s emulator.
  * `MOTO_PORT` is set so that moto's Step Functions interpreter calls back into this server.
