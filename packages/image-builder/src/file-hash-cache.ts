@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { BigIntStats, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readCacheFile, writeCacheFile } from './cache-file';
 
-/** Cache format version; a change makes old caches be ignored. */
-const VERSION = 1;
+/** Cache format version; a change makes old caches be ignored (2: the cache-file envelope). */
+const VERSION = 2;
 /**
  * A file changed within this window of being hashed is not cached: its
  * timestamps could still equal those of a later edit (git's "racy clean" problem).
@@ -23,13 +24,9 @@ export class FileHashCache {
   /** Loads the cache file; a missing, unreadable or old-format file starts empty. Undefined `file`: no cache. */
   static async open(file: string | undefined): Promise<FileHashCache> {
     const cache = new FileHashCache(file);
-    if (!file) return cache;
-    try {
-      const data = JSON.parse(await fs.readFile(file, 'utf8')) as { version?: number; entries?: Record<string, Entry> };
-      if (data.version === VERSION) for (const [rel, entry] of Object.entries(data.entries ?? {})) cache.entries.set(rel, entry);
-    } catch {
-      // No cache yet, or a broken one: hash everything.
-    }
+    // No cache yet, or a broken one: hash everything.
+    const entries = file ? await readCacheFile<Record<string, Entry>>(file, VERSION) : undefined;
+    for (const [rel, entry] of Object.entries(entries ?? {})) cache.entries.set(rel, entry);
     return cache;
   }
 
@@ -102,15 +99,7 @@ export class FileHashCache {
         this.changed = true;
       }
     }
-    if (!this.changed) return;
-    try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify({ version: VERSION, entries: Object.fromEntries(this.entries) }));
-      await fs.rename(tmp, this.file);
-    } catch {
-      // A read-only cache directory is not a reason to fail a publish.
-    }
+    if (this.changed) await writeCacheFile(this.file, VERSION, Object.fromEntries(this.entries));
   }
 }
 

@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { readCacheFile, writeCacheFile } from './cache-file';
 
 /** File format version; a change makes old files be ignored. */
 const VERSION = 1;
@@ -15,16 +14,10 @@ export class PublishedTags {
   /** Loads the file; a missing, unreadable or old-format file starts empty. Undefined `file`: remembers nothing. */
   static async open(file: string | undefined): Promise<PublishedTags> {
     const tags = new PublishedTags(file);
-    if (!file) return tags;
-    try {
-      const data = JSON.parse(await fs.readFile(file, 'utf8')) as { version?: number; repositories?: Record<string, unknown> };
-      if (data.version === VERSION) {
-        for (const [repository, list] of Object.entries(data.repositories ?? {})) {
-          if (Array.isArray(list)) tags.byRepository.set(repository, list.filter((t): t is string => typeof t === 'string'));
-        }
-      }
-    } catch {
-      // Nothing published from here yet, or a broken file: build as usual.
+    // Nothing published from here yet, or a broken file: build as usual.
+    const repositories = file ? await readCacheFile<Record<string, unknown>>(file, VERSION) : undefined;
+    for (const [repository, list] of Object.entries(repositories ?? {})) {
+      if (Array.isArray(list)) tags.byRepository.set(repository, list.filter((t): t is string => typeof t === 'string'));
     }
     return tags;
   }
@@ -42,18 +35,11 @@ export class PublishedTags {
     return this.byRepository.get(repository)?.includes(contentTag) ?? false;
   }
 
-  /** Records a content tag the registry holds now; written atomically, failures only cost speed later. */
+  /** Records a content tag the registry holds now. */
   async remember(repository: string, contentTag: string): Promise<void> {
     if (!this.file) return;
     const list = [contentTag, ...(this.byRepository.get(repository) ?? []).filter((t) => t !== contentTag)].slice(0, KEEP);
     this.byRepository.set(repository, list);
-    try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await fs.writeFile(tmp, JSON.stringify({ version: VERSION, repositories: Object.fromEntries(this.byRepository) }));
-      await fs.rename(tmp, this.file);
-    } catch {
-      // A read-only cache directory is not a reason to fail a publish.
-    }
+    await writeCacheFile(this.file, VERSION, Object.fromEntries(this.byRepository));
   }
 }

@@ -151,12 +151,12 @@ describe('context hashes remembered by file stat', () => {
       const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
       // The Dockerfile (hashed from the text read with the listing) is remembered too: nothing is new.
       expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe(0);
-      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, string[]> };
-      expect(Object.keys(cached.entries)).toEqual(expect.arrayContaining(['data', 'Dockerfile']));
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { data: Record<string, string[]> };
+      expect(Object.keys(cached.data)).toEqual(expect.arrayContaining(['data', 'Dockerfile']));
       expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).toBe(first.filesHash);
 
       // The cache is what is read for an unchanged stat: a planted hash shows up in the result.
-      cached.entries.data[4] = '0'.repeat(64);
+      cached.data.data[4] = '0'.repeat(64);
       writeFileSync(cacheFile, JSON.stringify(cached));
       expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).not.toBe(first.filesHash);
 
