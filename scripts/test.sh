@@ -12,13 +12,27 @@ source scripts/with-test-services.sh
 
 pnpm exec projen eslint
 
+nx_mode=(run-many)
 if [ "${1:-}" = "--affected" ]; then
   shift
-  pnpm exec nx affected -t build lint test --output-style=static "$@"
-else
-  pnpm exec nx run-many -t build lint test --output-style=static "$@"
+  nx_mode=(affected)
 fi
 
-# Workspace-level checks, after the build: the projenrc and the files it generates
-# (.circleci/config.yml), and every README command run as written (it needs the built CLIs).
-pnpm exec projen test
+# Builds first: the workspace-level checks need the built CLIs.
+pnpm exec nx "${nx_mode[@]}" -t build --output-style=static "$@"
+
+# Workspace-level checks (the projenrc and the files it generates, .circleci/config.yml, and every
+# README command run as written), while the packages' lint and tests run: those mostly wait on
+# terraform and the AWS emulator, and the checks took two minutes after them. Their output
+# follows the packages' output.
+workspace_log=$(mktemp)
+pnpm exec projen test >"$workspace_log" 2>&1 &
+workspace_pid=$!
+status=0
+pnpm exec nx "${nx_mode[@]}" -t lint test --output-style=static "$@" || status=$?
+workspace_status=0
+wait "$workspace_pid" || workspace_status=$?
+cat "$workspace_log"
+rm -f "$workspace_log"
+[ "$status" -ne 0 ] && exit "$status"
+exit "$workspace_status"
