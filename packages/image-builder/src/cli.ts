@@ -9,7 +9,7 @@ import type { EngineClient } from './engine-api';
 import type { RepositoryLocation } from './infra-outputs';
 import { SILENT, terminalReporter } from './progress';
 import type { PublishOptions, PublishResult } from './publish';
-import { ContextRead, readContext } from './publish-inputs';
+import { ContextReading, readContext } from './publish-inputs';
 import type { StaticRegistryAuth } from './registry-session';
 import { secretBuildArgWarnings } from './secret-build-args';
 import { assertTag, shortDigest } from './tags';
@@ -83,9 +83,9 @@ function buildProgram({ io }: CliContext): Command {
       // modules are most of a no-op publish's CPU): the process starts on its I/O first.
       const contextDir = resolveContextDir(flags, io);
       const hashCacheFile = contextCacheFiles(io.env, contextDir, flags.dockerfile).hashes;
-      const contextRead = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
-      contextRead.catch(() => undefined);
-      const options = resolvePublishOptions(flags, io, contextRead);
+      const reading = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
+      reading.read.catch(() => undefined);
+      const options = resolvePublishOptions(flags, io, reading);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { publishImage } = require('./publish') as typeof import('./publish');
       const result = await publishImage(options);
@@ -95,7 +95,7 @@ function buildProgram({ io }: CliContext): Command {
 }
 
 /** Turns flags, environment and config into {@link PublishOptions}. Exported for tests. */
-export function resolvePublishOptions(flags: PublishFlags, io: CliIo, contextRead?: Promise<ContextRead>): PublishOptions {
+export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: ContextReading): PublishOptions {
   // Loaded here, not with the CLI: zod and the schema take a while, and the context is read meanwhile.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ecrRegistryHost, loadConfig } = require('@blog-data/config') as typeof import('@blog-data/config');
@@ -149,7 +149,8 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, contextRea
     cwd: io.cwd,
     hashCacheFile: cacheFiles.hashes,
     publishedTagsFile: cacheFiles.published,
-    contextRead,
+    contextRead: reading?.read,
+    contextListed: reading?.listed,
   };
 }
 

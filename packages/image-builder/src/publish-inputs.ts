@@ -47,22 +47,28 @@ export interface ContextRead {
   readonly source: SourceInfo;
 }
 
+/** A context being read: its listing (soon), and the listing with git's answers (later). */
+export interface ContextReading {
+  readonly listed: Promise<ListedBuildContext>;
+  readonly read: Promise<ContextRead>;
+}
+
 /**
- * Lists the context and asks git about it, both at once (git's dirty check waits for the list).
+ * Lists the context and asks git about it (git's questions need the list of sent files).
  * The CLI starts this first, so the file reads and git processes run while it loads the rest.
  */
-export function readContext(options: Pick<PublishInputsOptions, 'contextDir' | 'dockerfile' | 'hashCacheFile'>): Promise<ContextRead> {
+export function readContext(options: Pick<PublishInputsOptions, 'contextDir' | 'dockerfile' | 'hashCacheFile'>): ContextReading {
   const listing = listBuildContext(options.contextDir, { dockerfile: options.dockerfile, hashCacheFile: options.hashCacheFile });
   const files = listing.then((c) => c.files);
   const source = sourceInfo(path.resolve(options.contextDir), files);
   // A failed listing (no Dockerfile) is the one error reported, through `listing`.
   files.catch(() => undefined);
   source.catch(() => undefined);
-  return Promise.all([listing, source]).then(([context, facts]) => ({ context, source: facts }));
+  return { listed: listing, read: Promise.all([listing, source]).then(([context, facts]) => ({ context, source: facts })) };
 }
 
 /** The read context plus build args and labels: enough to start a build. */
-export async function prepareBuild(options: PublishInputsOptions, read: Promise<ContextRead> = readContext(options)): Promise<PreparedBuild> {
+export async function prepareBuild(options: PublishInputsOptions, read: Promise<ContextRead> = readContext(options).read): Promise<PreparedBuild> {
   const { context, source } = await read;
   const { buildArgs, labels } = buildMetadata({
     image: options.image,

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { registryHostPart } from '@blog-data/oci-registry';
 import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
+import type { ListedBuildContext } from './context';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage } from './engine';
 import type { EngineClient } from './engine-api';
@@ -92,6 +93,8 @@ export interface PublishOptions {
   readonly hashCacheFile?: string;
   /** The context already being read (the CLI starts it before loading the rest); default: read here. */
   readonly contextRead?: Promise<ContextRead>;
+  /** The listing part of `contextRead`, which comes before git's answers; default: none (wait for both). */
+  readonly contextListed?: Promise<ListedBuildContext>;
   /** New (unhashed) context bytes from which the build starts before the plan; default 1 (any changed file). */
   readonly earlyBuildBytes?: number;
   /** File remembering the content tags this context published (see `PublishedTags`); default none. */
@@ -111,6 +114,11 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const run = new PublishRun(options);
   const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
+  // Nothing new in the context (by stat): no build will start before the plan, so logging in (the
+  // AWS SDK's loading keeps the thread busy) starts now, while git's processes answer.
+  const listed = await options.contextListed?.catch(() => undefined);
+  const newBytes = options.earlyBuildBytes ?? EARLY_BUILD_BYTES;
+  let access = mode !== 'no-push' && listed && !options.force && listed.unhashedBytes < newBytes ? openRegistry(run) : undefined;
   // The CLI started reading the context before it loaded config and this module: mostly done now.
   const prepared = await run.timed('context', () => prepareBuild(options, options.contextRead));
   // A context the hash cache has not seen (a changed file) will most likely be built: start the
@@ -122,7 +130,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const publishedKey = `${registryHostPart(options.registry ?? options.fallbackRegistryHost)}/${options.repository}`;
   let hashedFirst: PublishInputs | undefined;
   let early: EarlyBuild | undefined;
-  if (mode === 'publish' && (options.force || prepared.context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES))) {
+  if (mode === 'publish' && (options.force || prepared.context.unhashedBytes >= newBytes)) {
     // A small change may be one undone, or a file only touched: hashing it first reads only the
     // changed files, and content this context already published here is looked up before anything
     // is built (a retag or a no-op then, where a build would be started and cancelled).
@@ -133,13 +141,10 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
       early = run.startBuild(prepared);
     }
   }
-  // Logging in needs nothing from the context. Started after the build, which then runs while the
-  // AWS SDK loads.
-  const opening = mode === 'no-push' ? undefined : run.timed('auth', () => RegistrySession.open(options));
-  opening?.catch(() => undefined);
-  // ECR: the repository must exist (infra owns it), and whether its tags can move decides the plan.
-  const repository = mode === 'no-push' || !options.ecr ? undefined : options.ecr.ensureRepository(options.repository);
-  repository?.catch(() => undefined);
+  // Otherwise logging in starts after the build, which then runs while the AWS SDK loads.
+  access ??= mode === 'no-push' ? undefined : openRegistry(run);
+  const opening = access?.session;
+  const repository = access?.repository;
   const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
     early?.cancel();
     throw err;
@@ -164,6 +169,19 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     // A plan other than build-push (or a failure) leaves the early build unused: stop it.
     early?.cancel();
   }
+}
+
+/**
+ * Logging in, and ECR's repository check (the repository must exist, infra owns it, and whether
+ * its tags can move decides the plan); neither needs the context. Awaited later.
+ */
+function openRegistry(run: PublishRun): { session: Promise<RegistrySession>; repository?: Promise<{ readonly immutableTags: boolean }> } {
+  const { options } = run;
+  const session = run.timed('auth', () => RegistrySession.open(options));
+  session.catch(() => undefined);
+  const repository = options.ecr?.ensureRepository(options.repository);
+  repository?.catch(() => undefined);
+  return { session, repository };
 }
 
 /** Login, look-up, plan, and carrying the plan out. */
