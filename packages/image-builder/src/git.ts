@@ -22,15 +22,20 @@ export async function sourceInfo(dir: string, sentFiles?: readonly string[] | Pr
   const files = sentFiles ? await sentFiles : undefined;
   const answers = await askGit(dir, files);
   if (!answers) return {};
-  const [log, status, prefix, remote] = answers;
+  const [log, prefix, remote, status] = answers;
   if (!log.trim()) return {};
   const [sha, committedAt] = log.trim().split(' ');
   const dirty = isDirty(status, prefix.trim(), files);
   return { revision: `${sha}${dirty ? '-dirty' : ''}`, committedAt, url: normaliseRemote(remote.trim() || undefined) };
 }
 
-/** Separates the answers in the shell's output (`\0` cannot occur in the git answers' text parts). */
+/**
+ * Separates the answers in the shell's output. The three text answers cannot hold a `\0`; the
+ * status (`-z`) can hold anything a path can, so it comes last and is never split.
+ */
 const SECTION = '\0--source-info--\0';
+
+type GitAnswers = [log: string, prefix: string, remote: string, status: string];
 
 /**
  * The four git questions in one shell: Node starts each child process with a fork of itself,
@@ -39,8 +44,6 @@ const SECTION = '\0--source-info--\0';
  * sent files; its deletion shows as dirty until committed, and the content tag changes anyway.
  * Each answer is empty when git fails (no repository); undefined without a shell or git.
  */
-type GitAnswers = [log: string, status: string, prefix: string, remote: string];
-
 function askGit(cwd: string, files: readonly string[] | undefined): Promise<GitAnswers | undefined> {
   const separator = `printf '${SECTION.replace(/\0/g, '\\000')}'`;
   const script = [
@@ -48,19 +51,31 @@ function askGit(cwd: string, files: readonly string[] | undefined): Promise<GitA
       ? 'git --literal-pathspecs log -1 --format="%H %cI" -- "$@" 2>/dev/null'
       : 'git log -1 --format="%H %cI" -- . 2>/dev/null',
     separator,
-    'git status --porcelain=v1 -z --untracked-files=all -- . 2>/dev/null',
-    separator,
     'git rev-parse --show-prefix 2>/dev/null',
     separator,
     'git config --get remote.origin.url 2>/dev/null',
+    separator,
+    'git status --porcelain=v1 -z --untracked-files=all -- . 2>/dev/null',
     'exit 0',
   ].join('\n');
   return new Promise((resolve) => {
     execFile('sh', ['-c', script, 'sh', ...(files ?? [])], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, out) => {
-      const parts = err ? [] : out.split(SECTION);
-      resolve(parts.length === 4 ? parts as GitAnswers : undefined);
+      resolve(err ? undefined : splitAnswers(out));
     });
   });
+}
+
+/** The shell's output cut at the first three separators (the fourth part, the status, is kept whole). */
+function splitAnswers(out: string): GitAnswers | undefined {
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i < 3; i++) {
+    const at = out.indexOf(SECTION, from);
+    if (at < 0) return undefined;
+    parts.push(out.slice(from, at));
+    from = at + SECTION.length;
+  }
+  return [parts[0], parts[1], parts[2], out.slice(from)];
 }
 
 /**

@@ -68,6 +68,16 @@ describe('source revision for the labels', () => {
     expect((await sourceInfo(dir(), sent)).revision).toBe(`${sha}-dirty`);
   });
 
+  it('reads the status whatever its paths hold (a rename from a file named like the answers\' separator)', async () => {
+    // The last commit touching a sent file: other.txt's (renamed.txt is not committed yet).
+    const sha = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, '--source-info--'), 'x');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'odd name');
+    git('mv', '--', '--source-info--', 'renamed.txt');
+    expect((await sourceInfo(repo, ['renamed.txt', 'other.txt'])).revision).toBe(`${sha}-dirty`);
+  });
+
   it('gives nothing outside a git repository', async () => {
     const plain = mkdtempSync(path.join(tmpdir(), 'ib-nogit-'));
     expect(await sourceInfo(plain, [])).toEqual({});
