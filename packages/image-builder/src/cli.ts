@@ -149,8 +149,7 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: 
     cwd: io.cwd,
     hashCacheFile: cacheFiles.hashes,
     publishedTagsFile: cacheFiles.published,
-    contextRead: reading?.read,
-    contextListed: reading?.listed,
+    contextReading: reading,
   };
 }
 

@@ -7,7 +7,7 @@ import { describeEngine, engineRequestError, inspectLocalImage } from './engine'
 import type { EngineClient } from './engine-api';
 import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import { ProgressReporter, SILENT } from './progress';
-import { ContextRead, nameBuild, prepareBuild, PreparedBuild, PublishInputs } from './publish-inputs';
+import { ContextReading, nameBuild, prepareBuild, PreparedBuild, PublishInputs, readContext } from './publish-inputs';
 import { PublishedTags } from './published-tags';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
 import { RegistrySession, StaticRegistryAuth } from './registry-session';
@@ -92,9 +92,7 @@ export interface PublishOptions {
   /** File remembering context file hashes by stat (see `readBuildContext`); default none. */
   readonly hashCacheFile?: string;
   /** The context already being read (the CLI starts it before loading the rest); default: read here. */
-  readonly contextRead?: Promise<ContextRead>;
-  /** The listing part of `contextRead`, which comes before git's answers; default: none (wait for both). */
-  readonly contextListed?: Promise<ListedBuildContext>;
+  readonly contextReading?: ContextReading;
   /** New (unhashed) context bytes from which the build starts before the plan; default 1 (any changed file). */
   readonly earlyBuildBytes?: number;
   /** File remembering the content tags this context published (see `PublishedTags`); default none. */
@@ -114,23 +112,25 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const run = new PublishRun(options);
   const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
+  // The CLI started reading the context before it loaded config and this module: mostly done now.
+  const reading = options.contextReading ?? readContext(options);
+  // A context the hash cache has not seen (a changed file) will most likely be built.
+  const hasNewContent = (context: ListedBuildContext) =>
+    options.force === true || context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES);
   // Nothing new in the context (by stat): no build will start before the plan, so logging in (the
   // AWS SDK's loading keeps the thread busy) starts now, while git's processes answer.
-  const listed = await options.contextListed?.catch(() => undefined);
-  const newBytes = options.earlyBuildBytes ?? EARLY_BUILD_BYTES;
-  let access = mode !== 'no-push' && listed && !options.force && listed.unhashedBytes < newBytes ? openRegistry(run) : undefined;
-  // The CLI started reading the context before it loaded config and this module: mostly done now.
-  const prepared = await run.timed('context', () => prepareBuild(options, options.contextRead));
-  // A context the hash cache has not seen (a changed file) will most likely be built: start the
-  // build now, so that hashing, login and the registry look-up run while the engine builds (as
-  // `docker build` starts at once). Nothing is tagged or pushed before the plan says so; any other
-  // plan (a change undone: retag) cancels it. An unchanged context (by stat) is a no-op candidate:
-  // it is hashed and looked up first, and the engine is not touched.
+  const listed = await reading.listed.catch(() => undefined);
+  let access = mode !== 'no-push' && listed && !hasNewContent(listed) ? openRegistry(run) : undefined;
+  const prepared = await run.timed('context', () => prepareBuild(options, reading.read));
+  // A changed context: start the build now, so that hashing, login and the registry look-up run
+  // while the engine builds (as `docker build` starts at once). Nothing is tagged or pushed before
+  // the plan says so; any other plan (a change undone: retag) cancels it. An unchanged context (by
+  // stat) is a no-op candidate: it is hashed and looked up first, and the engine is not touched.
   const published = await PublishedTags.open(options.publishedTagsFile);
   const publishedKey = `${registryHostPart(options.registry ?? options.fallbackRegistryHost)}/${options.repository}`;
   let hashedFirst: PublishInputs | undefined;
   let early: EarlyBuild | undefined;
-  if (mode === 'publish' && (options.force || prepared.context.unhashedBytes >= newBytes)) {
+  if (mode === 'publish' && hasNewContent(prepared.context)) {
     // A small change may be one undone, or a file only touched: hashing it first reads only the
     // changed files, and content this context already published here is looked up before anything
     // is built (a retag or a no-op then, where a build would be started and cancelled).
