@@ -140,49 +140,45 @@ async function hashCountingReads(listed: ListedBuildContext): Promise<{ hash: st
 
 describe('context hashes remembered by file stat', () => {
   const settle = () => new Promise((r) => setTimeout(r, 2100));
+  // Beside the context, not in it: the cache file is not part of what is sent.
+  let cacheFile: string;
+  beforeEach(() => {
+    cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
+  });
+  afterEach(() => rmSync(cacheFile, { force: true }));
 
   it('reuses a remembered hash for an unchanged file, and rehashes one rewritten with the same size and mtime', async () => {
     write('Dockerfile', 'FROM scratch\nCOPY data /data\n');
     write('data', 'aaaa');
     await settle();
-    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
-    try {
-      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBeGreaterThanOrEqual(4 + 'FROM scratch\nCOPY data /data\n'.length);
-      const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
-      // The Dockerfile (hashed from the text read with the listing) is remembered too: nothing is new.
-      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe(0);
-      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { data: Record<string, string[]> };
-      expect(Object.keys(cached.data)).toEqual(expect.arrayContaining(['data', 'Dockerfile']));
-      expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).toBe(first.filesHash);
+    expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBeGreaterThanOrEqual(4 + 'FROM scratch\nCOPY data /data\n'.length);
+    const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
+    // The Dockerfile (hashed from the text read with the listing) is remembered too: nothing is new.
+    expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe(0);
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { data: Record<string, string[]> };
+    expect(Object.keys(cached.data)).toEqual(expect.arrayContaining(['data', 'Dockerfile']));
+    expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).toBe(first.filesHash);
 
-      // The cache is what is read for an unchanged stat: a planted hash shows up in the result.
-      cached.data.data[4] = '0'.repeat(64);
-      writeFileSync(cacheFile, JSON.stringify(cached));
-      expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).not.toBe(first.filesHash);
+    // The cache is what is read for an unchanged stat: a planted hash shows up in the result.
+    cached.data.data[4] = '0'.repeat(64);
+    writeFileSync(cacheFile, JSON.stringify(cached));
+    expect((await readBuildContext(dir, { hashCacheFile: cacheFile })).filesHash).not.toBe(first.filesHash);
 
-      // Same size, mtime put back: ctime still changed, so the file is read again.
-      const before = statSync(path.join(dir, 'data'));
-      writeFileSync(path.join(dir, 'data'), 'bbbb');
-      utimesSync(path.join(dir, 'data'), before.atime, before.mtime);
-      const rewritten = await readBuildContext(dir, { hashCacheFile: cacheFile });
-      expect(rewritten.filesHash).toBe((await readBuildContext(dir)).filesHash);
-      expect(rewritten.filesHash).not.toBe(first.filesHash);
-    } finally {
-      rmSync(cacheFile, { force: true });
-    }
+    // Same size, mtime put back: ctime still changed, so the file is read again.
+    const before = statSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data'), 'bbbb');
+    utimesSync(path.join(dir, 'data'), before.atime, before.mtime);
+    const rewritten = await readBuildContext(dir, { hashCacheFile: cacheFile });
+    expect(rewritten.filesHash).toBe((await readBuildContext(dir)).filesHash);
+    expect(rewritten.filesHash).not.toBe(first.filesHash);
   });
 
   it('counts a changed Dockerfile as new content (a build is likely)', async () => {
     write('Dockerfile', 'FROM scratch\n');
     await settle();
-    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
-    try {
-      await readBuildContext(dir, { hashCacheFile: cacheFile });
-      write('Dockerfile', 'FROM scratch\nCOPY x /x\n');
-      expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe('FROM scratch\nCOPY x /x\n'.length);
-    } finally {
-      rmSync(cacheFile, { force: true });
-    }
+    await readBuildContext(dir, { hashCacheFile: cacheFile });
+    write('Dockerfile', 'FROM scratch\nCOPY x /x\n');
+    expect((await listBuildContext(dir, { hashCacheFile: cacheFile })).unhashedBytes).toBe('FROM scratch\nCOPY x /x\n'.length);
   });
 
   it('takes file hashes from the build\'s tar stream instead of reading the files again', async () => {
@@ -207,25 +203,20 @@ describe('context hashes remembered by file stat', () => {
     write('big.bin', 'b'.repeat(1_000_000));
     write('app.txt', 'v1');
     await settle();
-    const cacheFile = path.join(dir, '..', `${path.basename(dir)}-hashes.json`);
+    await readBuildContext(dir, { hashCacheFile: cacheFile });
+    write('app.txt', 'v2');
+    const listed = await listBuildContext(dir, { hashCacheFile: cacheFile });
+    expect(listed.unhashedBytes).toBe(2);
+    // Bytes hashed while the tar stream is read: the changed file's, not the large known one's.
+    const updates = jest.spyOn(crypto.Hash.prototype, 'update');
     try {
-      await readBuildContext(dir, { hashCacheFile: cacheFile });
-      write('app.txt', 'v2');
-      const listed = await listBuildContext(dir, { hashCacheFile: cacheFile });
-      expect(listed.unhashedBytes).toBe(2);
-      // Bytes hashed while the tar stream is read: the changed file's, not the large known one's.
-      const updates = jest.spyOn(crypto.Hash.prototype, 'update');
-      try {
-        await headersOf(listed.pack());
-        const hashed = updates.mock.calls.reduce((sum, [data]) => sum + Buffer.byteLength(data as string | Buffer), 0);
-        expect(hashed).toBe(2);
-      } finally {
-        updates.mockRestore();
-      }
-      expect(await hashCountingReads(listed)).toEqual({ hash: (await readBuildContext(dir)).filesHash, reads: 0 });
+      await headersOf(listed.pack());
+      const hashed = updates.mock.calls.reduce((sum, [data]) => sum + Buffer.byteLength(data as string | Buffer), 0);
+      expect(hashed).toBe(2);
     } finally {
-      rmSync(cacheFile, { force: true });
+      updates.mockRestore();
     }
+    expect(await hashCountingReads(listed)).toEqual({ hash: (await readBuildContext(dir)).filesHash, reads: 0 });
   });
 
   it('reads what a stopped tar stream did not reach (a cancelled build), to the same hash', async () => {
