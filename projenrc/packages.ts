@@ -55,6 +55,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     nxName: 'test-support',
     scope: 'scope:shared',
     description: 'Test helpers shared by the packages: real services are required under CI=true, never skipped',
+    deps: [CLI_KIT],
   });
 
   const prefectApi = addWorkspacePackage(root, {

@@ -13,3 +13,4 @@ export { awsCredentialsError, silenceAwsSdkWarnings } from './aws';
 export { runCli, report, processIo, commanderErrorLine, redactingIo } from './run-cli';
 export type { CliContext, CliIo, RunCliOptions } from './run-cli';
 export { Capture, captureIo } from './capture-io';
+export { freeLoopbackPort } from './ports';

@@ -1,11 +1,11 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { PricingClient } from '@aws-sdk/client-pricing';
-import { CliContext, CliIo, paletteFor, processIo, runCli, usageError } from '@blog-data/cli-kit';
+import { CliContext, CliIo, freeLoopbackPort, paletteFor, processIo, runCli, usageError } from '@blog-data/cli-kit';
 import { loadConfig, PlatformConfig } from '@blog-data/config';
 import { Command } from 'commander';
 import { assertAwsCredentials, createAwsClients, destroyAwsClients } from './aws';
-import { assertPrivateEndpoint, findServerTask, needsUiProxy, runSession, shellCommand, unusedLoopbackPort } from './connect';
+import { assertPrivateEndpoint, findServerTask, needsUiProxy, runSession, shellCommand } from './connect';
 import { estimateCost } from './cost';
 import { openInBrowser, startDashboard } from './dashboard';
 import { runDoctor } from './doctor';
@@ -160,7 +160,7 @@ export function buildProgram(ctx: CliContext & { readonly io: OpsIo }): Command 
       const proxied = needsUiProxy(flags.localPort) && !flags.print;
       let plan;
       try {
-        plan = await findServerTask(config, ecs, flags.localPort, proxied ? await unusedLoopbackPort() : flags.localPort);
+        plan = await findServerTask(config, ecs, flags.localPort, proxied ? await freeLoopbackPort() : flags.localPort);
       } finally {
         ecs.destroy();
       }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, Task } from '@aws-sdk/client-ecs';
 import { UserError } from '@blog-data/cli-kit';
 import { PlatformConfig, PREFECT_SERVER_PORT, PRIVATE_TUNNEL_URL } from '@blog-data/config';
@@ -77,18 +76,6 @@ export async function findServerTask(
 /** Whether the UI needs the proxy: the server tells the UI its API is on the tunnel's port 4200. */
 export function needsUiProxy(localPort: number): boolean {
   return localPort !== PREFECT_SERVER_PORT;
-}
-
-/** A loopback port nothing listens on now, for the port forward behind the UI proxy. */
-export function unusedLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Refuses environments with a load balancer: their server has no ECS Exec, and a URL of its own. */

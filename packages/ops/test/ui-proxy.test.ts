@@ -1,7 +1,6 @@
 import { createServer, IncomingMessage, request, Server } from 'node:http';
 import { connect, Socket } from 'node:net';
-import { UserError } from '@blog-data/cli-kit';
-import { unusedLoopbackPort } from '../src/connect';
+import { freeLoopbackPort, UserError } from '@blog-data/cli-kit';
 import { startUiProxy, UiProxy, withApiUrl } from '../src/ui-proxy';
 
 /** The server's answer, as prefect 3.8.3's `ui_settings()` builds it with the task definition's PREFECT_UI_API_URL. */
@@ -62,7 +61,7 @@ describe('the UI proxy of platform-ops connect --local-port', () => {
     server = fakeServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     upstreamPort = (server.address() as { port: number }).port;
-    listenPort = await unusedLoopbackPort();
+    listenPort = await freeLoopbackPort();
     proxy = await startUiProxy({ listenPort, upstreamPort });
   });
 
@@ -98,8 +97,8 @@ describe('the UI proxy of platform-ops connect --local-port', () => {
   });
 
   it('answers 502 naming the port forward when the server end is gone', async () => {
-    const gone = await unusedLoopbackPort();
-    const port = await unusedLoopbackPort();
+    const gone = await freeLoopbackPort();
+    const port = await freeLoopbackPort();
     const lonely = await startUiProxy({ listenPort: port, upstreamPort: gone });
     try {
       const answer = await call(port, 'GET', '/api/health');
