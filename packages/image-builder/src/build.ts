@@ -22,6 +22,8 @@ export interface BuildImageOptions {
   readonly onEvent?: (event: EngineEvent, state: BuildState) => void;
   /** Cancels the build: the request is closed, and the engine stops building when its client goes. */
   readonly signal?: AbortSignal;
+  /** Called when the engine answers: it has read the whole context and started building. */
+  readonly onStarted?: () => void;
 }
 
 /** What the build has done so far, for progress display and error messages. */
@@ -138,6 +140,7 @@ export async function buildImage(
   } catch (err) {
     throw engineRequestError(err, 'build', describeEngine(docker), context.dir);
   }
+  options.onStarted?.();
   for await (const event of readEngineEvents(stream)) {
     monitor.accept(event);
     options.onEvent?.(event, monitor.state);

@@ -14,12 +14,15 @@ export async function readCacheFile<T>(file: string, version: number): Promise<T
   }
 }
 
-/** Writes a cache file atomically (rename); failures are ignored: a read-only cache directory must not fail a publish. */
-export async function writeCacheFile(file: string, version: number, data: unknown): Promise<void> {
+/**
+ * Writes a cache file atomically (rename); failures are ignored: a read-only cache directory must
+ * not fail a publish. `private`: readable by its owner only (it holds a credential), from its creation.
+ */
+export async function writeCacheFile(file: string, version: number, data: unknown, options: { private?: boolean } = {}): Promise<void> {
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify({ version, data }));
+    await fs.writeFile(tmp, JSON.stringify({ version, data }), { mode: options.private ? 0o600 : 0o666 });
     await fs.rename(tmp, file);
   } catch {
     // Only speed is lost.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliContext, CliIo, processIo, runCli, usageError, UserError } from '@blog-data/cli-kit';
+import type { PlatformConfig } from '@blog-data/config';
 import { Command, Option } from 'commander';
 import { EcrAuth } from './ecr-auth';
 import { engineClient } from './engine';
@@ -79,8 +80,8 @@ function buildProgram({ io }: CliContext): Command {
     .action(async (flags: PublishFlags, command: Command) => {
       flags.imageGiven = command.getOptionValueSource('image') === 'cli';
       if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
-      // The context's files and git are read while config and the publish path load (their
-      // modules are most of a no-op publish's CPU): the process starts on its I/O first.
+      // The context's files and git are read while the publish path loads (its modules are most
+      // of a no-op publish's CPU): the process starts on its I/O first.
       const contextDir = resolveContextDir(flags, io);
       const hashCacheFile = contextCacheFiles(io.env, contextDir, flags.dockerfile).hashes;
       const reading = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
@@ -94,29 +95,33 @@ function buildProgram({ io }: CliContext): Command {
   return program;
 }
 
-/** Turns flags, environment and config into {@link PublishOptions}. Exported for tests. */
+/**
+ * Turns flags, environment and config into {@link PublishOptions}. Config is loaded only when
+ * the publish asks for its target (registry, repository, login): zod and the
+ * schema keep the only thread busy for ~0.2 s, which the engine then spends building. Only the
+ * default image's rolling tag (config `image.tag`) needs config before a build. Exported for tests.
+ */
 export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: ContextReading): PublishOptions {
-  // Loaded here, not with the CLI: zod and the schema take a while, and the context is read meanwhile.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ecrRegistryHost, loadConfig } = require('@blog-data/config') as typeof import('@blog-data/config');
-  const config = loadConfig({ env: flags.env, environ: io.env });
   const contextDir = resolveContextDir(flags, io);
   flags.tag.forEach((t) => assertTag(t, '--tag'));
+  if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
+  // Credentials in the registry URL are taken out of the address at once: the address appears in
+  // image references, progress and results, where no scheme marks it as a URL to redact.
+  const given = splitRegistryCredentials(flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY));
+  const staticAuth = staticRegistryAuth(io.env) ?? given.auth;
+  // Read at once when given (through config's schema, so not cheaply): a bad file is a usage error before anything starts.
   const location: RepositoryLocation | undefined = flags.infraOutputs
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ? (require('./infra-outputs') as typeof import('./infra-outputs')).readInfraOutputs(path.resolve(io.cwd, flags.infraOutputs))
     : undefined;
-  // Credentials in the registry URL are taken out of the address at once: the address appears in
-  // image references, progress and results, where no scheme marks it as a URL to redact.
-  const given = splitRegistryCredentials(flags.registry ?? emptyToUndefined(io.env.IMAGE_REGISTRY));
   const registry = given.registry ?? location?.registryHost;
-  const staticAuth = staticRegistryAuth(io.env) ?? given.auth;
   if (staticAuth && !registry) {
     throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
   }
   const image = imageName(flags, contextDir);
   const cacheFiles = contextCacheFiles(io.env, contextDir, flags.dockerfile);
-  if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
+  let config: PlatformConfig | undefined;
+  const loadedConfig = () => (config ??= configModule().loadConfig({ env: flags.env, environ: io.env }));
   let engine: EngineClient | undefined;
   const reporter = flags.json ? SILENT : terminalReporter({ out: io.stderr, env: io.env, verbose: flags.verbose });
   const buildArgs = parseBuildArgs(flags.buildArg);
@@ -126,13 +131,20 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: 
     image,
     contextDir,
     dockerfile: flags.dockerfile,
-    repository: location?.repository ?? config.image.repository,
-    rollingTag: flags.rollingTag ?? (image === DEFAULT_IMAGE ? config.image.tag : image),
+    target: () => {
+      const c = loadedConfig();
+      return {
+        registry,
+        repository: location?.repository ?? c.image.repository,
+        fallbackRegistryHost: location?.registryHost ?? configModule().ecrRegistryHost(c),
+        ecr: flags.push && !staticAuth
+          ? new EcrAuth({ accountId: c.aws.accountId, region: c.aws.region, tokenCacheFile: ecrTokenCacheFile(io.env), env: io.env })
+          : undefined,
+      };
+    },
+    rollingTag: flags.rollingTag ?? (image === DEFAULT_IMAGE ? loadedConfig().image.tag : image),
     extraTags: flags.tag,
     buildArgs,
-    registry,
-    fallbackRegistryHost: location?.registryHost ?? ecrRegistryHost(config),
-    ecr: flags.push && !staticAuth ? new EcrAuth({ accountId: config.aws.accountId, region: config.aws.region }) : undefined,
     staticAuth,
     // Created when a build needs it: a no-op publish does not load the engine client at all.
     get docker() {
@@ -151,6 +163,12 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: 
     publishedTagsFile: cacheFiles.published,
     contextReading: reading,
   };
+}
+
+/** Loaded when first used, not with the CLI: zod and the schema take a while (see above). */
+function configModule(): typeof import('@blog-data/config') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@blog-data/config') as typeof import('@blog-data/config');
 }
 
 /** `--context`, else `docker/<--image>` under the repository root; the image name is checked first. */
@@ -221,17 +239,30 @@ export function findRepoRoot(start: string): string {
   }
 }
 
+/** image-builder's cache directory: under `$XDG_CACHE_HOME` or `~/.cache`; none without a home directory. */
+function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const base = emptyToUndefined(env.XDG_CACHE_HOME) ?? (emptyToUndefined(env.HOME) && path.join(env.HOME as string, '.cache'));
+  return base && path.join(base, 'blog-data-image-builder');
+}
+
 /**
- * What image-builder remembers between publishes of one context and Dockerfile, under
- * `$XDG_CACHE_HOME` or `~/.cache` (none without a home directory): the files' hashes by stat (as
- * git's index does), and the content tags published from it.
+ * What image-builder remembers between publishes of one context and Dockerfile: the files'
+ * hashes by stat (as git's index does), and the content tags published from it.
  */
 function contextCacheFiles(env: NodeJS.ProcessEnv, contextDir: string, dockerfile: string | undefined): { hashes?: string; published?: string } {
-  const base = emptyToUndefined(env.XDG_CACHE_HOME) ?? (emptyToUndefined(env.HOME) && path.join(env.HOME as string, '.cache'));
-  if (!base) return {};
+  const dir = cacheDir(env);
+  if (!dir) return {};
   const key = createHash('sha256').update(`${contextDir}\0${dockerfile ?? 'Dockerfile'}`).digest('hex').slice(0, 24);
-  const dir = path.join(base, 'blog-data-image-builder');
   return { hashes: path.join(dir, `context-${key}.json`), published: path.join(dir, `published-${key}.json`) };
+}
+
+/**
+ * Where ECR tokens are remembered (see `EcrTokenCache`). `AWS_ECR_DISABLE_CACHE`, the variable
+ * amazon-ecr-credential-helper honours for its own token cache, turns it off.
+ */
+function ecrTokenCacheFile(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = cacheDir(env);
+  return dir && !emptyToUndefined(env.AWS_ECR_DISABLE_CACHE) ? path.join(dir, 'ecr-tokens.json') : undefined;
 }
 
 /**

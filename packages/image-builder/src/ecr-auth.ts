@@ -1,5 +1,6 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { messageOf, UserError } from '@blog-data/cli-kit';
+import { EcrTokenCache, TokenScope } from './ecr-token-cache';
 
 /** Registry credentials: what `docker login` would be given. */
 export interface RegistryCredentials {
@@ -44,6 +45,10 @@ export interface EcrAuthOptions {
   readonly region: string;
   /** A preconfigured client (tests); default: default credential chain, `AWS_ENDPOINT_URL` honoured by the SDK. */
   readonly client?: ECRClient;
+  /** File to remember tokens in between runs (see {@link EcrTokenCache}); default: none. */
+  readonly tokenCacheFile?: string;
+  /** The environment the SDK reads (endpoint, profile, keys): part of a remembered token's scope. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -65,20 +70,34 @@ export class EcrAuth {
     return this.ownClient;
   }
 
-  /** Credentials, fetched once and reused until {@link refresh}. */
+  /** Credentials: a remembered token with long enough left, else a new one; reused until {@link refresh}. */
   async credentials(): Promise<RegistryCredentials> {
-    this.cached ??= await this.fetchToken();
+    this.cached ??= await this.tokenCache?.read(this.scope) ?? await this.fetchAndRemember();
     return this.cached;
   }
 
   /**
-   * Fetches a new token. Called at most once per publish, after the registry
-   * rejected the current one; the caller does not look at `expiresAt` to decide
-   * (emulators hand out tokens that expired years ago but work).
+   * Fetches a new token. Called at most once per publish, after the registry rejected the
+   * current one (a remembered token may have been revoked): the caller does not look at
+   * `expiresAt` to decide.
    */
   async refresh(): Promise<RegistryCredentials> {
-    this.cached = await this.fetchToken();
+    this.cached = await this.fetchAndRemember();
     return this.cached;
+  }
+
+  private get tokenCache(): EcrTokenCache | undefined {
+    return this.options.tokenCacheFile ? new EcrTokenCache(this.options.tokenCacheFile) : undefined;
+  }
+
+  private get scope(): TokenScope {
+    return { accountId: this.options.accountId, region: this.options.region, env: this.options.env ?? process.env };
+  }
+
+  private async fetchAndRemember(): Promise<RegistryCredentials> {
+    const fresh = await this.fetchToken();
+    await this.tokenCache?.remember(this.scope, fresh);
+    return fresh;
   }
 
   /**

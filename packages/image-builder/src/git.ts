@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
 /** What git knows about a build context directory, for the OCI labels. */
 export interface SourceInfo {
@@ -18,15 +20,30 @@ export interface SourceInfo {
  * "the last commit touching the directory" would be every commit. `sentFiles` may still be being
  * listed: git is asked once they are.
  */
-export async function sourceInfo(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>): Promise<SourceInfo> {
+export async function sourceInfo(dir: string, sentFiles?: readonly string[] | Promise<readonly string[]>, env = process.env): Promise<SourceInfo> {
+  const inRepository = mayBeInRepository(dir, env);
   const files = sentFiles ? await sentFiles : undefined;
-  const answers = await askGit(dir, files);
+  if (!(await inRepository)) return {};
+  const answers = await askGit(dir, files, env);
   if (!answers) return {};
   const [log, prefix, remote, status] = answers;
   if (!log.trim()) return {};
   const [sha, committedAt] = log.trim().split(' ');
   const dirty = isDirty(status, prefix.trim(), files);
   return { revision: `${sha}${dirty ? '-dirty' : ''}`, committedAt, url: normaliseRemote(remote.trim() || undefined) };
+}
+
+/**
+ * Whether git may find a repository for `dir`, as its discovery does: a `.git` (a directory, or
+ * the file of a worktree or submodule) in it or a parent, or `GIT_DIR` set. Without one git is
+ * not started at all: its processes cost ~35 ms before they say there is no repository.
+ */
+async function mayBeInRepository(dir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (env.GIT_DIR) return true;
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (await fs.lstat(path.join(at, '.git')).then(() => true, () => false)) return true;
+    if (path.dirname(at) === at) return false;
+  }
 }
 
 /**
@@ -44,7 +61,7 @@ type GitAnswers = [log: string, prefix: string, remote: string, status: string];
  * sent files; its deletion shows as dirty until committed, and the content tag changes anyway.
  * Each answer is empty when git fails (no repository); undefined without a shell or git.
  */
-function askGit(cwd: string, files: readonly string[] | undefined): Promise<GitAnswers | undefined> {
+function askGit(cwd: string, files: readonly string[] | undefined, env: NodeJS.ProcessEnv): Promise<GitAnswers | undefined> {
   const separator = `printf '${SECTION.replace(/\0/g, '\\000')}'`;
   const script = [
     files && files.length
@@ -59,7 +76,7 @@ function askGit(cwd: string, files: readonly string[] | undefined): Promise<GitA
     'exit 0',
   ].join('\n');
   return new Promise((resolve) => {
-    execFile('sh', ['-c', script, 'sh', ...(files ?? [])], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, out) => {
+    execFile('sh', ['-c', script, 'sh', ...(files ?? [])], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, out) => {
       resolve(err ? undefined : splitAnswers(out));
     });
   });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { registryHostPart } from '@blog-data/oci-registry';
-import { buildImage, BuiltImage, TARGET_PLATFORM } from './build';
+import { buildImage, BuildImageOptions, BuiltImage, TARGET_PLATFORM } from './build';
 import type { ListedBuildContext } from './context';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError, inspectLocalImage } from './engine';
@@ -47,6 +47,21 @@ export interface PublishResult {
   readonly notes: readonly string[];
 }
 
+/** The repository an image goes to, and how to log in to it: what config and infra outputs say. */
+export interface PublishTarget {
+  /**
+   * Registry to push to and read from (`host[:port]`, optional scheme). Default:
+   * the host of the ECR token's proxyEndpoint. Set for tests and private registries.
+   */
+  readonly registry?: string;
+  /** Repository path, e.g. `blog-data`. */
+  readonly repository: string;
+  /** Registry host for local tags when nothing is contacted (--no-push); default `registry`. */
+  readonly fallbackRegistryHost: string;
+  /** ECR login; required unless `staticAuth` or `push: false`. */
+  readonly ecr?: EcrAuth;
+}
+
 /** Everything {@link publishImage} needs; the CLI fills it from config, flags and env. */
 export interface PublishOptions {
   /** Image name for labels and output. */
@@ -54,21 +69,15 @@ export interface PublishOptions {
   /** Build context directory (holds the Dockerfile). */
   readonly contextDir: string;
   readonly dockerfile?: string;
-  /** Repository path, e.g. `blog-data`. */
-  readonly repository: string;
+  /**
+   * Where the image goes. A function is called once, and only after a build that needs none of it
+   * has started (the CLI loads config in it, ~0.2 s of the only thread that the engine then builds in).
+   */
+  readonly target: PublishTarget | (() => PublishTarget);
   /** Rolling tag (config `image.tag`). */
   readonly rollingTag: string;
   /** More tags (`--tag`). */
   readonly extraTags?: readonly string[];
-  /**
-   * Registry to push to and read from (`host[:port]`, optional scheme). Default:
-   * the host of the ECR token's proxyEndpoint. Set for tests and private registries.
-   */
-  readonly registry?: string;
-  /** Registry host for local tags when nothing is contacted (--no-push); default `registry`. */
-  readonly fallbackRegistryHost: string;
-  /** ECR login; required unless `staticAuth` or `push: false`. */
-  readonly ecr?: EcrAuth;
   readonly staticAuth?: StaticRegistryAuth;
   readonly docker: EngineClient;
   /** Push (default true). False: build and check the platform only; no registry contact. */
@@ -112,22 +121,20 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   const run = new PublishRun(options);
   const mode: PublishMode = options.push === false ? 'no-push' : options.dryRun ? 'dry-run' : 'publish';
   run.phase(`read build context ${shownDir(options.contextDir, options.cwd)}`);
-  // The CLI started reading the context before it loaded config and this module: mostly done now.
+  // The CLI started reading the context before it loaded this module: mostly done now.
   const reading = options.contextReading ?? readContext(options);
   // A context the hash cache has not seen (a changed file) will most likely be built.
   const hasNewContent = (context: ListedBuildContext) =>
     options.force === true || context.unhashedBytes >= (options.earlyBuildBytes ?? EARLY_BUILD_BYTES);
-  // Nothing new in the context (by stat): no build will start before the plan, so logging in (the
-  // AWS SDK's loading keeps the thread busy) starts now, while git's processes answer.
+  // Nothing new in the context (by stat): a no-op candidate, and no build starts before the plan.
+  // So the target and the login start now, while git's processes answer.
   const listed = await reading.listed.catch(() => undefined);
-  let access = mode !== 'no-push' && listed && !hasNewContent(listed) ? openRegistry(run) : undefined;
+  let access = mode !== 'no-push' && listed && !hasNewContent(listed) ? openRegistry(run, 'when-the-plan-asks') : undefined;
   const prepared = await run.timed('context', () => prepareBuild(options, reading.read));
-  // A changed context: start the build now, so that hashing, login and the registry look-up run
-  // while the engine builds (as `docker build` starts at once). Nothing is tagged or pushed before
-  // the plan says so; any other plan (a change undone: retag) cancels it. An unchanged context (by
-  // stat) is a no-op candidate: it is hashed and looked up first, and the engine is not touched.
+  // A changed context: start the build now, so that the target, hashing, login and the registry
+  // look-up all happen while the engine builds (as `docker build` starts at once). Nothing is
+  // tagged or pushed before the plan says so; any other plan (a change undone: retag) cancels it.
   const published = await PublishedTags.open(options.publishedTagsFile);
-  const publishedKey = `${registryHostPart(options.registry ?? options.fallbackRegistryHost)}/${options.repository}`;
   let hashedFirst: PublishInputs | undefined;
   let early: EarlyBuild | undefined;
   if (mode === 'publish' && hasNewContent(prepared.context)) {
@@ -136,34 +143,33 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
     // is built (a retag or a no-op then, where a build would be started and cancelled).
     if (!options.force && published.enabled && prepared.context.unhashedBytes <= HASH_FIRST_BYTES) {
       hashedFirst = await run.timed('hash', () => nameBuild(prepared, options));
-      if (!published.has(publishedKey, hashedFirst.contentTag)) early = run.startBuild(prepared);
+      // Only content published from here before needs the repository's name (the target) to ask.
+      const publishedHere = published.publishedAnywhere(hashedFirst.contentTag) && published.has(publishedKey(run), hashedFirst.contentTag);
+      if (!publishedHere) early = run.startBuild(prepared);
     } else {
       early = run.startBuild(prepared);
     }
   }
-  // Otherwise logging in starts after the build, which then runs while the AWS SDK loads.
-  access ??= mode === 'no-push' ? undefined : openRegistry(run);
-  const opening = access?.session;
-  const repository = access?.repository;
-  const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options)).catch((err: unknown) => {
-    early?.cancel();
-    throw err;
-  });
-  options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
-  const planContext: PlanContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
-
-  if (!opening) {
-    const host = registryHostPart(options.registry ?? options.fallbackRegistryHost);
-    const built = await run.buildAndCheckPlatform(inputs);
-    await tagLocally(options.docker, built.id, host, options.repository, inputs.tags);
-    run.note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
-    return run.finish(inputs, { status: 'built', pushed: false, noop: false, repository: `${host}/${options.repository}`, imageId: built.id });
-  }
-
   try {
-    const immutableTags = (await repository)?.immutableTags ?? false;
-    const result = await publishToRegistry(run, inputs, opening, { ...planContext, immutableTags }, early);
-    if (result.digest && mode === 'publish') await published.remember(publishedKey, result.contentTag);
+    // The target may load config, which keeps the only thread busy: the engine gets the whole
+    // context first (a blocked thread sends no more of it), so that it builds meanwhile.
+    if (early) await early.started;
+    // With a build running, ECR's answer about the repository is asked now, to come in meanwhile.
+    access ??= mode === 'no-push' ? undefined : openRegistry(run, early ? 'now' : 'when-the-plan-asks');
+    const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options));
+    options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
+    const planContext: PlanContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
+
+    if (!access) {
+      const { registry, repository, fallbackRegistryHost } = run.target();
+      const host = registryHostPart(registry ?? fallbackRegistryHost);
+      const built = await run.buildAndCheckPlatform(inputs);
+      await tagLocally(options.docker, built.id, host, repository, inputs.tags);
+      run.note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
+      return run.finish(inputs, { status: 'built', pushed: false, noop: false, repository: `${host}/${repository}`, imageId: built.id });
+    }
+    const result = await publishToRegistry(run, inputs, access, planContext, early);
+    if (result.digest && mode === 'publish') await published.remember(publishedKey(run), result.contentTag);
     return result;
   } finally {
     // A plan other than build-push (or a failure) leaves the early build unused: stop it.
@@ -171,34 +177,66 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   }
 }
 
+/** The key content tags are remembered under: registry host and repository. */
+function publishedKey(run: PublishRun): string {
+  const { registry, repository, fallbackRegistryHost } = run.target();
+  return `${registryHostPart(registry ?? fallbackRegistryHost)}/${repository}`;
+}
+
+/** A login under way, and ECR's answer about the repository, asked once. */
+interface RegistryAccess {
+  readonly session: Promise<RegistrySession>;
+  /** Whether the repository's tags are immutable; rejects when it does not exist. */
+  readonly repositoryFacts: () => Promise<{ readonly immutableTags: boolean }>;
+}
+
 /**
  * Logging in, and ECR's repository check (the repository must exist, infra owns it, and whether
- * its tags can move decides the plan); neither needs the context. Awaited later.
+ * its tags can move decides the plan); neither needs the context. The check starts now, or when
+ * the plan asks: a no-op does not depend on it, and a cached login then needs no AWS SDK at all.
  */
-function openRegistry(run: PublishRun): { session: Promise<RegistrySession>; repository?: Promise<{ readonly immutableTags: boolean }> } {
+function openRegistry(run: PublishRun, repositoryCheck: 'now' | 'when-the-plan-asks'): RegistryAccess {
   const { options } = run;
-  const session = run.timed('auth', () => RegistrySession.open(options));
+  const target = run.target();
+  const session = run.timed('auth', () => RegistrySession.open({
+    registry: target.registry,
+    fallbackRegistryHost: target.fallbackRegistryHost,
+    ecr: target.ecr,
+    staticAuth: options.staticAuth,
+    reporter: options.reporter,
+  }));
   session.catch(() => undefined);
-  const repository = options.ecr?.ensureRepository(options.repository);
-  repository?.catch(() => undefined);
-  return { session, repository };
+  let facts: Promise<{ readonly immutableTags: boolean }> | undefined;
+  const repositoryFacts = () => {
+    facts ??= target.ecr?.ensureRepository(target.repository) ?? Promise.resolve({ immutableTags: false });
+    return facts;
+  };
+  if (repositoryCheck === 'now') repositoryFacts().catch(() => undefined);
+  return { session, repositoryFacts };
 }
 
 /** Login, look-up, plan, and carrying the plan out. */
 async function publishToRegistry(
-  run: PublishRun, inputs: PublishInputs, opening: Promise<RegistrySession>, planContext: PlanContext, early: EarlyBuild | undefined,
+  run: PublishRun, inputs: PublishInputs, access: RegistryAccess, mutableContext: PlanContext, early: EarlyBuild | undefined,
 ): Promise<PublishResult> {
-  const { options } = run;
+  const { repository } = run.target();
   run.phase('log in to the registry');
-  const session = await opening;
-  const repositoryRef = `${session.host}/${options.repository}`;
+  const session = await access.session;
+  const repositoryRef = `${session.host}/${repository}`;
   run.phase(`look up ${repositoryRef}:${inputs.contentTag}`);
   const state = await run.timed('lookup', () => session.withAuthRetry((registry) =>
-    readRegistryState(registry, options.repository, inputs.contentTag, inputs.tags)));
-  const plan = planPublish(planContext, state);
+    readRegistryState(registry, repository, inputs.contentTag, inputs.tags)));
+  // Decided first as if tags could move: a no-op and a build do not depend on it. A retag waits
+  // for ECR's answer (immutable tags may leave nothing to move); a build asks it before its push.
+  let planContext = mutableContext;
+  let plan = planPublish(planContext, state);
+  if (plan.kind === 'retag' || (plan.kind === 'build-push' && plan.dryRun)) {
+    planContext = await withRepositoryFacts(mutableContext, access);
+    plan = planPublish(planContext, state);
+  }
   const where = { repository: repositoryRef, contentTag: inputs.contentTag, tags: inputs.tags };
   const pinned = (image: VerifiedImage) => ({
-    repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, options.repository, image.digest), imageId: image.configDigest,
+    repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, repository, image.digest), imageId: image.configDigest,
   });
 
   if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image.digest);
@@ -209,7 +247,7 @@ async function publishToRegistry(
     case 'retag':
       if (!plan.dryRun) {
         run.phase(`move ${plan.move.join(', ')}`);
-        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(options.repository, plan.image.digest, plan.move)));
+        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(repository, plan.image.digest, plan.move)));
       }
       run.note(describePlan(plan, where));
       return run.finish(inputs, { status: plan.dryRun ? 'planned' : 'retagged', pushed: !plan.dryRun, noop: false, ...pinned(plan.image) });
@@ -218,22 +256,40 @@ async function publishToRegistry(
         run.note(describePlan(plan, where));
         return run.finish(inputs, { status: 'planned', pushed: false, noop: false, repository: repositoryRef });
       }
-      return buildPushVerify(run, inputs, session, state, planContext, early);
+      return buildPushVerify(run, inputs, session, state, { planContext, access }, early);
     case 'build-local':
       throw new Error('unreachable: no-push is handled before the registry is read');
   }
 }
 
+/** The plan's context with ECR's answer about the repository (which fails clearly when it does not exist). */
+async function withRepositoryFacts(context: PlanContext, access: RegistryAccess): Promise<PlanContext> {
+  return { ...context, immutableTags: (await access.repositoryFacts()).immutableTags };
+}
+
 /** The build-push plan: build, push unless the registry has the image, verify, move the other tags. */
 async function buildPushVerify(
-  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState, planContext: PlanContext, early: EarlyBuild | undefined,
+  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState,
+  decided: { readonly planContext: PlanContext; readonly access: RegistryAccess }, early: EarlyBuild | undefined,
 ): Promise<PublishResult> {
   const { options } = run;
-  const repositoryRef = `${session.host}/${options.repository}`;
+  const { repository } = run.target();
+  const repositoryRef = `${session.host}/${repository}`;
   const content = inputs.contentTag;
-  const built = await (early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs));
+  // Asked now (if not already) and answered while the engine builds; needed before anything is
+  // pushed. A missing repository fails the publish at once (the finally cancels an early build),
+  // and is the error said when the build fails too: nothing could have been pushed anyway.
+  const facts = withRepositoryFacts(decided.planContext, decided.access);
+  const building = early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs);
+  const [built, planContext] = await Promise.all([
+    building.catch(async (err: unknown) => {
+      await facts;
+      throw err;
+    }),
+    facts,
+  ]);
   options.reporter?.note(`built ${built.id} (linux/amd64)`);
-  await tagLocally(options.docker, built.id, session.host, options.repository, inputs.tags);
+  await tagLocally(options.docker, built.id, session.host, repository, inputs.tags);
 
   const upload = planUpload(planContext, state, built.id);
   let digest: string;
@@ -262,12 +318,12 @@ async function buildPushVerify(
   // Only what the registry serves counts: read it back, then point the other tags at exactly it.
   run.phase('verify in the registry');
   const verified = await run.timed('verify', () => session.withAuthRetry((registry) =>
-    verifyRemoteImage(registry, options.repository, digest, built.id)));
+    verifyRemoteImage(registry, repository, digest, built.id)));
   options.reporter?.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
   const move = tagsToMove(planContext, state, verified.digest, upload.kind === 'push' ? [content] : []);
   noteFrozen(run, planContext, state, verified.digest);
   if (move.length) {
-    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(options.repository, verified.digest, move)));
+    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(repository, verified.digest, move)));
     options.reporter?.note(`tagged ${move.join(', ')}`);
   }
   const uploaded = upload.kind === 'push';
@@ -279,7 +335,7 @@ async function buildPushVerify(
     noop: status === 'noop',
     repository: repositoryRef,
     digest: verified.digest,
-    reference: imageRef(session.host, options.repository, verified.digest),
+    reference: imageRef(session.host, repository, verified.digest),
     imageId: built.id,
   });
 }
@@ -301,6 +357,8 @@ function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState,
 /** A build started before the plan was known. */
 interface EarlyBuild {
   readonly result: Promise<BuiltImage>;
+  /** Settles once the engine has read the whole context and started building (or the build ended first). */
+  readonly started: Promise<void>;
   /** How long it took, once done. */
   ms: number;
   cancel(): void;
@@ -314,11 +372,19 @@ class PublishRun {
   private readonly reporter: ProgressReporter;
   private phaseIndex = 0;
   private readonly phaseTotal: number;
+  private resolvedTarget?: PublishTarget;
 
   constructor(readonly options: PublishOptions) {
     this.reporter = options.reporter ?? SILENT;
     // context, login, lookup, build, push, verify — or context and build with --no-push.
     this.phaseTotal = options.push === false ? 2 : options.dryRun ? 3 : 6;
+  }
+
+  /** The target, resolved (config loaded, for the CLI) on the first call. */
+  target(): PublishTarget {
+    const { target } = this.options;
+    this.resolvedTarget ??= typeof target === 'function' ? target() : target;
+    return this.resolvedTarget;
   }
 
   phase(title: string): void {
@@ -343,15 +409,17 @@ class PublishRun {
   /** A build started before the plan; `cancel` stops it (a no-op when it already ended). */
   startBuild(prepared: PreparedBuild): EarlyBuild {
     const abort = new AbortController();
-    const started = Date.now();
-    const result = this.buildAndCheckPlatform(prepared, abort.signal).then((image) => {
+    const startedAt = Date.now();
+    let onStarted!: () => void;
+    const started = new Promise<void>((resolve) => (onStarted = resolve));
+    const result = this.buildAndCheckPlatform(prepared, { signal: abort.signal, onStarted }).then((image) => {
       // Counted as the build phase only when the plan uses it (a cancelled build is not a build).
-      build.ms = Date.now() - started;
+      build.ms = Date.now() - startedAt;
       return image;
     });
     // Awaited only when the plan is build-push; otherwise its failure (or cancellation) does not matter.
-    result.catch(() => undefined);
-    const build: EarlyBuild = { result, ms: 0, cancel: () => abort.abort() };
+    result.catch(() => undefined).finally(onStarted);
+    const build: EarlyBuild = { result, started, ms: 0, cancel: () => abort.abort() };
     return build;
   }
 
@@ -364,7 +432,8 @@ class PublishRun {
   }
 
   /** The classic builder; the platform is requested, and checked after because it may be ignored. */
-  async buildAndCheckPlatform(prepared: PreparedBuild, signal?: AbortSignal): Promise<BuiltImage> {
+  async buildAndCheckPlatform(prepared: PreparedBuild, early?: Pick<BuildImageOptions, 'signal' | 'onStarted'>): Promise<BuiltImage> {
+    const signal = early?.signal;
     if (!signal) this.phase('build linux/amd64');
     // No ping first: the build request itself fails with the same "no Docker engine reachable".
     const { docker } = this.options;
@@ -374,6 +443,7 @@ class PublishRun {
       pull: this.options.pull,
       noCache: this.options.noCache,
       signal,
+      onStarted: early?.onStarted,
       onEvent: (e, s) => this.reporter.buildEvent(e, s),
     });
     const image = await (signal ? build() : this.timed('build', build));

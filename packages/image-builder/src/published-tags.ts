@@ -35,6 +35,14 @@ export class PublishedTags {
     return this.byRepository.get(repository)?.includes(contentTag) ?? false;
   }
 
+  /**
+   * Whether this context published the content tag to any repository: when not, it did not
+   * publish it to the one at hand either, which can be told without knowing which one that is.
+   */
+  publishedAnywhere(contentTag: string): boolean {
+    return [...this.byRepository.values()].some((tags) => tags.includes(contentTag));
+  }
+
   /** Records a content tag the registry holds now. */
   async remember(repository: string, contentTag: string): Promise<void> {
     if (!this.file) return;

@@ -6,6 +6,12 @@ import { freeLoopbackPort } from '@blog-data/test-support';
 import { CliIo, findRepoRoot, main, parseBuildArgs, resolvePublishOptions, splitRegistryCredentials } from '../src/cli';
 import { describeEngine, engineClient, engineRequestError } from '../src/engine';
 import { parseRepositoryUrl, readInfraOutputs } from '../src/infra-outputs';
+import type { PublishOptions, PublishTarget } from '../src/publish';
+
+/** The publish target, resolved as publish resolves it. */
+function targetOf(options: PublishOptions): PublishTarget {
+  return typeof options.target === 'function' ? options.target() : options.target;
+}
 
 class Capture extends Writable {
   text = '';
@@ -115,8 +121,19 @@ describe('which image, which tags', () => {
 
   it('gives prefect-base the configured rolling tag and repository, in docker/prefect-base of the repository', () => {
     const options = resolvePublishOptions(flags({}), { ...io(), cwd: path.join(__dirname, '..') });
-    expect(options).toMatchObject({ image: 'prefect-base', rollingTag: 'prefect-3-python3.12-ecs', repository: 'blog-data', fallbackRegistryHost: '123456789012.dkr.ecr.eu-west-2.amazonaws.com' });
+    expect(options).toMatchObject({ image: 'prefect-base', rollingTag: 'prefect-3-python3.12-ecs' });
+    expect(targetOf(options)).toMatchObject({ repository: 'blog-data', fallbackRegistryHost: '123456789012.dkr.ecr.eu-west-2.amazonaws.com' });
     expect(options.contextDir).toBe(path.resolve(__dirname, '../../../docker/prefect-base'));
+  });
+
+  it('loads config when the target is asked for, unless the rolling tag needs it first', () => {
+    const broken = (): CliIo => ({ ...io(), env: { PLATFORM_AWS__ACCOUNT_ID: 'not-an-account' } });
+    // A rolling tag of its own: the build can start before config is read, and a bad config fails then.
+    const options = resolvePublishOptions(flags({ context: '.', rollingTag: 'mine' }), broken());
+    expect(options.rollingTag).toBe('mine');
+    expect(() => targetOf(options)).toThrow(/aws\.accountId/);
+    // prefect-base's rolling tag is config image.tag: config is read at once.
+    expect(() => resolvePublishOptions(flags({}), { ...broken(), cwd: path.join(__dirname, '..') })).toThrow(/aws\.accountId/);
   });
 
   it('names another image after its Dockerfile directory and uses that name as its rolling tag', () => {
@@ -126,10 +143,10 @@ describe('which image, which tags', () => {
 
   it('takes registry and repository from infra outputs, and --registry over both', () => {
     writeFileSync(path.join(dir, 'outputs.json'), JSON.stringify({ ecr_repository_url: { value: '222222222222.dkr.ecr.us-east-1.amazonaws.com/team/prefect', type: 'string' } }));
-    expect(resolvePublishOptions(flags({ infraOutputs: 'outputs.json' }), io())).toMatchObject({
+    expect(targetOf(resolvePublishOptions(flags({ infraOutputs: 'outputs.json' }), io()))).toMatchObject({
       repository: 'team/prefect', registry: '222222222222.dkr.ecr.us-east-1.amazonaws.com',
     });
-    expect(resolvePublishOptions(flags({ infraOutputs: 'outputs.json', registry: '127.0.0.1:5000' }), io()).registry).toBe('127.0.0.1:5000');
+    expect(targetOf(resolvePublishOptions(flags({ infraOutputs: 'outputs.json', registry: '127.0.0.1:5000' }), io())).registry).toBe('127.0.0.1:5000');
   });
 });
 

@@ -84,6 +84,26 @@ describe('source revision for the labels', () => {
     rmSync(plain, { recursive: true, force: true });
   });
 
+  it('finds the repository of a worktree (a .git file) and the one GIT_DIR names', async () => {
+    const sha = git('rev-parse', 'HEAD');
+    const worktree = `${repo}-wt`;
+    git('worktree', 'add', '-q', worktree);
+    try {
+      expect((await sourceInfo(path.join(worktree, 'docker', 'app'), sent)).revision).toBe(sha);
+    } finally {
+      rmSync(worktree, { recursive: true, force: true });
+    }
+    const plain = mkdtempSync(path.join(tmpdir(), 'ib-gitdir-'));
+    try {
+      writeFileSync(path.join(plain, 'other.txt'), '1');
+      const env = { ...process.env, GIT_DIR: path.join(repo, '.git'), GIT_WORK_TREE: plain };
+      // That work tree lacks the repository's other files: deleted, so dirty.
+      expect((await sourceInfo(plain, ['other.txt'], env)).revision).toBe(`${sha}-dirty`);
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+
   it('turns remotes into https URLs without credentials', () => {
     expect(normaliseRemote('git@github.com:acme/platform.git')).toBe('https://github.com/acme/platform');
     expect(normaliseRemote('https://x-access-token:abc@github.com/acme/platform.git')).toBe('https://github.com/acme/platform');

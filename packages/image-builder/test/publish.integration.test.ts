@@ -13,7 +13,7 @@ import { EcrAuth } from '../src/ecr-auth';
 import { engineClient } from '../src/engine';
 import type { EngineClient } from '../src/engine-api';
 import { LABELS } from '../src/metadata';
-import { PublishOptions, PublishResult, publishImage } from '../src/publish';
+import { PublishOptions, PublishResult, publishImage, PublishTarget } from '../src/publish';
 
 const ROLLING = 'prefect-3-python3.12-ecs';
 // The SDK's multi-line Node-version advisory would bury the test output.
@@ -38,21 +38,30 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         if (err.name !== 'RepositoryAlreadyExistsException') throw err;
       });
 
-    /** One publish with the test wiring: ECR auth from the emulator, registry overridden to the local one. */
-    async function publish(contextDir: string, extra: Partial<PublishOptions> = {}): Promise<PublishResult> {
+    /** The test target: ECR auth from the emulator, registry overridden to the local one. */
+    const target = (extra: Partial<PublishTarget> = {}): PublishTarget => ({
+      repository,
+      registry: env.TEST_REGISTRY,
+      fallbackRegistryHost: env.TEST_REGISTRY,
+      ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
+      ...extra,
+    });
+
+    /** One publish with the test wiring; `extra` may change the target's fields too. */
+    async function publish(contextDir: string, extra: Partial<PublishOptions & PublishTarget> = {}): Promise<PublishResult> {
       await ensureRepository();
+      const { registry: via, repository: repo, fallbackRegistryHost, ecr, ...options } = extra;
+      const targetFields = Object.fromEntries(Object.entries({ registry: via, repository: repo, fallbackRegistryHost, ecr })
+        .filter(([key]) => key in extra));
       const result = await publishImage({
         image: path.basename(contextDir),
         contextDir,
-        repository,
+        target: target(targetFields),
         rollingTag: ROLLING,
-        registry: env.TEST_REGISTRY,
-        fallbackRegistryHost: env.TEST_REGISTRY,
-        ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
         docker,
         buildArgs: { BASE_IMAGE: env.TEST_BUSYBOX_IMAGE },
         retry: { retries: 1, baseDelayMs: 10 },
-        ...extra,
+        ...options,
       });
       if (result.imageId) images.add(result.imageId);
       return result;
@@ -179,6 +188,31 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       const printed = JSON.parse(stdout) as PublishResult;
       expect(printed).toMatchObject({ status: 'noop', digest: await digestAt(ROLLING) });
       expect(JSON.parse(readFileSync(path.join(out, 'image.json'), 'utf8'))).toEqual(printed);
+    });
+
+    it('starts building before it reads config, and stops the build when config is bad: one line, exit 2, nothing tagged', async () => {
+      const dir = fixture('busybox-app');
+      appendFileSync(path.join(dir, 'app', 'run.sh'), `echo ${randomBytes(4).toString('hex')}\n`);
+      let stderr = '';
+      const code = await main([
+        'publish', '--context', dir, '--rolling-tag', 'bad-config', '--registry', env.TEST_REGISTRY, '--build-arg', `BASE_IMAGE=${env.TEST_BUSYBOX_IMAGE}`, '--json',
+      ], {
+        stdout: new Writable({ write: (_c, _e, done) => done() }),
+        stderr: new Writable({
+          write(chunk: Buffer, _e, done) {
+            stderr += chunk.toString();
+            done();
+          },
+        }),
+        env: { ...process.env, PLATFORM_AWS__ACCOUNT_ID: 'not-an-account', PLATFORM_IMAGE__REPOSITORY: repository },
+        cwd: dir,
+      });
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^error: .*aws\.accountId/);
+      expect(await digestAt('bad-config')).toBeUndefined();
+      const tagged = await docker.listImages({ reference: [`${env.TEST_REGISTRY}/${repository}:bad-config`] });
+      expect(tagged).toEqual([]);
     });
 
     it('pushes a changed image, then moves the rolling tag back without a build when the old content returns', async () => {
@@ -318,6 +352,40 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       }
     });
 
+    it('makes no AWS call for a no-op with a remembered ECR token, and asks ECR about the repository for a retag', async () => {
+      const dir = fixture('busybox-app');
+      const cache = mkdtempSync(path.join(tmpdir(), 'ib-token-cache-'));
+      dirs.push(cache);
+      const calls: string[] = [];
+      const counting = {
+        send: (command: { constructor: { name: string } }) => {
+          calls.push(command.constructor.name);
+          return ecrClient.send(command as never);
+        },
+      } as unknown as ECRClient;
+      const remembering = {
+        hashCacheFile: path.join(cache, 'hashes.json'),
+        publishedTagsFile: path.join(cache, 'published.json'),
+        rollingTag: 'remembered',
+      };
+      const ecr = () => new EcrAuth({ accountId: account, region, client: counting, tokenCacheFile: path.join(cache, 'tokens.json'), env: {} });
+      // Files changed in the last 2 s are not remembered by stat (git's racy-clean rule): the second
+      // publish must find the context unchanged by stat to be a no-op candidate.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const first = await publish(dir, { ...remembering, ecr: ecr() });
+      expect(first.status).toBe('pushed');
+      expect(calls.sort()).toEqual(['DescribeRepositoriesCommand', 'GetAuthorizationTokenCommand']);
+      calls.length = 0;
+      // The emulator dates its tokens 12 hours ahead, as ECR does: the next run reuses this one.
+      const again = await publish(dir, { ...remembering, ecr: ecr() });
+      expect(again.status).toBe('noop');
+      expect(calls).toEqual([]);
+      // A tag to move: whether the repository's tags can move decides the plan, and only ECR knows.
+      const retagged = await publish(dir, { ...remembering, ecr: ecr(), extraTags: ['remembered-extra'] });
+      expect(retagged).toMatchObject({ status: 'retagged', digest: first.digest });
+      expect(calls).toEqual(['DescribeRepositoriesCommand']);
+    });
+
     it('starts a build before the plan for much new content: cancels it for a no-op, uses it for a change', async () => {
       const dir = fixture('busybox-app');
       const first = await publish(dir, { rollingTag: 'early' });
@@ -386,11 +454,8 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       const error = await failure(publishImage({
         image: 'x',
         contextDir: appDir,
-        repository: `${repository}-missing`,
+        target: target({ repository: `${repository}-missing` }),
         rollingTag: ROLLING,
-        registry: env.TEST_REGISTRY,
-        fallbackRegistryHost: env.TEST_REGISTRY,
-        ecr: new EcrAuth({ accountId: account, region, client: ecrClient }),
         docker,
       }));
       expect(`error: ${error.message}`).toBe(`error: ECR repository does not exist (repository ${repository}-missing, account ${account}, region ${region}): the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs`);

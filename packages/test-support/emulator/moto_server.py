@@ -21,14 +21,21 @@ It also reads S3 bucket policies as S3's HTTPS endpoint would (see `bucket_permi
 It adds ElastiCache's user groups and serverless caches, which moto 5.2.1 lacks (the scale-out
 mode's Redis): see `moto_elasticache.py`.
 
+It gives ECR authorization tokens the expiry real ones have, 12 hours after they are issued
+(GetAuthorizationToken's API reference: "The authorization token is valid for 12 hours"). moto
+5.2.1 dates every token 2015-01-01, so a client that remembers tokens until they expire (as
+amazon-ecr-credential-helper and image-builder do) would never reuse one here.
+
 Usage (as `python3 -m moto.server`): moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
 import sys
+import time
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
+from moto.ecr.responses import ECRResponse
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.server import main
@@ -132,6 +139,22 @@ ApplicationAutoScalingResponse.deregister_scalable_target = deregister_scalable_
 ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
 ApplicationAutoScalingResponse.tag_resource = tag_resource
 ApplicationAutoScalingResponse.untag_resource = untag_resource
+
+get_authorization_token_dated_2015 = ECRResponse.get_authorization_token
+
+# ECR tokens are valid for 12 hours from issue (GetAuthorizationToken, API reference).
+ECR_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60
+
+
+def get_authorization_token(self):
+    """moto's answer, with each token expiring 12 hours from now instead of on 2015-01-01."""
+    answer = get_authorization_token_dated_2015(self)
+    for data in answer.result["authorizationData"]:
+        data["expiresAt"] = time.time() + ECR_TOKEN_LIFETIME_SECONDS
+    return answer
+
+
+ECRResponse.get_authorization_token = get_authorization_token
 
 
 def secure_transport_met(statement):

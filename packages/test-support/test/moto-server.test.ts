@@ -10,6 +10,7 @@ import { requireService, startPrivateAwsEmulator, PrivateEmulator } from '../src
 /** How each API is addressed in its JSON protocol. */
 const STEP_FUNCTIONS = { json: '1.0', target: 'AWSStepFunctions', scope: 'states' };
 const AUTO_SCALING = { json: '1.1', target: 'AnyScaleFrontendService', scope: 'application-autoscaling' };
+const ECR = { json: '1.1', target: 'AmazonEC2ContainerRegistry_V20150921', scope: 'ecr' };
 
 describe('the AWS emulator launcher', () => {
   const python = requireService('MOTO_PYTHON', 'run `eval "$(scripts/test-services.sh env)"` (moto)');
@@ -57,6 +58,15 @@ describe('the AWS emulator launcher', () => {
 
   const validate = (definition: string) => call('ValidateStateMachineDefinition', { definition, type: 'STANDARD' });
   const pass = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+
+  run('dates ECR authorization tokens 12 hours ahead, as ECR does (moto says 2015)', async () => {
+    const before = Date.now() / 1000;
+    const { status, body } = await call('GetAuthorizationToken', {}, ECR);
+    expect(status).toBe(200);
+    const expiresAt = body.authorizationData[0].expiresAt as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 12 * 3600 - 5);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + 12 * 3600 + 5);
+  }, 60_000);
 
   run('answers OK for a valid definition', async () => {
     const definition = JSON.stringify({ StartAt: 'Roll', States: { Roll: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:ecs:updateService', End: true } } });
