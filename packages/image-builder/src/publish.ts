@@ -14,6 +14,7 @@ import { RegistrySession, StaticRegistryAuth } from './registry-session';
 import { readRegistryState } from './registry-state';
 import { imageRef } from './tags';
 import { assertLocalPlatform, VerifiedImage, verifyRemoteImage } from './verify';
+import { yieldToEngine } from './yield-to-engine';
 
 /** What happened: pushed layers, only moved tags in the registry, nothing, or local-only outcomes. */
 export type PublishStatus = 'pushed' | 'retagged' | 'noop' | 'built' | 'planned';
@@ -152,8 +153,12 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   }
   try {
     // The target may load config, which keeps the only thread busy: the engine gets the whole
-    // context first (a blocked thread sends no more of it), so that it builds meanwhile.
-    if (early) await early.started;
+    // context first (a blocked thread sends no more of it), so that it builds meanwhile. What this
+    // process does during the build runs at low priority, not to slow the build down.
+    if (early) {
+      await early.started;
+      early.result.finally(yieldToEngine()).catch(() => undefined);
+    }
     // With a build running, ECR's answer about the repository is asked now, to come in meanwhile.
     access ??= mode === 'no-push' ? undefined : openRegistry(run, early ? 'now' : 'when-the-plan-asks');
     const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options));

@@ -37,7 +37,8 @@ export async function verifyRemoteImage(
   registry: RegistryClient, repository: string, reference: string, expectedConfigDigest?: string,
 ): Promise<VerifiedImage> {
   const where = `${registry.baseUrl}/v2/${repository}/manifests/${reference}`;
-  return judgeRemoteImage(await registry.resolvePlatform(repository, reference, TARGET_PLATFORM), where, expectedConfigDigest);
+  const resolved = await registry.resolvePlatform(repository, reference, TARGET_PLATFORM, { configDigest: expectedConfigDigest });
+  return judgeRemoteImage(resolved, where, expectedConfigDigest);
 }
 
 /** The checks of {@link verifyRemoteImage} on what the registry returned (pure, for tests). */

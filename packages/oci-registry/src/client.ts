@@ -91,7 +91,12 @@ export class RegistryClient {
    * its `platform` entry, then that image's config blob. Undefined when the
    * reference does not exist.
    */
-  async resolvePlatform(repository: string, reference: string, platform: Platform): Promise<ResolvedPlatform | undefined> {
+  async resolvePlatform(
+    repository: string, reference: string, platform: Platform, expected: { readonly configDigest?: string } = {},
+  ): Promise<ResolvedPlatform | undefined> {
+    // The config a caller expects is read at the same time as the manifest (one round trip less);
+    // it is used only when the manifest names it, and a failure to read it early costs nothing.
+    const early = expected.configDigest ? this.getConfigBlob(repository, expected.configDigest).catch(() => undefined) : undefined;
     const top = await this.getManifest(repository, reference);
     if (!top) return undefined;
     let image: ImageManifest | undefined;
@@ -107,7 +112,8 @@ export class RegistryClient {
     } else {
       image = top;
     }
-    const config = await this.getConfigBlob(repository, image.configDigest);
+    const config = (image.configDigest === expected.configDigest ? await early : undefined)
+      ?? await this.getConfigBlob(repository, image.configDigest);
     return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config };
   }
 

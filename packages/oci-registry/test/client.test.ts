@@ -197,6 +197,19 @@ describe('registry client against an HTTP registry', () => {
     expect(armOnly?.index && indexPlatforms(armOnly.index)).toEqual(['linux/arm64']);
   });
 
+  it('reads an expected config blob alongside the manifest, and the right one when the manifest names another', async () => {
+    methods.length = 0;
+    const resolved = await client().resolvePlatform('repo', 'amd', amd64, { configDigest: sha(amdConfig) });
+    expect(resolved?.config).toMatchObject({ architecture: 'amd64' });
+    // Both requests went out before either answer came back: the blob is asked first.
+    expect(methods).toEqual([`GET blobs/${sha(amdConfig)}`, 'GET manifests/amd']);
+    methods.length = 0;
+    const other = await client().resolvePlatform('repo', 'arm', amd64, { configDigest: sha(amdConfig) });
+    expect(other?.config).toMatchObject({ architecture: 'arm64' });
+    expect(methods.at(-1)).toMatch(/^GET blobs\//);
+    expect(methods.at(-1)).not.toBe(`GET blobs/${sha(amdConfig)}`);
+  });
+
   it('reads the arm64 config of an arm64 image (the caller decides it is wrong)', async () => {
     expect((await client().resolvePlatform('repo', 'arm', amd64))?.config).toMatchObject({ architecture: 'arm64' });
   });
