@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
-import { promises as fs, ReadStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
@@ -89,15 +89,12 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const unknown = await cache.unknownFiles(root, files);
   const dockerfileBytes = await fs.readFile(dockerfilePath);
   const dockerfileText = dockerfileBytes.toString('utf8');
-  // A build started before the hash (see publish.ts) reads every file for its tar stream: the hash
-  // takes each file's sha256 from that read instead of reading the file a second time.
-  const packed = new PackedHashes();
   const hash = async () => {
     // The Dockerfile's bytes are already in hand: it is read once per publish.
     const dockerfileSha = createHash('sha256').update(dockerfileBytes).digest('hex');
     // Remembered too: a changed Dockerfile counts as a change (see unhashedBytes).
     cache.rememberListed(dockerfile, dockerfileSha);
-    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, dockerfileSha]]), packed);
+    const filesHash = await hashFiles(root, files, cache, new Map([[dockerfile, dockerfileSha]]));
     await cache.save(files);
     return filesHash;
   };
@@ -110,28 +107,22 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
     files,
     unhashedBytes: unknown.bytes,
     hash,
-    pack: () => packed.watch(
-      // tar-fs is loaded only when something is built: a no-op publish never packs.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('tar-fs') as typeof import('tar-fs')).pack(root, {
-        entries: files.map((f) => f.split('/').join(path.sep)),
-        // tar-fs takes an `fs` to read with; its type definitions do not list the option.
-        ...{ fs: LARGE_READS_FS },
-        map: (header) => ({
-          ...header,
-          mode: normalisedMode(header.mode ?? 0o644),
-          mtime: FIXED_MTIME,
-          uid: 0,
-          gid: 0,
-          uname: '',
-          gname: '',
-        }),
-        mapStream: (content, header) => packed.tee(content, header.name) as ReadStream,
+    // tar-fs is loaded only when something is built: a no-op publish never packs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pack: () => (require('tar-fs') as typeof import('tar-fs')).pack(root, {
+      entries: files.map((f) => f.split('/').join(path.sep)),
+      // tar-fs takes an `fs` to read with; its type definitions do not list the option.
+      ...{ fs: LARGE_READS_FS },
+      map: (header) => ({
+        ...header,
+        mode: normalisedMode(header.mode ?? 0o644),
+        mtime: FIXED_MTIME,
+        uid: 0,
+        gid: 0,
+        uname: '',
+        gname: '',
       }),
-      // Only what the cache does not know: the hash takes the others' from the cache, and hashing
-      // a file costs as much CPU as sending it (a one-line change in a 400 MB context hashes one file).
-      unknown.files,
-    ),
+    }),
   };
 }
 
@@ -149,55 +140,6 @@ const LARGE_READS_FS: typeof nodeFs = {
     nodeFs.createReadStream(file, { ...(typeof options === 'object' ? options : { encoding: options }), highWaterMark: PACK_READ_BYTES })) as typeof nodeFs.createReadStream,
 };
 
-/**
- * sha256 of the files a tar stream reads, as it reads them. Only the first pack counts; when it
- * stops before a file (a cancelled build), that file's hash is `undefined` and it is read instead.
- */
-class PackedHashes {
-  private readonly pending = new Map<string, { promise: Promise<string | undefined>; resolve: (sha: string | undefined) => void }>();
-  private readonly reached = new Set<string>();
-  private watching = false;
-
-  /** Starts expecting `files` from `tar`; returns `tar`. */
-  watch(tar: Readable, files: readonly string[]): Readable {
-    if (this.watching) return tar;
-    this.watching = true;
-    for (const rel of files) {
-      let resolve!: (sha: string | undefined) => void;
-      const promise = new Promise<string | undefined>((r) => (resolve = r));
-      this.pending.set(rel, { promise, resolve });
-    }
-    // Whatever the stream did not reach is read by the hash itself. A file it did reach settles
-    // when its own pipeline does: the tar stream can end before the last file's digest is taken,
-    // and giving that file up then made the hash read it (44 MB on the benchmark) a second time.
-    const giveUp = () => {
-      for (const [rel, entry] of this.pending) if (!this.reached.has(rel)) entry.resolve(undefined);
-    };
-    tar.once('close', giveUp);
-    tar.once('error', giveUp);
-    tar.once('end', giveUp);
-    return tar;
-  }
-
-  /** Hashes a file's content as the tar stream reads it (a listener: no stream in between). */
-  tee(content: Readable, name: string): Readable {
-    const entry = this.pending.get(name);
-    if (!entry) return content;
-    this.reached.add(name);
-    const sha = createHash('sha256');
-    content.on('data', (chunk: Buffer) => sha.update(chunk));
-    // 'end' comes only after the last chunk was read; a stream closed without it (destroyed, an
-    // error) leaves the file to the hash. The first of the two settles the promise.
-    content.once('end', () => entry.resolve(sha.digest('hex')));
-    content.once('close', () => entry.resolve(undefined));
-    return content;
-  }
-
-  /** The hash the pack computes for `rel`, once it has read it; undefined when no pack runs. */
-  hashOf(rel: string): Promise<string | undefined> | undefined {
-    return this.pending.get(rel)?.promise;
-  }
-}
 
 /** `.dockerignore` lines without comments and blanks, as the Docker CLI reads them. */
 export function parseDockerignore(text: string): string[] {
@@ -247,15 +189,13 @@ function mayHoldMatches(dir: string, prefix: string): boolean {
   return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
-async function hashFiles(
-  root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>, packed: PackedHashes,
-): Promise<string> {
+async function hashFiles(root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>): Promise<string> {
   // Stat and read several files at once: most are small, and the waits overlap.
   const lines = await mapLimit(files, 16, async (rel) => {
     const abs = path.join(root, rel);
     const st = await fs.lstat(abs);
     const mode = normalisedMode(st.mode).toString(8);
-    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await contentHash(rel, abs, cache, packed);
+    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await cache.hash(rel, abs);
     return `${rel}\0${mode}\0${body}\n`;
   });
   const hash = createHash('sha256');
@@ -263,17 +203,6 @@ async function hashFiles(
   return hash.digest('hex');
 }
 
-/** A file's sha256: remembered by stat, else from the build's tar stream when one reads it, else read here. */
-async function contentHash(rel: string, abs: string, cache: FileHashCache, packed: PackedHashes): Promise<string> {
-  const remembered = cache.lookup(rel, await fs.stat(abs, { bigint: true }));
-  if (remembered) return remembered;
-  const fromPack = await packed.hashOf(rel);
-  if (fromPack) {
-    cache.rememberListed(rel, fromPack);
-    return fromPack;
-  }
-  return cache.hash(rel, abs);
-}
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
