@@ -86,7 +86,7 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
   const all = await walk(root, '', skipDir);
   const files = all.filter((rel) => alwaysSent.has(rel) || !ignore.ignores(rel)).sort();
   const cache = await FileHashCache.open(options.hashCacheFile);
-  const unknown = await cache.unknownFiles(root, files);
+  const unhashedBytes = await cache.unknownBytes(root, files);
   const dockerfileBytes = await fs.readFile(dockerfilePath);
   const dockerfileText = dockerfileBytes.toString('utf8');
   const hash = async () => {
@@ -105,7 +105,7 @@ export async function listBuildContext(dir: string, options: ReadBuildContextOpt
     dockerfileText,
     ignoreFile: ignoreName,
     files,
-    unhashedBytes: unknown.bytes,
+    unhashedBytes,
     hash,
     // tar-fs is loaded only when something is built: a no-op publish never packs.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -139,7 +139,6 @@ const LARGE_READS_FS: typeof nodeFs = {
   createReadStream: ((file: nodeFs.PathLike, options?: Parameters<typeof nodeFs.createReadStream>[1]) =>
     nodeFs.createReadStream(file, { ...(typeof options === 'object' ? options : { encoding: options }), highWaterMark: PACK_READ_BYTES })) as typeof nodeFs.createReadStream,
 };
-
 
 /** `.dockerignore` lines without comments and blanks, as the Docker CLI reads them. */
 export function parseDockerignore(text: string): string[] {
@@ -202,7 +201,6 @@ async function hashFiles(root: string, files: readonly string[], cache: FileHash
   for (const line of lines) hash.update(line);
   return hash.digest('hex');
 }
-
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

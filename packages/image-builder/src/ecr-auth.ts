@@ -58,8 +58,11 @@ export interface EcrAuthOptions {
 export class EcrAuth {
   private ownClient?: ECRClient;
   private cached?: RegistryCredentials;
+  private readonly tokenCache?: EcrTokenCache;
 
-  constructor(private readonly options: EcrAuthOptions) {}
+  constructor(private readonly options: EcrAuthOptions) {
+    this.tokenCache = options.tokenCacheFile ? new EcrTokenCache(options.tokenCacheFile) : undefined;
+  }
 
   /**
    * The SDK is loaded on the first call, not with the CLI: loading it is a large part of a
@@ -84,10 +87,6 @@ export class EcrAuth {
   async refresh(): Promise<RegistryCredentials> {
     this.cached = await this.fetchAndRemember();
     return this.cached;
-  }
-
-  private get tokenCache(): EcrTokenCache | undefined {
-    return this.options.tokenCacheFile ? new EcrTokenCache(this.options.tokenCacheFile) : undefined;
   }
 
   private get scope(): TokenScope {

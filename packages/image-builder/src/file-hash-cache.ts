@@ -31,26 +31,21 @@ export class FileHashCache {
   }
 
   private readonly entries = new Map<string, Entry>();
-  /** Each file's stat when {@link unknownFiles} listed it: taken before any read of the file. */
+  /** Each file's stat when {@link unknownBytes} listed it: taken before any read of the file. */
   private readonly listed = new Map<string, BigIntStats>();
   private changed = false;
 
   private constructor(private readonly file: string | undefined) {}
 
-  /** The files whose stat matches no remembered entry (hashing them reads them), and their bytes. */
-  async unknownFiles(root: string, files: readonly string[]): Promise<{ readonly files: readonly string[]; readonly bytes: number }> {
-    const unknown: string[] = [];
+  /** Bytes of the files whose stat matches no remembered entry: what hashing them reads. */
+  async unknownBytes(root: string, files: readonly string[]): Promise<number> {
     let bytes = 0;
     for (const rel of files) {
       const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
       if (st) this.listed.set(rel, st);
-      const cached = this.entries.get(rel);
-      if (st && !(cached && sameStat(cached, statKey(st)))) {
-        unknown.push(rel);
-        bytes += Number(st.size);
-      }
+      if (st && !this.lookup(rel, st)) bytes += Number(st.size);
     }
-    return { files: unknown, bytes };
+    return bytes;
   }
 
   /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
@@ -64,14 +59,14 @@ export class FileHashCache {
   }
 
   /** The remembered hash of `rel` when `st` is the stat it was remembered with. */
-  lookup(rel: string, st: BigIntStats): string | undefined {
+  private lookup(rel: string, st: BigIntStats): string | undefined {
     const cached = this.entries.get(rel);
     return cached && sameStat(cached, statKey(st)) ? cached[4] : undefined;
   }
 
   /**
    * Records a hash computed elsewhere (the Dockerfile, read with the listing) under the stat
-   * {@link unknownFiles} took before that read: a file changed after it then no longer matches,
+   * {@link unknownBytes} took before that read: a file changed after it then no longer matches,
    * and is read again next time.
    */
   rememberListed(rel: string, sha: string): void {
@@ -105,7 +100,7 @@ export class FileHashCache {
 
 /** Bytes per read when hashing a file. */
 const HASH_READ_BYTES = 1024 * 1024;
-/** Read buffers no hash is using: each is used again by the next file. */
+/** Read buffers no hash is using: each is used again by the next file (at most one per file hashed at once). */
 const idleReadBuffers: Buffer[] = [];
 
 /**
@@ -116,8 +111,8 @@ const idleReadBuffers: Buffer[] = [];
  */
 export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
-  const buffer = idleReadBuffers.pop() ?? Buffer.allocUnsafeSlow(HASH_READ_BYTES);
   const handle = await fs.open(file, 'r');
+  const buffer = idleReadBuffers.pop() ?? Buffer.allocUnsafeSlow(HASH_READ_BYTES);
   try {
     for (let read = 1; read > 0;) {
       ({ bytesRead: read } = await handle.read(buffer, 0, buffer.length, null));

@@ -190,7 +190,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(JSON.parse(readFileSync(path.join(out, 'image.json'), 'utf8'))).toEqual(printed);
     });
 
-    it('starts building before it reads config, and stops the build when config is bad: one line, exit 2, nothing tagged', async () => {
+    it('with a rolling tag of its own (the build starts before config is read), reports a bad config in one line, exit 2, and tags nothing', async () => {
       const dir = fixture('busybox-app');
       appendFileSync(path.join(dir, 'app', 'run.sh'), `echo ${randomBytes(4).toString('hex')}\n`);
       let stderr = '';
