@@ -1,8 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { UserError } from '@blog-data/cli-kit';
 import { engineClient, engineRequestError } from '../src/engine';
 import { encodeAuth, EngineAddressError, EngineApiError, EngineClient, engineEndpoint } from '../src/engine-api';
@@ -182,6 +186,35 @@ describe('engine client over a unix socket (fake engine)', () => {
     await expect(reading).rejects.toThrow();
     await closed;
     expect(closed).toBeDefined();
+  });
+});
+
+describe('engine client over TLS (DOCKER_TLS_VERIFY)', () => {
+  it('checks the engine certificate against the engine host of DOCKER_HOST, and names that host to it (SNI)', async () => {
+    // A certificate for `localhost` only, acting as its own CA: what `docker-machine` and dockerd TLS setups hand out per host.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ib-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'pipe' });
+    writeFileSync(path.join(dir, 'ca.pem'), readFileSync(path.join(dir, 'cert.pem')));
+    const names: (string | false)[] = [];
+    const server = createTlsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) }, (req, res) => {
+      names.push((req.socket as TLSSocket).servername);
+      res.end('OK');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new EngineClient(engineEndpoint({ DOCKER_HOST: `tcp://localhost:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }));
+      await expect(client.ping()).resolves.toBeUndefined();
+      expect(names).toEqual(['localhost']);
+      // The same certificate is refused for a host it does not name.
+      const other = new EngineClient(engineEndpoint({ DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }));
+      await expect(other.ping()).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
