@@ -58,7 +58,8 @@ export function createRoot(): typescript.TypeScriptProject {
       '@nx/eslint-plugin@^23.2.1',
     ],
     tsconfigDev: {
-      compilerOptions: {},
+      // As the packages (tsconfig.base.json): the projenrc compiles their sources it imports.
+      compilerOptions: { target: 'ES2022', lib: ['ES2022'] },
       include: ['projenrc/**/*.ts', '.projenrc.ts'],
     },
     gitignore: [

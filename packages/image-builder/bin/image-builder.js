@@ -6,8 +6,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // then, and letting Node wind down by itself waits for V8's background work (optimising
 // compiles of code that will never run again), which costs a no-op publish up to a second.
 const flushed = (stream) => new Promise((resolve) => stream.write("", resolve));
-// lib/cli.bundle.js is lib/cli.js and what it loads in one file (the compile task bundles it with
-// esbuild): Node's module loading spent ~60 ms of every run resolving and reading small files.
+// lib/cli.bundle.js is lib/cli.js and what it loads, bundled by the compile task (scripts/bundle-cli.ts;
+// config and zod load from their own bundle when first used): Node's module loading spent ~60 ms of
+// every run resolving and reading small files.
 require("../lib/cli.bundle").main(process.argv.slice(2)).then(async (code) => {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);

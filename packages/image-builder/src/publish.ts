@@ -252,7 +252,7 @@ async function publishToRegistry(
     case 'retag':
       if (!plan.dryRun) {
         run.phase(`move ${plan.move.join(', ')}`);
-        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(repository, plan.image.digest, plan.move)));
+        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(repository, plan.image.manifest, plan.move)));
       }
       run.note(describePlan(plan, where));
       return run.finish(inputs, { status: plan.dryRun ? 'planned' : 'retagged', pushed: !plan.dryRun, noop: false, ...pinned(plan.image) });
@@ -328,7 +328,7 @@ async function buildPushVerify(
   const move = tagsToMove(planContext, state, verified.digest, upload.kind === 'push' ? [content] : []);
   noteFrozen(run, planContext, state, verified.digest);
   if (move.length) {
-    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(repository, verified.digest, move)));
+    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(repository, verified.manifest, move)));
     options.reporter?.note(`tagged ${move.join(', ')}`);
   }
   const uploaded = upload.kind === 'push';

@@ -1,5 +1,5 @@
 import { UserError } from '@blog-data/cli-kit';
-import type { RegistryClient, ResolvedPlatform } from '@blog-data/oci-registry';
+import type { RegistryClient, ResolvedPlatform, ServedManifest } from '@blog-data/oci-registry';
 import { TARGET_PLATFORM } from './build';
 import type { LocalImageInfo } from './engine';
 
@@ -12,6 +12,8 @@ export interface VerifiedImage {
   readonly os: string;
   readonly architecture: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The manifest's bytes as served: the tags that move are pointed at exactly these. */
+  readonly manifest: ServedManifest;
 }
 
 const PLATFORM = `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`;
@@ -47,8 +49,8 @@ export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: 
     throw new UserError('pushed image not found in the registry', where,
       'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', { kind: 'verify-failed' });
   }
-  const { image, config, index } = resolved;
-  if (!image || !config) {
+  const { image, config, index, imageBytes } = resolved;
+  if (!image || !config || !imageBytes) {
     const platforms = (index?.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
     throw new UserError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
       'publish a linux/amd64 image', { kind: 'verify-failed' });
@@ -68,5 +70,6 @@ export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: 
     os: config.os,
     architecture: config.architecture,
     labels: config.config?.Labels ?? {},
+    manifest: imageBytes,
   };
 }

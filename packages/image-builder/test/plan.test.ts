@@ -4,7 +4,13 @@ import type { VerifiedImage } from '../src/verify';
 const CONTENT = 'src-aaaaaaaaaaaa';
 const ROLLING = 'prefect-3-python3.12-ecs';
 const image = (digest: string, configDigest = `sha256:config-of-${digest}`): VerifiedImage => ({
-  digest, configDigest, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', os: 'linux', architecture: 'amd64', labels: {},
+  digest,
+  configDigest,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  os: 'linux',
+  architecture: 'amd64',
+  labels: {},
+  manifest: { body: Buffer.from(`{"config":"${configDigest}"}`), mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest },
 });
 const NEW = image('sha256:new');
 const OLD = image('sha256:old');

@@ -2,14 +2,15 @@ import { MEDIA_TYPES, ResolvedPlatform } from '@blog-data/oci-registry';
 import { judgeRemoteImage } from '../src/verify';
 
 const image = (configDigest: string) => ({ kind: 'image' as const, mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m', configDigest, layers: [] });
+const served = { body: Buffer.from('{"schemaVersion":2}'), mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m' };
 const single = (architecture: string, configDigest = 'sha256:c'): ResolvedPlatform => ({
-  digest: 'sha256:m', image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } },
+  digest: 'sha256:m', image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } }, imageBytes: served,
 });
 
 describe('judging what the registry serves after a push', () => {
   it('accepts the built linux/amd64 image and reads its labels', () => {
     expect(judgeRemoteImage(single('amd64'), 'here', 'sha256:c')).toEqual({
-      digest: 'sha256:m', mediaType: MEDIA_TYPES.ociManifest, configDigest: 'sha256:c', os: 'linux', architecture: 'amd64', labels: { a: 'b' },
+      digest: 'sha256:m', mediaType: MEDIA_TYPES.ociManifest, configDigest: 'sha256:c', os: 'linux', architecture: 'amd64', labels: { a: 'b' }, manifest: served,
     });
   });
 

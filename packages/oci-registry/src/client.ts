@@ -32,6 +32,15 @@ export interface ResolvedPlatform {
   readonly image?: ImageManifest;
   /** That image's config blob (digest-checked). */
   readonly config?: ImageConfigBlob;
+  /** That image manifest's bytes as served: another tag can be pointed at exactly them without reading them again. */
+  readonly imageBytes?: ServedManifest;
+}
+
+/** A manifest as the registry served it: the bytes (unchanged, so a copy keeps the digest), media type and digest. */
+export interface ServedManifest {
+  readonly body: Buffer;
+  readonly mediaType: string;
+  readonly digest: string;
 }
 
 /**
@@ -53,13 +62,8 @@ export class RegistryClient {
 
   /** The manifest a tag or digest names, or undefined when the registry has none (404). */
   async getManifest(repository: string, reference: string): Promise<ImageManifest | ManifestIndex | undefined> {
-    const url = this.manifestUrl(repository, reference);
-    const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
-    if (response.status === 404) return undefined;
-    await this.assertOk(response, url);
-    const body = await response.text();
-    const digest = response.headers.get('docker-content-digest') ?? sha256(body);
-    return parseManifest(body, response.headers.get('content-type'), digest, url);
+    const fetched = await this.fetchManifest(repository, reference);
+    return fetched && this.parse(fetched, repository, reference);
   }
 
   /**
@@ -97,35 +101,45 @@ export class RegistryClient {
     // The config a caller expects is read at the same time as the manifest (one round trip less);
     // it is used only when the manifest names it, and a failure to read it early costs nothing.
     const early = expected.configDigest ? this.getConfigBlob(repository, expected.configDigest).catch(() => undefined) : undefined;
-    const top = await this.getManifest(repository, reference);
-    if (!top) return undefined;
+    const topFetched = await this.fetchManifest(repository, reference);
+    if (!topFetched) return undefined;
+    const top = this.parse(topFetched, repository, reference);
     let image: ImageManifest | undefined;
+    let imageBytes = topFetched.served;
     if (top.kind === 'index') {
       const entry = selectPlatform(top, platform);
-      const child = entry ? await this.getManifest(repository, entry.digest) : undefined;
+      const childFetched = entry ? await this.fetchManifest(repository, entry.digest) : undefined;
+      const child = childFetched && this.parse(childFetched, repository, entry!.digest);
       if (entry && child?.kind !== 'image') {
         throw new RegistryError(`index entry ${entry.digest} is not an image manifest`, this.manifestUrl(repository, reference),
           'the index is broken: publish the image again', 'registry');
       }
       image = child?.kind === 'image' ? child : undefined;
-      if (!image) return { digest: top.digest, index: top };
+      if (!image || !childFetched) return { digest: top.digest, index: top };
+      imageBytes = childFetched.served;
     } else {
       image = top;
     }
     const config = (image.configDigest === expected.configDigest ? await early : undefined)
       ?? await this.getConfigBlob(repository, image.configDigest);
-    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config };
+    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config, imageBytes };
   }
 
-  /** The raw bytes and media type of a manifest (to copy it to another tag unchanged). */
-  async getRawManifest(repository: string, reference: string): Promise<{ body: Buffer; mediaType: string } | undefined> {
+  /** A manifest's bytes, media type and digest as served (to copy it to another tag unchanged), or undefined (404). */
+  async getRawManifest(repository: string, reference: string): Promise<ServedManifest | undefined> {
+    return (await this.fetchManifest(repository, reference))?.served;
+  }
+
+  /** One manifest GET: what was served, and its `Content-Type` (parsing tells a missing one from the default). */
+  private async fetchManifest(repository: string, reference: string): Promise<{ served: ServedManifest; contentType: string | null } | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
     if (response.status === 404) return undefined;
     await this.assertOk(response, url);
     const body = Buffer.from(await response.arrayBuffer());
-    const mediaType = response.headers.get('content-type')?.split(';')[0].trim() ?? MEDIA_TYPES.dockerManifest;
-    return { body, mediaType };
+    const contentType = response.headers.get('content-type');
+    const mediaType = contentType?.split(';')[0].trim() || MEDIA_TYPES.dockerManifest;
+    return { served: { body, mediaType, digest: response.headers.get('docker-content-digest') ?? sha256(body) }, contentType };
   }
 
   /** PUTs manifest bytes under a tag; returns the digest the registry reports. */
@@ -139,17 +153,24 @@ export class RegistryClient {
   /**
    * Points every tag in `tags` at the manifest `from` names, by PUTting the same
    * bytes (so the digest is unchanged): a registry-side retag, nothing else is
-   * uploaded. The manifest is read once. Returns the digest the registry reports.
+   * uploaded. The manifest is read once, or not at all when `from` is the manifest as served.
+   * Returns the digest the registry reports.
    */
-  async copyTags(repository: string, from: string, tags: readonly string[]): Promise<string> {
-    const source = await this.getRawManifest(repository, from);
+  async copyTags(repository: string, from: string | ServedManifest, tags: readonly string[]): Promise<string> {
+    const source = typeof from === 'string' ? await this.getRawManifest(repository, from) : from;
     if (!source) {
-      throw new RegistryError(`manifest ${from} vanished before it could be tagged ${tags.join(', ')}`, this.manifestUrl(repository, from),
+      const name = typeof from === 'string' ? from : from.digest;
+      throw new RegistryError(`manifest ${name} vanished before it could be tagged ${tags.join(', ')}`, this.manifestUrl(repository, name),
         'run the publish again', 'registry', 404);
     }
     let digest = sha256(source.body);
     for (const tag of tags) digest = await this.putManifest(repository, tag, source);
     return digest;
+  }
+
+  private parse(fetched: { served: ServedManifest; contentType: string | null }, repository: string, reference: string): ImageManifest | ManifestIndex {
+    const { body, digest } = fetched.served;
+    return parseManifest(body.toString('utf8'), fetched.contentType, digest, this.manifestUrl(repository, reference));
   }
 
   /** The image config blob (JSON), checked against its digest. */

@@ -242,6 +242,17 @@ describe('registry client against an HTTP registry', () => {
     expect(methods.filter((m) => m.startsWith('GET'))).toHaveLength(1);
   });
 
+  it('points tags at the image manifest a platform check read, without reading it again', async () => {
+    const multi = await client().resolvePlatform('repo', 'multi', amd64);
+    // The bytes kept are the linux/amd64 image's (the index entry), as served.
+    expect(multi?.imageBytes).toEqual({ body: amdManifest, mediaType: MEDIA_TYPES.ociManifest, digest: sha(amdManifest) });
+    methods.length = 0;
+    expect(await client().copyTags('repo', multi!.imageBytes!, ['from-check'])).toBe(sha(amdManifest));
+    // PUTs are recorded in `puts` only: nothing was read.
+    expect(methods).toEqual([]);
+    expect(puts.at(-1)).toEqual({ path: 'manifests/from-check', type: MEDIA_TYPES.ociManifest, body: amdManifest.toString() });
+  });
+
   it('fails a tag copy from a manifest that is gone', async () => {
     await expect(client().copyTags('repo', 'gone', ['rolling'])).rejects.toThrow('manifest gone vanished before it could be tagged rolling');
   });
