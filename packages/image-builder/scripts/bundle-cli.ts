@@ -5,8 +5,9 @@
  *   reading ~300 small module files cost every publish tens of ms, part of it before the build request.
  * - `lib/config.bundle.js`: @blog-data/config with zod (~0.75 MB), loaded when config is first read:
  *   while the engine builds, or for a no-op. Compiling it with the rest delayed every build request ~20 ms.
- * - `lib/cli-kit.bundle.js`: @blog-data/cli-kit, which both use. One copy, so that its error classes are
- *   the same objects for both: a UserError from config is known as one by the CLI (test/bin.test.ts).
+ * - `lib/cli-kit.bundle.js` and `lib/commander.bundle.js`: what both use. One copy each, so that their
+ *   classes are the same objects everywhere: a UserError from config, or the CommanderError that ends
+ *   `--help`, is known as one by the CLI's error handling (test/bin.test.ts).
  *
  * The AWS SDK stays outside and loads lazily. Comments and blanks are dropped and the files kept
  * ASCII; identifiers stay, for stacks.
@@ -16,10 +17,11 @@ import { build, BuildOptions, Plugin } from 'esbuild';
 
 const LIB = path.join(__dirname, '..', 'lib');
 
-/** Workspace packages bundled on their own, and the file the other bundles require them from. */
+/** Packages bundled on their own, and the file the other bundles require them from. */
 const OWN_BUNDLES: Readonly<Record<string, string>> = {
   '@blog-data/config': './config.bundle.js',
   '@blog-data/cli-kit': './cli-kit.bundle.js',
+  'commander': './commander.bundle.js',
 };
 
 /** Leaves the packages of {@link OWN_BUNDLES} (other than `self`) to be required from their own bundle. */
@@ -27,7 +29,7 @@ function requireFromOwnBundle(self?: string): Plugin {
   return {
     name: 'own-bundles',
     setup(plugin) {
-      plugin.onResolve({ filter: /^@blog-data\/[a-z-]+$/ }, (args) =>
+      plugin.onResolve({ filter: /^(@blog-data\/[a-z-]+|commander)$/ }, (args) =>
         args.path !== self && OWN_BUNDLES[args.path] ? { path: OWN_BUNDLES[args.path], external: true } : undefined);
     },
   };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 // The shipped CLI: bin/image-builder.js runs lib/cli.bundle.js, which the compile task bundles
-// (scripts/bundle-cli.ts) with config and cli-kit in bundles of their own.
+// (scripts/bundle-cli.ts) with config, cli-kit and commander in bundles of their own.
 const PACKAGE = path.join(__dirname, '..');
 const BIN = path.join(PACKAGE, 'bin', 'image-builder.js');
 const FIXTURE = path.join(__dirname, 'fixtures', 'busybox-app');
@@ -21,7 +21,14 @@ describe('the bundled CLI', () => {
     const loaded = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(PACKAGE, 'lib', 'cli.bundle.js'))});`
       + 'process.stdout.write(JSON.stringify(Object.keys(require.cache).map((f) => require("path").basename(f))))'], { env: env(), encoding: 'utf8' });
     expect(loaded.stderr).toBe('');
-    expect(JSON.parse(loaded.stdout)).toEqual(['cli.bundle.js', 'cli-kit.bundle.js']);
+    expect(JSON.parse(loaded.stdout).sort()).toEqual(['cli-kit.bundle.js', 'cli.bundle.js', 'commander.bundle.js']);
+  });
+
+  it('ends --help with exit 0: the CLI and cli-kit share commander (its help ends in a CommanderError)', () => {
+    const run = spawnSync(process.execPath, [BIN, 'publish', '--help'], { env: env(), encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: image-builder publish \[options\]/);
   });
 
   it("reports config's error as the CLI's one line and exit 2: both bundles share cli-kit's error classes", () => {
