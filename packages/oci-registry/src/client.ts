@@ -43,6 +43,12 @@ export interface ServedManifest {
   readonly digest: string;
 }
 
+/** A manifest GET's answer: what was served, and the `Content-Type` header as sent (null when absent). */
+interface FetchedManifest {
+  readonly served: ServedManifest;
+  readonly contentType: string | null;
+}
+
 /**
  * A Docker Registry HTTP API v2 client (over node:http, see ./http). Basic auth on every request
  * (ECR accepts `AWS:<token>` as basic auth on its API too); blob redirects to
@@ -131,7 +137,7 @@ export class RegistryClient {
   }
 
   /** One manifest GET: what was served, and its `Content-Type` (parsing tells a missing one from the default). */
-  private async fetchManifest(repository: string, reference: string): Promise<{ served: ServedManifest; contentType: string | null } | undefined> {
+  private async fetchManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
     if (response.status === 404) return undefined;
@@ -168,7 +174,7 @@ export class RegistryClient {
     return digest;
   }
 
-  private parse(fetched: { served: ServedManifest; contentType: string | null }, repository: string, reference: string): ImageManifest | ManifestIndex {
+  private parse(fetched: FetchedManifest, repository: string, reference: string): ImageManifest | ManifestIndex {
     const { body, digest } = fetched.served;
     return parseManifest(body.toString('utf8'), fetched.contentType, digest, this.manifestUrl(repository, reference));
   }
