@@ -58,7 +58,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   // `projen bench -- 3 large` passes the `--` through.
-  const [roundsArg = '3', only] = process.argv.slice(2).filter((a) => a !== '--');
+  // 5 rounds by default: one side's large cold publish varies by up to ±20 % between rounds on a
+  // shared 2-core machine, more than the target's margin, and a median of 3 flipped the verdict.
+  const [roundsArg = '5', only] = process.argv.slice(2).filter((a) => a !== '--');
   const rounds = Number(roundsArg);
   if (!/^[1-9]\d*$/.test(roundsArg) || (only && only !== 'small' && only !== 'large')) {
     process.stderr.write(`error: invalid arguments "${process.argv.slice(2).join(' ')}" (bench/publish.ts): write [rounds] [small|large], e.g. 3 large\n`);
