@@ -24,13 +24,16 @@ const OWN_BUNDLES: Readonly<Record<string, string>> = {
   'commander': './commander.bundle.js',
 };
 
+/** Exactly the package names of {@link OWN_BUNDLES}, as esbuild's resolve filter. */
+const OWN_BUNDLE_NAMES = new RegExp(`^(${Object.keys(OWN_BUNDLES).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+
 /** Leaves the packages of {@link OWN_BUNDLES} (other than `self`) to be required from their own bundle. */
 function requireFromOwnBundle(self?: string): Plugin {
   return {
     name: 'own-bundles',
     setup(plugin) {
-      plugin.onResolve({ filter: /^(@blog-data\/[a-z-]+|commander)$/ }, (args) =>
-        args.path !== self && OWN_BUNDLES[args.path] ? { path: OWN_BUNDLES[args.path], external: true } : undefined);
+      plugin.onResolve({ filter: OWN_BUNDLE_NAMES }, (args) =>
+        args.path === self ? undefined : { path: OWN_BUNDLES[args.path], external: true });
     },
   };
 }

@@ -114,8 +114,8 @@ export class RegistryClient {
     let imageBytes = topFetched.served;
     if (top.kind === 'index') {
       const entry = selectPlatform(top, platform);
-      const childFetched = entry ? await this.fetchManifest(repository, entry.digest) : undefined;
-      const child = childFetched && this.parse(childFetched, repository, entry!.digest);
+      const childFetched = entry && await this.fetchManifest(repository, entry.digest);
+      const child = entry && childFetched && this.parse(childFetched, repository, entry.digest);
       if (entry && child?.kind !== 'image') {
         throw new RegistryError(`index entry ${entry.digest} is not an image manifest`, this.manifestUrl(repository, reference),
           'the index is broken: publish the image again', 'registry');
@@ -142,7 +142,7 @@ export class RegistryClient {
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
     if (response.status === 404) return undefined;
     await this.assertOk(response, url);
-    const body = Buffer.from(await response.arrayBuffer());
+    const { body } = response;
     const contentType = response.headers.get('content-type');
     const mediaType = contentType?.split(';')[0].trim() || MEDIA_TYPES.dockerManifest;
     return { served: { body, mediaType, digest: response.headers.get('docker-content-digest') ?? sha256(body) }, contentType };
@@ -191,7 +191,7 @@ export class RegistryClient {
       response = await this.request(target.toString(), {}, { withAuth: target.origin === new URL(url).origin });
     }
     await this.assertOk(response, url);
-    const body = Buffer.from(await response.arrayBuffer());
+    const { body } = response;
     const actual = sha256(body);
     if (actual !== digest) {
       throw new RegistryError(`config blob does not match its digest (got ${actual})`, url, 'the registry is serving corrupt data', 'registry');

@@ -19,7 +19,6 @@ export interface HttpResponse {
   readonly headers: { get(name: string): string | null };
   readonly body: Buffer;
   text(): Promise<string>;
-  arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /** A failed exchange: no answer (refused, DNS, TLS, reset, timeout); `reason` is the error code when there is one. */
@@ -105,7 +104,6 @@ function answerOf(status: number, headers: IncomingHttpHeaders, body: Buffer): H
     },
     body,
     text: async () => body.toString('utf8'),
-    arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
   };
 }
 
