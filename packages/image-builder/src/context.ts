@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { UserError } from '@blog-data/cli-kit';
 import { FileHashCache } from './file-hash-cache';
+import { mapLimit } from './map-limit';
 
 /** A build context listed (what is sent is known) but not hashed yet. */
 export interface ListedBuildContext extends Omit<BuildContext, 'filesHash'> {
@@ -188,32 +189,22 @@ function mayHoldMatches(dir: string, prefix: string): boolean {
   return prefix.startsWith(slashed) || slashed.startsWith(prefix) || prefix === dir;
 }
 
+/**
+ * One line per sent file: its path, mode and content (a file's sha256, a link's target). Each
+ * file's stat is the one the listing took (see {@link FileHashCache.unknownBytes}).
+ */
 async function hashFiles(root: string, files: readonly string[], cache: FileHashCache, known: ReadonlyMap<string, string>): Promise<string> {
-  // Stat and read several files at once: most are small, and the waits overlap.
+  // Several files at once: most are small, and the waits overlap.
   const lines = await mapLimit(files, 16, async (rel) => {
     const abs = path.join(root, rel);
-    const st = await fs.lstat(abs);
-    const mode = normalisedMode(st.mode).toString(8);
-    const body = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : known.get(rel) ?? await cache.hash(rel, abs);
+    const st = await cache.stat(rel, abs);
+    const mode = normalisedMode(Number(st.mode)).toString(8);
+    const body = (!st.isSymbolicLink() && known.get(rel)) || await cache.content(rel, abs, st);
     return `${rel}\0${mode}\0${body}\n`;
   });
   const hash = createHash('sha256');
   for (const line of lines) hash.update(line);
   return hash.digest('hex');
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** 0755 when any executable bit is set, else 0644: the umask of the machine that checked out the repo must not change the image. */

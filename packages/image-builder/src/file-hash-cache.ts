@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { BigIntStats, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readCacheFile, writeCacheFile } from './cache-file';
+import { mapLimit } from './map-limit';
 
 /** Cache format version; a change makes old caches be ignored (2: the cache-file envelope). */
 const VERSION = 2;
@@ -11,8 +12,14 @@ const VERSION = 2;
  */
 const RACY_WINDOW_NS = 2_000_000_000n;
 
-/** What a file looked like when its content was hashed: size, inode, mtime and ctime in ns. */
-type Entry = [size: string, ino: string, mtimeNs: string, ctimeNs: string, sha256: string];
+/**
+ * What a file looked like when its content was read (size, inode, mtime and ctime in ns), and that
+ * content as the context hash takes it: a file's sha256 (hex), or `link:<target>` for a symlink.
+ */
+type Entry = [size: string, ino: string, mtimeNs: string, ctimeNs: string, content: string];
+
+/** Files stat-ed at once by the listing: a context can have thousands, each stat a thread-pool round trip. */
+const STAT_CONCURRENCY = 32;
 
 /**
  * Content hashes of the files of one directory, remembered by their stat
@@ -37,28 +44,38 @@ export class FileHashCache {
 
   private constructor(private readonly file: string | undefined) {}
 
-  /** Bytes of the files whose stat matches no remembered entry: what hashing them reads. */
+  /**
+   * Bytes of the files whose stat matches no remembered entry: what hashing them reads (a link
+   * counts its target path). Each file is `lstat`-ed here, once: hashing and the cache use that
+   * stat, taken before any read of the file, so a file changed after it is read again next time.
+   */
   async unknownBytes(root: string, files: readonly string[]): Promise<number> {
+    const stats = await mapLimit(files, STAT_CONCURRENCY, (rel) => fs.lstat(path.join(root, rel), { bigint: true }).catch(() => undefined));
     let bytes = 0;
-    for (const rel of files) {
-      const st = await fs.stat(path.join(root, rel), { bigint: true }).catch(() => undefined);
-      if (st) this.listed.set(rel, st);
-      if (st && !this.lookup(rel, st)) bytes += Number(st.size);
-    }
+    files.forEach((rel, i) => {
+      const st = stats[i];
+      if (!st) return;
+      this.listed.set(rel, st);
+      if (!this.lookup(rel, st)) bytes += Number(st.size);
+    });
     return bytes;
   }
 
-  /** sha256 (hex) of `abs`'s content, from the cache when its stat is unchanged. */
-  async hash(rel: string, abs: string): Promise<string> {
-    const st = await fs.stat(abs, { bigint: true });
-    const cached = this.lookup(rel, st);
-    if (cached) return cached;
-    const sha = await sha256OfFile(abs);
-    this.remember(rel, st, sha);
-    return sha;
+  /** The stat {@link unknownBytes} took of `rel`, else a fresh `lstat` (a link is not followed). */
+  async stat(rel: string, abs: string): Promise<BigIntStats> {
+    return this.listed.get(rel) ?? fs.lstat(abs, { bigint: true });
   }
 
-  /** The remembered hash of `rel` when `st` is the stat it was remembered with. */
+  /** `rel`'s content as the hash takes it (see {@link Entry}), from the cache when `st` is the remembered stat. */
+  async content(rel: string, abs: string, st: BigIntStats): Promise<string> {
+    const cached = this.lookup(rel, st);
+    if (cached) return cached;
+    const content = st.isSymbolicLink() ? `link:${await fs.readlink(abs)}` : await sha256OfFile(abs);
+    this.remember(rel, st, content);
+    return content;
+  }
+
+  /** The remembered content of `rel` when `st` is the stat it was remembered with. */
   private lookup(rel: string, st: BigIntStats): string | undefined {
     const cached = this.entries.get(rel);
     return cached && sameStat(cached, statKey(st)) ? cached[4] : undefined;
@@ -71,14 +88,15 @@ export class FileHashCache {
    */
   rememberListed(rel: string, sha: string): void {
     const st = this.listed.get(rel);
-    if (st) this.remember(rel, st, sha);
+    // A linked Dockerfile is hashed as a link (its target path), not as the bytes read through it.
+    if (st?.isFile()) this.remember(rel, st, sha);
   }
 
-  private remember(rel: string, st: BigIntStats, sha: string): void {
+  private remember(rel: string, st: BigIntStats, content: string): void {
     const now = BigInt(Date.now()) * 1_000_000n;
     if (this.file && now - st.ctimeNs > RACY_WINDOW_NS && now - st.mtimeNs > RACY_WINDOW_NS) {
       const key = statKey(st);
-      key[4] = sha;
+      key[4] = content;
       this.entries.set(rel, key);
       this.changed = true;
     }

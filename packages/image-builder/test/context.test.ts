@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tar from 'tar-fs';
@@ -200,6 +200,52 @@ describe('context hashes remembered by file stat', () => {
       updates.mockRestore();
     }
     expect(await listed.hash()).toBe(expected);
+  });
+
+  it('counts nothing new for an unchanged context with symlinks, and a re-pointed link as a change', async () => {
+    // Before: the listing followed links (stat) and hashing never remembered them, so every listing
+    // counted each link's target as unhashed: a no-op publish of such a context started a build.
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('data/big.bin', 'b'.repeat(100_000));
+    write('data/other.bin', 'o'.repeat(50_000));
+    symlinkSync('data/big.bin', path.join(dir, 'current'));
+    symlinkSync('data', path.join(dir, 'data-dir'));
+    await settle();
+    const first = await readBuildContext(dir, { hashCacheFile: cacheFile });
+    const again = await listBuildContext(dir, { hashCacheFile: cacheFile });
+    expect(again.unhashedBytes).toBe(0);
+    expect((await hashCountingOpens(again)).opened).toEqual([]);
+    expect(await again.hash()).toBe(first.filesHash);
+
+    // A link is hashed by its target path: pointing it elsewhere changes the hash, and reads no file.
+    rmSync(path.join(dir, 'current'));
+    symlinkSync('data/other.bin', path.join(dir, 'current'));
+    const repointed = await listBuildContext(dir, { hashCacheFile: cacheFile });
+    const { hash, opened } = await hashCountingOpens(repointed);
+    expect(opened).toEqual([]);
+    expect(hash).not.toBe(first.filesHash);
+    expect(hash).toBe((await readBuildContext(dir)).filesHash);
+  });
+
+  it('stats each file once: the listing\'s stat serves the hash and the cache', async () => {
+    // Before: up to three times (the listing, the hash's lstat, the cache's stat); the Dockerfile and
+    // the ignore file are also looked up once before the listing, to fail early or pick the rules.
+    write('Dockerfile', 'FROM scratch\nCOPY . /\n');
+    write('a.txt', 'a');
+    write('b/c.txt', 'c');
+    const stats = jest.spyOn(promises, 'stat');
+    const lstats = jest.spyOn(promises, 'lstat');
+    try {
+      const listed = await listBuildContext(dir, { hashCacheFile: cacheFile });
+      await listed.hash();
+      const perFile = (file: string) => [...stats.mock.calls, ...lstats.mock.calls].filter(([p]) => String(p) === path.join(dir, file)).length;
+      const foundFirst = new Set(['Dockerfile', '.dockerignore']);
+      expect(listed.files.length).toBeGreaterThan(foundFirst.size + 2);
+      expect(listed.files.map(perFile)).toEqual(listed.files.map((f) => (foundFirst.has(f) ? 2 : 1)));
+    } finally {
+      stats.mockRestore();
+      lstats.mockRestore();
+    }
   });
 
   it('reads the Dockerfile text once, with the context', async () => {
