@@ -82,11 +82,10 @@ function buildProgram({ io }: CliContext): Command {
       if (flags.dryRun && !flags.push) throw usage('--dry-run and --no-push do not go together', 'pick one');
       // The context's files and git are read while the publish path loads (its modules are most
       // of a no-op publish's CPU): the process starts on its I/O first.
-      const contextDir = resolveContextDir(flags, io);
-      const hashCacheFile = contextCacheFiles(io.env, contextDir, flags.dockerfile).hashes;
-      const reading = readContext({ contextDir, dockerfile: flags.dockerfile, hashCacheFile });
+      const located = locateContext(flags, io);
+      const reading = readContext({ contextDir: located.contextDir, dockerfile: flags.dockerfile, hashCacheFile: located.cacheFiles.hashes });
       reading.read.catch(() => undefined);
-      const options = resolvePublishOptions(flags, io, reading);
+      const options = resolvePublishOptions(flags, io, { ...located, reading });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { publishImage } = require('./publish') as typeof import('./publish');
       const result = await publishImage(options);
@@ -101,8 +100,10 @@ function buildProgram({ io }: CliContext): Command {
  * schema keep the only thread busy for ~0.2 s, which the engine then spends building. Only the
  * default image's rolling tag (config `image.tag`) needs config before a build. Exported for tests.
  */
-export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: ContextReading): PublishOptions {
-  const contextDir = resolveContextDir(flags, io);
+export function resolvePublishOptions(
+  flags: PublishFlags, io: CliIo, context: LocatedContext & { readonly reading?: ContextReading } = locateContext(flags, io),
+): PublishOptions {
+  const { contextDir, cacheFiles, reading } = context;
   flags.tag.forEach((t) => assertTag(t, '--tag'));
   if (flags.rollingTag) assertTag(flags.rollingTag, '--rolling-tag');
   // Credentials in the registry URL are taken out of the address at once: the address appears in
@@ -119,7 +120,6 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: 
     throw usage('IMAGE_REGISTRY_USERNAME/PASSWORD are set but no registry is', 'set --registry or IMAGE_REGISTRY too');
   }
   const image = imageName(flags, contextDir);
-  const cacheFiles = contextCacheFiles(io.env, contextDir, flags.dockerfile);
   let config: PlatformConfig | undefined;
   const loadedConfig = () => (config ??= configModule().loadConfig({ env: flags.env, environ: io.env }));
   let engine: EngineClient | undefined;
@@ -169,6 +169,19 @@ export function resolvePublishOptions(flags: PublishFlags, io: CliIo, reading?: 
 function configModule(): typeof import('@blog-data/config') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('@blog-data/config') as typeof import('@blog-data/config');
+}
+
+/** The build context's directory and the files this tool remembers about it. */
+interface LocatedContext {
+  readonly contextDir: string;
+  /** See {@link contextCacheFiles}. */
+  readonly cacheFiles: { readonly hashes?: string; readonly published?: string };
+}
+
+/** Where the context is: worked out once, before anything reads it. */
+function locateContext(flags: PublishFlags, io: CliIo): LocatedContext {
+  const contextDir = resolveContextDir(flags, io);
+  return { contextDir, cacheFiles: contextCacheFiles(io.env, contextDir, flags.dockerfile) };
 }
 
 /** `--context`, else `docker/<--image>` under the repository root; the image name is checked first. */
