@@ -47,16 +47,16 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       ...extra,
     });
 
-    /** One publish with the test wiring; `extra` may change the target's fields too. */
-    async function publish(contextDir: string, extra: Partial<PublishOptions & PublishTarget> = {}): Promise<PublishResult> {
+    /** One publish with the test wiring; `changes.target` changes fields of the test target. */
+    async function publish(
+      contextDir: string, changes: Partial<Omit<PublishOptions, 'target'>> & { readonly target?: Partial<PublishTarget> } = {},
+    ): Promise<PublishResult> {
       await ensureRepository();
-      const { registry: via, repository: repo, fallbackRegistryHost, ecr, ...options } = extra;
-      const targetFields = Object.fromEntries(Object.entries({ registry: via, repository: repo, fallbackRegistryHost, ecr })
-        .filter(([key]) => key in extra));
+      const { target: targetChanges, ...options } = changes;
       const result = await publishImage({
         image: path.basename(contextDir),
         contextDir,
-        target: target(targetFields),
+        target: target(targetChanges),
         rollingTag: ROLLING,
         docker,
         buildArgs: { BASE_IMAGE: env.TEST_BUSYBOX_IMAGE },
@@ -301,7 +301,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         const recovering = fixture('busybox-app');
         appendFileSync(path.join(recovering, 'app', 'run.sh'), 'echo flaky network\n');
         proxy.failures = 1;
-        const retried = await publish(recovering, { registry: via, fallbackRegistryHost: via });
+        const retried = await publish(recovering, { target: { registry: via, fallbackRegistryHost: via } });
         expect(retried.status).toBe('pushed');
         expect(proxy.dropped).toBe(1);
         expect(retried.notes.join('\n')).toMatch(/push attempt 1 failed \(.+\); retrying in 10 ms/);
@@ -311,7 +311,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         const failing = fixture('busybox-app');
         appendFileSync(path.join(failing, 'app', 'run.sh'), 'echo network down\n');
         proxy.failures = 99;
-        const error = await failure(publish(failing, { registry: via, fallbackRegistryHost: via }));
+        const error = await failure(publish(failing, { target: { registry: via, fallbackRegistryHost: via } }));
         expect(error.kind).toBe('network');
         expect(`error: ${error.message}`).toContain('error: network failure during push, 2 attempts');
         expect(await digestAt(ROLLING)).toBe(rollingBefore);
@@ -337,13 +337,13 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       try {
         proxy.expireTokens = 1;
         // The rolling tag may point elsewhere after the tests before: a retag is as good as a no-op here.
-        const after = await publish(appDir, { registry: via, fallbackRegistryHost: via, ecr: countingAuth() });
+        const after = await publish(appDir, { target: { registry: via, fallbackRegistryHost: via, ecr: countingAuth() } });
         expect(['noop', 'retagged']).toContain(after.status);
         expect(refreshes).toBe(1);
 
         refreshes = 0;
         proxy.expireTokens = 99;
-        const error = await failure(publish(appDir, { registry: via, fallbackRegistryHost: via, ecr: countingAuth() }));
+        const error = await failure(publish(appDir, { target: { registry: via, fallbackRegistryHost: via, ecr: countingAuth() } }));
         expect(error.kind).toBe('token-expired');
         expect(`error: ${error.message}`).toContain('error: registry token expired (HTTP 401)');
         expect(refreshes).toBe(1);
@@ -372,16 +372,16 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       // Files changed in the last 2 s are not remembered by stat (git's racy-clean rule): the second
       // publish must find the context unchanged by stat to be a no-op candidate.
       await new Promise((resolve) => setTimeout(resolve, 2100));
-      const first = await publish(dir, { ...remembering, ecr: ecr() });
+      const first = await publish(dir, { ...remembering, target: { ecr: ecr() } });
       expect(first.status).toBe('pushed');
       expect(calls.sort()).toEqual(['DescribeRepositoriesCommand', 'GetAuthorizationTokenCommand']);
       calls.length = 0;
       // The emulator dates its tokens 12 hours ahead, as ECR does: the next run reuses this one.
-      const again = await publish(dir, { ...remembering, ecr: ecr() });
+      const again = await publish(dir, { ...remembering, target: { ecr: ecr() } });
       expect(again.status).toBe('noop');
       expect(calls).toEqual([]);
       // A tag to move: whether the repository's tags can move decides the plan, and only ECR knows.
-      const retagged = await publish(dir, { ...remembering, ecr: ecr(), extraTags: ['remembered-extra'] });
+      const retagged = await publish(dir, { ...remembering, target: { ecr: ecr() }, extraTags: ['remembered-extra'] });
       expect(retagged).toMatchObject({ status: 'retagged', digest: first.digest });
       expect(calls).toEqual(['DescribeRepositoriesCommand']);
     });
@@ -436,10 +436,10 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       await ecrClient.send(new CreateRepositoryCommand({ repositoryName: immutable, imageTagMutability: 'IMMUTABLE' }));
       const dir = fixture('busybox-app');
       try {
-        const first = await publish(dir, { repository: immutable });
+        const first = await publish(dir, { target: { repository: immutable } });
         expect(first.status).toBe('pushed');
         appendFileSync(path.join(dir, 'app', 'run.sh'), 'echo immutable\n');
-        const second = await publish(dir, { repository: immutable });
+        const second = await publish(dir, { target: { repository: immutable } });
         expect(second).toMatchObject({ status: 'pushed', tags: [ROLLING, second.contentTag] });
         expect(second.digest).not.toBe(first.digest);
         expect(second.notes.join('\n')).toContain(`left ${ROLLING} where it points: the repository's tags are immutable`);
@@ -462,7 +462,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
     });
 
     it('reports credentials the registry refuses as an auth failure', async () => {
-      const error = await failure(publish(appDir, { ecr: undefined, staticAuth: { username: 'AWS', password: 'wrong' } }));
+      const error = await failure(publish(appDir, { target: { ecr: undefined }, staticAuth: { username: 'AWS', password: 'wrong' } }));
       expect(error.kind).toBe('auth-failed');
       expect(`error: ${error.message}`).toContain('registry refused the credentials (HTTP 401)');
     });
