@@ -45,7 +45,7 @@ function statementApplies(statement: PolicyStatement, request: IamRequest): bool
   return Object.entries(statement.Condition ?? {}).every(([operator, keys]) => conditionHolds(operator, keys, request.context));
 }
 
-function principalMatches(principal: PolicyStatement['Principal'], who: IamRequest['principal']): boolean {
+function principalMatches(principal: PolicyStatement['Principal'], who: NonNullable<IamRequest['principal']>): boolean {
   if (principal === undefined) throw new Error('a resource policy statement needs a Principal');
   if (principal === '*') return true;
   return Object.entries(principal).some(([kind, values]) => {

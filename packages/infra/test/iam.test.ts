@@ -185,7 +185,7 @@ describe('IAM least privilege', () => {
     for (const role of roles) expect({ role: role.name, boundary: role.permissions_boundary }).toEqual({ role: role.name, boundary: boundaryArn });
     expect(one(dev.bootstrap, 'aws_iam_policy', 'boundary')).toMatchObject({ name: 'blog-data-dev-platform-boundary' });
 
-    const deploy = Object.fromEntries(rolePolicy(dev.bootstrap, 'deploy_policy').map((st) => [st.Sid, st]));
+    const deploy = Object.fromEntries(rolePolicy(dev.bootstrap, 'deploy_policy').map((st): [string, PolicyStatement] => [st.Sid ?? '', st]));
     expect(deploy.RolesOnlyWithTheBoundary).toMatchObject({
       Action: expect.arrayContaining(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']),
       Condition: { StringEquals: { 'iam:PermissionsBoundary': expect.stringMatching(/^\$\{aws_iam_policy\.boundary_policy_.*\.arn\}$/) } },

@@ -257,6 +257,7 @@ describe('construct props are validated', () => {
       databaseClusterIdentifier: 'd',
       databaseMaxAcu: 1,
       kmsKeyArn: 'k',
+      worker: { serviceName: 'w', logGroupName: '/ecs/dev/worker', containerInsights: false },
     };
     expect(() => new Alarms(scope(), 'a', { ...alarms, email: 'nope' })).toThrow('Alarms.email: "nope" is not an e-mail address');
     expect(() => new Alarms(scope(), 'a', { ...alarms, thresholds: { serverCpuPercent: 120 } })).toThrow('Alarms.thresholds.serverCpuPercent');

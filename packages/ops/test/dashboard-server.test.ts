@@ -32,7 +32,8 @@ describe('the dashboard server', () => {
         received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
         if (req.url === '/api/work_pools/missing') {
           res.writeHead(401, { 'www-authenticate': 'Basic realm="prefect"', 'content-type': 'application/json' });
-          return res.end('{"exception_message":"Unauthorized"}');
+          res.end('{"exception_message":"Unauthorized"}');
+          return;
         }
         res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'a=b' });
         res.end(JSON.stringify({ echoed: req.url }));

@@ -43,7 +43,8 @@ describeWithServices('platform-ops dashboard in a real browser',
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${await res.text()}`);
-        return res.status === 204 ? undefined : res.json();
+        // Every call here that uses its answer creates something: the answer names its id.
+        return (res.status === 204 ? undefined : res.json()) as Promise<{ id: string }>;
       };
       await call('POST', '/work_pools/', { name: pool, type: 'ecs', base_job_template: {} });
       const states = [['COMPLETED', 'Completed'], ['FAILED', 'Failed'], ['RUNNING', 'Running']];

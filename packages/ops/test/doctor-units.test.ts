@@ -347,7 +347,7 @@ describe('a private endpoint (no load balancer)', () => {
     ({ ecs: e, elbv2: failing, rds: failing, ec2: failing, ecr: failing, secrets: failing, logs: failing, sns: failing });
   const ctx = (e: ReturnType<typeof recorded>, over: Partial<DoctorContext> = {}) =>
     context(aws(e), { config: dev, outputs: { endpoint: 'private', prefect_url: 'http://prefect-server.blog-data-dev.internal:4200', ecs_cluster_name: 'prefect-dev' }, ...over });
-  const byId = (checks: readonly { id: string }[]) => Object.fromEntries(checks.map((c) => [c.id, c]));
+  const byId = <C extends { id: string }>(checks: readonly C[]): Record<string, C> => Object.fromEntries(checks.map((c) => [c.id, c]));
 
   it('checks the private name and ECS Exec instead of the ALB, and says how to check the API through the tunnel', async () => {
     const report = byId((await runDoctor(ctx(ecs()))).checks);

@@ -21,7 +21,7 @@ function recordedPricing() {
       calls.push(input);
       const matching = (FIXTURE.products[input.ServiceCode!] ?? []).filter((p) => {
         const { attributes: own, productFamily } = (p as { product: { productFamily: string; attributes: Record<string, string> } }).product;
-        const attributes = { ...own, productFamily };
+        const attributes: Record<string, string> = { ...own, productFamily };
         return (input.Filters ?? []).every((f) => (f.Type === 'CONTAINS' ? attributes[f.Field!]?.includes(f.Value!) : attributes[f.Field!] === f.Value));
       });
       const start = Number(input.NextToken ?? 0);
