@@ -12,7 +12,7 @@ export interface VerifiedImage {
   readonly os: string;
   readonly architecture: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** The manifest's bytes as served: the tags that move are pointed at exactly these. */
+  /** What `digest` names, as served: the tags that move are pointed at exactly these bytes. */
   readonly manifest: ServedManifest;
 }
 
@@ -49,8 +49,8 @@ export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: 
     throw new UserError('pushed image not found in the registry', where,
       'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', { kind: 'verify-failed' });
   }
-  const { image, config, index, imageBytes } = resolved;
-  if (!image || !config || !imageBytes) {
+  const { image, config, index, manifest } = resolved;
+  if (!image || !config) {
     const platforms = (index?.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
     throw new UserError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
       'publish a linux/amd64 image', { kind: 'verify-failed' });
@@ -70,6 +70,6 @@ export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: 
     os: config.os,
     architecture: config.architecture,
     labels: config.config?.Labels ?? {},
-    manifest: imageBytes,
+    manifest,
   };
 }

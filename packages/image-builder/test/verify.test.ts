@@ -4,7 +4,7 @@ import { judgeRemoteImage } from '../src/verify';
 const image = (configDigest: string) => ({ kind: 'image' as const, mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m', configDigest, layers: [] });
 const served = { body: Buffer.from('{"schemaVersion":2}'), mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m' };
 const single = (architecture: string, configDigest = 'sha256:c'): ResolvedPlatform => ({
-  digest: 'sha256:m', image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } }, imageBytes: served,
+  digest: 'sha256:m', image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } }, manifest: served,
 });
 
 describe('judging what the registry serves after a push', () => {
@@ -19,6 +19,7 @@ describe('judging what the registry serves after a push', () => {
     const armIndex: ResolvedPlatform = {
       digest: 'sha256:i',
       index: { kind: 'index', mediaType: MEDIA_TYPES.ociIndex, digest: 'sha256:i', manifests: [{ digest: 'sha256:a', platform: { os: 'linux', architecture: 'arm64' } }] },
+      manifest: { ...served, mediaType: MEDIA_TYPES.ociIndex, digest: 'sha256:i' },
     };
     expect(() => judgeRemoteImage(armIndex, 'here')).toThrow('registry index has no linux/amd64 image (has linux/arm64)');
     expect(() => judgeRemoteImage(single('amd64', 'sha256:other'), 'here', 'sha256:c')).toThrow('registry holds a different image (config sha256:other, built sha256:c)');

@@ -32,8 +32,11 @@ export interface ResolvedPlatform {
   readonly image?: ImageManifest;
   /** That image's config blob (digest-checked). */
   readonly config?: ImageConfigBlob;
-  /** That image manifest's bytes as served: another tag can be pointed at exactly them without reading them again. */
-  readonly imageBytes?: ServedManifest;
+  /**
+   * What the reference names (the index when multi-platform), as served: its digest is `digest`,
+   * and another tag can be pointed at exactly these bytes without reading them again.
+   */
+  readonly manifest: ServedManifest;
 }
 
 /** A manifest as the registry served it: the bytes (unchanged, so a copy keeps the digest), media type and digest. */
@@ -111,24 +114,22 @@ export class RegistryClient {
     if (!topFetched) return undefined;
     const top = this.parse(topFetched, repository, reference);
     let image: ImageManifest | undefined;
-    let imageBytes = topFetched.served;
+    const manifest = topFetched.served;
     if (top.kind === 'index') {
       const entry = selectPlatform(top, platform);
-      const childFetched = entry && await this.fetchManifest(repository, entry.digest);
-      const child = entry && childFetched && this.parse(childFetched, repository, entry.digest);
+      const child = entry ? await this.getManifest(repository, entry.digest) : undefined;
       if (entry && child?.kind !== 'image') {
         throw new RegistryError(`index entry ${entry.digest} is not an image manifest`, this.manifestUrl(repository, reference),
           'the index is broken: publish the image again', 'registry');
       }
       image = child?.kind === 'image' ? child : undefined;
-      if (!image || !childFetched) return { digest: top.digest, index: top };
-      imageBytes = childFetched.served;
+      if (!image) return { digest: top.digest, index: top, manifest };
     } else {
       image = top;
     }
     const config = (image.configDigest === expected.configDigest ? await early : undefined)
       ?? await this.getConfigBlob(repository, image.configDigest);
-    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config, imageBytes };
+    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config, manifest };
   }
 
   /** A manifest's bytes, media type and digest as served (to copy it to another tag unchanged), or undefined (404). */

@@ -242,15 +242,19 @@ describe('registry client against an HTTP registry', () => {
     expect(methods.filter((m) => m.startsWith('GET'))).toHaveLength(1);
   });
 
-  it('points tags at the image manifest a platform check read, without reading it again', async () => {
+  it('points tags at the manifest a platform check read, without reading it again', async () => {
     const multi = await client().resolvePlatform('repo', 'multi', amd64);
-    // The bytes kept are the linux/amd64 image's (the index entry), as served.
-    expect(multi?.imageBytes).toEqual({ body: amdManifest, mediaType: MEDIA_TYPES.ociManifest, digest: sha(amdManifest) });
+    // The bytes kept are what the reference names, as served: the index, not its linux/amd64 entry, so
+    // a tag pointed at them names the checked digest (an index's entry made the rolling tag differ
+    // from the content tag, and every later publish moved it again).
+    const index = objects.get('manifests/multi')!.body;
+    expect(multi?.manifest).toEqual({ body: Buffer.from(index), mediaType: MEDIA_TYPES.ociIndex, digest: sha(index) });
+    expect(multi?.manifest.digest).toBe(multi?.digest);
     methods.length = 0;
-    expect(await client().copyTags('repo', multi!.imageBytes!, ['from-check'])).toBe(sha(amdManifest));
+    expect(await client().copyTags('repo', multi!.manifest, ['from-check'])).toBe(multi?.digest);
     // PUTs are recorded in `puts` only: nothing was read.
     expect(methods).toEqual([]);
-    expect(puts.at(-1)).toEqual({ path: 'manifests/from-check', type: MEDIA_TYPES.ociManifest, body: amdManifest.toString() });
+    expect(puts.at(-1)).toEqual({ path: 'manifests/from-check', type: MEDIA_TYPES.ociIndex, body: index.toString() });
   });
 
   it('fails a tag copy from a manifest that is gone', async () => {
