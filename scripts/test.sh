@@ -29,7 +29,9 @@ workspace_log=$(mktemp)
 pnpm exec projen test >"$workspace_log" 2>&1 &
 workspace_pid=$!
 status=0
-pnpm exec nx "${nx_mode[@]}" -t lint test --output-style=static "$@" || status=$?
+# Three at a time, not nx.json's two: the longest test runs (infra, delivery) mostly wait on
+# terraform and the emulator, and with two slots they started last, behind every lint.
+pnpm exec nx "${nx_mode[@]}" -t lint test --parallel=3 --output-style=static "$@" || status=$?
 workspace_status=0
 wait "$workspace_pid" || workspace_status=$?
 cat "$workspace_log"
