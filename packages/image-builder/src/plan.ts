@@ -56,7 +56,7 @@ export function planPublish(context: PlanContext, registry: RegistryState | unde
   const dryRun = context.mode === 'dry-run';
   if (context.force) return { kind: 'build-push', reason: 'forced', dryRun };
   if (!registry.content) return { kind: 'build-push', reason: 'new-content', dryRun };
-  const move = tagsToMove(context, registry, registry.content.digest);
+  const move = tagsToMove(context, registry, registry.content);
   if (move.length === 0) return { kind: 'noop', image: registry.content };
   return { kind: 'retag', image: registry.content, move, dryRun };
 }
@@ -80,20 +80,20 @@ export function planUpload(context: PlanContext, registry: RegistryState, builtI
 }
 
 /**
- * The tags that do not point at `digest` yet, in the order given; with immutable
- * tags only the missing ones (see {@link frozenTags} for the others).
+ * The tags that do not name `image` yet (its manifest as tagged: the index, when it came in one),
+ * in the order given; with immutable tags only the missing ones (see {@link frozenTags} for the others).
  */
 export function tagsToMove(
-  context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, digest: string, alreadyThere: readonly string[] = [],
+  context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, image: Pick<VerifiedImage, 'manifest'>, alreadyThere: readonly string[] = [],
 ): string[] {
-  return context.tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== digest
+  return context.tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== image.manifest.digest
     && !(context.immutableTags && registry.tags[tag]));
 }
 
-/** Tags that point elsewhere and cannot move because the repository's tags are immutable. */
-export function frozenTags(context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, digest: string): string[] {
+/** Tags that name something other than `image` and cannot move because the repository's tags are immutable. */
+export function frozenTags(context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, image: Pick<VerifiedImage, 'manifest'>): string[] {
   if (!context.immutableTags) return [];
-  return context.tags.filter((tag) => registry.tags[tag] && registry.tags[tag]?.digest !== digest);
+  return context.tags.filter((tag) => registry.tags[tag] && registry.tags[tag]?.digest !== image.manifest.digest);
 }
 
 /** One sentence per plan, for `--dry-run` and the notes of a result. */
@@ -102,11 +102,11 @@ export function describePlan(plan: PublishPlan, where: { repository: string; con
     case 'build-local':
       return `build ${where.tags.join(', ')} locally (--no-push)`;
     case 'noop':
-      return `no-op: ${where.repository} already holds this build (${where.contentTag} = ${plan.image.digest}); nothing built or pushed`;
+      return `no-op: ${where.repository} already holds this build (${where.contentTag} = ${plan.image.manifest.digest}); nothing built or pushed`;
     case 'retag':
       return plan.dryRun
-        ? `dry run: would point ${plan.move.join(', ')} at ${plan.image.digest} (already in the registry as ${where.contentTag})`
-        : `retagged: ${plan.move.join(', ')} → ${plan.image.digest} (the image was already in the registry as ${where.contentTag}; nothing built or uploaded)`;
+        ? `dry run: would point ${plan.move.join(', ')} at ${plan.image.manifest.digest} (already in the registry as ${where.contentTag})`
+        : `retagged: ${plan.move.join(', ')} → ${plan.image.manifest.digest} (the image was already in the registry as ${where.contentTag}; nothing built or uploaded)`;
     case 'build-push': {
       const why = plan.reason === 'forced' ? '--force' : `${where.repository} has no ${where.contentTag}`;
       return plan.dryRun

@@ -244,7 +244,7 @@ async function publishToRegistry(
     repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, repository, image.digest), imageId: image.configDigest,
   });
 
-  if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image.digest);
+  if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image);
   switch (plan.kind) {
     case 'noop':
       run.note(describePlan(plan, where));
@@ -325,15 +325,15 @@ async function buildPushVerify(
   const verified = await run.timed('verify', () => session.withAuthRetry((registry) =>
     verifyRemoteImage(registry, repository, digest, built.id)));
   options.reporter?.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
-  const move = tagsToMove(planContext, state, verified.digest, upload.kind === 'push' ? [content] : []);
-  noteFrozen(run, planContext, state, verified.digest);
+  const move = tagsToMove(planContext, state, verified, upload.kind === 'push' ? [content] : []);
+  noteFrozen(run, planContext, state, verified);
   if (move.length) {
     await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(repository, verified.manifest, move)));
     options.reporter?.note(`tagged ${move.join(', ')}`);
   }
   const uploaded = upload.kind === 'push';
   const status: PublishStatus = uploaded ? 'pushed' : move.length ? 'retagged' : 'noop';
-  if (status === 'noop') run.note(`no-op: every tag already points at ${verified.digest}`);
+  if (status === 'noop') run.note(`no-op: every tag already points at ${verified.manifest.digest}`);
   return run.finish(inputs, {
     status,
     pushed: uploaded || move.length > 0,
@@ -351,11 +351,11 @@ const EARLY_BUILD_BYTES = 1;
 const HASH_FIRST_BYTES = 8 * 1024 * 1024;
 
 /** Says which tags stay where they are because the repository's tags are immutable. */
-function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, digest: string): void {
-  const frozen = frozenTags(context, state, digest);
+function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, image: VerifiedImage): void {
+  const frozen = frozenTags(context, state, image);
   if (frozen.length) {
     run.note(`left ${frozen.join(', ')} where ${frozen.length > 1 ? 'they point' : 'it points'}: the repository's tags are immutable; `
-      + `tasks run the verified digest ${digest}, not a tag`);
+      + `tasks run the verified digest ${image.digest}, not a tag`);
   }
 }
 

@@ -21,7 +21,7 @@ export async function readRegistryState(
   const byTag: Record<string, TagState | undefined> = {};
   tags.forEach((tag, i) => {
     byTag[tag] = tag === contentTag
-      ? content && { digest: content.digest, configDigest: content.image?.configDigest }
+      ? content && { digest: content.manifest.digest, configDigest: content.image?.configDigest }
       : states[i];
   });
   return { tags: byTag, content: verified };

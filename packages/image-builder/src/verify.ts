@@ -5,14 +5,18 @@ import type { LocalImageInfo } from './engine';
 
 /** What the registry serves for a pushed image, as verified. */
 export interface VerifiedImage {
-  /** Digest of the single-platform manifest. */
+  /** Digest of the linux/amd64 image manifest: what tasks run, and what publish reports and infra pins. */
   readonly digest: string;
   readonly mediaType: string;
   readonly configDigest: string;
   readonly os: string;
   readonly architecture: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** What `digest` names, as served: the tags that move are pointed at exactly these bytes. */
+  /**
+   * What the verified reference names, as served: the image manifest, or the index holding it (an
+   * engine with the containerd image store pushes one). Tags name this, so they are compared with
+   * its digest and pointed at exactly these bytes.
+   */
   readonly manifest: ServedManifest;
 }
 

@@ -14,20 +14,24 @@ const image = (digest: string, configDigest = `sha256:config-of-${digest}`): Ver
 });
 const NEW = image('sha256:new');
 const OLD = image('sha256:old');
+/** NEW as an engine with the containerd image store pushes it: in an index, which is what its tags name. */
+const NEW_IN_INDEX: VerifiedImage = {
+  ...NEW, manifest: { body: Buffer.from('{"manifests":[]}'), mediaType: 'application/vnd.oci.image.index.v1+json', digest: 'sha256:index-of-new' },
+};
 
 const context = (over: Partial<PlanContext> = {}): PlanContext => ({
   mode: 'publish', force: false, contentTag: CONTENT, tags: [ROLLING, CONTENT], ...over,
 });
 
-/** Registry with the content tag at `content` (or absent) and the rolling tag at `rolling`. */
+/** Registry with the content tag at `content` (or absent) and the rolling tag at `rolling`, each naming its manifest. */
 const registry = (
   content: VerifiedImage | undefined, rolling: VerifiedImage | undefined, extra: Record<string, VerifiedImage> = {},
 ): RegistryState => ({
   content,
   tags: {
-    [CONTENT]: content && { digest: content.digest, configDigest: content.configDigest },
-    [ROLLING]: rolling && { digest: rolling.digest, configDigest: rolling.configDigest },
-    ...Object.fromEntries(Object.entries(extra).map(([t, i]) => [t, { digest: i.digest, configDigest: i.configDigest }])),
+    [CONTENT]: content && { digest: content.manifest.digest, configDigest: content.configDigest },
+    [ROLLING]: rolling && { digest: rolling.manifest.digest, configDigest: rolling.configDigest },
+    ...Object.fromEntries(Object.entries(extra).map(([t, i]) => [t, { digest: i.manifest.digest, configDigest: i.configDigest }])),
   },
 });
 
@@ -35,6 +39,9 @@ describe('planPublish: every outcome', () => {
   const cases: [string, PlanContext, RegistryState | undefined, PublishPlan][] = [
     ['no-op: every tag already at the content image', context(), registry(NEW, NEW), { kind: 'noop', image: NEW }],
     ['retag: content tag present, rolling tag elsewhere', context(), registry(NEW, OLD), { kind: 'retag', image: NEW, move: [ROLLING], dryRun: false }],
+    ['no-op: every tag names the index holding the content image', context(), registry(NEW_IN_INDEX, NEW_IN_INDEX), { kind: 'noop', image: NEW_IN_INDEX }],
+    ['retag: the rolling tag names the image, the content tag the index holding it', context(), registry(NEW_IN_INDEX, NEW),
+      { kind: 'retag', image: NEW_IN_INDEX, move: [ROLLING], dryRun: false }],
     ['retag: content tag present, rolling tag missing', context(), registry(NEW, undefined), { kind: 'retag', image: NEW, move: [ROLLING], dryRun: false }],
     ['retag: only an extra --tag is missing', context({ tags: [ROLLING, CONTENT, 'v1'] }), registry(NEW, NEW),
       { kind: 'retag', image: NEW, move: ['v1'], dryRun: false }],
@@ -77,15 +84,15 @@ describe('planUpload: after the build', () => {
 
 describe('tagsToMove', () => {
   it('lists the tags not at the digest yet, leaving out the ones the push itself set', () => {
-    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1'] }, registry(undefined, OLD, { v1: NEW }), NEW.digest, [CONTENT])).toEqual([ROLLING]);
-    expect(tagsToMove({ tags: [ROLLING, CONTENT] }, registry(undefined, undefined), NEW.digest)).toEqual([ROLLING, CONTENT]);
+    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1'] }, registry(undefined, OLD, { v1: NEW }), NEW, [CONTENT])).toEqual([ROLLING]);
+    expect(tagsToMove({ tags: [ROLLING, CONTENT] }, registry(undefined, undefined), NEW)).toEqual([ROLLING, CONTENT]);
   });
 
   it('never moves an existing tag of an immutable repository, and names it', () => {
     const state = registry(undefined, OLD, { v1: NEW });
-    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW.digest, [CONTENT])).toEqual(['v2']);
-    expect(frozenTags({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW.digest)).toEqual([ROLLING]);
-    expect(frozenTags({ tags: [ROLLING, CONTENT] }, state, NEW.digest)).toEqual([]);
+    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW, [CONTENT])).toEqual(['v2']);
+    expect(frozenTags({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW)).toEqual([ROLLING]);
+    expect(frozenTags({ tags: [ROLLING, CONTENT] }, state, NEW)).toEqual([]);
   });
 });
 
@@ -94,6 +101,7 @@ describe('describePlan: what --dry-run prints', () => {
   it.each<[PublishPlan, string]>([
     [{ kind: 'noop', image: NEW }, `no-op: 127.0.0.1:5000/blog-data already holds this build (${CONTENT} = sha256:new); nothing built or pushed`],
     [{ kind: 'retag', image: NEW, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:new (already in the registry as ${CONTENT})`],
+    [{ kind: 'retag', image: NEW_IN_INDEX, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:index-of-new (already in the registry as ${CONTENT})`],
     [{ kind: 'build-push', reason: 'new-content', dryRun: true }, `dry run: 127.0.0.1:5000/blog-data has no ${CONTENT}; a publish would build and push ${ROLLING}, ${CONTENT}`],
     [{ kind: 'build-push', reason: 'forced', dryRun: true }, `dry run: --force; a publish would build and push ${ROLLING}, ${CONTENT}`],
   ])('%j', (plan, sentence) => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { UserError } from '@blog-data/cli-kit';
-import { RegistryClient } from '@blog-data/oci-registry';
+import { MEDIA_TYPES, RegistryClient } from '@blog-data/oci-registry';
 import { describeWithServices } from '@blog-data/test-support';
 import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, loadArm64Copy, readContainerFile, removeImages } from './support';
 import { main } from '../src/cli';
@@ -161,6 +161,32 @@ describeWithServices('publish against the real engine, registry and AWS emulator
     it('is still a no-op when only files .dockerignore excludes changed', async () => {
       appendFileSync(path.join(appDir, 'notes.md'), 'edited\n');
       expect((await publish(appDir)).status).toBe('noop');
+    });
+
+    it('with an index under the content tag (an engine with the containerd image store pushes one), moves the rolling tag to it once, then is a no-op', async () => {
+      const published = await publish(appDir);
+      const single = (await registry.getRawManifest(repository, published.contentTag))!;
+      expect(single.digest).toBe(published.digest);
+      const index = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.dockerManifestList,
+        manifests: [{ mediaType: single.mediaType, digest: single.digest, size: single.body.length, platform: { os: 'linux', architecture: 'amd64' } }],
+      }));
+      const indexDigest = await registry.putManifest(repository, published.contentTag, { body: index, mediaType: MEDIA_TYPES.dockerManifestList });
+      try {
+        // The rolling tag names the image, the content tag the index holding it: the tags are
+        // compared by what they name, so the rolling tag moves to the index once…
+        const moved = await publish(appDir);
+        expect(moved).toMatchObject({ status: 'retagged', digest: single.digest });
+        expect(await digestAt(ROLLING)).toBe(indexDigest);
+        expect(await digestAt(published.contentTag)).toBe(indexDigest);
+        // …and stays there: every later publish moved both tags again when the index was compared
+        // with its linux/amd64 entry's digest.
+        const again = await publish(appDir);
+        expect(again).toMatchObject({ status: 'noop', digest: single.digest, reference: `${env.TEST_REGISTRY}/${repository}@${single.digest}` });
+      } finally {
+        await registry.copyTags(repository, single, [published.contentTag, ROLLING]);
+      }
     });
 
     it('is a no-op through the CLI too, printing and writing the digest as JSON', async () => {

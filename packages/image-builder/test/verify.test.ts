@@ -4,7 +4,7 @@ import { judgeRemoteImage } from '../src/verify';
 const image = (configDigest: string) => ({ kind: 'image' as const, mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m', configDigest, layers: [] });
 const served = { body: Buffer.from('{"schemaVersion":2}'), mediaType: MEDIA_TYPES.ociManifest, digest: 'sha256:m' };
 const single = (architecture: string, configDigest = 'sha256:c'): ResolvedPlatform => ({
-  digest: 'sha256:m', image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } }, manifest: served,
+  image: image(configDigest), config: { os: 'linux', architecture, config: { Labels: { a: 'b' } } }, manifest: served,
 });
 
 describe('judging what the registry serves after a push', () => {
@@ -17,7 +17,6 @@ describe('judging what the registry serves after a push', () => {
   it('refuses an arm64 image, an index without amd64, a different image, and a missing one', () => {
     expect(() => judgeRemoteImage(single('arm64'), 'here', 'sha256:c')).toThrow('registry image is linux/arm64, not linux/amd64 (here)');
     const armIndex: ResolvedPlatform = {
-      digest: 'sha256:i',
       index: { kind: 'index', mediaType: MEDIA_TYPES.ociIndex, digest: 'sha256:i', manifests: [{ digest: 'sha256:a', platform: { os: 'linux', architecture: 'arm64' } }] },
       manifest: { ...served, mediaType: MEDIA_TYPES.ociIndex, digest: 'sha256:i' },
     };

@@ -24,8 +24,6 @@ export interface RegistryClientOptions {
 
 /** What a reference resolves to, read for a platform check. */
 export interface ResolvedPlatform {
-  /** Digest of what the reference names (an index when multi-platform). */
-  readonly digest: string;
   /** The index, when the reference names one. */
   readonly index?: ManifestIndex;
   /** The single-platform manifest for the wanted platform (from the index), absent when an index lacks it. */
@@ -33,8 +31,8 @@ export interface ResolvedPlatform {
   /** That image's config blob (digest-checked). */
   readonly config?: ImageConfigBlob;
   /**
-   * What the reference names (the index when multi-platform), as served: its digest is `digest`,
-   * and another tag can be pointed at exactly these bytes without reading them again.
+   * What the reference names (the index when multi-platform), as served, with its digest: another
+   * tag can be pointed at exactly these bytes without reading them again.
    */
   readonly manifest: ServedManifest;
 }
@@ -123,13 +121,13 @@ export class RegistryClient {
           'the index is broken: publish the image again', 'registry');
       }
       image = child?.kind === 'image' ? child : undefined;
-      if (!image) return { digest: top.digest, index: top, manifest };
+      if (!image) return { index: top, manifest };
     } else {
       image = top;
     }
     const config = (image.configDigest === expected.configDigest ? await early : undefined)
       ?? await this.getConfigBlob(repository, image.configDigest);
-    return { digest: top.digest, index: top.kind === 'index' ? top : undefined, image, config, manifest };
+    return { index: top.kind === 'index' ? top : undefined, image, config, manifest };
   }
 
   /** A manifest's bytes, media type and digest as served (to copy it to another tag unchanged), or undefined (404). */

@@ -66,8 +66,8 @@ export async function checkImage(ctx: DoctorContext): Promise<CheckResult> {
         `publish with \`image-builder publish\`${ctx.registry ? ' or check --registry' : ''}`);
     }
     const found = resolved.index
-      ? `index ${resolved.digest.slice(0, 19)}… with ${indexPlatforms(resolved.index).join(', ')}`
-      : `${resolved.config?.os}/${resolved.config?.architecture} (${resolved.digest.slice(0, 19)}…)`;
+      ? `index ${resolved.manifest.digest.slice(0, 19)}… with ${indexPlatforms(resolved.index).join(', ')}`
+      : `${resolved.config?.os}/${resolved.config?.architecture} (${resolved.manifest.digest.slice(0, 19)}…)`;
     if (!resolved.config) {
       // Fargate picks linux/amd64 from an index; without one it cannot pull.
       return fail(id, title, `${found}: no linux/amd64 entry`, `Fargate cannot pull it (CannotPullContainerError); ${REBUILD}`);
