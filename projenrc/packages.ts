@@ -114,9 +114,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
       '@aws-sdk/client-cloudwatch-logs@^3.900.0',
     ],
     bin: { 'platform-infra': 'bin/platform-infra.js', 'platform-release': 'bin/platform-release.js' },
-    // Two suites at a time (jest's default is cores - 1, one here): the emulator rehearsal runs ~5 min,
-    // mostly waiting on terraform and the emulator, and the other suites fit beside it.
-    jestConfig: { testTimeout: 600_000, maxWorkers: 2 },
+    jestConfig: { testTimeout: 600_000 },
     extraTargets: {
       // The platform stack only: the bootstrap stack (state bucket, OIDC, the CI roles themselves) is
       // applied by an admin, and the CI deploy role is deliberately unable to change it.
@@ -207,9 +205,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
     deps: [CLI_KIT, CONFIG, ECS_ROLLOUT, 'zod@^4.1.0', COMMANDER, '@aws-sdk/client-s3@^3.900.0', '@aws-sdk/client-ecs@^3.900.0', '@aws-sdk/client-secrets-manager@^3.900.0'],
     devDeps: [TEST_SUPPORT, PREFECT_API],
     bin: { 'platform-deploy': 'bin/platform-deploy.js' },
-    // Two suites at a time (jest's default is cores - 1, one here): the emulator rehearsal runs ~5 min,
-    // mostly waiting on terraform and the emulator, and the other suites fit beside it.
-    jestConfig: { testTimeout: 600_000, maxWorkers: 2 },
+    jestConfig: { testTimeout: 600_000 },
   });
   delivery.addTask('bench', {
     description: 'What an image-only deploy costs beyond the publish (Nx affected, step starts, infra decision); fails above its target; needs the AWS emulator',
