@@ -1,19 +1,19 @@
 import * as path from 'node:path';
 import { registryHostPart } from '@blog-data/oci-registry';
-import { buildImage, BuildImageOptions, BuiltImage, TARGET_PLATFORM } from './build';
 import type { ListedBuildContext } from './context';
 import type { EcrAuth } from './ecr-auth';
-import { describeEngine, engineRequestError, inspectLocalImage } from './engine';
+import { describeEngine, engineRequestError } from './engine';
 import type { EngineClient } from './engine-api';
 import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
-import { ProgressReporter, SILENT } from './progress';
-import { ContextReading, nameBuild, prepareBuild, PreparedBuild, PublishInputs, readContext } from './publish-inputs';
+import type { ProgressReporter } from './progress';
+import { ContextReading, nameBuild, prepareBuild, PublishInputs, readContext } from './publish-inputs';
+import { EarlyBuild, PublishRun } from './publish-run';
 import { PublishedTags } from './published-tags';
 import { DEFAULT_RETRY, enginePushStarter, pushWithRetry, RetryPolicy } from './push';
 import { RegistrySession, StaticRegistryAuth } from './registry-session';
 import { readRegistryState } from './registry-state';
 import { imageRef } from './tags';
-import { assertLocalPlatform, VerifiedImage, verifyRemoteImage } from './verify';
+import { VerifiedImage, verifyRemoteImage } from './verify';
 import { yieldToEngine } from './yield-to-engine';
 
 /** What happened: pushed layers, only moved tags in the registry, nothing, or local-only outcomes. */
@@ -359,141 +359,11 @@ function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState,
   }
 }
 
-/** A build started before the plan was known. */
-interface EarlyBuild {
-  readonly result: Promise<BuiltImage>;
-  /** Settles once the engine has read the whole context and started building (or the build ended first). */
-  readonly started: Promise<void>;
-  /** How long it took, once done. */
-  ms: number;
-  cancel(): void;
-}
-
-/** Bookkeeping of one publish: phases, durations, notes, and the result. */
-class PublishRun {
-  private readonly durations: Record<string, number> = {};
-  private readonly notes: string[] = [];
-  private readonly started = Date.now();
-  private readonly reporter: ProgressReporter;
-  private phaseIndex = 0;
-  private readonly phaseTotal: number;
-  private resolvedTarget?: PublishTarget;
-
-  constructor(readonly options: PublishOptions) {
-    this.reporter = options.reporter ?? SILENT;
-    // context, login, lookup, build, push, verify — or context and build with --no-push.
-    this.phaseTotal = options.push === false ? 2 : options.dryRun ? 3 : 6;
-  }
-
-  /** The target, resolved (config loaded, for the CLI) on the first call. */
-  target(): PublishTarget {
-    const { target } = this.options;
-    this.resolvedTarget ??= typeof target === 'function' ? target() : target;
-    return this.resolvedTarget;
-  }
-
-  phase(title: string): void {
-    this.phaseIndex += 1;
-    this.reporter.phase(this.phaseIndex, Math.max(this.phaseTotal, this.phaseIndex), title);
-  }
-
-  note(message: string): void {
-    this.notes.push(message);
-    this.reporter.note(message);
-  }
-
-  async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      this.durations[name] = Date.now() - t0;
-    }
-  }
-
-  /** A build started before the plan; `cancel` stops it (a no-op when it already ended). */
-  startBuild(prepared: PreparedBuild): EarlyBuild {
-    const abort = new AbortController();
-    const startedAt = Date.now();
-    let onStarted!: () => void;
-    const started = new Promise<void>((resolve) => (onStarted = resolve));
-    const result = this.buildAndCheckPlatform(prepared, { signal: abort.signal, onStarted }).then((image) => {
-      // Counted as the build phase only when the plan uses it (a cancelled build is not a build).
-      build.ms = Date.now() - startedAt;
-      return image;
-    });
-    // Awaited only when the plan is build-push; otherwise its failure (or cancellation) does not matter.
-    result.catch(() => undefined).finally(onStarted);
-    const build: EarlyBuild = { result, started, ms: 0, cancel: () => abort.abort() };
-    return build;
-  }
-
-  /** Waits for an early build the plan uses, and books its time as the build phase. */
-  async useEarlyBuild(early: EarlyBuild): Promise<BuiltImage> {
-    this.phase('build linux/amd64 (started while the registry was read)');
-    const image = await early.result;
-    this.durations.build = early.ms;
-    return image;
-  }
-
-  /** The classic builder; the platform is requested, and checked after because it may be ignored. */
-  async buildAndCheckPlatform(prepared: PreparedBuild, early?: Pick<BuildImageOptions, 'signal' | 'onStarted'>): Promise<BuiltImage> {
-    const signal = early?.signal;
-    if (!signal) this.phase('build linux/amd64');
-    // No ping first: the build request itself fails with the same "no Docker engine reachable".
-    const { docker } = this.options;
-    const build = () => buildImage(docker, prepared.context, {
-      buildArgs: prepared.buildArgs,
-      labels: prepared.apiLabels,
-      pull: this.options.pull,
-      noCache: this.options.noCache,
-      signal,
-      onStarted: early?.onStarted,
-      onEvent: (e, s) => this.reporter.buildEvent(e, s),
-    });
-    const image = await (signal ? build() : this.timed('build', build));
-    this.reporter.endLine();
-    await refuseOtherPlatforms(docker, image.id, `${prepared.context.dir}/${prepared.context.dockerfile}`);
-    return image;
-  }
-
-  finish(
-    inputs: PublishInputs,
-    outcome: Omit<PublishResult, 'image' | 'contentTag' | 'platform' | 'durations' | 'notes' | 'tags' | 'labels'>,
-  ): PublishResult {
-    this.durations.total = Date.now() - this.started;
-    this.reporter.endLine();
-    return {
-      image: this.options.image,
-      contentTag: inputs.contentTag,
-      tags: inputs.tags,
-      platform: `${TARGET_PLATFORM.os}/${TARGET_PLATFORM.architecture}`,
-      labels: inputs.labels,
-      durations: this.durations,
-      notes: this.notes,
-      ...outcome,
-    };
-  }
-}
-
 /** The context directory as the user would write it: relative to `cwd` when inside it. */
 function shownDir(dir: string, cwd: string | undefined): string {
   if (!cwd) return dir;
   const rel = path.relative(cwd, dir);
   return rel.startsWith('..') ? dir : rel || '.';
-}
-
-/**
- * The platform check; a refused image is also removed (it is untagged, and
- * nobody should `docker push` it by hand later). Removal is best effort.
- */
-async function refuseOtherPlatforms(docker: EngineClient, id: string, where: string): Promise<void> {
-  try {
-    assertLocalPlatform(await inspectLocalImage(docker, id), where);
-  } catch (err) {
-    await docker.removeImage(id).catch(() => undefined);
-    throw err;
-  }
 }
 
 async function tagLocally(docker: EngineClient, id: string, host: string, repository: string, tags: readonly string[]): Promise<void> {
