@@ -1,3 +1,4 @@
+import { namesBuiltImage } from './image-id';
 import type { VerifiedImage } from './verify';
 
 /** What the user asked for: a real publish, a look at the registry only, or a local build only. */
@@ -23,7 +24,7 @@ export interface PlanContext {
 export interface TagState {
   /** Digest of the manifest the tag names. */
   readonly digest: string;
-  /** Config digest (= local image id) of the linux/amd64 image it resolves to, when there is one. */
+  /** Config digest (the local image id on the classic image store) of the linux/amd64 image it resolves to, when there is one. */
   readonly configDigest?: string;
 }
 
@@ -69,12 +70,13 @@ export type UploadPlan =
 /**
  * A change that does not change the image (a comment in the Dockerfile) gives
  * a new content tag but the same image id: the registry has it, nothing is uploaded.
+ * The id is the config digest, or on the containerd image store the manifest's (see {@link namesBuiltImage}).
  */
 export function planUpload(context: PlanContext, registry: RegistryState, builtImageId: string): UploadPlan {
   if (context.force) return { kind: 'push' };
   for (const tag of context.tags) {
     const state = registry.tags[tag];
-    if (state?.configDigest === builtImageId) return { kind: 'reuse', tag, digest: state.digest };
+    if (state && namesBuiltImage(builtImageId, state.configDigest, state.digest)) return { kind: 'reuse', tag, digest: state.digest };
   }
   return { kind: 'push' };
 }

@@ -38,7 +38,10 @@ export interface PublishResult {
   readonly digest?: string;
   /** `host/repository@digest`: what task definitions should pin. */
   readonly reference?: string;
-  /** Local image id = config digest; absent when nothing was built. */
+  /**
+   * The image's config digest (what `docker image inspect` calls its id on the classic image store);
+   * with --no-push the engine's id, which on the containerd image store is the manifest digest.
+   */
   readonly imageId?: string;
   readonly platform: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -341,7 +344,7 @@ async function buildPushVerify(
     repository: repositoryRef,
     digest: verified.digest,
     reference: imageRef(session.host, repository, verified.digest),
-    imageId: built.id,
+    imageId: verified.configDigest,
   });
 }
 

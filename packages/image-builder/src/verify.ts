@@ -2,6 +2,7 @@ import { UserError } from '@blog-data/cli-kit';
 import type { RegistryClient, ResolvedPlatform, ServedManifest } from '@blog-data/oci-registry';
 import { TARGET_PLATFORM } from './build';
 import type { LocalImageInfo } from './engine';
+import { namesBuiltImage } from './image-id';
 
 /** What the registry serves for a pushed image, as verified. */
 export interface VerifiedImage {
@@ -36,19 +37,20 @@ export function assertLocalPlatform(image: LocalImageInfo, where: string): void 
 
 /**
  * Reads the pushed image back over the registry API and checks it is the image
- * that was built (its config digest is the local image id, when given) and
+ * that was built (the engine's id for it, when given: see {@link namesBuiltImage}) and
  * that its config says linux/amd64. An index is followed to its linux/amd64 entry.
  */
 export async function verifyRemoteImage(
-  registry: RegistryClient, repository: string, reference: string, expectedConfigDigest?: string,
+  registry: RegistryClient, repository: string, reference: string, builtImageId?: string,
 ): Promise<VerifiedImage> {
   const where = `${registry.baseUrl}/v2/${repository}/manifests/${reference}`;
-  const resolved = await registry.resolvePlatform(repository, reference, TARGET_PLATFORM, { configDigest: expectedConfigDigest });
-  return judgeRemoteImage(resolved, where, expectedConfigDigest);
+  // On the classic image store the id is the config digest, which is then read with the manifest.
+  const resolved = await registry.resolvePlatform(repository, reference, TARGET_PLATFORM, { configDigest: builtImageId });
+  return judgeRemoteImage(resolved, where, builtImageId);
 }
 
 /** The checks of {@link verifyRemoteImage} on what the registry returned (pure, for tests). */
-export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: string, expectedConfigDigest?: string): VerifiedImage {
+export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: string, builtImageId?: string): VerifiedImage {
   if (!resolved) {
     throw new UserError('pushed image not found in the registry', where,
       'the push reported success but the registry has no manifest; check that --registry is the registry the engine pushed to', { kind: 'verify-failed' });
@@ -59,8 +61,8 @@ export function judgeRemoteImage(resolved: ResolvedPlatform | undefined, where: 
     throw new UserError(`registry index has no ${PLATFORM} image (has ${platforms || 'none'})`, where,
       'publish a linux/amd64 image', { kind: 'verify-failed' });
   }
-  if (expectedConfigDigest && image.configDigest !== expectedConfigDigest) {
-    throw new UserError(`registry holds a different image (config ${image.configDigest}, built ${expectedConfigDigest})`, where,
+  if (builtImageId && !namesBuiltImage(builtImageId, image.configDigest, image.digest, manifest.digest)) {
+    throw new UserError(`registry holds a different image (config ${image.configDigest}, manifest ${image.digest}; built ${builtImageId})`, where,
       'another publish raced this one; run it again', { kind: 'verify-failed' });
   }
   if (config.os !== TARGET_PLATFORM.os || config.architecture !== TARGET_PLATFORM.architecture) {

@@ -77,6 +77,10 @@ describe('planUpload: after the build', () => {
     expect(planUpload(context(), registry(undefined, OLD), OLD.configDigest)).toEqual({ kind: 'reuse', tag: ROLLING, digest: OLD.digest });
   });
 
+  it('knows the built image by the manifest a tag names: the id on the containerd image store', () => {
+    expect(planUpload(context(), registry(undefined, OLD), OLD.manifest.digest)).toEqual({ kind: 'reuse', tag: ROLLING, digest: OLD.digest });
+  });
+
   it('pushes anyway with --force', () => {
     expect(planUpload(context({ force: true }), registry(undefined, OLD), OLD.configDigest)).toEqual({ kind: 'push' });
   });

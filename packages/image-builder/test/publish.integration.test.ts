@@ -14,6 +14,7 @@ import { engineClient } from '../src/engine';
 import type { EngineClient } from '../src/engine-api';
 import { LABELS } from '../src/metadata';
 import { PublishOptions, PublishResult, publishImage, PublishTarget } from '../src/publish';
+import { verifyRemoteImage } from '../src/verify';
 
 const ROLLING = 'prefect-3-python3.12-ecs';
 // The SDK's multi-line Node-version advisory would bury the test output.
@@ -147,6 +148,13 @@ describeWithServices('publish against the real engine, registry and AWS emulator
         'blog-data.test-fixture': 'busybox-app',
       });
       expect(config.config?.Labels?.[LABELS.created]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    });
+
+    it('verifies the pushed image by the id an engine with the containerd image store gives it (its manifest digest)', async () => {
+      const digest = (await digestAt(ROLLING))!;
+      const verified = await verifyRemoteImage(registry, repository, digest, digest);
+      expect(verified).toMatchObject({ digest, os: 'linux', architecture: 'amd64' });
+      await expect(verifyRemoteImage(registry, repository, digest, `sha256:${'0'.repeat(64)}`)).rejects.toThrow('registry holds a different image');
     });
 
     // How fast is the benchmark's business (bench/publish.ts, `pnpm bench`), not a timed test's.
