@@ -243,9 +243,7 @@ async function publishToRegistry(
     plan = planPublish(planContext, state);
   }
   const where = { repository: repositoryRef, contentTag: inputs.contentTag, tags: inputs.tags };
-  const pinned = (image: VerifiedImage) => ({
-    repository: repositoryRef, digest: image.digest, reference: imageRef(session.host, repository, image.digest), imageId: image.configDigest,
-  });
+  const pinned = (image: VerifiedImage) => pinnedImage(session.host, repository, image);
 
   if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image);
   switch (plan.kind) {
@@ -341,11 +339,13 @@ async function buildPushVerify(
     status,
     pushed: uploaded || move.length > 0,
     noop: status === 'noop',
-    repository: repositoryRef,
-    digest: verified.digest,
-    reference: imageRef(session.host, repository, verified.digest),
-    imageId: verified.configDigest,
+    ...pinnedImage(session.host, repository, verified),
   });
+}
+
+/** What a result says about a verified image: where it is, and the digest tasks pin. */
+function pinnedImage(host: string, repository: string, image: VerifiedImage): Pick<PublishResult, 'repository' | 'digest' | 'reference' | 'imageId'> {
+  return { repository: `${host}/${repository}`, digest: image.digest, reference: imageRef(host, repository, image.digest), imageId: image.configDigest };
 }
 
 /** Unhashed context bytes from which a build starts before the plan: any changed file. */
