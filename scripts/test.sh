@@ -33,13 +33,13 @@ workspace_pid=$!
 # terraform and the emulator), start first, in an Nx run of their own. One Nx run orders the ready
 # tasks by how many projects depend on theirs, which put these two leaves last: CI took their start
 # (~4.5 min in) plus their length. Everything else (their lint too) runs beside them.
-long_poles=infra,delivery
-others=$(pnpm exec nx show projects | grep -vxF -e infra -e delivery | paste -sd, -)
+long_poles=(infra delivery)
+others=$(pnpm exec nx show projects | grep -vxF -f <(printf '%s\n' "${long_poles[@]}") | paste -sd, -)
 long_log=$(mktemp)
 pnpm exec nx "${nx_mode[@]}" -t test --exclude="$others" --parallel=2 --output-style=static "$@" >"$long_log" 2>&1 &
 long_pid=$!
 status=0
-pnpm exec nx "${nx_mode[@]}" -t lint test --exclude="$long_poles" --output-style=static "$@" || status=$?
+pnpm exec nx "${nx_mode[@]}" -t lint test --exclude="$(IFS=,; echo "${long_poles[*]}")" --output-style=static "$@" || status=$?
 pnpm exec nx "${nx_mode[@]}" -t lint --exclude="$others" --output-style=static "$@" || status=$?
 long_status=0
 wait "$long_pid" || long_status=$?
