@@ -1,5 +1,6 @@
 export * from './schema';
 export * from './load';
+export { PARSE_ONCE } from './parse-once';
 export * from './derived';
 export { scheduleDays, scheduledHoursPerWeek } from './schedule';
 export { OVERRIDE_PREFIX, ENV_SELECTOR, readOverrides, applyOverrides } from './overrides';

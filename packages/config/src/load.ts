@@ -2,6 +2,7 @@ import { EXIT, Problem, UserError } from '@blog-data/cli-kit';
 import type { z } from 'zod';
 import { ENVIRONMENT_BUILDERS } from './environments';
 import { applyOverrides, ConfigOverride, ENV_SELECTOR, readOverrides } from './overrides';
+import { PARSE_ONCE } from './parse-once';
 import { ENVIRONMENTS, EnvironmentName, PlatformConfig, platformConfigSchema } from './schema';
 
 /**
@@ -76,7 +77,7 @@ export function loadAllConfigs(environ: NodeJS.ProcessEnv = {}): Record<Environm
 
 /** Validates raw settings; problems name `<env>.<field path>` and the override variable that set it. */
 export function validateConfig(input: unknown, overrides: readonly ConfigOverride[] = []): PlatformConfig {
-  const result = platformConfigSchema.safeParse(input);
+  const result = platformConfigSchema.safeParse(input, PARSE_ONCE);
   if (result.success) return result.data;
   const env = (input as { env?: unknown })?.env;
   const prefix = typeof env === 'string' ? env : 'config';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, Problem, UserError } from '@blog-data/cli-kit';
 import { z } from 'zod';
+import { PARSE_ONCE } from './parse-once';
 import { ENDPOINTS } from './schema';
 
 /*
@@ -162,7 +163,7 @@ export function readImageResultFile<S extends z.ZodObject>(schema: S, file: stri
 
 /** Validates a value against a contract schema, one problem per field. */
 export function parseContract<S extends z.ZodObject>(schema: S, value: unknown, source: string, kind: ContractKind): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, PARSE_ONCE);
   if (result.success) return result.data;
   const data = (value ?? {}) as Record<string, unknown>;
   const problems: Problem[] = result.error.issues.map((issue) => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@blog-data/cli-kit';
-import { flattenTerraformOutputs, imageResultSchema, platformOutputsSchema } from '@blog-data/config';
+import { flattenTerraformOutputs, imageResultSchema, PARSE_ONCE, platformOutputsSchema } from '@blog-data/config';
 import { z } from 'zod';
 
 /** Where one deploy run's steps leave what the next step reads (gitignored). */
@@ -37,7 +37,7 @@ export function readArtifact<T>(
   } catch (e) {
     throw new UserError(`${file} is not JSON (${(e as Error).message})`, file, 'delete it and run the step that writes it again');
   }
-  const parsed = schema.safeParse(transform(raw));
+  const parsed = schema.safeParse(transform(raw), PARSE_ONCE);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UserError(`${file}: ${issue.path.join('.') || '(root)'} ${issue.message}`, file, 'delete it and run the step that writes it again');

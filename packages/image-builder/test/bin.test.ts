@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -35,5 +35,16 @@ describe('the bundled CLI', () => {
     const run = spawnSync(process.execPath, [BIN, 'publish', '--env', 'nosuch', '--no-push', '--json', '--context', FIXTURE], { env: env(), encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe('error: unknown environment "nosuch" (--env): pass --env dev|staging|prod\n');
+  });
+
+  it("keeps zod's English messages and leaves its other languages out of the config bundle", () => {
+    const run = spawnSync(process.execPath, [BIN, 'publish', '--no-push', '--json', '--context', FIXTURE],
+      { env: { ...env(), PLATFORM_NETWORK__NAT_GATEWAY: 'maybe' }, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('error: dev.network.natGateway: Invalid input: expected boolean, received string '
+      + '(from PLATFORM_NETWORK__NAT_GATEWAY): change or unset PLATFORM_NETWORK__NAT_GATEWAY\n');
+    const bundled = readFileSync(path.join(PACKAGE, 'lib', 'config.bundle.js'), 'utf8');
+    expect(bundled).toContain('zod/v4/locales/en.cjs');
+    expect(bundled).not.toMatch(/zod\/v4\/locales\/(de|fr|ja)\.cjs/);
   });
 });
