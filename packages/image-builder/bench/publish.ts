@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { FixtureShape, LARGE, SMALL, writeAppLayer, writeFixture } from './fixture';
-import { Measured, missedTargets, renderPhases, renderTable, Sample, Scenario, SCENARIOS } from './targets';
+import { Measured, median, missedTargets, renderPhases, renderTable, Sample, Scenario, SCENARIOS } from './targets';
 import { UploadCounter } from './upload-counter';
 
 const REQUIRED = ['DOCKER_HOST', 'TEST_REGISTRY', 'TEST_BUSYBOX_IMAGE', 'AWS_ENDPOINT_URL'];
@@ -41,6 +41,22 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
     child.on('error', reject);
     child.on('close', (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.slice(0, 2).join(' ')} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`)));
   });
+}
+
+/** Median wall time of `node -e 0` and `docker --version` in this environment, interleaved. */
+async function runtimeStarts(env: NodeJS.ProcessEnv, runs: number): Promise<{ node: number; docker: number }> {
+  const node: number[] = [];
+  const docker: number[] = [];
+  const wall = async (cmd: string, args: string[]) => {
+    const start = process.hrtime.bigint();
+    await run(cmd, args, env);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  for (let i = 0; i < runs; i++) {
+    node.push(await wall('node', ['-e', '0']));
+    docker.push(await wall('docker', ['--version']));
+  }
+  return { node: median(node), docker: median(docker) };
 }
 
 async function timed(fn: () => Promise<Omit<Sample, 'ms' | 'uploads'>>, counter: UploadCounter): Promise<Sample> {
@@ -90,6 +106,9 @@ async function main(): Promise<void> {
   await run('docker', ['login', '-u', process.env.TEST_REGISTRY_USER ?? 'AWS', '--password-stdin', registry], env,
     process.env.TEST_REGISTRY_PASSWORD ?? `${account}-auth-token`);
 
+  // What each side pays to start its processes, doing nothing: a fixed cost in every scenario.
+  const starts = await runtimeStarts(env, 7);
+
   const results: Measured[] = [];
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
@@ -123,6 +142,8 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`\n${renderTable(results, rounds)}\n\nphases (median ms):\n${renderPhases(results)}\n`);
+  process.stdout.write(`\nprocess start and exit, doing nothing (median of 7): \`node -e 0\` ${starts.node.toFixed(0)} ms `
+    + `(image-builder starts one), \`docker --version\` ${starts.docker.toFixed(0)} ms (the CLI pair starts two)\n`);
   const missed = missedTargets(results);
   if (missed.length) {
     for (const m of missed) process.stderr.write(`error: target missed: ${m}\n`);
