@@ -90,7 +90,12 @@ export function addWorkspacePackage(
     },
     eslint: true,
     // Lint reports, never rewrites: CI must fail on a violation. Fix locally with `projen eslint --fix`.
-    eslintOptions: { dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], commandOptions: { fix: false } },
+    // One TypeScript program for every linted file (test/tsconfig.json includes src, test, scripts
+    // and bench): the project service built one per tsconfig it found, ~30 % more lint CPU in CI.
+    eslintOptions: {
+      dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], commandOptions: { fix: false },
+      projectService: false, tsconfigPath: './test/tsconfig.json',
+    },
     tsconfig: {
       extends: javascript.TypescriptConfigExtends.fromPaths([`${toRoot}/tsconfig.base.json`]),
       compilerOptions: { rootDir: 'src', outDir: 'lib', lib: ['ES2022'], target: 'ES2022' },
