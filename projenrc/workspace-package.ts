@@ -93,8 +93,11 @@ export function addWorkspacePackage(
     // One TypeScript program for every linted file (test/tsconfig.json includes src, test, scripts
     // and bench): the project service built one per tsconfig it found, ~30 % more lint CPU in CI.
     eslintOptions: {
-      dirs: ['src'], devdirs: ['test', 'scripts', 'bench'], commandOptions: { fix: false },
-      projectService: false, tsconfigPath: './test/tsconfig.json',
+      dirs: ['src'],
+      devdirs: ['test', 'scripts', 'bench'],
+      commandOptions: { fix: false },
+      projectService: false,
+      tsconfigPath: './test/tsconfig.json',
     },
     tsconfig: {
       extends: javascript.TypescriptConfigExtends.fromPaths([`${toRoot}/tsconfig.base.json`]),
