@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { circleciRoleArn, deployContext } from './circleci';
 import { ENVIRONMENTS, loadConfig } from '../packages/config/src';
@@ -39,13 +40,13 @@ describe('.circleci/config.yml', () => {
 
   it('is valid against CircleCI\'s published config schema', () => {
     const schema = JSON.parse(readFileSync(join(__dirname, 'testing', 'circleci-config.schema.json'), 'utf8'));
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const validate = addFormats(new Ajv({ strict: false, allErrors: true })).compile(schema);
     expect(validate(circle) ? [] : validate.errors).toEqual([]);
   });
 
   it('is refused by that schema when a key is misspelt (the check can fail)', () => {
     const schema = JSON.parse(readFileSync(join(__dirname, 'testing', 'circleci-config.schema.json'), 'utf8'));
-    const validate = new Ajv({ strict: false }).compile(schema);
+    const validate = addFormats(new Ajv({ strict: false })).compile(schema);
     const broken = { ...circle, jobs: { ...circle.jobs, check: { ...circle.jobs.check, step: circle.jobs.check.steps } } };
     expect(validate(broken)).toBe(false);
   });

@@ -55,6 +55,8 @@ export function createRoot(): typescript.TypeScriptProject {
       'zod@^4.1.0',
       // Validates the generated .circleci/config.yml against CircleCI's published schema (draft-07).
       'ajv@^8.17.1',
+      // The schema's "uri" strings (orb URLs) are checked too, not ignored with a warning per compile.
+      'ajv-formats@^3.0.1',
       '@nx/eslint-plugin@^23.2.1',
     ],
     tsconfigDev: {
