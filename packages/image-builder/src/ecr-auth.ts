@@ -53,7 +53,8 @@ export interface EcrAuthOptions {
 
 /**
  * ECR login through the AWS SDK (no `aws ecr get-login-password`, no docker
- * config file): the default credential chain, region from config.
+ * config file): the default credential chain, region from config. The only ECR call a publish
+ * makes: the registry answers everything else about the repository (see `move-tags.ts`).
  */
 export class EcrAuth {
   private ownClient?: ECRClient;
@@ -99,27 +100,6 @@ export class EcrAuth {
     return fresh;
   }
 
-  /**
-   * Fails clearly when the repository does not exist (infra creates it, this tool never
-   * does); else says whether its tags are immutable (a pushed tag can then never move).
-   */
-  async ensureRepository(repositoryName: string): Promise<{ readonly immutableTags: boolean }> {
-    const where = `repository ${repositoryName}, account ${this.options.accountId}, region ${this.options.region}`;
-    try {
-      const out = await this.client.send(new (ecrSdk().DescribeRepositoriesCommand)({
-        registryId: this.options.accountId,
-        repositoryNames: [repositoryName],
-      }));
-      return { immutableTags: out.repositories?.[0]?.imageTagMutability === 'IMMUTABLE' };
-    } catch (err) {
-      if ((err as { name?: string }).name === 'RepositoryNotFoundException') {
-        throw new UserError('ECR repository does not exist', where,
-          'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs', { kind: 'repository-missing' });
-      }
-      throw awsError(err, 'DescribeRepositories', where);
-    }
-  }
-
   private async fetchToken(): Promise<RegistryCredentials> {
     let data;
     try {
@@ -159,7 +139,7 @@ export function awsError(err: unknown, operation: string, where: string): UserEr
   }
   if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|Unauthorized/.test(name)) {
     return new UserError(`AWS refused ${operation}: ${message}`, where,
-      'check the credentials and that their role allows ecr:GetAuthorizationToken and ecr:DescribeRepositories', { kind: 'auth-failed' });
+      'check the credentials and that their role allows ecr:GetAuthorizationToken', { kind: 'auth-failed' });
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
     return new UserError(`cannot reach ECR for ${operation} (${code || name})`, where,

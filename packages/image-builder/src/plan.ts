@@ -11,13 +11,11 @@ export interface PlanContext {
   readonly force: boolean;
   /** The immutable tag (`src-…`) of these build inputs. */
   readonly contentTag: string;
-  /** Every tag the image should have, the content tag included. */
-  readonly tags: readonly string[];
   /**
-   * The repository's tags are immutable (ECR `IMMUTABLE`, as infra creates it): an existing tag
-   * can never be pointed elsewhere, so only missing tags are written. Default false.
+   * Every tag the image should have, the content tag included. Whether an existing tag may move
+   * (ECR immutable tags) is not known here: the registry says so when asked to move it.
    */
-  readonly immutableTags?: boolean;
+  readonly tags: readonly string[];
 }
 
 /** Where one tag points in the registry (its linux/amd64 image when it names an index). */
@@ -83,19 +81,12 @@ export function planUpload(context: PlanContext, registry: RegistryState, builtI
 
 /**
  * The tags that do not name `image` yet (its manifest as tagged: the index, when it came in one),
- * in the order given; with immutable tags only the missing ones (see {@link frozenTags} for the others).
+ * in the order given.
  */
 export function tagsToMove(
-  context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, image: Pick<VerifiedImage, 'manifest'>, alreadyThere: readonly string[] = [],
+  context: Pick<PlanContext, 'tags'>, registry: RegistryState, image: Pick<VerifiedImage, 'manifest'>, alreadyThere: readonly string[] = [],
 ): string[] {
-  return context.tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== image.manifest.digest
-    && !(context.immutableTags && registry.tags[tag]));
-}
-
-/** Tags that name something other than `image` and cannot move because the repository's tags are immutable. */
-export function frozenTags(context: Pick<PlanContext, 'tags' | 'immutableTags'>, registry: RegistryState, image: Pick<VerifiedImage, 'manifest'>): string[] {
-  if (!context.immutableTags) return [];
-  return context.tags.filter((tag) => registry.tags[tag] && registry.tags[tag]?.digest !== image.manifest.digest);
+  return context.tags.filter((tag) => !alreadyThere.includes(tag) && registry.tags[tag]?.digest !== image.manifest.digest);
 }
 
 /** One sentence per plan, for `--dry-run` and the notes of a result. */
@@ -107,7 +98,8 @@ export function describePlan(plan: PublishPlan, where: { repository: string; con
       return `no-op: ${where.repository} already holds this build (${where.contentTag} = ${plan.image.manifest.digest}); nothing built or pushed`;
     case 'retag':
       return plan.dryRun
-        ? `dry run: would point ${plan.move.join(', ')} at ${plan.image.manifest.digest} (already in the registry as ${where.contentTag})`
+        ? `dry run: would point ${plan.move.join(', ')} at ${plan.image.manifest.digest} (already in the registry as ${where.contentTag}; `
+          + 'a repository with immutable tags keeps an existing tag where it is)'
         : `retagged: ${plan.move.join(', ')} → ${plan.image.manifest.digest} (the image was already in the registry as ${where.contentTag}; nothing built or uploaded)`;
     case 'build-push': {
       const why = plan.reason === 'forced' ? '--force' : `${where.repository} has no ${where.contentTag}`;

@@ -4,7 +4,8 @@ import type { ListedBuildContext } from './context';
 import type { EcrAuth } from './ecr-auth';
 import { describeEngine, engineRequestError } from './engine';
 import type { EngineClient } from './engine-api';
-import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
+import { MovedTags, moveTags } from './move-tags';
+import { describePlan, PlanContext, planPublish, planUpload, PublishMode, RegistryState, tagsToMove } from './plan';
 import type { ProgressReporter } from './progress';
 import { ContextReading, nameBuild, prepareBuild, PublishInputs, readContext } from './publish-inputs';
 import { EarlyBuild, PublishRun } from './publish-run';
@@ -133,7 +134,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
   // Nothing new in the context (by stat): a no-op candidate, and no build starts before the plan.
   // So the target and the login start now, while git's processes answer.
   const listed = await reading.listed.catch(() => undefined);
-  let access = mode !== 'no-push' && listed && !hasNewContent(listed) ? openRegistry(run, 'when-the-plan-asks') : undefined;
+  let session = mode !== 'no-push' && listed && !hasNewContent(listed) ? openRegistry(run) : undefined;
   const prepared = await run.timed('context', () => prepareBuild(options, reading.read));
   // A changed context: start the build now, so that the target, hashing, login and the registry
   // look-up all happen while the engine builds (as `docker build` starts at once). Nothing is
@@ -162,13 +163,12 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
       await early.started;
       early.result.finally(yieldToEngine()).catch(() => undefined);
     }
-    // With a build running, ECR's answer about the repository is asked now, to come in meanwhile.
-    access ??= mode === 'no-push' ? undefined : openRegistry(run, early ? 'now' : 'when-the-plan-asks');
+    session ??= mode === 'no-push' ? undefined : openRegistry(run);
     const inputs = hashedFirst ?? await run.timed('hash', () => nameBuild(prepared, options));
     options.reporter?.note(`${inputs.context.files.length} files, content tag ${inputs.contentTag}`);
     const planContext: PlanContext = { mode, force: options.force === true, contentTag: inputs.contentTag, tags: inputs.tags };
 
-    if (!access) {
+    if (!session) {
       const { registry, repository, fallbackRegistryHost } = run.target();
       const host = registryHostPart(registry ?? fallbackRegistryHost);
       const built = await run.buildAndCheckPlatform(inputs);
@@ -176,7 +176,7 @@ export async function publishImage(options: PublishOptions): Promise<PublishResu
       run.note(`built ${built.id}; tagged locally, not pushed (--no-push)`);
       return run.finish(inputs, { status: 'built', pushed: false, noop: false, repository: `${host}/${repository}`, imageId: built.id });
     }
-    const result = await publishToRegistry(run, inputs, access, planContext, early);
+    const result = await publishToRegistry(run, inputs, session, planContext, early);
     if (result.digest && mode === 'publish') await published.remember(publishedKey(run), result.contentTag);
     return result;
   } finally {
@@ -191,19 +191,13 @@ function publishedKey(run: PublishRun): string {
   return `${registryHostPart(registry ?? fallbackRegistryHost)}/${repository}`;
 }
 
-/** A login under way, and ECR's answer about the repository, asked once. */
-interface RegistryAccess {
-  readonly session: Promise<RegistrySession>;
-  /** Whether the repository's tags are immutable; rejects when it does not exist. */
-  readonly repositoryFacts: () => Promise<{ readonly immutableTags: boolean }>;
-}
-
 /**
- * Logging in, and ECR's repository check (the repository must exist, infra owns it, and whether
- * its tags can move decides the plan); neither needs the context. The check starts now, or when
- * the plan asks: a no-op does not depend on it, and a cached login then needs no AWS SDK at all.
+ * Logging in (an ECR token, remembered between runs, or static credentials). Nothing else is asked
+ * of ECR: the registry itself says when the repository does not exist (`NAME_UNKNOWN` at the
+ * look-up) and when a tag cannot move (immutable), so a publish with a remembered token loads no
+ * AWS SDK, whose ~0.25 s of CPU would otherwise slow the engine's build on the shared cores.
  */
-function openRegistry(run: PublishRun, repositoryCheck: 'now' | 'when-the-plan-asks'): RegistryAccess {
+function openRegistry(run: PublishRun): Promise<RegistrySession> {
   const { options } = run;
   const target = run.target();
   const session = run.timed('auth', () => RegistrySession.open({
@@ -214,86 +208,60 @@ function openRegistry(run: PublishRun, repositoryCheck: 'now' | 'when-the-plan-a
     reporter: options.reporter,
   }));
   session.catch(() => undefined);
-  let facts: Promise<{ readonly immutableTags: boolean }> | undefined;
-  const repositoryFacts = () => {
-    facts ??= target.ecr?.ensureRepository(target.repository) ?? Promise.resolve({ immutableTags: false });
-    return facts;
-  };
-  if (repositoryCheck === 'now') repositoryFacts().catch(() => undefined);
-  return { session, repositoryFacts };
+  return session;
 }
 
 /** Login, look-up, plan, and carrying the plan out. */
 async function publishToRegistry(
-  run: PublishRun, inputs: PublishInputs, access: RegistryAccess, mutableContext: PlanContext, early: EarlyBuild | undefined,
+  run: PublishRun, inputs: PublishInputs, login: Promise<RegistrySession>, planContext: PlanContext, early: EarlyBuild | undefined,
 ): Promise<PublishResult> {
   const { repository } = run.target();
   run.phase('log in to the registry');
-  const session = await access.session;
+  const session = await login;
   const repositoryRef = `${session.host}/${repository}`;
   run.phase(`look up ${repositoryRef}:${inputs.contentTag}`);
   const state = await run.timed('lookup', () => session.withAuthRetry((registry) =>
-    readRegistryState(registry, repository, inputs.contentTag, inputs.tags)));
-  // Decided first as if tags could move: a no-op and a build do not depend on it. A retag waits
-  // for ECR's answer (immutable tags may leave nothing to move); a build asks it before its push.
-  let planContext = mutableContext;
-  let plan = planPublish(planContext, state);
-  if (plan.kind === 'retag' || (plan.kind === 'build-push' && plan.dryRun)) {
-    planContext = await withRepositoryFacts(mutableContext, access);
-    plan = planPublish(planContext, state);
-  }
+    readRegistryState(registry, repository, inputs.contentTag, inputs.tags, { createdOnPush: !session.isEcr })));
+  const plan = planPublish(planContext, state);
   const where = { repository: repositoryRef, contentTag: inputs.contentTag, tags: inputs.tags };
   const pinned = (image: VerifiedImage) => pinnedImage(session.host, repository, image);
 
-  if (plan.kind === 'noop' || plan.kind === 'retag') noteFrozen(run, planContext, state, plan.image);
   switch (plan.kind) {
     case 'noop':
       run.note(describePlan(plan, where));
       return run.finish(inputs, { status: 'noop', pushed: false, noop: true, ...pinned(plan.image) });
-    case 'retag':
-      if (!plan.dryRun) {
-        run.phase(`move ${plan.move.join(', ')}`);
-        await run.timed('retag', () => session.withAuthRetry((registry) => registry.copyTags(repository, plan.image.manifest, plan.move)));
+    case 'retag': {
+      if (plan.dryRun) {
+        run.note(describePlan(plan, where));
+        return run.finish(inputs, { status: 'planned', pushed: false, noop: false, ...pinned(plan.image) });
       }
-      run.note(describePlan(plan, where));
-      return run.finish(inputs, { status: plan.dryRun ? 'planned' : 'retagged', pushed: !plan.dryRun, noop: false, ...pinned(plan.image) });
+      run.phase(`move ${plan.move.join(', ')}`);
+      const tags = await run.timed('retag', () => session.withAuthRetry((registry) => moveTags(registry, repository, plan.image.manifest, plan.move)));
+      noteFrozen(run, tags, plan.image);
+      const moved = tags.moved.length > 0;
+      run.note(describePlan(moved ? { ...plan, move: tags.moved } : { kind: 'noop', image: plan.image }, where));
+      return run.finish(inputs, { status: moved ? 'retagged' : 'noop', pushed: moved, noop: !moved, ...pinned(plan.image) });
+    }
     case 'build-push':
       if (plan.dryRun) {
         run.note(describePlan(plan, where));
         return run.finish(inputs, { status: 'planned', pushed: false, noop: false, repository: repositoryRef });
       }
-      return buildPushVerify(run, inputs, session, state, { planContext, access }, early);
+      return buildPushVerify(run, inputs, session, state, planContext, early);
     case 'build-local':
       throw new Error('unreachable: no-push is handled before the registry is read');
   }
 }
 
-/** The plan's context with ECR's answer about the repository (which fails clearly when it does not exist). */
-async function withRepositoryFacts(context: PlanContext, access: RegistryAccess): Promise<PlanContext> {
-  return { ...context, immutableTags: (await access.repositoryFacts()).immutableTags };
-}
-
 /** The build-push plan: build, push unless the registry has the image, verify, move the other tags. */
 async function buildPushVerify(
-  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState,
-  decided: { readonly planContext: PlanContext; readonly access: RegistryAccess }, early: EarlyBuild | undefined,
+  run: PublishRun, inputs: PublishInputs, session: RegistrySession, state: RegistryState, planContext: PlanContext, early: EarlyBuild | undefined,
 ): Promise<PublishResult> {
   const { options } = run;
   const { repository } = run.target();
   const repositoryRef = `${session.host}/${repository}`;
   const content = inputs.contentTag;
-  // Asked now (if not already) and answered while the engine builds; needed before anything is
-  // pushed. A missing repository fails the publish at once (the finally cancels an early build),
-  // and is the error said when the build fails too: nothing could have been pushed anyway.
-  const facts = withRepositoryFacts(decided.planContext, decided.access);
-  const building = early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs);
-  const [built, planContext] = await Promise.all([
-    building.catch(async (err: unknown) => {
-      await facts;
-      throw err;
-    }),
-    facts,
-  ]);
+  const built = await (early ? run.useEarlyBuild(early) : run.buildAndCheckPlatform(inputs));
   options.reporter?.note(`built ${built.id} (linux/amd64)`);
   await tagLocally(options.docker, built.id, session.host, repository, inputs.tags);
 
@@ -327,17 +295,18 @@ async function buildPushVerify(
     verifyRemoteImage(registry, repository, digest, built.id)));
   options.reporter?.note(`${verified.os}/${verified.architecture}, ${verified.mediaType}`);
   const move = tagsToMove(planContext, state, verified, upload.kind === 'push' ? [content] : []);
-  noteFrozen(run, planContext, state, verified);
+  let tags: MovedTags = { moved: [], frozen: [] };
   if (move.length) {
-    await run.timed('tag', () => session.withAuthRetry((registry) => registry.copyTags(repository, verified.manifest, move)));
-    options.reporter?.note(`tagged ${move.join(', ')}`);
+    tags = await run.timed('tag', () => session.withAuthRetry((registry) => moveTags(registry, repository, verified.manifest, move)));
+    if (tags.moved.length) options.reporter?.note(`tagged ${tags.moved.join(', ')}`);
+    noteFrozen(run, tags, verified);
   }
   const uploaded = upload.kind === 'push';
-  const status: PublishStatus = uploaded ? 'pushed' : move.length ? 'retagged' : 'noop';
-  if (status === 'noop') run.note(`no-op: every tag already points at ${verified.manifest.digest}`);
+  const status: PublishStatus = uploaded ? 'pushed' : tags.moved.length ? 'retagged' : 'noop';
+  if (status === 'noop') run.note(`no-op: every tag already points at ${verified.manifest.digest}${tags.frozen.length ? ', or is immutable' : ''}`);
   return run.finish(inputs, {
     status,
-    pushed: uploaded || move.length > 0,
+    pushed: uploaded || tags.moved.length > 0,
     noop: status === 'noop',
     ...pinnedImage(session.host, repository, verified),
   });
@@ -353,12 +322,12 @@ const EARLY_BUILD_BYTES = 1;
 /** Changed bytes up to which the content is hashed before a build starts (8 MiB: a few ms of sha256). */
 const HASH_FIRST_BYTES = 8 * 1024 * 1024;
 
-/** Says which tags stay where they are because the repository's tags are immutable. */
-function noteFrozen(run: PublishRun, context: PlanContext, state: RegistryState, image: VerifiedImage): void {
-  const frozen = frozenTags(context, state, image);
+/** Says which tags stay where they are because the registry would not move them. */
+function noteFrozen(run: PublishRun, tags: MovedTags, image: VerifiedImage): void {
+  const { frozen } = tags;
   if (frozen.length) {
-    run.note(`left ${frozen.join(', ')} where ${frozen.length > 1 ? 'they point' : 'it points'}: the repository's tags are immutable; `
-      + `tasks run the verified digest ${image.digest}, not a tag`);
+    run.note(`left ${frozen.join(', ')} where ${frozen.length > 1 ? 'they point' : 'it points'}: the repository's tags are immutable `
+      + `(the registry refused to move ${frozen.length > 1 ? 'them' : 'it'}); tasks run the verified digest ${image.digest}, not a tag`);
   }
 }
 

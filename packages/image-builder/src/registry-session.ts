@@ -51,6 +51,11 @@ export class RegistrySession {
     this.client = this.makeClient();
   }
 
+  /** Logged in through ECR (whose repositories infra creates), not with static credentials. */
+  get isEcr(): boolean {
+    return !this.options.staticAuth;
+  }
+
   async credentials(): Promise<RegistryCredentials> {
     return { ...this.current, registryHost: this.host };
   }
@@ -92,8 +97,21 @@ export class RegistrySession {
   }
 }
 
-/** A registry error as publish says it: an expired token gets the note that publish already retried. */
+/**
+ * A registry error as publish says it: an expired token gets the note that publish already retried;
+ * a repository the registry does not know (ECR's `NAME_UNKNOWN`) names who creates it.
+ */
 function asUserError(err: unknown): unknown {
-  if (!(err instanceof RegistryError) || err.kind !== 'token-expired') return err;
-  return new UserError(err.what, err.where, `${err.fix} (a publish refreshes it once by itself)`, { kind: err.kind, detail: err.detail });
+  if (!(err instanceof RegistryError)) return err;
+  if (err.kind === 'token-expired') {
+    return new UserError(err.what, err.where, `${err.fix} (a publish refreshes it once by itself)`, { kind: err.kind, detail: err.detail });
+  }
+  if (err.kind === 'repository-unknown') {
+    return new UserError('ECR repository does not exist', err.where, REPOSITORY_MISSING_FIX, { kind: 'repository-missing', detail: err.detail });
+  }
+  return err;
 }
+
+/** Infra owns the repository; this tool never creates one. */
+const REPOSITORY_MISSING_FIX = 'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), '
+  + 'or fix image.repository / --infra-outputs';

@@ -1,7 +1,16 @@
-import type { RegistryClient } from '@blog-data/oci-registry';
+import { RegistryClient, RegistryError } from '@blog-data/oci-registry';
 import { TARGET_PLATFORM } from './build';
 import type { RegistryState, TagState } from './plan';
 import { judgeRemoteImage } from './verify';
+
+/** How to read a repository the registry says it does not know (`NAME_UNKNOWN`). */
+export interface ReadRegistryStateOptions {
+  /**
+   * True for a registry that creates a repository on its first push (GHCR, docker-registry, …):
+   * an unknown one is empty. False for ECR, where infra creates it: the error stands. Default false.
+   */
+  readonly createdOnPush?: boolean;
+}
 
 /**
  * Reads what {@link planPublish} needs, every request at once: where each tag
@@ -10,8 +19,17 @@ import { judgeRemoteImage } from './verify';
  * (a publish replaces it).
  */
 export async function readRegistryState(
-  registry: RegistryClient, repository: string, contentTag: string, tags: readonly string[],
+  registry: RegistryClient, repository: string, contentTag: string, tags: readonly string[], options: ReadRegistryStateOptions = {},
 ): Promise<RegistryState> {
+  try {
+    return await readTags(registry, repository, contentTag, tags);
+  } catch (err) {
+    if (!(options.createdOnPush && err instanceof RegistryError && err.kind === 'repository-unknown')) throw err;
+    return { tags: Object.fromEntries(tags.map((tag) => [tag, undefined])) };
+  }
+}
+
+async function readTags(registry: RegistryClient, repository: string, contentTag: string, tags: readonly string[]): Promise<RegistryState> {
   const [content, ...states] = await Promise.all([
     registry.resolvePlatform(repository, contentTag, TARGET_PLATFORM),
     ...tags.map((tag) => tag === contentTag ? Promise.resolve(undefined) : readTag(registry, repository, tag)),

@@ -45,14 +45,6 @@ describe('ECR authorization token', () => {
     await auth.refresh();
     expect(calls).toHaveLength(2);
   });
-
-  it('names repository, account and region, and says what to run, when the repository is missing', async () => {
-    const notFound = Object.assign(new Error('The repository with name nothere does not exist'), { name: 'RepositoryNotFoundException' });
-    const { client } = clientAnswering({ DescribeRepositoriesCommand: () => { throw notFound; } });
-    const auth = new EcrAuth({ accountId: '123456789012', region: 'eu-west-1', client });
-    await expect(auth.ensureRepository('nothere')).rejects.toThrow(
-      'ECR repository does not exist (repository nothere, account 123456789012, region eu-west-1): the infra bootstrap stack creates it: run the infra bootstrap apply');
-  });
 });
 
 describe('AWS errors', () => {

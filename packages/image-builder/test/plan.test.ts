@@ -1,4 +1,4 @@
-import { describePlan, frozenTags, PlanContext, planPublish, planUpload, PublishPlan, RegistryState, tagsToMove } from '../src/plan';
+import { describePlan, PlanContext, planPublish, planUpload, PublishPlan, RegistryState, tagsToMove } from '../src/plan';
 import type { VerifiedImage } from '../src/verify';
 
 const CONTENT = 'src-aaaaaaaaaaaa';
@@ -53,10 +53,6 @@ describe('planPublish: every outcome', () => {
     ['dry run of a build+push', context({ mode: 'dry-run' }), registry(undefined, OLD), { kind: 'build-push', reason: 'new-content', dryRun: true }],
     ['dry run with --force', context({ mode: 'dry-run', force: true }), registry(NEW, NEW), { kind: 'build-push', reason: 'forced', dryRun: true }],
     ['--no-push builds locally without the registry', context({ mode: 'no-push' }), undefined, { kind: 'build-local' }],
-    ['immutable tags: a rolling tag elsewhere cannot move, so nothing to do', context({ immutableTags: true }), registry(NEW, OLD), { kind: 'noop', image: NEW }],
-    ['immutable tags: a missing tag is still written', context({ immutableTags: true }), registry(NEW, undefined),
-      { kind: 'retag', image: NEW, move: [ROLLING], dryRun: false }],
-    ['immutable tags: new content is built and pushed', context({ immutableTags: true }), registry(undefined, OLD), { kind: 'build-push', reason: 'new-content', dryRun: false }],
   ];
 
   it.each(cases)('%s', (_name, ctx, state, expected) => {
@@ -91,21 +87,14 @@ describe('tagsToMove', () => {
     expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1'] }, registry(undefined, OLD, { v1: NEW }), NEW, [CONTENT])).toEqual([ROLLING]);
     expect(tagsToMove({ tags: [ROLLING, CONTENT] }, registry(undefined, undefined), NEW)).toEqual([ROLLING, CONTENT]);
   });
-
-  it('never moves an existing tag of an immutable repository, and names it', () => {
-    const state = registry(undefined, OLD, { v1: NEW });
-    expect(tagsToMove({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW, [CONTENT])).toEqual(['v2']);
-    expect(frozenTags({ tags: [ROLLING, CONTENT, 'v1', 'v2'], immutableTags: true }, state, NEW)).toEqual([ROLLING]);
-    expect(frozenTags({ tags: [ROLLING, CONTENT] }, state, NEW)).toEqual([]);
-  });
 });
 
 describe('describePlan: what --dry-run prints', () => {
   const where = { repository: '127.0.0.1:5000/blog-data', contentTag: CONTENT, tags: [ROLLING, CONTENT] };
   it.each<[PublishPlan, string]>([
     [{ kind: 'noop', image: NEW }, `no-op: 127.0.0.1:5000/blog-data already holds this build (${CONTENT} = sha256:new); nothing built or pushed`],
-    [{ kind: 'retag', image: NEW, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:new (already in the registry as ${CONTENT})`],
-    [{ kind: 'retag', image: NEW_IN_INDEX, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:index-of-new (already in the registry as ${CONTENT})`],
+    [{ kind: 'retag', image: NEW, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:new (already in the registry as ${CONTENT}; a repository with immutable tags keeps an existing tag where it is)`],
+    [{ kind: 'retag', image: NEW_IN_INDEX, move: [ROLLING], dryRun: true }, `dry run: would point ${ROLLING} at sha256:index-of-new (already in the registry as ${CONTENT}; a repository with immutable tags keeps an existing tag where it is)`],
     [{ kind: 'build-push', reason: 'new-content', dryRun: true }, `dry run: 127.0.0.1:5000/blog-data has no ${CONTENT}; a publish would build and push ${ROLLING}, ${CONTENT}`],
     [{ kind: 'build-push', reason: 'forced', dryRun: true }, `dry run: --force; a publish would build and push ${ROLLING}, ${CONTENT}`],
   ])('%j', (plan, sentence) => {

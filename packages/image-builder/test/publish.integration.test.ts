@@ -3,10 +3,11 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DeleteRepositoryCommand, ECRClient, ImageTagMutability } from '@aws-sdk/client-ecr';
 import { UserError } from '@blog-data/cli-kit';
 import { MEDIA_TYPES, RegistryClient } from '@blog-data/oci-registry';
 import { describeWithServices } from '@blog-data/test-support';
+import { EcrRegistryFront } from './ecr-registry-front';
 import { buildPlain, commitAll, copyFixture, fixtureImages, FlakyRegistryProxy, loadArm64Copy, readContainerFile, removeImages } from './support';
 import { main } from '../src/cli';
 import { EcrAuth } from '../src/ecr-auth';
@@ -386,7 +387,7 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       }
     });
 
-    it('makes no AWS call for a no-op with a remembered ECR token, and asks ECR about the repository for a retag', async () => {
+    it('asks ECR for nothing but a token: none for a no-op or a retag with a remembered one', async () => {
       const dir = fixture('busybox-app');
       const cache = mkdtempSync(path.join(tmpdir(), 'ib-token-cache-'));
       dirs.push(cache);
@@ -408,16 +409,16 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const first = await publish(dir, { ...remembering, target: { ecr: ecr() } });
       expect(first.status).toBe('pushed');
-      expect(calls.sort()).toEqual(['DescribeRepositoriesCommand', 'GetAuthorizationTokenCommand']);
+      expect(calls).toEqual(['GetAuthorizationTokenCommand']);
       calls.length = 0;
       // The emulator dates its tokens 12 hours ahead, as ECR does: the next run reuses this one.
       const again = await publish(dir, { ...remembering, target: { ecr: ecr() } });
       expect(again.status).toBe('noop');
       expect(calls).toEqual([]);
-      // A tag to move: whether the repository's tags can move decides the plan, and only ECR knows.
+      // A tag to move: the registry itself says whether it may (see the immutable-tag tests).
       const retagged = await publish(dir, { ...remembering, target: { ecr: ecr() }, extraTags: ['remembered-extra'] });
       expect(retagged).toMatchObject({ status: 'retagged', digest: first.digest });
-      expect(calls).toEqual(['DescribeRepositoriesCommand']);
+      expect(calls).toEqual([]);
     });
 
     it('starts a build before the plan for much new content: cancels it for a no-op, uses it for a change', async () => {
@@ -465,34 +466,82 @@ describeWithServices('publish against the real engine, registry and AWS emulator
       expect(builds).toBe(2);
     });
 
-    it('never moves an existing tag of an IMMUTABLE repository (as infra creates it): pushes the new content tag, leaves the rolling tag, says so', async () => {
-      const immutable = `${repository}-immutable`;
-      await ecrClient.send(new CreateRepositoryCommand({ repositoryName: immutable, imageTagMutability: 'IMMUTABLE' }));
-      const dir = fixture('busybox-app');
-      try {
-        const first = await publish(dir, { target: { repository: immutable } });
-        expect(first.status).toBe('pushed');
-        appendFileSync(path.join(dir, 'app', 'run.sh'), 'echo immutable\n');
-        const second = await publish(dir, { target: { repository: immutable } });
-        expect(second).toMatchObject({ status: 'pushed', tags: [ROLLING, second.contentTag] });
-        expect(second.digest).not.toBe(first.digest);
-        expect(second.notes.join('\n')).toContain(`left ${ROLLING} where it points: the repository's tags are immutable`);
-        expect((await registry.getManifest(immutable, ROLLING))?.digest).toBe(first.digest);
-        expect((await registry.getManifest(immutable, second.contentTag))?.digest).toBe(second.digest);
-      } finally {
-        await ecrClient.send(new DeleteRepositoryCommand({ repositoryName: immutable, force: true })).catch(() => undefined);
-      }
-    });
+    describe('behind a registry that answers as ECR does (immutable tags, unknown repositories)', () => {
+      let front: EcrRegistryFront;
+      let frontAddress: string;
+      beforeAll(async () => {
+        front = new EcrRegistryFront(env.TEST_REGISTRY, ecrClient, account);
+        frontAddress = await front.start();
+      });
+      afterAll(() => front.stop());
 
-    it('says which repository, account and region when the repository does not exist', async () => {
-      const error = await failure(publishImage({
-        image: 'x',
-        contextDir: appDir,
-        target: target({ repository: `${repository}-missing` }),
-        rollingTag: ROLLING,
-        docker,
-      }));
-      expect(`error: ${error.message}`).toBe(`error: ECR repository does not exist (repository ${repository}-missing, account ${account}, region ${region}): the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region (packages/infra), or fix image.repository / --infra-outputs`);
+      /** A repository of its own with this tag mutability; removed after `fn`. */
+      async function withRepository(
+        suffix: string, mutability: { imageTagMutability: ImageTagMutability; imageTagMutabilityExclusionFilters?: { filterType: 'WILDCARD'; filter: string }[] },
+        fn: (name: string) => Promise<void>,
+      ): Promise<void> {
+        const name = `${repository}-${suffix}`;
+        await ecrClient.send(new CreateRepositoryCommand({ repositoryName: name, ...mutability }));
+        try {
+          await fn(name);
+        } finally {
+          await ecrClient.send(new DeleteRepositoryCommand({ repositoryName: name, force: true })).catch(() => undefined);
+        }
+      }
+
+      it('never moves an existing tag of an IMMUTABLE repository (as infra creates it): pushes the new content tag, leaves the rolling tag, says so', async () => {
+        await withRepository('immutable', { imageTagMutability: 'IMMUTABLE' }, async (immutable) => {
+          const dir = fixture('busybox-app');
+          const runScript = path.join(dir, 'app', 'run.sh');
+          const original = readFileSync(runScript);
+          const first = await publish(dir, { target: { repository: immutable, registry: frontAddress } });
+          expect(first.status).toBe('pushed');
+          appendFileSync(runScript, 'echo immutable\n');
+          const second = await publish(dir, { target: { repository: immutable, registry: frontAddress } });
+          expect(second).toMatchObject({ status: 'pushed', tags: [ROLLING, second.contentTag] });
+          expect(second.digest).not.toBe(first.digest);
+          expect(second.notes.join('\n')).toContain(`left ${ROLLING} where it points: the repository's tags are immutable (the registry refused to move it)`);
+          expect((await registry.getManifest(immutable, ROLLING))?.digest).toBe(first.digest);
+          expect((await registry.getManifest(immutable, second.contentTag))?.digest).toBe(second.digest);
+          // The change undone: the content tag is there, the rolling tag cannot come back to it. Nothing to do.
+          writeFileSync(runScript, original);
+          const back = await publish(dir, { target: { repository: immutable, registry: frontAddress } });
+          expect(back).toMatchObject({ status: 'noop', pushed: false, digest: first.digest });
+          expect((await registry.getManifest(immutable, ROLLING))?.digest).toBe(first.digest);
+        });
+      });
+
+      // Reproduces a failure of the old repository check: it read `imageTagMutability === 'IMMUTABLE'`,
+      // so a repository whose exclusion filter makes the rolling tag immutable counted as mutable, the
+      // move was refused by the registry, and the publish failed after its push.
+      it('leaves a tag that an exclusion filter makes immutable (MUTABLE_WITH_EXCLUSION), and moves the others', async () => {
+        const filters = [{ filterType: 'WILDCARD' as const, filter: 'prefect-3-*' }];
+        await withRepository('excl', { imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: filters }, async (name) => {
+          const dir = fixture('busybox-app');
+          const first = await publish(dir, { target: { repository: name, registry: frontAddress }, extraTags: ['moves'] });
+          appendFileSync(path.join(dir, 'app', 'run.sh'), 'echo excluded\n');
+          const second = await publish(dir, { target: { repository: name, registry: frontAddress }, extraTags: ['moves'] });
+          expect(second.status).toBe('pushed');
+          expect(second.notes.join('\n')).toContain(`left ${ROLLING} where it points`);
+          expect((await registry.getManifest(name, ROLLING))?.digest).toBe(first.digest);
+          expect((await registry.getManifest(name, 'moves'))?.digest).toBe(second.digest);
+        });
+      });
+
+      it('says which repository when the registry does not know it (ECR NAME_UNKNOWN at the look-up)', async () => {
+        const missing = `${repository}-missing`;
+        const error = await failure(publishImage({
+          image: 'x',
+          contextDir: appDir,
+          target: target({ repository: missing, registry: frontAddress }),
+          rollingTag: ROLLING,
+          docker,
+        }));
+        expect(error.kind).toBe('repository-missing');
+        // Where: the first look-up the registry answered (the content or the rolling tag), which names the repository.
+        expect(`error: ${error.message}`).toMatch(new RegExp(`^error: ECR repository does not exist \\(http://${frontAddress}/v2/${missing}/manifests/[^)]+\\): `
+          + 'the infra bootstrap stack creates it: run the infra bootstrap apply for this account and region \\(packages/infra\\), or fix image.repository / --infra-outputs$'));
+      });
     });
 
     it('reports credentials the registry refuses as an auth failure', async () => {

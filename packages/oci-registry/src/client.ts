@@ -67,7 +67,10 @@ export class RegistryClient {
       : `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`;
   }
 
-  /** The manifest a tag or digest names, or undefined when the registry has none (404). */
+  /**
+   * The manifest a tag or digest names, or undefined when the registry has none (404). A repository
+   * the registry does not know (ECR's `NAME_UNKNOWN`) is a `repository-unknown` error, not "none".
+   */
   async getManifest(repository: string, reference: string): Promise<ImageManifest | ManifestIndex | undefined> {
     const fetched = await this.fetchManifest(repository, reference);
     return fetched && this.parse(fetched, repository, reference);
@@ -139,7 +142,7 @@ export class RegistryClient {
   private async fetchManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
     const url = this.manifestUrl(repository, reference);
     const response = await this.request(url, { Accept: MANIFEST_ACCEPT });
-    if (response.status === 404) return undefined;
+    if (response.status === 404 && !errorCodesOf(response.body).includes('NAME_UNKNOWN')) return undefined;
     await this.assertOk(response, url);
     const { body } = response;
     const contentType = response.headers.get('content-type');
@@ -147,7 +150,10 @@ export class RegistryClient {
     return { served: { body, mediaType, digest: response.headers.get('docker-content-digest') ?? sha256(body) }, contentType };
   }
 
-  /** PUTs manifest bytes under a tag; returns the digest the registry reports. */
+  /**
+   * PUTs manifest bytes under a tag; returns the digest the registry reports. A tag the registry
+   * will not move (immutable) is a `tag-immutable` error.
+   */
   async putManifest(repository: string, tag: string, manifest: { body: Buffer; mediaType: string }): Promise<string> {
     const url = this.manifestUrl(repository, tag);
     const response = await this.request(url, { 'Content-Type': manifest.mediaType }, { method: 'PUT', body: manifest.body });
@@ -239,8 +245,38 @@ export class RegistryClient {
         'check the ECR token (GetAuthorizationToken for the right account/region) or the registry user/password',
         'auth-failed', response.status, detail);
     }
+    const codes = errorCodesOf(response.body);
+    if (response.status === 404 && codes.includes('NAME_UNKNOWN')) {
+      throw new RegistryError('repository does not exist in the registry', url,
+        'create it (for ECR the infra bootstrap stack does) or fix the repository name', 'repository-unknown', 404, detail);
+    }
+    if (isImmutableTagRefusal(response.status, codes, text)) {
+      throw new RegistryError('registry refused to move an existing tag: it is immutable', url,
+        'point tasks at the digest, or use a tag the repository allows to move', 'tag-immutable', response.status, detail);
+    }
     throw new RegistryError(`registry answered HTTP ${response.status}`, url, 'run again with --verbose', 'registry', response.status, detail);
   }
+}
+
+/** The `code`s of a Registry API error body (`{"errors":[{"code":…}]}`); none when it is not one. */
+function errorCodesOf(body: Buffer): string[] {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: { code?: unknown }[] };
+    return (parsed.errors ?? []).map((e) => e.code).filter((c): c is string => typeof c === 'string');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * ECR refuses a manifest PUT to an existing immutable tag with 400 `TAG_INVALID` "… already exists
+ * in the '…' repository and cannot be overwritten because the tag is immutable" (older wording:
+ * "because the repository is immutable"); other registries say `TAG_IMMUTABLE`, often with 409.
+ * `TAG_INVALID` alone also means a malformed tag, so ECR's wording is required with it.
+ */
+function isImmutableTagRefusal(status: number, codes: readonly string[], text: string): boolean {
+  if (status !== 400 && status !== 409) return false;
+  return codes.includes('TAG_IMMUTABLE') || (codes.includes('TAG_INVALID') && /immutable|cannot be overwritten/i.test(text));
 }
 
 function sha256(body: string | Buffer): string {

@@ -8,6 +8,10 @@ export type RegistryErrorKind =
   | 'token-expired'
   /** The registry could not be reached (DNS, refused, timeout, TLS). */
   | 'network'
+  /** The repository does not exist: the registry said `NAME_UNKNOWN` (ECR does; a plain registry creates one on push). */
+  | 'repository-unknown'
+  /** The registry refused to point an existing tag elsewhere: the repository's (or that tag's) tags are immutable. */
+  | 'tag-immutable'
   /** The registry answered, but not with what the API promises (other status, bad JSON, wrong digest). */
   | 'registry';
 

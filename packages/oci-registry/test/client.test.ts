@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXIT, UserError } from '@blog-data/cli-kit';
 // test-support is a dev-only helper (the fail-under-CI rule); the scope rule is about runtime dependencies.
@@ -98,6 +98,11 @@ describe('registry client against an HTTP registry', () => {
     manifests: entries.map(([m, architecture]) => ({ mediaType: MEDIA_TYPES.ociManifest, digest: sha(m), size: m.length, platform: { os: 'linux', architecture } })),
   }));
 
+  /** An error as the Registry API words it: `{"errors":[{"code","message"}]}`. */
+  function ecrError(res: ServerResponse, status: number, code: string, message: string) {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code, message }] }));
+  }
+
   function put(ref: string, type: string, body: Buffer) {
     objects.set(ref, { type, body });
   }
@@ -118,6 +123,23 @@ describe('registry client against an HTTP registry', () => {
       }
       if (req.headers.authorization !== `Basic ${Buffer.from('AWS:secret').toString('base64')}`) {
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+        return;
+      }
+      // ECR's answers (wording as ECR sends it): a repository it does not know, an immutable tag, a malformed tag.
+      if ((req.url ?? '').startsWith('/v2/missing/')) {
+        ecrError(res, 404, 'NAME_UNKNOWN', "The repository with name 'missing' does not exist in the registry with id '123456789012'");
+        return;
+      }
+      if (req.method === 'PUT' && req.url === '/v2/repo/manifests/frozen') {
+        ecrError(res, 400, 'TAG_INVALID', "The image tag 'frozen' already exists in the 'repo' repository and cannot be overwritten because the tag is immutable.");
+        return;
+      }
+      if (req.method === 'PUT' && req.url === '/v2/repo/manifests/bad') {
+        ecrError(res, 400, 'TAG_INVALID', 'manifest tag did not match URI');
+        return;
+      }
+      if (req.url === '/v2/repo/manifests/unknown-json') {
+        ecrError(res, 404, 'MANIFEST_UNKNOWN', 'Requested image not found');
         return;
       }
       const ref = (req.url ?? '').replace(/^\/v2\/repo\//, '');
@@ -253,6 +275,27 @@ describe('registry client against an HTTP registry', () => {
     // PUTs are recorded in `puts` only: nothing was read.
     expect(methods).toEqual([]);
     expect(puts.at(-1)).toEqual({ path: 'manifests/from-check', type: MEDIA_TYPES.ociIndex, body: index.toString() });
+  });
+
+  it('tells a repository the registry does not know (ECR NAME_UNKNOWN) from a tag it does not have', async () => {
+    expect(await client().getManifest('repo', 'unknown-json')).toBeUndefined();
+    for (const read of [
+      () => client().getManifest('missing', 'latest'),
+      () => client().resolvePlatform('missing', 'latest', amd64),
+      () => client().getConfigBlob('missing', sha(amdConfig)),
+    ]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'repository-unknown', status: 404 });
+      expect(String(error)).toContain('repository does not exist in the registry');
+    }
+  });
+
+  it('reports a tag the registry will not move (ECR immutable tags) apart from other refusals', async () => {
+    const frozen = await client().copyTags('repo', sha(amdManifest), ['frozen']).catch((e: unknown) => e);
+    expect(frozen).toMatchObject({ kind: 'tag-immutable', status: 400 });
+    expect(String(frozen)).toContain('registry refused to move an existing tag: it is immutable');
+    // A malformed tag is also TAG_INVALID, but nothing about immutability.
+    expect(await client().copyTags('repo', sha(amdManifest), ['bad']).catch((e: unknown) => e)).toMatchObject({ kind: 'registry', status: 400 });
   });
 
   it('fails a tag copy from a manifest that is gone', async () => {
