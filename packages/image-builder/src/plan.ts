@@ -24,6 +24,11 @@ export interface TagState {
   readonly digest: string;
   /** Config digest (the local image id on the classic image store) of the linux/amd64 image it resolves to, when there is one. */
   readonly configDigest?: string;
+  /**
+   * Digest of that linux/amd64 image manifest: `digest` itself, or the entry's when the tag names an
+   * index (the local image id of that image on the containerd image store).
+   */
+  readonly imageDigest?: string;
 }
 
 /** What the registry holds, read once before deciding. */
@@ -74,7 +79,9 @@ export function planUpload(context: PlanContext, registry: RegistryState, builtI
   if (context.force) return { kind: 'push' };
   for (const tag of context.tags) {
     const state = registry.tags[tag];
-    if (state && namesBuiltImage(builtImageId, state.configDigest, state.digest)) return { kind: 'reuse', tag, digest: state.digest };
+    if (state && namesBuiltImage(builtImageId, state.configDigest, state.digest, ...(state.imageDigest ? [state.imageDigest] : []))) {
+      return { kind: 'reuse', tag, digest: state.digest };
+    }
   }
   return { kind: 'push' };
 }

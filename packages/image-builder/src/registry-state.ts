@@ -39,7 +39,7 @@ async function readTags(registry: RegistryClient, repository: string, contentTag
   const byTag: Record<string, TagState | undefined> = {};
   tags.forEach((tag, i) => {
     byTag[tag] = tag === contentTag
-      ? content && { digest: content.manifest.digest, configDigest: content.image?.configDigest }
+      ? content && { digest: content.manifest.digest, configDigest: content.image?.configDigest, imageDigest: content.image?.digest }
       : states[i];
   });
   return { tags: byTag, content: verified };
@@ -48,7 +48,7 @@ async function readTags(registry: RegistryClient, repository: string, contentTag
 async function readTag(registry: RegistryClient, repository: string, tag: string): Promise<TagState | undefined> {
   const manifest = await registry.getManifest(repository, tag);
   if (!manifest) return undefined;
-  if (manifest.kind === 'image') return { digest: manifest.digest, configDigest: manifest.configDigest };
+  if (manifest.kind === 'image') return { digest: manifest.digest, configDigest: manifest.configDigest, imageDigest: manifest.digest };
   const image = await registry.getImageManifest(repository, manifest.digest, TARGET_PLATFORM);
-  return { digest: manifest.digest, configDigest: image?.configDigest };
+  return { digest: manifest.digest, configDigest: image?.configDigest, imageDigest: image?.digest };
 }

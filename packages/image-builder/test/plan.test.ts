@@ -23,15 +23,18 @@ const context = (over: Partial<PlanContext> = {}): PlanContext => ({
   mode: 'publish', force: false, contentTag: CONTENT, tags: [ROLLING, CONTENT], ...over,
 });
 
+/** Where a tag naming `i` points, as readRegistryState reads it. */
+const tagState = (i: VerifiedImage) => ({ digest: i.manifest.digest, configDigest: i.configDigest, imageDigest: i.digest });
+
 /** Registry with the content tag at `content` (or absent) and the rolling tag at `rolling`, each naming its manifest. */
 const registry = (
   content: VerifiedImage | undefined, rolling: VerifiedImage | undefined, extra: Record<string, VerifiedImage> = {},
 ): RegistryState => ({
   content,
   tags: {
-    [CONTENT]: content && { digest: content.manifest.digest, configDigest: content.configDigest },
-    [ROLLING]: rolling && { digest: rolling.manifest.digest, configDigest: rolling.configDigest },
-    ...Object.fromEntries(Object.entries(extra).map(([t, i]) => [t, { digest: i.manifest.digest, configDigest: i.configDigest }])),
+    [CONTENT]: content && tagState(content),
+    [ROLLING]: rolling && tagState(rolling),
+    ...Object.fromEntries(Object.entries(extra).map(([t, i]) => [t, tagState(i)])),
   },
 });
 
@@ -75,6 +78,11 @@ describe('planUpload: after the build', () => {
 
   it('knows the built image by the manifest a tag names: the id on the containerd image store', () => {
     expect(planUpload(context(), registry(undefined, OLD), OLD.manifest.digest)).toEqual({ kind: 'reuse', tag: ROLLING, digest: OLD.digest });
+  });
+
+  it('knows the built image inside an index a tag names (the containerd image store pushes one)', () => {
+    // The engine's id there is the image manifest's digest; the tag names the index holding it.
+    expect(planUpload(context(), registry(undefined, NEW_IN_INDEX), NEW.digest)).toEqual({ kind: 'reuse', tag: ROLLING, digest: 'sha256:index-of-new' });
   });
 
   it('pushes anyway with --force', () => {

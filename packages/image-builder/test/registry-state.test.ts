@@ -21,3 +21,17 @@ describe('readRegistryState for a repository the registry does not know', () => 
       .toEqual({ tags: { 'rolling': undefined, 'src-1': undefined } });
   });
 });
+
+describe('readRegistryState', () => {
+  it('records, for a tag naming an index, the linux/amd64 image inside it (its digest is the image id on the containerd store)', async () => {
+    const registry = {
+      resolvePlatform: async () => undefined,
+      getManifest: async () => ({ kind: 'index', mediaType: 'application/vnd.oci.image.index.v1+json', digest: 'sha256:index', manifests: [] }),
+      getImageManifest: async () => ({ kind: 'image', mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:amd64', configDigest: 'sha256:config', layers: [] }),
+    } as unknown as RegistryClient;
+    expect(await readRegistryState(registry, 'repo', 'src-1', ['rolling', 'src-1'])).toEqual({
+      tags: { 'rolling': { digest: 'sha256:index', configDigest: 'sha256:config', imageDigest: 'sha256:amd64' }, 'src-1': undefined },
+      content: undefined,
+    });
+  });
+});
