@@ -43,20 +43,32 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   });
 }
 
-/** Median wall time of `node -e 0` and `docker --version` in this environment, interleaved. */
-async function runtimeStarts(env: NodeJS.ProcessEnv, runs: number): Promise<{ node: number; docker: number }> {
+/** What starting a process that does nothing costs each side: medians, interleaved. */
+interface RuntimeStarts {
+  /** `node -e 0` in this environment. */
+  readonly node: number;
+  /** `docker --version`. */
+  readonly docker: number;
+  /** `node -e 0` without `NODE_EXTRA_CA_CERTS`, when the environment sets it (Node 20 reads that file at start-up). */
+  readonly nodeWithoutExtraCa?: number;
+}
+
+async function runtimeStarts(env: NodeJS.ProcessEnv, runs: number): Promise<RuntimeStarts> {
   const node: number[] = [];
   const docker: number[] = [];
-  const wall = async (cmd: string, args: string[]) => {
+  const bare: number[] = [];
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = env;
+  const wall = async (cmd: string, args: string[], environment = env) => {
     const start = process.hrtime.bigint();
-    await run(cmd, args, env);
+    await run(cmd, args, environment);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
   for (let i = 0; i < runs; i++) {
     node.push(await wall('node', ['-e', '0']));
     docker.push(await wall('docker', ['--version']));
+    if (extraCa) bare.push(await wall('node', ['-e', '0'], withoutExtraCa));
   }
-  return { node: median(node), docker: median(docker) };
+  return { node: median(node), docker: median(docker), nodeWithoutExtraCa: extraCa ? median(bare) : undefined };
 }
 
 async function timed(fn: () => Promise<Omit<Sample, 'ms' | 'uploads'>>, counter: UploadCounter): Promise<Sample> {
@@ -144,6 +156,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${renderTable(results, rounds)}\n\nphases (median ms):\n${renderPhases(results)}\n`);
   process.stdout.write(`\nprocess start and exit, doing nothing (median of 7): \`node -e 0\` ${starts.node.toFixed(0)} ms `
     + `(image-builder starts one), \`docker --version\` ${starts.docker.toFixed(0)} ms (the CLI pair starts two)\n`);
+  if (starts.nodeWithoutExtraCa !== undefined) {
+    process.stdout.write(`NODE_EXTRA_CA_CERTS is set here (${process.env.NODE_EXTRA_CA_CERTS}): \`node -e 0\` without it takes `
+      + `${starts.nodeWithoutExtraCa.toFixed(0)} ms; Node 20 reads that file at every start, the Go CLI never\n`);
+  }
   const missed = missedTargets(results);
   if (missed.length) {
     for (const m of missed) process.stderr.write(`error: target missed: ${m}\n`);
