@@ -211,7 +211,13 @@ describe('IAM least privilege', () => {
     const statements = rolePolicy(dev.bootstrap, 'ecr-push_policy');
     const push = statements.find((s) => s.Sid === 'PushToOneRepository')!;
     expect(push.Resource).toMatch(/^\$\{aws_ecr_repository\.registry_repository_.*\.arn\}$/);
-    expect(list(push.Action)).toEqual(expect.arrayContaining(['ecr:PutImage', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload']));
+    // What image-builder's publish calls, no more: HEAD blob (BatchCheckLayerAvailability), the
+    // upload (Initiate, UploadLayerPart, Complete), manifest PUT (PutImage: the push and moved tags),
+    // manifest GET (BatchGetImage) and blob GET (GetDownloadUrlForLayer) for the look-up and read-back.
+    expect(list(push.Action).sort()).toEqual([
+      'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:GetDownloadUrlForLayer',
+      'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+    ]);
     expect(statements.filter((s) => s.Resource === '*').flatMap((s) => list(s.Action))).toEqual(['ecr:GetAuthorizationToken']);
   });
 

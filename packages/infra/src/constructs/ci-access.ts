@@ -153,17 +153,17 @@ export class CiAccess extends Construct {
         'ecr-push': [
           { Sid: 'RegistryLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
           {
+            // Exactly the registry calls of image-builder's publish: the engine's push, the look-up
+            // and read-back, and moving tags. Nothing asks ECR's API about the repository: the
+            // registry answers that (NAME_UNKNOWN, immutable tags refused).
             Sid: 'PushToOneRepository',
             Effect: 'Allow',
             Action: [
               'ecr:BatchCheckLayerAvailability',
               'ecr:BatchGetImage',
               'ecr:CompleteLayerUpload',
-              'ecr:DescribeImages',
-              'ecr:DescribeRepositories',
               'ecr:GetDownloadUrlForLayer',
               'ecr:InitiateLayerUpload',
-              'ecr:ListImages',
               'ecr:PutImage',
               'ecr:UploadLayerPart',
             ],
