@@ -79,11 +79,11 @@ export class RegistrySession {
       return await fn(this.client);
     } catch (err) {
       const rejected = err instanceof RegistryError && (err.kind === 'auth-failed' || err.kind === 'token-expired');
-      if (!rejected || this.refreshed || !this.options.ecr) throw asUserError(err);
+      if (!rejected || this.refreshed || !this.options.ecr) throw asUserError(err, this.isEcr);
       this.options.reporter?.note(`registry refused the token (${err.what}); fetching a new one`);
       await this.refresh();
       return fn(this.client).catch((again: unknown) => {
-        throw asUserError(again);
+        throw asUserError(again, this.isEcr);
       });
     }
   }
@@ -99,14 +99,14 @@ export class RegistrySession {
 
 /**
  * A registry error as publish says it: an expired token gets the note that publish already retried;
- * a repository the registry does not know (ECR's `NAME_UNKNOWN`) names who creates it.
+ * a repository ECR does not know (`NAME_UNKNOWN`) names who creates it; another registry's `NAME_UNKNOWN` is passed on as it is.
  */
-function asUserError(err: unknown): unknown {
+function asUserError(err: unknown, ecr: boolean): unknown {
   if (!(err instanceof RegistryError)) return err;
   if (err.kind === 'token-expired') {
     return new UserError(err.what, err.where, `${err.fix} (a publish refreshes it once by itself)`, { kind: err.kind, detail: err.detail });
   }
-  if (err.kind === 'repository-unknown') {
+  if (err.kind === 'repository-unknown' && ecr) {
     return new UserError('ECR repository does not exist', err.where, REPOSITORY_MISSING_FIX, { kind: 'repository-missing', detail: err.detail });
   }
   return err;
