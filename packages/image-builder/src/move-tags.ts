@@ -21,8 +21,9 @@ export async function moveTags(registry: RegistryClient, repository: string, man
       await registry.putManifest(repository, tag, manifest);
       return 'moved' as const;
     } catch (err) {
-      if (err instanceof RegistryError && err.kind === 'tag-immutable') return 'frozen' as const;
-      throw err;
+      if (!(err instanceof RegistryError && err.kind === 'tag-immutable')) throw err;
+      // Already there (an attempt before a token refresh moved it): ECR may refuse even the same bytes.
+      return await registry.headManifest(repository, tag) === manifest.digest ? 'moved' as const : 'frozen' as const;
     }
   }));
   return {

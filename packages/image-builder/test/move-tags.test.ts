@@ -3,8 +3,10 @@ import { moveTags } from '../src/move-tags';
 
 const MANIFEST: ServedManifest = { body: Buffer.from('{}'), mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:m' };
 
-/** A registry whose manifest PUTs answer per tag: stored, or thrown. */
-function registryAnswering(refusals: Record<string, RegistryError>): { registry: RegistryClient; puts: string[] } {
+/** A registry whose manifest PUTs answer per tag (stored, or thrown), with tags already pointing somewhere. */
+function registryAnswering(
+  refusals: Record<string, RegistryError>, pointing: Record<string, string> = {},
+): { registry: RegistryClient; puts: string[] } {
   const puts: string[] = [];
   const registry = {
     putManifest: async (_repository: string, tag: string) => {
@@ -12,6 +14,7 @@ function registryAnswering(refusals: Record<string, RegistryError>): { registry:
       if (refusals[tag]) throw refusals[tag];
       return MANIFEST.digest;
     },
+    headManifest: async (_repository: string, tag: string) => pointing[tag],
   } as unknown as RegistryClient;
   return { registry, puts };
 }
@@ -21,9 +24,14 @@ const immutable = (tag: string) => new RegistryError('registry refused to move a
 
 describe('moveTags', () => {
   it('moves every tag the registry takes and keeps the ones it refuses as immutable, in the order given', async () => {
-    const { registry, puts } = registryAnswering({ rolling: immutable('rolling') });
+    const { registry, puts } = registryAnswering({ rolling: immutable('rolling') }, { rolling: 'sha256:older' });
     expect(await moveTags(registry, 'repo', MANIFEST, ['v1', 'rolling', 'v2'])).toEqual({ moved: ['v1', 'v2'], frozen: ['rolling'] });
     expect(puts.sort()).toEqual(['rolling', 'v1', 'v2']);
+  });
+
+  it('counts an immutable tag that already names the manifest as moved (a retry after a token refresh)', async () => {
+    const { registry } = registryAnswering({ rolling: immutable('rolling') }, { rolling: MANIFEST.digest });
+    expect(await moveTags(registry, 'repo', MANIFEST, ['rolling'])).toEqual({ moved: ['rolling'], frozen: [] });
   });
 
   it('fails on any other refusal', async () => {
