@@ -43,6 +43,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   });
 }
 
+/** Milliseconds since `start` (a `process.hrtime.bigint()`). */
+function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
 /** What starting a process that does nothing costs each side: medians, interleaved. */
 interface RuntimeStarts {
   /** `node -e 0` in this environment. */
@@ -61,7 +66,7 @@ async function runtimeStarts(env: NodeJS.ProcessEnv, runs: number): Promise<Runt
   const wall = async (cmd: string, args: string[], environment = env) => {
     const start = process.hrtime.bigint();
     await run(cmd, args, environment);
-    return Number(process.hrtime.bigint() - start) / 1e6;
+    return msSince(start);
   };
   for (let i = 0; i < runs; i++) {
     node.push(await wall('node', ['-e', '0']));
@@ -75,7 +80,7 @@ async function timed(fn: () => Promise<Omit<Sample, 'ms' | 'uploads'>>, counter:
   counter.take();
   const start = process.hrtime.bigint();
   const extra = await fn();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const ms = msSince(start);
   return { ms, uploads: counter.take(), ...extra };
 }
 

@@ -9,7 +9,7 @@ export interface MovedTags {
 }
 
 /**
- * Points each tag at `manifest` (the same bytes, so the digest is unchanged). A tag the registry
+ * Points each tag at `manifest` with the registry client's tag copy, one tag at a time. A tag the registry
  * refuses to move because it is immutable stays where it is: the registry decides, as it does for
  * ECR's `IMMUTABLE` repositories and for the tags an exclusion filter makes immutable in a
  * `MUTABLE_WITH_EXCLUSION` or `IMMUTABLE_WITH_EXCLUSION` one, which a setting read
@@ -18,7 +18,7 @@ export interface MovedTags {
 export async function moveTags(registry: RegistryClient, repository: string, manifest: ServedManifest, tags: readonly string[]): Promise<MovedTags> {
   const outcomes = await Promise.all(tags.map(async (tag) => {
     try {
-      await registry.putManifest(repository, tag, manifest);
+      await registry.copyTags(repository, manifest, [tag]);
       return 'moved' as const;
     } catch (err) {
       if (!(err instanceof RegistryError && err.kind === 'tag-immutable')) throw err;

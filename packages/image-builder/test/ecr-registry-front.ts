@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { IncomingMessage, request, ServerResponse } from 'node:http';
 import { DescribeRepositoriesCommand, ECRClient, Repository } from '@aws-sdk/client-ecr';
 import { MANIFEST_ACCEPT } from '@blog-data/oci-registry';
+import { RegistryProxy } from './registry-proxy';
 
 /**
  * A pass-through proxy in front of the test registry (docker-registry) that answers the way ECR's
@@ -15,41 +15,22 @@ import { MANIFEST_ACCEPT } from '@blog-data/oci-registry';
  *   filters' for `IMMUTABLE_WITH_EXCLUSION`, only those for `MUTABLE_WITH_EXCLUSION`.
  * The answers are worded as ECR words them (seen in docker, buildkit and kaniko reports).
  */
-export class EcrRegistryFront {
-  private server?: Server;
-  private readonly upstreamHost: string;
-  private readonly upstreamPort: number;
-
+export class EcrRegistryFront extends RegistryProxy {
+  /** `upstream`: docker-registry's `host:port`; `ecr`: the emulator's ECR; `registryId`: its account, for the wording. */
   constructor(upstream: string, private readonly ecr: ECRClient, private readonly registryId: string) {
-    const [host, port] = upstream.split(':');
-    this.upstreamHost = host;
-    this.upstreamPort = Number(port);
+    super(upstream);
   }
 
-  /** Listens on a free loopback port; returns `127.0.0.1:port` (plain HTTP, as Docker treats loopback). */
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch(() => res.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const route = /^\/v2\/(.+?)\/(manifests|blobs|tags)\/([^?]*)/.exec(req.url ?? '');
-    if (!route) return this.pass(req, res);
+    if (!route) return this.forward(req, res);
     const [, name, kind, reference] = route;
     const repository = await this.describe(name);
     if (!repository) {
       return answer(res, 404, 'NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${this.registryId}'`);
     }
     if (req.method !== 'PUT' || kind !== 'manifests' || reference.startsWith('sha256:') || !tagIsImmutable(repository, reference)) {
-      return this.pass(req, res);
+      return this.forward(req, res);
     }
     const body = await readAll(req);
     const current = await this.currentDigest(req, name, reference);
@@ -57,7 +38,7 @@ export class EcrRegistryFront {
       return answer(res, 400, 'TAG_INVALID',
         `The image tag '${reference}' already exists in the '${name}' repository and cannot be overwritten because the tag is immutable.`);
     }
-    return this.pass(req, res, body);
+    return this.forward(req, res, body);
   }
 
   private async describe(name: string): Promise<Repository | undefined> {
@@ -87,18 +68,6 @@ export class EcrRegistryFront {
       head.on('error', reject);
       head.end();
     });
-  }
-
-  /** Forwards the request unchanged (Host too, so upload Locations point back here). */
-  private pass(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
-    const target = { host: this.upstreamHost, port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers };
-    const upstream = request(target, (answered) => {
-      res.writeHead(answered.statusCode ?? 502, answered.headers);
-      answered.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    if (body) upstream.end(body);
-    else req.pipe(upstream);
   }
 }
 

@@ -3,13 +3,13 @@ import { moveTags } from '../src/move-tags';
 
 const MANIFEST: ServedManifest = { body: Buffer.from('{}'), mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:m' };
 
-/** A registry whose manifest PUTs answer per tag (stored, or thrown), with tags already pointing somewhere. */
+/** A registry whose tag copies answer per tag (stored, or thrown), with tags already pointing somewhere. */
 function registryAnswering(
   refusals: Record<string, RegistryError>, pointing: Record<string, string> = {},
 ): { registry: RegistryClient; puts: string[] } {
   const puts: string[] = [];
   const registry = {
-    putManifest: async (_repository: string, tag: string) => {
+    copyTags: async (_repository: string, _from: ServedManifest, [tag]: string[]) => {
       puts.push(tag);
       if (refusals[tag]) throw refusals[tag];
       return MANIFEST.digest;

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-fs';
+import { RegistryProxy } from './registry-proxy';
 import type { EngineClient } from '../src/engine-api';
 import { readEngineEvents } from '../src/events';
 
@@ -116,45 +118,25 @@ export async function fixtureImages(docker: EngineClient): Promise<string[]> {
  * network failure during a push. Layer uploads are not touched: the engine
  * retries those itself, for about a minute.
  */
-export class FlakyRegistryProxy {
+export class FlakyRegistryProxy extends RegistryProxy {
   failures = 0;
   dropped = 0;
   /** Answer the next N requests that carry credentials with ECR's "token expired" 401. */
   expireTokens = 0;
-  private server?: import('node:http').Server;
 
-  constructor(private readonly upstream: string) {}
-
-  async start(): Promise<string> {
-    const http = await import('node:http');
-    const [host, port] = this.upstream.split(':');
-    this.server = http.createServer((req, res) => {
-      if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '') && this.failures > 0) {
-        this.failures -= 1;
-        this.dropped += 1;
-        req.socket.destroy();
-        return;
-      }
-      if (req.headers.authorization && this.expireTokens > 0) {
-        this.expireTokens -= 1;
-        res.writeHead(401, { 'Content-Type': 'application/json' })
-          .end('{"errors":[{"code":"DENIED","message":"Your authorization token has expired. Reauthenticate and try again."}]}');
-        return;
-      }
-      // Host is passed on unchanged, so upload Locations the registry returns point back here.
-      const upstream = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `127.0.0.1:${(this.server.address() as import('node:net').AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '') && this.failures > 0) {
+      this.failures -= 1;
+      this.dropped += 1;
+      req.socket.destroy();
+      return;
+    }
+    if (req.headers.authorization && this.expireTokens > 0) {
+      this.expireTokens -= 1;
+      res.writeHead(401, { 'Content-Type': 'application/json' })
+        .end('{"errors":[{"code":"DENIED","message":"Your authorization token has expired. Reauthenticate and try again."}]}');
+      return;
+    }
+    this.forward(req, res);
   }
 }
