@@ -141,7 +141,8 @@ export function addPackages(root: typescript.TypeScriptProject) {
       COMMANDER,
     ],
     devDeps: ['@types/tar-fs@^2.0.4', TEST_SUPPORT, 'esbuild@0.28.2'],
-    bin: { 'image-builder': 'bin/image-builder.js' },
+    // A shell launcher that keeps Node from parsing NODE_EXTRA_CA_CERTS at start-up (see the file).
+    bin: { 'image-builder': 'bin/image-builder' },
     jestConfig: { testTimeout: 600_000 },
     extraTargets: {
       // Both images (Prefect, and the one-off deployer task's), first: infra pins their digests.
@@ -166,7 +167,7 @@ export function addPackages(root: typescript.TypeScriptProject) {
   });
   root.addTask('image:publish', {
     description: 'Build, push and verify the Prefect image for PLATFORM_ENV (image-builder publish)',
-    exec: 'node packages/image-builder/bin/image-builder.js publish',
+    exec: 'packages/image-builder/bin/image-builder publish',
     receiveArgs: true,
   });
 

@@ -22,8 +22,9 @@ function nxTargets(): Record<string, string[]> {
 
 describe('how README commands are checked', () => {
   const ws: Workspace = {
-    rootScripts: { 'platform-ops': 'node packages/ops/bin/platform-ops.js', 'bench': 'projen bench' },
-    bins: { 'platform-ops': 'packages/ops/bin/platform-ops.js' },
+    rootScripts: { 'platform-ops': 'node packages/ops/bin/platform-ops.js', 'image-builder': 'packages/image-builder/bin/image-builder', 'bench': 'projen bench' },
+    // image-builder's command is a shell launcher (see packages/image-builder/bin/image-builder).
+    bins: { 'platform-ops': 'packages/ops/bin/platform-ops.js', 'image-builder': 'packages/image-builder/bin/image-builder' },
     packages: { '@blog-data/prefect-api': { dir: 'packages/prefect-api', scripts: { 'generate:api': 'projen generate:api' } } },
   };
   const at = (text: string, cwd = '.'): ReadmeCommand => ({ file: 'README.md', line: 1, text, cwd });
@@ -34,6 +35,8 @@ describe('how README commands are checked', () => {
     ['pnpm -s platform-ops cost --env prod', { kind: 'run', argv: [node, 'packages/ops/bin/platform-ops.js', 'cost', '--env', 'prod'], env: {} }],
     ['PLATFORM_ENV=prod node bin/platform-ops.js logs --service api > out.txt',
       { kind: 'help', argv: [node, 'packages/ops/bin/platform-ops.js', 'logs', '--service', 'api', '--help'], env: { PLATFORM_ENV: 'prod' } }],
+    ['pnpm image-builder publish --dry-run', { kind: 'help', argv: ['packages/image-builder/bin/image-builder', 'publish', '--dry-run', '--help'], env: {} }],
+    ['image-builder publish', { kind: 'broken', reason: '`image-builder` is on no PATH: write `pnpm image-builder …` (a root script) or `packages/image-builder/bin/image-builder …`' }],
     ['platform-ops doctor --env prod', { kind: 'broken', reason: '`platform-ops` is on no PATH: write `pnpm platform-ops …` (a root script) or `node packages/ops/bin/platform-ops.js …`' }],
     ['pnpm nx run infra:deploy --configuration=staging', { kind: 'nx', project: 'infra', target: 'deploy' }],
     ['pnpm nx test config', { kind: 'nx', project: 'config', target: 'test' }],
@@ -80,8 +83,9 @@ describe('every command in every README works as written', () => {
         throw new Error(`${command.file}:${command.line}: ${check.reason}`);
       case 'help':
       case 'run': {
+        // [node, bin/x.js, …args] or, for a launcher, [bin/x, …args].
         const [cmd, ...argv] = check.argv;
-        const bin = argv[0];
+        const bin = cmd === process.execPath ? argv[0] : cmd;
         if (!existsSync(join(ROOT, bin.replace(/bin\/[^/]+$/, 'lib/index.js')))) {
           throw new Error(`${bin}'s package is not built: run \`pnpm nx run-many -t build\` first`);
         }

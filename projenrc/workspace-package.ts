@@ -128,8 +128,9 @@ export function addWorkspacePackage(
 
   // Every executable is also a root script, so it runs from the repository root as the READMEs
   // write it (`pnpm platform-ops doctor --env dev`) once the workspace is built.
+  // A `.js` executable runs with node; any other (a shell launcher) runs as it is.
   for (const [name, path] of Object.entries(options.bin ?? {})) {
-    root.package.setScript(name, `node ${options.outdir}/${path}`);
+    root.package.setScript(name, path.endsWith('.js') ? `node ${options.outdir}/${path}` : `${options.outdir}/${path}`);
   }
 
   // Integration tests say why they skipped at the end of the run, not only in a console block

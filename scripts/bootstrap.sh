@@ -18,6 +18,8 @@ declare -A apt_packages=(
   [htpasswd]=apache2-utils
   [busybox]=busybox-static
   [chromium]=chromium
+  # image-builder's TLS tests make a CA of their own with it.
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!apt_packages[@]}"; do

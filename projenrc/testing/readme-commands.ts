@@ -103,7 +103,8 @@ export function checkFor(command: ReadmeCommand, ws: Workspace): CommandCheck {
   }
   const [tool, ...args] = words;
   if (!tool) return { kind: 'external', tool: 'env' };
-  const binPath = (name: string) => ws.bins[name];
+  // How a README may run an executable without the root script: node for a `.js` one, a launcher as it is.
+  const binPath = (name: string) => `${ws.bins[name].endsWith('.js') ? 'node ' : ''}${ws.bins[name]}`;
 
   if (tool === 'bash' && args[0]?.startsWith('scripts/')) return { kind: 'script', path: join(command.cwd, args[0]) };
   if (tool.startsWith('scripts/') || tool.startsWith('./scripts/')) return { kind: 'script', path: join(command.cwd, tool) };
@@ -117,8 +118,8 @@ export function checkFor(command: ReadmeCommand, ws: Workspace): CommandCheck {
     if (!name) return { kind: 'broken', reason: `${args[0]} is not a workspace executable` };
     return cliCheck(name, [process.execPath, join(command.cwd, args[0]), ...rest], rest, env);
   }
-  if (binPath(tool)) {
-    return { kind: 'broken', reason: `\`${tool}\` is on no PATH: write \`pnpm ${tool} …\` (a root script) or \`node ${binPath(tool)} …\`` };
+  if (ws.bins[tool]) {
+    return { kind: 'broken', reason: `\`${tool}\` is on no PATH: write \`pnpm ${tool} …\` (a root script) or \`${binPath(tool)} …\`` };
   }
   if (tool === 'pnpm') {
     // `pnpm -s` only silences pnpm's own banner.
@@ -138,7 +139,9 @@ export function checkFor(command: ReadmeCommand, ws: Workspace): CommandCheck {
       return { kind: 'package-script', packageName, script: script === 'run' ? more[2] : script };
     }
     if (first && ws.bins[first] && ws.rootScripts[first]) {
-      return cliCheck(first, [process.execPath, ws.bins[first], ...more], more, env);
+      // A `.js` executable runs with node, a launcher (a shell script) by itself, as the root script runs them.
+      const bin = ws.bins[first];
+      return cliCheck(first, [...(bin.endsWith('.js') ? [process.execPath] : []), bin, ...more], more, env);
     }
     if (first && ws.rootScripts[first]) return { kind: 'root-script', name: first };
     return { kind: 'broken', reason: `\`pnpm ${first}\` is not a script of the root package.json` };

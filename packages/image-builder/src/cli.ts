@@ -16,6 +16,7 @@ import { secretBuildArgWarnings } from './secret-build-args';
 import { assertTag, shortDigest } from './tags';
 
 export type { CliIo } from '@blog-data/cli-kit';
+export { trustDeferredExtraCaCertificates } from './extra-ca-certs';
 
 /** Flags of `image-builder publish`, as commander parses them. */
 export interface PublishFlags {

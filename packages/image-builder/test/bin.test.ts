@@ -1,12 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { makeTestCertificates, startTlsServer } from './tls-server';
 
 // The shipped CLI: bin/image-builder.js runs lib/cli.bundle.js, which the compile task bundles
 // (scripts/bundle-cli.ts) with config, cli-kit and commander in bundles of their own.
 const PACKAGE = path.join(__dirname, '..');
 const BIN = path.join(PACKAGE, 'bin', 'image-builder.js');
+// The command itself (package.json "bin"): a shell launcher that runs BIN.
+const LAUNCHER = path.join(PACKAGE, 'bin', 'image-builder');
 const FIXTURE = path.join(__dirname, 'fixtures', 'busybox-app');
 
 describe('the bundled CLI', () => {
@@ -46,5 +49,59 @@ describe('the bundled CLI', () => {
     const bundled = readFileSync(path.join(PACKAGE, 'lib', 'config.bundle.js'), 'utf8');
     expect(bundled).toContain('zod/v4/locales/en.cjs');
     expect(bundled).not.toMatch(/zod\/v4\/locales\/(de|fr|ja)\.cjs/);
+  });
+
+  describe('through its launcher, bin/image-builder', () => {
+    const STARTUP_WARNING = 'Ignoring extra certs from `/nonexistent/ca.pem`';
+    const missingCa = () => ({ ...env(), NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' });
+
+    it('keeps Node from reading NODE_EXTRA_CA_CERTS at start-up (a run without TLS never reads it)', () => {
+      // Node itself warns about an unreadable file at start-up, before any JavaScript: so does `node bin/image-builder.js`.
+      const direct = spawnSync(process.execPath, [BIN, 'publish', '--help'], { env: missingCa(), encoding: 'utf8' });
+      expect(direct.stderr).toContain(STARTUP_WARNING);
+      const launched = spawnSync(LAUNCHER, ['publish', '--help'], { env: missingCa(), encoding: 'utf8' });
+      expect(launched.stderr).toBe('');
+      expect(launched.status).toBe(0);
+      expect(launched.stdout).toBe(direct.stdout);
+    });
+
+    it('runs through a link to it, as a global npm install links the command', () => {
+      const link = path.join(home, 'image-builder');
+      symlinkSync(LAUNCHER, link);
+      const run = spawnSync(link, ['publish', '--help'], { env: env(), encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^Usage: image-builder publish \[options\]/);
+    });
+
+    it('still trusts the NODE_EXTRA_CA_CERTS certificates for the registry over TLS', async () => {
+      const certificates = makeTestCertificates();
+      const requests: string[] = [];
+      // A registry that knows no repository (as a registry that creates repositories on push says before the first).
+      const registry = await startTlsServer(certificates, (req, res) => {
+        requests.push(`${req.method} ${req.url}`);
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry' }] }));
+      });
+      const publish = (extra: NodeJS.ProcessEnv) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(LAUNCHER, ['publish', '--dry-run', '--json', '--context', FIXTURE, '--registry', registry.url],
+          { env: { ...env(), IMAGE_REGISTRY_USERNAME: 'user', IMAGE_REGISTRY_PASSWORD: 'not-a-secret', ...extra } },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
+      });
+      try {
+        const untrusted = await publish({});
+        expect(untrusted.code).not.toBe(0);
+        expect(untrusted.stderr.replace(/src-[0-9a-f]{16}/, 'src-…')).toBe('error: the registry\'s TLS certificate is not trusted here '
+          + `(UNABLE_TO_VERIFY_LEAF_SIGNATURE) (${registry.url}/v2/blog-data/manifests/src-…): if a proxy or a private CA signs it, `
+          + 'name that CA\'s certificate file in NODE_EXTRA_CA_CERTS; else check the registry address (--registry / IMAGE_REGISTRY)\n');
+        requests.length = 0;
+        const trusted = await publish({ NODE_EXTRA_CA_CERTS: certificates.caFile });
+        expect(trusted.stderr).toBe('');
+        expect(trusted.code).toBe(0);
+        expect(JSON.parse(trusted.stdout)).toMatchObject({ status: 'planned', pushed: false });
+        expect(requests.length).toBeGreaterThan(0);
+      } finally {
+        await registry.close();
+        certificates.remove();
+      }
+    });
   });
 });

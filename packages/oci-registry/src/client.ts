@@ -227,8 +227,7 @@ export class RegistryClient {
       });
     } catch (err) {
       const reason = err instanceof HttpTransportError ? err.reason : (err instanceof Error ? err.message : String(err));
-      throw new RegistryError(`cannot reach the registry (${reason})`, url,
-        `check the network and ${this.options.addressSource ?? 'the registry address'}`, 'network');
+      throw unreachableRegistry(reason, url, this.options.addressSource ?? 'the registry address');
     }
   }
 
@@ -281,4 +280,22 @@ function isImmutableTagRefusal(status: number, codes: readonly string[], text: s
 
 function sha256(body: string | Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/** OpenSSL's codes for a certificate chain that ends in no trusted root (Node's `err.code`). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
+/**
+ * A request that got no answer. A certificate no trusted root signed is said as such: behind a
+ * TLS-intercepting proxy, or with a registry's private CA, the fix is trusting that CA, not the network.
+ */
+function unreachableRegistry(reason: string, url: string, addressSource: string): RegistryError {
+  if (UNTRUSTED_CERTIFICATE.has(reason)) {
+    return new RegistryError(`the registry's TLS certificate is not trusted here (${reason})`, url,
+      `if a proxy or a private CA signs it, name that CA's certificate file in NODE_EXTRA_CA_CERTS; else check ${addressSource}`, 'network');
+  }
+  return new RegistryError(`cannot reach the registry (${reason})`, url, `check the network and ${addressSource}`, 'network');
 }

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describeWithServices } from '@blog-data/test-support';
+import { makeTestCertificates, startTlsServer, TestCertificates } from './tls-server';
+
+const LAUNCHER = path.join(__dirname, '..', 'bin', 'image-builder');
+const FIXTURE = path.join(__dirname, 'fixtures', 'busybox-app');
+
+describeWithServices('the launcher with the AWS emulator behind TLS (an endpoint signed by a CA of its own)',
+  ['TEST_REGISTRY', 'AWS_ENDPOINT_URL'], (env) => {
+    let certificates: TestCertificates;
+    let emulator: { url: string; close(): Promise<void> };
+    let home: string;
+    const calls: string[] = [];
+
+    beforeAll(async () => {
+      certificates = makeTestCertificates();
+      // TLS in front of the emulator, as a corporate proxy or a private endpoint would put it.
+      const upstream = new URL(env.AWS_ENDPOINT_URL);
+      emulator = await startTlsServer(certificates, (req, res) => {
+        calls.push(String(req.headers['x-amz-target'] ?? req.url));
+        const to = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
+        const forward = http.request(to, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        forward.on('error', () => res.writeHead(502).end());
+        req.pipe(forward);
+      });
+      home = mkdtempSync(path.join(tmpdir(), 'ib-launcher-'));
+    });
+    afterAll(async () => {
+      await emulator.close();
+      certificates.remove();
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    /** A dry-run publish through the launcher: the ECR token comes from the emulator through the AWS SDK, over TLS. */
+    function dryRun(extra: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+      const environ: NodeJS.ProcessEnv = {
+        ...process.env,
+        AWS_ENDPOINT_URL: emulator.url,
+        PLATFORM_AWS__ACCOUNT_ID: process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012',
+        PLATFORM_AWS__REGION: process.env.AWS_REGION ?? 'eu-west-2',
+        PLATFORM_IMAGE__REPOSITORY: 'ib-launcher-never-pushed',
+        // A token cache of this run's own: every run asks the emulator.
+        XDG_CACHE_HOME: path.join(home, `cache-${calls.length}`),
+        ...extra,
+      };
+      delete environ.NODE_EXTRA_CA_CERTS;
+      if (extra.NODE_EXTRA_CA_CERTS) environ.NODE_EXTRA_CA_CERTS = extra.NODE_EXTRA_CA_CERTS;
+      return new Promise((resolve) => {
+        execFile(LAUNCHER, ['publish', '--dry-run', '--json', '--context', FIXTURE, '--registry', env.TEST_REGISTRY], { env: environ },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
+      });
+    }
+
+    it("trusts the NODE_EXTRA_CA_CERTS certificates in the AWS SDK's clients: the ECR login gets through", async () => {
+      const untrusted = await dryRun({});
+      expect(untrusted.code).not.toBe(0);
+      expect(untrusted.stderr).toMatch(/unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+
+      calls.length = 0;
+      const trusted = await dryRun({ NODE_EXTRA_CA_CERTS: certificates.caFile });
+      expect(calls).toContain('AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken');
+      expect(trusted.stderr).toBe('');
+      expect(trusted.code).toBe(0);
+      expect(JSON.parse(trusted.stdout)).toMatchObject({ status: 'planned', pushed: false });
+    });
+  });
