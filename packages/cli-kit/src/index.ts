@@ -14,3 +14,4 @@ export { runCli, report, processIo, commanderErrorLine, redactingIo } from './ru
 export type { CliContext, CliIo, RunCliOptions } from './run-cli';
 export { Capture, captureIo } from './capture-io';
 export { freeLoopbackPort } from './ports';
+export { isUntrustedCertificate, untrustedCertificateFix } from './tls-trust';

@@ -1,5 +1,5 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import { messageOf, UserError } from '@blog-data/cli-kit';
+import { isUntrustedCertificate, messageOf, untrustedCertificateFix, UserError } from '@blog-data/cli-kit';
 import { EcrTokenCache, TokenScope } from './ecr-token-cache';
 
 /** Registry credentials: what `docker login` would be given. */
@@ -140,6 +140,10 @@ export function awsError(err: unknown, operation: string, where: string): UserEr
   if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|Unauthorized/.test(name)) {
     return new UserError(`AWS refused ${operation}: ${message}`, where,
       'check the credentials and that their role allows ecr:GetAuthorizationToken', { kind: 'auth-failed' });
+  }
+  if (isUntrustedCertificate(code)) {
+    return new UserError(`the TLS certificate of ECR's endpoint is not trusted here (${code}) for ${operation}`, where,
+      untrustedCertificateFix('AWS_ENDPOINT_URL if set'), { kind: 'network' });
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
     return new UserError(`cannot reach ECR for ${operation} (${code || name})`, where,

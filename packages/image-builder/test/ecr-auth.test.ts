@@ -53,6 +53,8 @@ describe('AWS errors', () => {
     ['expired session', { name: 'ExpiredTokenException', message: 'expired' }, 'token-expired', 'log in again'],
     ['access denied', { name: 'AccessDeniedException', message: 'no' }, 'auth-failed', 'ecr:GetAuthorizationToken'],
     ['unreachable endpoint', { name: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, 'network', 'AWS_ENDPOINT_URL'],
+    ['endpoint certificate from an untrusted CA (a TLS-intercepting proxy)',
+      { name: 'Error', code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, 'network', 'NODE_EXTRA_CA_CERTS'],
   ])('maps %s to a one-line error', (_what, fields, kind, fix) => {
     const error = awsError(Object.assign(new Error(fields.message), fields), 'GetAuthorizationToken', 'account 1, region r');
     expect(error.kind).toBe(kind);

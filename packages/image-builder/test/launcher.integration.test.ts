@@ -15,6 +15,8 @@ describeWithServices('the launcher with the AWS emulator behind TLS (an endpoint
     let emulator: { url: string; close(): Promise<void> };
     let home: string;
     const calls: string[] = [];
+    const account = process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012';
+    const region = process.env.AWS_REGION ?? 'eu-west-2';
 
     beforeAll(async () => {
       certificates = makeTestCertificates();
@@ -43,8 +45,8 @@ describeWithServices('the launcher with the AWS emulator behind TLS (an endpoint
       const environ: NodeJS.ProcessEnv = {
         ...process.env,
         AWS_ENDPOINT_URL: emulator.url,
-        PLATFORM_AWS__ACCOUNT_ID: process.env.TEST_AWS_ACCOUNT_ID ?? '123456789012',
-        PLATFORM_AWS__REGION: process.env.AWS_REGION ?? 'eu-west-2',
+        PLATFORM_AWS__ACCOUNT_ID: account,
+        PLATFORM_AWS__REGION: region,
         PLATFORM_IMAGE__REPOSITORY: 'ib-launcher-never-pushed',
         // A token cache of this run's own: every run asks the emulator.
         XDG_CACHE_HOME: path.join(home, `cache-${calls.length}`),
@@ -61,7 +63,9 @@ describeWithServices('the launcher with the AWS emulator behind TLS (an endpoint
     it("trusts the NODE_EXTRA_CA_CERTS certificates in the AWS SDK's clients: the ECR login gets through", async () => {
       const untrusted = await dryRun({});
       expect(untrusted.code).not.toBe(0);
-      expect(untrusted.stderr).toMatch(/unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+      expect(untrusted.stderr).toBe('error: the TLS certificate of ECR\'s endpoint is not trusted here (UNABLE_TO_VERIFY_LEAF_SIGNATURE) '
+        + `for GetAuthorizationToken (account ${account}, region ${region}): if a proxy or a private CA signs it, `
+        + 'name that CA\'s certificate file in NODE_EXTRA_CA_CERTS; else check AWS_ENDPOINT_URL if set\n');
 
       calls.length = 0;
       const trusted = await dryRun({ NODE_EXTRA_CA_CERTS: certificates.caFile });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUntrustedCertificate, untrustedCertificateFix } from '@blog-data/cli-kit';
 import { registryBaseUrl } from './address';
 import { RegistryError } from './errors';
 import { HttpResponse, HttpTransportError, send } from './http';
@@ -282,20 +283,13 @@ function sha256(body: string | Buffer): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 
-/** OpenSSL's codes for a certificate chain that ends in no trusted root (Node's `err.code`). */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-]);
-
 /**
- * A request that got no answer. A certificate no trusted root signed is said as such: behind a
- * TLS-intercepting proxy, or with a registry's private CA, the fix is trusting that CA, not the network.
+ * A request that got no answer. A certificate no trusted root signed is said as such (see cli-kit's
+ * `untrustedCertificateFix`).
  */
 function unreachableRegistry(reason: string, url: string, addressSource: string): RegistryError {
-  if (UNTRUSTED_CERTIFICATE.has(reason)) {
-    return new RegistryError(`the registry's TLS certificate is not trusted here (${reason})`, url,
-      `if a proxy or a private CA signs it, name that CA's certificate file in NODE_EXTRA_CA_CERTS; else check ${addressSource}`, 'network');
+  if (isUntrustedCertificate(reason)) {
+    return new RegistryError(`the registry's TLS certificate is not trusted here (${reason})`, url, untrustedCertificateFix(addressSource), 'network');
   }
   return new RegistryError(`cannot reach the registry (${reason})`, url, `check the network and ${addressSource}`, 'network');
 }
