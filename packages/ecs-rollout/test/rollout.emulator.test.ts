@@ -117,7 +117,10 @@ describeWithServices('migration task before the service update (AWS emulator)', 
   });
 
   it('stops a task that outlives its deadline and says so', async () => {
-    await emulator.control('/moto-api/state-manager/unset-transition', { model_name: 'ecs::task' });
+    // A task that keeps running: it would move a step per DescribeTasks only after 1000 of them. (Unsetting
+    // the transition is no such task: moto's default for ECS tasks is also one step per DescribeTasks, and on
+    // a fast machine the four steps to STOPPED fitted inside the 50 ms deadline.)
+    await emulator.control('/moto-api/state-manager/set-transition', { model_name: 'ecs::task', transition: { progression: 'manual', times: 1000 } });
     try {
       const error = await runTaskToCompletion(ecs, { cluster, taskDefinition: migration, containerName: 'prefect-migrate', network }, { pollMs: 10, timeoutMs: 50 })
         .catch((e: unknown) => e);
