@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeWithServices } from '@blog-data/test-support';
+import { forwardRequest } from './registry-proxy';
 import { makeTestCertificates, startTlsServer, TestCertificates } from './tls-server';
 
 const LAUNCHER = path.join(__dirname, '..', 'bin', 'image-builder');
@@ -24,13 +24,7 @@ describeWithServices('the launcher with the AWS emulator behind TLS (an endpoint
       const upstream = new URL(env.AWS_ENDPOINT_URL);
       emulator = await startTlsServer(certificates, (req, res) => {
         calls.push(String(req.headers['x-amz-target'] ?? req.url));
-        const to = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
-        const forward = http.request(to, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        forward.on('error', () => res.writeHead(502).end());
-        req.pipe(forward);
+        forwardRequest(req, res, { host: upstream.hostname, port: upstream.port });
       });
       home = mkdtempSync(path.join(tmpdir(), 'ib-launcher-'));
     });

@@ -38,13 +38,21 @@ export abstract class RegistryProxy {
    * back here; `body` when the subclass has already read it.
    */
   protected forward(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
-    const target = { host: this.upstreamHost, port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers };
-    const upstream = request(target, (answered) => {
-      res.writeHead(answered.statusCode ?? 502, answered.headers);
-      answered.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    if (body) upstream.end(body);
-    else req.pipe(upstream);
+    forwardRequest(req, res, { host: this.upstreamHost, port: this.upstreamPort }, body);
   }
+}
+
+/**
+ * Sends a request on to `upstream` over plain HTTP, unchanged, and its answer back (the test
+ * proxies' pass-through); `body` when the caller has already read it. No answer: the connection is cut.
+ */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: { host: string; port: number | string }, body?: Buffer): void {
+  const target = { host: upstream.host, port: upstream.port, method: req.method, path: req.url, headers: req.headers };
+  const sent = request(target, (answered) => {
+    res.writeHead(answered.statusCode ?? 502, answered.headers);
+    answered.pipe(res);
+  });
+  sent.on('error', () => res.destroy());
+  if (body) sent.end(body);
+  else req.pipe(sent);
 }
